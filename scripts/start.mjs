@@ -1,0 +1,61 @@
+// `npm start`: builds Parigot Studio, then opens the Electron app when its binary is installed,
+// or serves the renderer on 127.0.0.1 (browser mode) when it is not (offline installs).
+// Options: --port N (browser mode only; default 0 = an ephemeral port).
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { closeOnSignals, parsePortArg, startStaticServer } from './static-server.mjs'
+
+const require = createRequire(import.meta.url)
+const repo = dirname(import.meta.dirname)
+
+function fail(message) {
+  console.error(`parigot-studio: ${message}`)
+  process.exit(1)
+}
+
+function build() {
+  const bin = join(dirname(require.resolve('electron-vite/package.json')), 'bin/electron-vite.js')
+  const result = spawnSync(process.execPath, [bin, 'build'], { cwd: repo, stdio: 'inherit' })
+  if (result.error) fail(`build failed to start: ${result.error.message}`)
+  if (result.status !== 0) fail(`build failed (exit code ${result.status ?? result.signal})`)
+}
+
+function electronBinary() {
+  let dir
+  try {
+    dir = dirname(require.resolve('electron/package.json'))
+  } catch {
+    return undefined
+  }
+  if (!existsSync(join(dir, 'path.txt'))) return undefined
+  return require('electron') // the package's main exports the binary's path once installed
+}
+
+function runElectron(binary) {
+  const child = spawn(binary, ['.'], { cwd: repo, stdio: 'inherit' })
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+  child.on('error', (err) => fail(`cannot start Electron: ${err.message}`))
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}
+
+async function runBrowserMode(port) {
+  console.log(
+    'Electron binary not installed (offline install): starting Parigot Studio in browser mode',
+  )
+  const server = await startStaticServer({ root: join(repo, 'out/renderer'), port })
+  console.log(`Studio running at ${server.url}`)
+  closeOnSignals(server)
+}
+
+let port
+try {
+  port = parsePortArg(process.argv.slice(2))
+} catch (err) {
+  fail(err.message)
+}
+build()
+const binary = electronBinary()
+if (binary !== undefined) runElectron(binary)
+else await runBrowserMode(port)

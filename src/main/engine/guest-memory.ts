@@ -1,0 +1,91 @@
+/**
+ * Bounds-checked access to a guest's linear memory. Every pointer a guest hands the host is
+ * untrusted: a read or write that does not fit entirely inside the memory returns `undefined` /
+ * `false` instead of touching anything. The view is re-derived when the memory grows, because
+ * growing detaches the old ArrayBuffer.
+ */
+export class GuestMemory {
+  private buffer: ArrayBuffer | SharedArrayBuffer
+  private view: DataView
+  private bytes: Uint8Array
+
+  constructor(private readonly memory: WebAssembly.Memory) {
+    this.buffer = memory.buffer
+    this.view = new DataView(this.buffer)
+    this.bytes = new Uint8Array(this.buffer)
+  }
+
+  /** Current size in bytes. */
+  get size(): number {
+    this.refresh()
+    return this.bytes.byteLength
+  }
+
+  /** True when `[ptr, ptr+len)` lies inside memory; pointers are treated as unsigned 32-bit. */
+  contains(ptr: number, len: number): boolean {
+    this.refresh()
+    const start = ptr >>> 0
+    return len >= 0 && Number.isInteger(len) && start + len <= this.bytes.byteLength
+  }
+
+  /** A copy of the bytes, so later guest writes cannot change what the host decoded. */
+  read(ptr: number, len: number): Uint8Array | undefined {
+    if (!this.contains(ptr, len)) return undefined
+    const start = ptr >>> 0
+    return this.bytes.slice(start, start + len)
+  }
+
+  /** A view without copying, for the host's own short-lived use (e.g. decoding in place). */
+  peek(ptr: number, len: number): Uint8Array | undefined {
+    if (!this.contains(ptr, len)) return undefined
+    const start = ptr >>> 0
+    return this.bytes.subarray(start, start + len)
+  }
+
+  write(ptr: number, data: Uint8Array): boolean {
+    if (!this.contains(ptr, data.byteLength)) return false
+    this.bytes.set(data, ptr >>> 0)
+    return true
+  }
+
+  readI32(ptr: number): number | undefined {
+    if (!this.contains(ptr, 4)) return undefined
+    return this.view.getInt32(ptr >>> 0, true)
+  }
+
+  writeI32(ptr: number, value: number): boolean {
+    if (!this.contains(ptr, 4)) return false
+    this.view.setInt32(ptr >>> 0, value, true)
+    return true
+  }
+
+  readU32(ptr: number): number | undefined {
+    if (!this.contains(ptr, 4)) return undefined
+    return this.view.getUint32(ptr >>> 0, true)
+  }
+
+  writeU32(ptr: number, value: number): boolean {
+    if (!this.contains(ptr, 4)) return false
+    this.view.setUint32(ptr >>> 0, value >>> 0, true)
+    return true
+  }
+
+  writeU64(ptr: number, value: bigint): boolean {
+    if (!this.contains(ptr, 8)) return false
+    this.view.setBigUint64(ptr >>> 0, BigInt.asUintN(64, value), true)
+    return true
+  }
+
+  readU64(ptr: number): bigint | undefined {
+    if (!this.contains(ptr, 8)) return undefined
+    return this.view.getBigUint64(ptr >>> 0, true)
+  }
+
+  private refresh(): void {
+    if (this.memory.buffer !== this.buffer) {
+      this.buffer = this.memory.buffer
+      this.view = new DataView(this.buffer)
+      this.bytes = new Uint8Array(this.buffer)
+    }
+  }
+}

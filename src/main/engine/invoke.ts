@@ -1,0 +1,180 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf'
+import { GuestTrap } from './errors'
+import { manufactureHostContext } from './host-context'
+import type { HostContext } from './host-context'
+import type { GuestBinding, HostFunctionDef, WasmImport } from './host-function'
+
+/** The reference's fixed out-buffer size; an errPtr capacity of 0 means this. */
+export const DEFAULT_OUT_CAPACITY = 4096
+
+/** Largest error code the ABI carries; bits above are reserved for the "signal" pattern. */
+const MAX_ERROR_CODE = 255
+
+/**
+ * The codes a host module uses for failures of the transport itself (as opposed to its own
+ * domain errors). Each module's error enum spells these differently (the kernel's MarshalFailed
+ * is 7, a plugin's MarshalError is 3), so every module declares its own mapping.
+ */
+export interface AbiErrorCodes {
+  readonly guestReadFailed: number
+  readonly unmarshalFailed: number
+  readonly marshalFailed: number
+  readonly dataTooLarge: number
+  readonly guestWriteFailed: number
+  /** A host implementation threw or returned a code outside 0..255. */
+  readonly internal: number
+}
+
+/** Implementation of a host function with a response: fill `response`, return 0 or an error. */
+export type HostImpl<Req extends DescMessage, Res extends DescMessage> = (
+  ctx: HostContext,
+  request: MessageShape<Req>,
+  response: MessageShape<Res>,
+) => number
+
+/** Implementation of a host function without a response. */
+export type HostImplNoResponse<Req extends DescMessage> = (
+  ctx: HostContext,
+  request: MessageShape<Req>,
+) => number
+
+export interface HostCallSpec<Req extends DescMessage, Res extends DescMessage> {
+  readonly module: string
+  readonly name: string
+  readonly request: Req
+  readonly response: Res
+  readonly errors: AbiErrorCodes
+  readonly impl: HostImpl<Req, Res>
+}
+
+export interface HostCallSpecNoResponse<Req extends DescMessage> {
+  readonly module: string
+  readonly name: string
+  readonly request: Req
+  readonly errors: AbiErrorCodes
+  readonly impl: HostImplNoResponse<Req>
+}
+
+/**
+ * The invoke adapter (the reference's InvokeImplFromStack): turns a typed implementation into
+ * a wasm import with the ABI `(inLen, inPtr, outPtr, errPtr) -> i64`. See docs/abi.md.
+ */
+export function invokeAdapter<Req extends DescMessage, Res extends DescMessage>(
+  spec: HostCallSpec<Req, Res>,
+): HostFunctionDef
+export function invokeAdapter<Req extends DescMessage>(
+  spec: HostCallSpecNoResponse<Req>,
+): HostFunctionDef
+export function invokeAdapter<Req extends DescMessage, Res extends DescMessage>(
+  spec: HostCallSpec<Req, Res> | HostCallSpecNoResponse<Req>,
+): HostFunctionDef {
+  return {
+    module: spec.module,
+    name: spec.name,
+    bind: (guest) => bindInvoke(spec, guest),
+  }
+}
+
+function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
+  spec: HostCallSpec<Req, Res> | HostCallSpecNoResponse<Req>,
+  guest: GuestBinding,
+): WasmImport {
+  const ctx = manufactureHostContext(guest, spec.module, spec.name)
+  const qualified = `${spec.module}.${spec.name}`
+  const errors = spec.errors
+  const responseSchema = 'response' in spec ? spec.response : undefined
+
+  const fail = (errPtr: number, code: number): bigint => {
+    guest.memory().writeI32(errPtr, code)
+    return 0n
+  }
+
+  return (inLenArg: number, inPtrArg: number, outPtrArg: number, errPtrArg: number): bigint => {
+    const memory = guest.memory()
+    const inLen = inLenArg >>> 0
+    const inPtr = inPtrArg >>> 0
+    const outPtr = outPtrArg >>> 0
+    const errPtr = errPtrArg >>> 0
+
+    const capacityWord = memory.readU32(errPtr)
+    if (capacityWord === undefined) {
+      // Nowhere to report an error: the only safe answer is to stop this guest.
+      const message = `${qualified}: error pointer ${errPtr} is outside guest memory (${memory.size} bytes); guest "${guest.serviceName}" trapped`
+      guest.logger.log('error', message)
+      throw new GuestTrap(message)
+    }
+    const capacity = capacityWord === 0 ? DEFAULT_OUT_CAPACITY : capacityWord
+
+    const requestBytes = memory.read(inPtr, inLen)
+    if (requestBytes === undefined) {
+      guest.logger.log(
+        'warn',
+        `${qualified}: request [${inPtr}, +${inLen}) is outside guest memory (${memory.size} bytes)`,
+      )
+      return fail(errPtr, errors.guestReadFailed)
+    }
+
+    let request: MessageShape<Req>
+    try {
+      request = fromBinary(spec.request, requestBytes)
+    } catch (err) {
+      guest.logger.log(
+        'warn',
+        `${qualified}: request is not a valid ${spec.request.typeName}: ${errorText(err)}`,
+      )
+      return fail(errPtr, errors.unmarshalFailed)
+    }
+
+    const response = responseSchema === undefined ? undefined : create(responseSchema)
+    let code: number
+    try {
+      code =
+        response === undefined
+          ? (spec as HostCallSpecNoResponse<Req>).impl(ctx, request)
+          : (spec as HostCallSpec<Req, Res>).impl(ctx, request, response)
+    } catch (err) {
+      if (err instanceof GuestTrap) throw err
+      guest.logger.log('error', `${qualified} threw: ${errorText(err)}`)
+      return fail(errPtr, errors.internal)
+    }
+    if (!Number.isInteger(code) || code < 0 || code > MAX_ERROR_CODE) {
+      guest.logger.log('error', `${qualified} returned error code ${code}, outside 0..255`)
+      return fail(errPtr, errors.internal)
+    }
+    if (code !== 0) return fail(errPtr, code)
+    if (response === undefined || responseSchema === undefined) {
+      memory.writeI32(errPtr, 0)
+      return 0n
+    }
+
+    let responseBytes: Uint8Array
+    try {
+      responseBytes = toBinary(responseSchema, response)
+    } catch (err) {
+      guest.logger.log(
+        'error',
+        `${qualified}: cannot encode ${responseSchema.typeName}: ${errorText(err)}`,
+      )
+      return fail(errPtr, errors.marshalFailed)
+    }
+    const length = responseBytes.byteLength
+    if (length > capacity) {
+      memory.writeI32(errPtr, errors.dataTooLarge)
+      return BigInt(length) << 32n
+    }
+    if (!memory.write(outPtr, responseBytes)) {
+      guest.logger.log(
+        'warn',
+        `${qualified}: out buffer [${outPtr}, +${length}) is outside guest memory (${memory.size} bytes)`,
+      )
+      return fail(errPtr, errors.guestWriteFailed)
+    }
+    memory.writeI32(errPtr, 0)
+    return (BigInt(length) << 32n) | BigInt(outPtr)
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,5 @@
+export { isParigotInit } from './plugin-api'
+export type { ParigotInit, PluginEngine, PluginInitContext } from './plugin-api'
+export { loadPlugin, PluginLoadError } from './loader'
+export type { LoadedPlugin, PluginLoadErrorCode } from './loader'
+export { initPlugin, PluginInitError } from './init-plugin'

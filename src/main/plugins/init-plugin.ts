@@ -1,0 +1,35 @@
+import type { Engine } from '../engine/engine'
+import { invokeAdapter } from '../engine/invoke'
+import type { Logger } from '../engine/logger'
+import type { ParigotInit } from './plugin-api'
+
+export class PluginInitError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'PluginInitError'
+  }
+}
+
+/** Runs a plugin's init; a false return or an exception becomes an error naming the plugin. */
+export function initPlugin(
+  name: string,
+  plugin: ParigotInit,
+  engine: Engine,
+  logger: Logger,
+): void {
+  const pluginLogger = logger.withSource(`plugin:${name}`)
+  let ok: unknown
+  try {
+    ok = plugin.init({ name, logger: pluginLogger, invokeAdapter }, engine)
+  } catch (err) {
+    throw new PluginInitError(
+      `plugin "${name}" failed in init: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    )
+  }
+  if (ok !== true) {
+    throw new PluginInitError(
+      `plugin "${name}" refused to start (init returned ${String(ok)}); see its log lines above`,
+    )
+  }
+}

@@ -1,0 +1,34 @@
+import type { Engine } from '../engine/engine'
+import type { invokeAdapter } from '../engine/invoke'
+import type { Logger } from '../engine/logger'
+
+/** What a plugin receives at initialisation besides the engine. */
+export interface PluginInitContext {
+  /** The plugin's name in the deployment (used in log lines). */
+  readonly name: string
+  readonly logger: Logger
+  /**
+   * The invoke adapter, handed over so that third-party plugins written in plain JavaScript can
+   * build ABI-conformant host functions without importing Parigot's sources.
+   */
+  readonly invokeAdapter: typeof invokeAdapter
+}
+
+/** The engine surface a plugin may use: it registers host functions, nothing else. */
+export type PluginEngine = Pick<Engine, 'registerHostFunction'>
+
+/**
+ * The contract every plugin meets (the reference's ParigotInit): `init` registers the plugin's
+ * host functions and returns false if the plugin cannot work (after logging why).
+ */
+export interface ParigotInit {
+  init(ctx: PluginInitContext, engine: PluginEngine): boolean
+}
+
+export function isParigotInit(value: unknown): value is ParigotInit {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { init?: unknown }).init === 'function'
+  )
+}

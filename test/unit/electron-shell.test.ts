@@ -1,0 +1,240 @@
+// The Electron shell cannot run here (no Electron binary offline), so these tests check what can
+// be checked for real: the build output (preload format and behaviour, renderer CSP), the
+// security options in the main entry, the window-state file, and the browser-mode file server.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { runInNewContext } from 'node:vm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startStaticServer, type StaticServer } from '../../scripts/static-server.mjs'
+import { CONTENT_SECURITY_POLICY } from '../../src/main/csp'
+import {
+  DEFAULT_WINDOW_STATE,
+  fitToDisplays,
+  loadWindowState,
+  saveWindowState,
+} from '../../src/main/window-state'
+
+const repo = resolve(import.meta.dirname, '../..')
+
+function cspOfHtml(html: string): string | undefined {
+  const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i.exec(html)
+  return meta?.[1]
+}
+
+describe('electron-vite build output', () => {
+  let tmp: string
+  let out: string
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'studio-build-'))
+    out = join(tmp, 'out') // a private outDir: never clobbers the out/ that `npm start` serves
+    execFileSync(
+      join(repo, 'node_modules/.bin/electron-vite'),
+      ['build', '--outDir', out, '--logLevel', 'error'],
+      { cwd: repo, timeout: 120_000, stdio: 'pipe' },
+    )
+  }, 120_000)
+
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+  it('emits the preload as CommonJS that exposes only a frozen data object', () => {
+    const code = readFileSync(join(out, 'preload/index.cjs'), 'utf8')
+    expect(code).toMatch(/require\(["']electron["']\)/)
+    expect(code).not.toMatch(/^\s*(import|export)\s/m)
+    expect(code).toContain('contextBridge')
+    expect(code).not.toContain('ipcRenderer')
+
+    // Run it the way a sandboxed renderer does: a script with a `require` for 'electron' only.
+    const exposed = new Map<string, unknown>()
+    const electron = {
+      contextBridge: {
+        exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value),
+      },
+      get ipcRenderer(): never {
+        throw new Error('the preload must not touch ipcRenderer')
+      },
+    }
+    const fakeRequire = (id: string): unknown => {
+      if (id !== 'electron') throw new Error(`sandboxed preload cannot require ${id}`)
+      return electron
+    }
+    const module = { exports: {} }
+    runInNewContext(code, { require: fakeRequire, module, exports: module.exports })
+
+    expect([...exposed.keys()]).toEqual(['parigot'])
+    const api = exposed.get('parigot') as Record<string, unknown>
+    expect(Object.isFrozen(api)).toBe(true)
+    expect(api.transport).toBe('electron-ipc')
+    expect(api.version).toBe(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version)
+    expect(Object.values(api).some((value) => typeof value === 'function')).toBe(false)
+  })
+
+  it('points main at the CommonJS preload and the built renderer', () => {
+    const main = readFileSync(join(out, 'main/index.js'), 'utf8')
+    expect(main).toContain('../preload/index.cjs')
+    expect(main).toContain('../renderer/index.html')
+    expect(main).toMatch(/sandbox:\s*true/)
+  })
+
+  it('ships the renderer with a strict CSP and no remote content', () => {
+    const html = readFileSync(join(out, 'renderer/index.html'), 'utf8')
+    const csp = cspOfHtml(html)
+    expect(csp).toBe(CONTENT_SECURITY_POLICY)
+    expect(csp).toContain("object-src 'none'")
+    expect(csp).toContain("script-src 'self';")
+    expect(csp).not.toContain('unsafe-eval')
+    expect(html).not.toMatch(/https?:\/\//i)
+    const refs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1])
+    expect(refs.length).toBeGreaterThan(0)
+    for (const ref of refs) expect(ref).toMatch(/^(\.\/assets\/|data:)/)
+  })
+})
+
+describe('main entry security settings', () => {
+  const source = readFileSync(join(repo, 'src/main/index.ts'), 'utf8')
+  const prefs = /webPreferences:\s*\{([^}]*)\}/.exec(source)?.[1] ?? ''
+
+  it('creates the window with isolation, sandbox and no node integration', () => {
+    expect(prefs).toMatch(/\bcontextIsolation:\s*true\b/)
+    expect(prefs).toMatch(/\bsandbox:\s*true\b/)
+    expect(prefs).toMatch(/\bnodeIntegration:\s*false\b/)
+    expect(prefs).toMatch(/\bwebSecurity:\s*true\b/)
+    expect(prefs).not.toMatch(/allowRunningInsecureContent|experimentalFeatures/)
+  })
+
+  it('hardens the session and locks navigation', () => {
+    expect(source).toContain('requestSingleInstanceLock()')
+    expect(source).toMatch(/hardenSession\(session\.defaultSession\)/)
+    expect(source).toMatch(/lockNavigation\(win\.webContents/)
+    const security = readFileSync(join(repo, 'src/main/security.ts'), 'utf8')
+    expect(security).toContain("setWindowOpenHandler(() => ({ action: 'deny' }))")
+    expect(security).toContain('callback(false)')
+    expect(security).toContain('onBeforeRequest')
+    expect(security).toContain('onHeadersReceived')
+  })
+})
+
+describe('window state file', () => {
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'studio-window-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('round-trips bounds and falls back to defaults when missing', () => {
+    const file = join(dir, 'nested/window-state.json')
+    const logs: string[] = []
+    expect(loadWindowState(file, (m) => logs.push(m))).toEqual(DEFAULT_WINDOW_STATE)
+    expect(logs).toEqual([])
+    saveWindowState(file, { x: 10, y: 20, width: 900, height: 700, maximized: true })
+    expect(loadWindowState(file)).toEqual({
+      x: 10,
+      y: 20,
+      width: 900,
+      height: 700,
+      maximized: true,
+    })
+  })
+
+  it('ignores a corrupt or out-of-range file with one log line', () => {
+    for (const text of [
+      '{not json',
+      '[]',
+      '{"width":"big","height":700}',
+      '{"width":5,"height":5}',
+    ]) {
+      const file = join(dir, 'corrupt.json')
+      writeFileSync(file, text)
+      const logs: string[] = []
+      expect(loadWindowState(file, (m) => logs.push(m))).toEqual(DEFAULT_WINDOW_STATE)
+      expect(logs).toHaveLength(1)
+      expect(logs[0]).toMatch(/corrupt/)
+    }
+  })
+
+  it('drops a position that is on no display', () => {
+    const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }]
+    const state = { x: 5000, y: 5000, width: 800, height: 600, maximized: false }
+    expect(fitToDisplays(state, screen)).toEqual({ width: 800, height: 600, maximized: false })
+    expect(fitToDisplays({ ...state, x: 100, y: 100 }, screen)).toEqual({
+      ...state,
+      x: 100,
+      y: 100,
+    })
+  })
+})
+
+/** Sends the request target as-is (fetch would normalise `..` away before sending). */
+function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolveGet, rejectGet) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', rejectGet)
+    req.end()
+  })
+}
+
+describe('scripts/static-server.mjs', () => {
+  let dir: string
+  let server: StaticServer
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'studio-static-'))
+    const site = join(dir, 'site')
+    mkdirSync(join(site, 'assets'), { recursive: true })
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>t</title>')
+    writeFileSync(join(site, 'assets/app.js'), 'console.log(1)')
+    writeFileSync(join(site, 'assets/g.wasm'), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]))
+    writeFileSync(join(dir, 'secret.txt'), 'TOP-SECRET')
+    symlinkSync(join(dir, 'secret.txt'), join(site, 'link.txt'))
+    server = await startStaticServer({ root: site, port: 0 })
+  })
+
+  afterAll(async () => {
+    await server.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('listens on loopback with an ephemeral port', () => {
+    expect(server.port).toBeGreaterThan(0)
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`)
+  })
+
+  it('serves files with the right content type', async () => {
+    const index = await fetch(server.url)
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await index.text()).toContain('<title>t</title>')
+    const js = await fetch(`${server.url}assets/app.js`)
+    expect(js.status).toBe(200)
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/)
+    const wasm = await fetch(`${server.url}assets/g.wasm`)
+    expect(wasm.headers.get('content-type')).toBe('application/wasm')
+    expect((await fetch(`${server.url}missing.js`)).status).toBe(404)
+    expect((await fetch(`${server.url}assets`)).status).toBe(404)
+  })
+
+  it('never serves anything outside its root', async () => {
+    for (const path of [
+      '/../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/link.txt',
+    ]) {
+      const res = await rawGet(server.port, path)
+      expect([403, 404], path).toContain(res.status)
+      expect(res.body).not.toContain('root:')
+      expect(res.body).not.toContain('TOP-SECRET')
+    }
+  })
+})
