@@ -223,7 +223,7 @@ describe('syscall.v1 wire format', () => {
       NSRetryFailed: 16, DecodeError: 17, ExecError: 18, KernelDependencyFailure: 19,
       AbortRequest: 20, EncodeError: 22, ClosedErr: 23, GuestReadFailed: 24,
       GuestWriteFailed: 25, BadId: 26, NotReady: 27, NotRequired: 28, RunTimeout: 29,
-      ReadOneTimeout: 30, BadCallId: 31,
+      ReadOneTimeout: 30, BadCallId: 31, CallTimeout: 40, ServiceFailed: 41, CallQueueFull: 42,
     })
     expect(KernelErr.DependencyCycle).toBe(11)
     expect(KernelErr.BadId).toBe(26)
@@ -295,7 +295,10 @@ describe('syscall.v1 wire format', () => {
       ],
       DependencyExistsResponse: ['exists=1 bool'],
       ServiceMethodCall: ['service_id=1 IdRaw', 'method_id=2 IdRaw'],
-      ResolvedCall: ['host_id=1 IdRaw', 'call_id=2 IdRaw', 'result=3 Any', 'result_error=4 int32'],
+      ResolvedCall: [
+        'host_id=1 IdRaw', 'call_id=2 IdRaw', 'result=3 Any', 'result_error=4 int32',
+        'kernel_error=10 KernelErr',
+      ],
       ReadOneRequest: [
         'call=1 repeated ServiceMethodCall', 'timeout_in_millis=2 int32', 'host_id=3 IdRaw',
       ],
