@@ -1,0 +1,880 @@
+import { create } from '@bufbuild/protobuf'
+import { anyPack } from '@bufbuild/protobuf/wkt'
+import type { KernelEvent, KernelEventBody, ServiceState } from '../../shared/events/kernel-events'
+import type { IdRaw } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
+import { IdRawSchema } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
+import {
+  ExitPairSchema,
+  ExitResponseSchema,
+  KernelErr,
+  LaunchResponseSchema,
+  MethodBindingSchema,
+  ResolvedCallSchema,
+  ServiceMethodCallSchema,
+} from '../../shared/gen/parigot/syscall/v1/syscall_pb'
+import type {
+  BindMethodRequest,
+  BindMethodResponse,
+  DispatchRequest,
+  DispatchResponse,
+  ExitRequest,
+  ExitResponse,
+  ExportRequest,
+  FullyQualifiedService,
+  LaunchRequest,
+  LocateRequest,
+  LocateResponse,
+  ReadOneRequest,
+  ReadOneResponse,
+  RegisterRequest,
+  RegisterResponse,
+  RequireRequest,
+  ReturnValueRequest,
+  SynchronousExitRequest,
+  SynchronousExitResponse,
+} from '../../shared/gen/parigot/syscall/v1/syscall_pb'
+import {
+  ExitMethod,
+  formatId,
+  fromRawChecked,
+  isEmpty,
+  isZero,
+  LaunchMethod,
+  newHostId,
+  newMethodId,
+  newServiceId,
+  parseAnyId,
+  toRaw,
+} from '../../shared/id'
+import type { CallId, HostId, IdKind, Id, ServiceId } from '../../shared/id'
+import type { Logger } from '../engine/logger'
+import { DependencyGraph } from './dependency-graph'
+import { clampExitCode, DEFAULT_KERNEL_LIMITS } from './limits'
+import type { KernelLimits } from './limits'
+import type { HostRecord, InboundCall, PendingCall, ServiceRecord } from './records'
+
+/** Conventional "dispatch error" of every error enum: what a kernel-failed call reports. */
+const DISPATCH_ERROR = 1
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/
+const MAX_NAME_LENGTH = 256
+
+export interface KernelOptions {
+  readonly now: () => number
+  readonly logger: Logger
+  readonly limits?: Partial<KernelLimits>
+  /** Receives every state change; must not call back into the kernel. */
+  readonly onEvent?: (event: KernelEvent) => void
+  /** Called when a host gets something to read (a result, a call, an exit request). */
+  readonly onWake?: (host: HostId) => void
+  /** Picks among several exporters in locate; injectable for deterministic tests. */
+  readonly random?: () => number
+}
+
+/** How a host (its guest) ended, as the supervisor observed it. */
+export type HostEnding =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'failed'; readonly reason: string }
+
+type Checked<T> = { ok: true; value: T } | { ok: false; code: KernelErr }
+
+/**
+ * The parigot kernel (the syscall plugin's state) as a synchronous state machine: no I/O, no
+ * timers, time injected. Every syscall takes the calling host, which the transport has
+ * authenticated (a guest cannot choose it), and answers with a KernelErr.
+ */
+export class Kernel {
+  readonly limits: KernelLimits
+  private readonly hosts = new Map<string, HostRecord>()
+  private readonly services = new Map<string, ServiceRecord>()
+  private readonly graph = new DependencyGraph()
+  private readonly pending = new Map<string, PendingCall>()
+  private readonly expired = new Set<string>()
+  private readonly now: () => number
+  private readonly logger: Logger
+  private readonly random: () => number
+
+  constructor(private readonly options: KernelOptions) {
+    this.limits = { ...DEFAULT_KERNEL_LIMITS, ...options.limits }
+    this.now = options.now
+    this.logger = options.logger.withSource('kernel')
+    this.random = options.random ?? Math.random
+  }
+
+  // ---- hosts (the HostFinder role) --------------------------------------------------------
+
+  /** A new host (one guest); the kernel, not the guest, chooses its id. */
+  addHost(name: string): HostId {
+    const id = newHostId()
+    const key = formatId(id)
+    this.hosts.set(key, {
+      id,
+      key,
+      name,
+      alive: true,
+      exitRequested: false,
+      services: [],
+      ready: [],
+      inbound: [],
+      pendingCount: 0,
+    })
+    this.emit({ type: 'host-added', host: key, name })
+    return id
+  }
+
+  hostById(id: HostId): HostRecord | undefined {
+    return this.hosts.get(formatId(id))
+  }
+
+  hostByName(name: string): HostRecord | undefined {
+    for (const host of this.hosts.values()) if (host.name === name) return host
+    return undefined
+  }
+
+  /** The guest of `host` ended: its services stop and every caller waiting on them fails. */
+  hostEnded(hostId: HostId, ending: HostEnding): void {
+    const host = this.hostById(hostId)
+    if (host === undefined || !host.alive) return
+    host.alive = false
+    for (const service of host.services) {
+      if (service.state === 'exited' || service.state === 'failed') continue
+      if (ending.kind === 'failed') {
+        service.failure = ending.reason
+        this.setState(service, 'failed', ending.reason)
+      } else {
+        service.exitCode = service.exitCode ?? clampExitCode(ending.code)
+        this.setState(service, 'exited', undefined, service.exitCode)
+      }
+    }
+    for (const call of [...this.pending.values()]) {
+      if (call.target.host === host && call.kind === 'call') {
+        const why = ending.kind === 'failed' ? `failed: ${ending.reason}` : 'exited'
+        this.failCall(call, KernelErr.ServiceFailed, `callee ${call.target.fullName} ${why}`)
+      } else if (call.callerHost === host) {
+        this.forget(call)
+      }
+    }
+    host.inbound.length = 0
+    host.ready.length = 0
+    this.emit({
+      type: 'host-ended',
+      host: host.key,
+      name: host.name,
+      outcome: ending.kind,
+      ...(ending.kind === 'exited' ? { exitCode: clampExitCode(ending.code) } : {}),
+      ...(ending.kind === 'failed' ? { reason: ending.reason } : {}),
+    })
+    this.findRunnable()
+  }
+
+  /** Asks a host's guest to leave its loop: its next read_one answers `exit`. */
+  requestExit(hostId: HostId): void {
+    const host = this.hostById(hostId)
+    if (host === undefined || !host.alive || host.exitRequested) return
+    host.exitRequested = true
+    this.wake(host)
+  }
+
+  /** True when read_one would answer something other than a timeout. */
+  hasEvent(hostId: HostId): boolean {
+    const host = this.hostById(hostId)
+    if (host === undefined) return false
+    return host.exitRequested || host.ready.length > 0 || host.inbound.length > 0
+  }
+
+  // ---- services (the SyscallData role) ----------------------------------------------------
+
+  serviceByName(packagePath: string, service: string): ServiceRecord[] {
+    const fullName = `${packagePath}.${service}`
+    return [...this.services.values()].filter((s) => s.fullName === fullName)
+  }
+
+  serviceById(id: ServiceId): ServiceRecord | undefined {
+    return this.services.get(formatId(id))
+  }
+
+  serviceByIdString(text: string): ServiceRecord | undefined {
+    const parsed = parseAnyId(text)
+    return parsed.ok && parsed.id.kind === 'service' ? this.services.get(text) : undefined
+  }
+
+  allServices(): ServiceRecord[] {
+    return [...this.services.values()]
+  }
+
+  pathExists(from: ServiceRecord, to: ServiceRecord): boolean {
+    return this.graph.pathExists(from, to)
+  }
+
+  exportersOf(name: string): ServiceRecord[] {
+    return this.graph.exportersOf(name)
+  }
+
+  unmetRequirements(service: ServiceRecord) {
+    return this.graph.unmetRequirements(service)
+  }
+
+  /** Re-checks every waiting service (the reference's WakeUp). */
+  wakeUp(): void {
+    this.findRunnable()
+  }
+
+  // ---- syscalls ----------------------------------------------------------------------------
+
+  register(caller: HostId, req: RegisterRequest, resp: RegisterResponse): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const name = this.checkFqs(req.fqs, 'register_')
+    if (!name.ok) return name.code
+    const { packagePath, service } = name.value
+    const existing = host.value.services.find(
+      (s) => s.packagePath === packagePath && s.serviceName === service,
+    )
+    if (existing) {
+      resp.id = wireId(existing.id)
+      resp.existedPreviously = true
+      return KernelErr.NoError
+    }
+    if (host.value.services.length >= this.limits.servicesPerHost) {
+      this.logger.log(
+        'warn',
+        `register_: host ${host.value.name} already has ${this.limits.servicesPerHost} services`,
+      )
+      return KernelErr.NamespaceExhausted
+    }
+    const id = newServiceId()
+    const record: ServiceRecord = {
+      id,
+      key: formatId(id),
+      packagePath,
+      serviceName: service,
+      fullName: `${packagePath}.${service}`,
+      host: host.value,
+      exports: new Set(),
+      requires: new Set(),
+      methodsByName: new Map(),
+      methodNamesByKey: new Map(),
+      state: 'registered',
+      launchDeadlineMs: undefined,
+      launchCalls: [],
+      exitCode: undefined,
+      failure: undefined,
+      history: [{ state: 'registered', timeMs: this.now() }],
+    }
+    this.services.set(record.key, record)
+    host.value.services.push(record)
+    resp.id = wireId(id)
+    resp.existedPreviously = false
+    this.emit({
+      type: 'service-registered',
+      service: record.key,
+      name: record.fullName,
+      host: host.value.key,
+    })
+    this.emit({
+      type: 'service-state',
+      service: record.key,
+      name: record.fullName,
+      state: 'registered',
+    })
+    return KernelErr.NoError
+  }
+
+  export(caller: HostId, req: ExportRequest): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const service = this.ownService(host.value, req.serviceId, 'export_')
+    if (!service.ok) return service.code
+    const names: string[] = []
+    for (const fqs of req.service) {
+      const name = this.checkFqs(fqs, 'export_')
+      if (!name.ok) return name.code
+      names.push(`${name.value.packagePath}.${name.value.service}`)
+    }
+    for (const name of names) {
+      if (service.value.exports.has(name)) continue
+      const cycle = this.graph.cycleIfExported(service.value, name)
+      if (cycle) return this.refuseCycle(service.value, cycle, `exporting ${name}`)
+    }
+    const added = names.filter((n) => !service.value.exports.has(n))
+    for (const name of added) this.graph.addExport(service.value, name)
+    if (added.length > 0) {
+      this.emit({ type: 'service-exported', service: service.value.key, names: added })
+      if (service.value.state === 'registered') this.setState(service.value, 'exported')
+    }
+    this.findRunnable()
+    return KernelErr.NoError
+  }
+
+  require(caller: HostId, req: RequireRequest): KernelErr {
+    const host = this.actingHost(caller, undefined)
+    if (!host.ok) return host.code
+    const service = this.ownService(host.value, req.source, 'require_')
+    if (!service.ok) return service.code
+    const names: string[] = []
+    for (const fqs of req.dest) {
+      const name = this.checkFqs(fqs, 'require_')
+      if (!name.ok) return name.code
+      names.push(`${name.value.packagePath}.${name.value.service}`)
+    }
+    for (const name of names) {
+      if (service.value.requires.has(name)) continue
+      const cycle = this.graph.cycleIfRequired(service.value, name)
+      if (cycle) return this.refuseCycle(service.value, cycle, `requiring ${name}`)
+    }
+    for (const name of names) {
+      if (service.value.requires.has(name)) continue
+      this.graph.addRequire(service.value, name)
+      this.emit({ type: 'require-edge', service: service.value.key, required: name })
+    }
+    if (service.value.state === 'waiting') this.emitWaiting(service.value)
+    return KernelErr.NoError
+  }
+
+  bindMethod(caller: HostId, req: BindMethodRequest, resp: BindMethodResponse): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const service = this.ownService(host.value, req.serviceId, 'bind_method_')
+    if (!service.ok) return service.code
+    const name = req.methodName
+    if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME.test(name)) {
+      this.logger.log(
+        'warn',
+        `bind_method_: ${service.value.fullName}: method name ${JSON.stringify(name.slice(0, 80))} is not an identifier`,
+      )
+      return KernelErr.IdDispatch
+    }
+    let id = service.value.methodsByName.get(name)
+    if (id === undefined) {
+      if (service.value.methodsByName.size >= this.limits.methodsPerService) {
+        return KernelErr.NamespaceExhausted
+      }
+      id = newMethodId()
+      service.value.methodsByName.set(name, id)
+      service.value.methodNamesByKey.set(formatId(id), name)
+    }
+    resp.methodId = wireId(id)
+    return KernelErr.NoError
+  }
+
+  launch(caller: HostId, req: LaunchRequest): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const method = this.idField('method', req.methodId)
+    if (!method.ok || formatId(method.value) !== formatId(LaunchMethod)) {
+      this.logger.log('warn', `launch_ from ${host.value.name}: method_id must be LaunchMethod`)
+      return KernelErr.BadId
+    }
+    const service = this.ownService(host.value, req.serviceId, 'launch_')
+    if (!service.ok) return service.code
+    const call = this.newCallKey(req.callId)
+    if (!call.ok) return call.code
+    const record = service.value
+    if (record.state === 'failed' || record.state === 'exited') return KernelErr.ServiceFailed
+    const now = this.now()
+    const pending: PendingCall = {
+      kind: 'launch',
+      key: formatId(call.value),
+      rawCallId: req.callId as IdRaw,
+      callId: call.value,
+      callerHost: host.value,
+      target: record,
+      methodName: 'launch',
+      startedMs: now,
+      deadlineMs: now + this.limits.launchTimeoutMs,
+      delivered: true,
+    }
+    this.pending.set(pending.key, pending)
+    host.value.pendingCount++
+    if (record.state !== 'running') {
+      record.launchDeadlineMs ??= pending.deadlineMs
+      if (record.state !== 'waiting') this.setState(record, 'waiting')
+      this.emitWaiting(record)
+    }
+    this.findRunnable()
+    // Already running (a second launch): answer at once.
+    if (record.state === 'running' && this.pending.has(pending.key)) this.completeLaunch(pending)
+    return KernelErr.NoError
+  }
+
+  locate(caller: HostId, req: LocateRequest, resp: LocateResponse): KernelErr {
+    const host = this.actingHost(caller, undefined)
+    if (!host.ok) return host.code
+    const fullName = `${req.packageName}.${req.serviceName}`
+    let requirers: ServiceRecord[]
+    if (req.calledBy === undefined || isEmpty(req.calledBy)) {
+      requirers = host.value.services
+    } else {
+      const own = this.ownService(host.value, req.calledBy, 'locate_')
+      if (!own.ok) return own.code
+      requirers = [own.value]
+    }
+    if (!requirers.some((s) => s.requires.has(fullName))) {
+      this.logger.log(
+        'warn',
+        `locate_: ${requirers.map((s) => s.fullName).join(', ') || host.value.name} located ${fullName} without requiring it first (call require_ before launch_)`,
+      )
+      return KernelErr.NotRequired
+    }
+    const exporters = this.graph.exportersOf(fullName)
+    if (exporters.length === 0) return KernelErr.NotFound
+    const running = exporters.filter((s) => s.state === 'running')
+    const choices = running.length > 0 ? running : exporters
+    const chosen =
+      choices[Math.floor(this.random() * choices.length)] ?? (choices[0] as ServiceRecord)
+    resp.hostId = wireId(chosen.host.id)
+    resp.serviceId = wireId(chosen.id)
+    resp.binding = [...chosen.methodsByName].map(([methodName, id]) =>
+      create(MethodBindingSchema, { methodName, methodId: wireId(id) }),
+    )
+    if (resp.binding.length === 0) {
+      this.logger.log('warn', `locate_: ${fullName} has bound no methods yet`)
+    }
+    return KernelErr.NoError
+  }
+
+  dispatch(caller: HostId, req: DispatchRequest, resp: DispatchResponse): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const call = this.newCallKey(req.callId)
+    if (!call.ok) return call.code
+    const sid = this.idField('service', req.serviceId)
+    if (!sid.ok) return sid.code
+    const target = this.services.get(formatId(sid.value))
+    if (target === undefined) return KernelErr.NotFound
+    const mid = this.idField('method', req.methodId)
+    if (!mid.ok) return mid.code
+    const methodName = target.methodNamesByKey.get(formatId(mid.value))
+    if (methodName === undefined) return KernelErr.NotFound
+    if (target.state === 'failed' || target.state === 'exited' || !target.host.alive) {
+      return KernelErr.ServiceFailed
+    }
+    if (host.value.pendingCount >= this.limits.pendingPerHost) {
+      this.logger.log(
+        'warn',
+        `dispatch_: ${host.value.name} has ${this.limits.pendingPerHost} calls outstanding`,
+      )
+      return KernelErr.NamespaceExhausted
+    }
+    if (target.host.inbound.length >= this.limits.inboundQueue) {
+      this.logger.log(
+        'warn',
+        `dispatch_: ${target.fullName}.${methodName}: inbound queue full (${this.limits.inboundQueue} calls)`,
+      )
+      return KernelErr.CallQueueFull
+    }
+    const now = this.now()
+    const pending: PendingCall = {
+      kind: 'call',
+      key: formatId(call.value),
+      rawCallId: req.callId as IdRaw,
+      callId: call.value,
+      callerHost: host.value,
+      target,
+      methodName,
+      startedMs: now,
+      deadlineMs: now + this.limits.callTimeoutMs,
+      delivered: false,
+    }
+    this.pending.set(pending.key, pending)
+    host.value.pendingCount++
+    const inbound: InboundCall = {
+      callKey: pending.key,
+      callId: pending.rawCallId,
+      service: target,
+      methodId: mid.value,
+      param: req.param,
+    }
+    target.host.inbound.push(inbound)
+    resp.callId = req.callId
+    this.emit({
+      type: 'call-started',
+      call: pending.key,
+      caller: this.callerName(host.value),
+      target: target.key,
+      method: methodName,
+    })
+    this.wake(target.host)
+    return KernelErr.NoError
+  }
+
+  returnValue(caller: HostId, req: ReturnValueRequest): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const cid = this.idField('call', req.callId)
+    if (!cid.ok) return cid.code
+    const key = formatId(cid.value)
+    const call = this.pending.get(key)
+    if (call === undefined) {
+      if (this.expired.has(key)) {
+        this.logger.log(
+          'info',
+          `return_value_: late result for call ${key} dropped (it had timed out)`,
+        )
+        return KernelErr.NoError
+      }
+      return KernelErr.BadCallId
+    }
+    if (call.kind !== 'call' || call.target.host !== host.value) {
+      this.logger.log(
+        'warn',
+        `return_value_: ${host.value.name} tried to answer call ${key}, which belongs to ${call.target.fullName}`,
+      )
+      return KernelErr.BadId
+    }
+    this.forget(call)
+    this.resolve(call, { result: req.result, resultError: req.resultError, kernelError: 0 })
+    return KernelErr.NoError
+  }
+
+  /** read_one_ without blocking: 'empty' when nothing is there (the transport may wait). */
+  readOne(caller: HostId, req: ReadOneRequest, resp: ReadOneResponse): KernelErr | 'empty' {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const h = host.value
+    const resolved = h.ready.shift()
+    if (resolved !== undefined) {
+      resp.resolved = create(ResolvedCallSchema, {
+        hostId: wireId(h.id),
+        callId: resolved.callId,
+        result: resolved.result,
+        resultError: resolved.resultError,
+        kernelError: resolved.kernelError,
+      })
+      return KernelErr.NoError
+    }
+    const index = this.nextInbound(h, req)
+    if (index >= 0) {
+      const [call] = h.inbound.splice(index, 1) as [InboundCall]
+      const pending = this.pending.get(call.callKey)
+      if (pending) pending.delivered = true
+      resp.call = create(ServiceMethodCallSchema, {
+        serviceId: wireId(call.service.id),
+        methodId: wireId(call.methodId),
+      })
+      resp.callId = call.callId
+      resp.param = call.param
+      return KernelErr.NoError
+    }
+    if (h.exitRequested) {
+      resp.exit = true
+      return KernelErr.NoError
+    }
+    resp.timeout = true
+    return 'empty'
+  }
+
+  exit(caller: HostId, req: ExitRequest, resp: ExitResponse): KernelErr {
+    const host = this.actingHost(caller, req.hostId)
+    if (!host.ok) return host.code
+    const method = this.idField('method', req.methodId)
+    if (!method.ok || formatId(method.value) !== formatId(ExitMethod)) return KernelErr.BadId
+    const call = this.newCallKey(req.callId)
+    if (!call.ok) return call.code
+    const service = this.ownService(host.value, req.pair?.serviceId, 'exit_')
+    if (!service.ok) return service.code
+    const code = clampExitCode(req.pair?.code ?? 0)
+    service.value.exitCode = code
+    const pair = create(ExitPairSchema, { serviceId: wireId(service.value.id), code })
+    resp.pair = pair
+    host.value.ready.push({
+      callId: req.callId as IdRaw,
+      result: anyPack(ExitResponseSchema, create(ExitResponseSchema, { pair })),
+      resultError: 0,
+      kernelError: 0,
+    })
+    this.wake(host.value)
+    return KernelErr.NoError
+  }
+
+  synchronousExit(
+    caller: HostId,
+    req: SynchronousExitRequest,
+    resp: SynchronousExitResponse,
+  ): KernelErr {
+    const host = this.actingHost(caller, undefined)
+    if (!host.ok) return host.code
+    const raw = req.pair?.serviceId
+    const code = clampExitCode(req.pair?.code ?? 0)
+    if (raw !== undefined && isZero(raw)) {
+      // The zero id means "everything": the runner stops the deployment.
+      const byService = host.value.services[0]?.key ?? host.value.key
+      this.emit({ type: 'shutdown-requested', byService, exitCode: code })
+      resp.pair = create(ExitPairSchema, { serviceId: raw, code })
+      return KernelErr.NoError
+    }
+    const service = this.ownService(host.value, raw, 'synchronous_exit_')
+    if (!service.ok) return service.code
+    service.value.exitCode = code
+    this.setState(service.value, 'exited', undefined, code)
+    resp.pair = create(ExitPairSchema, { serviceId: wireId(service.value.id), code })
+    return KernelErr.NoError
+  }
+
+  // ---- time --------------------------------------------------------------------------------
+
+  /** Fails calls and launches whose deadline has passed. */
+  tick(): void {
+    const now = this.now()
+    for (const call of [...this.pending.values()]) {
+      if (call.deadlineMs > now || !this.pending.has(call.key)) continue
+      if (call.kind === 'call') {
+        this.failCall(
+          call,
+          KernelErr.CallTimeout,
+          `call ${call.target.fullName}.${call.methodName} from ${this.callerName(call.callerHost)} got no result within ${this.limits.callTimeoutMs} ms`,
+        )
+      } else {
+        this.timeOutLaunch(call.target)
+      }
+    }
+  }
+
+  /** The earliest deadline of anything pending, so the transport knows when to tick. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined
+    for (const call of this.pending.values()) {
+      if (next === undefined || call.deadlineMs < next) next = call.deadlineMs
+    }
+    return next
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private findRunnable(): void {
+    let changed = true
+    while (changed) {
+      changed = false
+      for (const service of this.services.values()) {
+        if (service.state !== 'waiting' || !service.host.alive) continue
+        if (this.graph.unmetRequirements(service).length > 0) continue
+        this.setState(service, 'running')
+        service.launchDeadlineMs = undefined
+        for (const call of [...this.pending.values()]) {
+          if (call.kind === 'launch' && call.target === service) this.completeLaunch(call)
+        }
+        changed = true
+      }
+    }
+  }
+
+  private completeLaunch(call: PendingCall): void {
+    this.forget(call)
+    call.callerHost.ready.push({
+      callId: call.rawCallId,
+      result: anyPack(LaunchResponseSchema, create(LaunchResponseSchema)),
+      resultError: 0,
+      kernelError: 0,
+    })
+    this.wake(call.callerHost)
+  }
+
+  private timeOutLaunch(service: ServiceRecord): void {
+    const unmet = this.graph.unmetRequirements(service)
+    const reason = `launch timed out after ${this.limits.launchTimeoutMs} ms; unmet: ${unmet
+      .map((u) => `${u.name} (${u.reason})`)
+      .join('; ')}`
+    this.logger.log('error', `${service.fullName}: ${reason}`)
+    service.failure = reason
+    this.setState(service, 'failed', reason)
+    for (const call of [...this.pending.values()]) {
+      if (call.kind !== 'launch' || call.target !== service) continue
+      this.forget(call)
+      call.callerHost.ready.push({
+        callId: call.rawCallId,
+        result: undefined,
+        resultError: KernelErr.RunTimeout,
+        kernelError: KernelErr.RunTimeout,
+      })
+      this.wake(call.callerHost)
+    }
+    this.findRunnable()
+  }
+
+  private failCall(call: PendingCall, kernelError: KernelErr, why: string): void {
+    this.forget(call)
+    this.expired.add(call.key)
+    if (this.expired.size > this.limits.expiredCallMemory) {
+      const oldest = this.expired.values().next().value
+      if (oldest !== undefined) this.expired.delete(oldest)
+    }
+    const queue = call.target.host.inbound
+    const queued = queue.findIndex((c) => c.callKey === call.key)
+    if (queued >= 0) queue.splice(queued, 1)
+    this.logger.log('warn', why)
+    this.resolve(call, { result: undefined, resultError: DISPATCH_ERROR, kernelError })
+  }
+
+  private resolve(
+    call: PendingCall,
+    outcome: { result: ReturnValueRequest['result']; resultError: number; kernelError: number },
+  ): void {
+    const caller = call.callerHost
+    if (caller.alive) {
+      caller.ready.push({ callId: call.rawCallId, ...outcome })
+      this.wake(caller)
+    }
+    this.emit({
+      type: 'call-finished',
+      call: call.key,
+      caller: this.callerName(caller),
+      target: call.target.key,
+      method: call.methodName,
+      latencyMs: this.now() - call.startedMs,
+      resultError: outcome.resultError,
+      kernelError: outcome.kernelError,
+    })
+  }
+
+  private forget(call: PendingCall): void {
+    if (this.pending.delete(call.key)) call.callerHost.pendingCount--
+  }
+
+  private nextInbound(host: HostRecord, req: ReadOneRequest): number {
+    if (host.inbound.length === 0) return -1
+    if (req.call.length === 0) return 0
+    const wanted = new Set(
+      req.call.map((pair) => {
+        const sid = pair.serviceId ? fromRawChecked('service', pair.serviceId) : undefined
+        const mid = pair.methodId ? fromRawChecked('method', pair.methodId) : undefined
+        return sid?.ok && mid?.ok ? `${formatId(sid.id)}/${formatId(mid.id)}` : ''
+      }),
+    )
+    return host.inbound.findIndex((c) => wanted.has(`${c.service.key}/${formatId(c.methodId)}`))
+  }
+
+  private setState(
+    service: ServiceRecord,
+    state: ServiceState,
+    reason?: string,
+    exitCode?: number,
+  ) {
+    if (service.state === state) return
+    service.state = state
+    service.history.push({ state, timeMs: this.now(), ...(reason ? { reason } : {}) })
+    if (service.history.length > this.limits.historyPerService) service.history.shift()
+    this.emit({
+      type: 'service-state',
+      service: service.key,
+      name: service.fullName,
+      state,
+      ...(reason ? { reason } : {}),
+      ...(exitCode !== undefined ? { exitCode } : {}),
+    })
+  }
+
+  private emitWaiting(service: ServiceRecord): void {
+    this.emit({
+      type: 'waiting-for',
+      service: service.key,
+      name: service.fullName,
+      unmet: this.graph.unmetRequirements(service),
+    })
+  }
+
+  private refuseCycle(service: ServiceRecord, cycle: ServiceRecord[], action: string): KernelErr {
+    const names = cycle.map((s) => s.fullName)
+    this.logger.log(
+      'error',
+      `${service.fullName}: ${action} would create a dependency cycle: ${names.join(' -> ')}; refused`,
+    )
+    this.emit({ type: 'dependency-cycle', service: service.key, cycle: cycle.map((s) => s.key) })
+    return KernelErr.DependencyCycle
+  }
+
+  private callerName(host: HostRecord): string {
+    return host.services[0]?.key ?? host.key
+  }
+
+  private wake(host: HostRecord): void {
+    this.options.onWake?.(host.id)
+  }
+
+  private emit(event: KernelEventBody): void {
+    this.options.onEvent?.({ ...event, timeMs: this.now() })
+  }
+
+  /** The calling host; a request naming any other host is refused (a guest acts only as itself). */
+  private actingHost(caller: HostId, named: IdRaw | undefined): Checked<HostRecord> {
+    const host = this.hostById(caller)
+    if (host === undefined || !host.alive) return { ok: false, code: KernelErr.BadId }
+    if (named !== undefined && !isEmpty(named)) {
+      const parsed = fromRawChecked('host', named)
+      if (!parsed.ok || formatId(parsed.id) !== host.key) {
+        this.logger.log(
+          'warn',
+          `${host.name} sent a request naming host ${parsed.ok ? formatId(parsed.id) : 'with a bad id'}; a guest may act only as itself`,
+        )
+        return { ok: false, code: KernelErr.BadId }
+      }
+    }
+    return { ok: true, value: host }
+  }
+
+  /** A service id from a request that must be one of the caller's own services. */
+  private ownService(
+    host: HostRecord,
+    raw: IdRaw | undefined,
+    syscall: string,
+  ): Checked<ServiceRecord> {
+    const sid = this.idField('service', raw)
+    if (!sid.ok) return sid
+    const service = this.services.get(formatId(sid.value))
+    if (service === undefined) {
+      this.logger.log(
+        'warn',
+        `${syscall} from ${host.name}: unknown service ${formatId(sid.value)}`,
+      )
+      return { ok: false, code: KernelErr.NotFound }
+    }
+    if (service.host !== host) {
+      this.logger.log(
+        'warn',
+        `${syscall} from ${host.name}: service ${service.fullName} belongs to another host`,
+      )
+      return { ok: false, code: KernelErr.BadId }
+    }
+    return { ok: true, value: service }
+  }
+
+  /** A non-empty, non-zero id of the given kind (a wrong type letter is BadId). */
+  private idField<K extends IdKind>(kind: K, raw: IdRaw | undefined): Checked<Id<K>> {
+    if (raw === undefined || isEmpty(raw) || isZero(raw))
+      return { ok: false, code: KernelErr.BadId }
+    const parsed = fromRawChecked(kind, raw)
+    return parsed.ok ? { ok: true, value: parsed.id } : { ok: false, code: KernelErr.BadId }
+  }
+
+  /** A call id that is valid and not already in flight. */
+  private newCallKey(raw: IdRaw | undefined): Checked<CallId> {
+    const cid = this.idField('call', raw)
+    if (!cid.ok) return cid
+    if (this.pending.has(formatId(cid.value))) return { ok: false, code: KernelErr.BadCallId }
+    return cid
+  }
+
+  private checkFqs(
+    fqs: FullyQualifiedService | undefined,
+    syscall: string,
+  ): Checked<{ packagePath: string; service: string }> {
+    const packagePath = fqs?.packagePath ?? ''
+    const service = fqs?.service ?? ''
+    for (const [what, value] of [
+      ['package', packagePath],
+      ['service', service],
+    ] as const) {
+      if (value.length === 0 || value.length > MAX_NAME_LENGTH || !NAME.test(value)) {
+        this.logger.log(
+          'warn',
+          `${syscall}: ${what} name ${JSON.stringify(value.slice(0, 80))} is not a dotted identifier`,
+        )
+        return { ok: false, code: KernelErr.BadId }
+      }
+    }
+    return { ok: true, value: { packagePath, service } }
+  }
+}
+
+/** An id as a protobuf IdRaw message. */
+function wireId(id: Id): IdRaw {
+  return create(IdRawSchema, toRaw(id))
+}
