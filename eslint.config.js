@@ -17,6 +17,7 @@ export default tseslint.config(
       // asc type-checks them when the guests are compiled.
       'src/guest/',
       'test/fixtures/guests/',
+      'bench/guests/',
     ],
   },
   js.configs.recommended,

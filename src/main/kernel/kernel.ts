@@ -30,6 +30,7 @@ import type {
   RegisterResponse,
   RequireRequest,
   ReturnValueRequest,
+  ServiceMethodCall,
   SynchronousExitRequest,
   SynchronousExitResponse,
 } from '../../shared/gen/parigot/syscall/v1/syscall_pb'
@@ -563,6 +564,49 @@ export class Kernel {
     return 'empty'
   }
 
+  /**
+   * Puts back what read_one just answered, at the front, because the answer did not fit the
+   * guest's buffer: the guest retries with a bigger one and gets the same event.
+   */
+  unreadOne(caller: HostId, resp: ReadOneResponse): void {
+    const host = this.hostById(caller)
+    if (host === undefined) return
+    const resolved = resp.resolved
+    if (resolved?.callId) {
+      host.ready.unshift({
+        callId: resolved.callId,
+        result: resolved.result,
+        resultError: resolved.resultError,
+        kernelError: resolved.kernelError,
+      })
+      return
+    }
+    if (resp.call && resp.callId) {
+      const key = this.idField('call', resp.callId)
+      const pending = key.ok ? this.pending.get(formatId(key.value)) : undefined
+      if (pending === undefined) return // timed out meanwhile: nothing to put back
+      const mid = this.idField('method', resp.call.methodId)
+      if (!mid.ok) return
+      pending.delivered = false
+      host.inbound.unshift({
+        callKey: pending.key,
+        callId: resp.callId,
+        service: pending.target,
+        methodId: mid.value,
+        param: resp.param,
+      })
+    }
+  }
+
+  /** `package.Service.Method` of a call as read_one_ delivered it, for messages. */
+  describeCall(call: ServiceMethodCall): string {
+    const sid = this.idField('service', call.serviceId)
+    const service = sid.ok ? this.services.get(formatId(sid.value)) : undefined
+    const mid = this.idField('method', call.methodId)
+    const method = mid.ok ? service?.methodNamesByKey.get(formatId(mid.value)) : undefined
+    return `${service?.fullName ?? 'unknown service'}.${method ?? 'unknown method'}`
+  }
+
   exit(caller: HostId, req: ExitRequest, resp: ExitResponse): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
@@ -621,7 +665,7 @@ export class Kernel {
         this.failCall(
           call,
           KernelErr.CallTimeout,
-          `call ${call.target.fullName}.${call.methodName} from ${this.callerName(call.callerHost)} got no result within ${this.limits.callTimeoutMs} ms`,
+          `call ${call.target.fullName}.${call.methodName} from ${call.callerHost.services[0]?.fullName ?? call.callerHost.name} got no result within ${this.limits.callTimeoutMs} ms`,
         )
       } else {
         this.timeOutLaunch(call.target)

@@ -1,0 +1,44 @@
+/**
+ * The syscall channel between one guest's worker and the kernel: a SharedArrayBuffer with a
+ * small header of int32 words and a data area. The worker writes a request and blocks; the
+ * kernel writes the answer and wakes it. One request at a time per worker (a guest is
+ * single-threaded), so no locking beyond the state word is needed.
+ */
+
+export const HEADER_BYTES = 64
+export const DEFAULT_DATA_BYTES = 1024 * 1024
+
+/** Int32 word indices in the header. */
+export const Word = {
+  /** IDLE -> REQUEST (worker) -> RESPONSE (kernel) -> IDLE (worker). */
+  STATE: 0,
+  FUNCTION: 1,
+  REQUEST_LENGTH: 2,
+  /** The guest's out-buffer capacity, so the kernel can refuse an answer that will not fit. */
+  CAPACITY: 3,
+  RESULT_CODE: 4,
+  /** Response length, or the required length with DataTooLarge. */
+  RESULT_LENGTH: 5,
+  /** Count of syscalls made, for the supervisor's watchdog. */
+  SYSCALL_COUNT: 6,
+} as const
+
+export const State = { IDLE: 0, REQUEST: 1, RESPONSE: 2 } as const
+
+export interface Channel {
+  readonly buffer: SharedArrayBuffer
+  readonly header: Int32Array
+  readonly data: Uint8Array
+}
+
+export function createChannel(dataBytes = DEFAULT_DATA_BYTES): Channel {
+  return openChannel(new SharedArrayBuffer(HEADER_BYTES + dataBytes))
+}
+
+export function openChannel(buffer: SharedArrayBuffer): Channel {
+  return {
+    buffer,
+    header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
+    data: new Uint8Array(buffer, HEADER_BYTES),
+  }
+}

@@ -1,0 +1,242 @@
+import { Worker } from 'node:worker_threads'
+import type { KernelEvent } from '../../shared/events/kernel-events'
+import type { HostId } from '../../shared/id'
+import type { LogRecord } from '../../shared/log/log-record'
+import type { CompiledGuest } from '../engine/compile'
+import { createLogger } from '../engine/logger'
+import type { Logger, LogSink } from '../engine/logger'
+import { Kernel } from '../kernel/kernel'
+import type { HostEnding } from '../kernel/kernel'
+import type { KernelLimits } from '../kernel/limits'
+import { createChannel } from '../kernel/transport/channel'
+import { KernelServer } from '../kernel/transport/kernel-server'
+import type { GuestWorkerData, WorkerMessage } from './worker/messages'
+import { guestWorkerScript } from './worker/worker-script'
+
+export interface GuestSpec {
+  readonly name: string
+  readonly compiled: CompiledGuest
+  readonly args?: readonly string[]
+  readonly env?: Readonly<Record<string, string>>
+}
+
+export interface GuestHandle {
+  readonly name: string
+  readonly host: HostId
+  /** Settles once when the guest's worker is gone, however it ended. */
+  readonly ended: Promise<HostEnding>
+}
+
+export interface SupervisorOptions {
+  readonly logSink: LogSink
+  readonly onEvent?: (event: KernelEvent) => void
+  readonly limits?: Partial<KernelLimits>
+  /**
+   * A guest that took a call and then made no host call for this long (while not blocked in
+   * one) is considered stuck (an infinite loop) and terminated. Default: twice the call timeout.
+   */
+  readonly unresponsiveMs?: number
+  readonly now?: () => number
+}
+
+interface Running {
+  readonly name: string
+  readonly host: HostId
+  readonly worker: Worker
+  ended: HostEnding | undefined
+  readonly endedPromise: Promise<HostEnding>
+  settle(ending: HostEnding): void
+}
+
+const WATCHDOG_INTERVAL_MS = 100
+
+/**
+ * Runs each guest in its own worker thread against one kernel, and keeps the kernel told of
+ * every guest's fate: a trap, an out-of-memory, a crash of the worker, or a watchdog kill marks
+ * its services failed and fails its callers at once, without disturbing the other guests.
+ */
+export class Supervisor {
+  readonly kernel: Kernel
+  private readonly server: KernelServer
+  private readonly guests = new Map<string, Running>()
+  private readonly logger: Logger
+  private readonly now: () => number
+  private readonly unresponsiveMs: number
+  private readonly watchdog: NodeJS.Timeout
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.now = options.now ?? (() => performance.timeOrigin + performance.now())
+    this.logger = createLogger('host', options.logSink, this.now)
+    // The kernel wakes hosts through the server, which needs the kernel: tie them late.
+    const late: { server?: KernelServer } = {}
+    this.kernel = new Kernel({
+      now: this.now,
+      logger: this.logger,
+      ...(options.limits ? { limits: options.limits } : {}),
+      onEvent: (event) => options.onEvent?.(event),
+      onWake: (host) => late.server?.wake(host),
+    })
+    this.server = new KernelServer(this.kernel, this.logger, this.now)
+    late.server = this.server
+    this.unresponsiveMs = options.unresponsiveMs ?? 2 * this.kernel.limits.callTimeoutMs
+    this.watchdog = setInterval(() => this.checkResponsiveness(), WATCHDOG_INTERVAL_MS)
+    this.watchdog.unref()
+  }
+
+  /** Starts a guest in a new worker; resolves once it is instantiated and running its entry. */
+  async start(spec: GuestSpec): Promise<GuestHandle> {
+    if (this.guests.has(spec.name))
+      throw new Error(`a guest named "${spec.name}" is already running`)
+    const host = this.kernel.addHost(spec.name)
+    const channel = createChannel()
+    this.server.attach(host, channel)
+    const data: GuestWorkerData = {
+      module: spec.compiled.module,
+      origin: spec.compiled.origin,
+      serviceName: spec.name,
+      args: spec.args ?? [],
+      env: spec.env ?? {},
+      channel: channel.buffer,
+    }
+    const worker = new Worker(await guestWorkerScript(), { workerData: data })
+    let settle: (ending: HostEnding) => void = () => undefined
+    const endedPromise = new Promise<HostEnding>((resolve) => (settle = resolve))
+    const running: Running = {
+      name: spec.name,
+      host,
+      worker,
+      ended: undefined,
+      endedPromise,
+      settle,
+    }
+    this.guests.set(spec.name, running)
+    const guestLog = createLogger(spec.name, this.options.logSink, this.now)
+
+    return new Promise<GuestHandle>((resolve, reject) => {
+      const handle: GuestHandle = { name: spec.name, host, ended: endedPromise }
+      worker.on('message', (message: WorkerMessage) => {
+        switch (message.type) {
+          case 'log':
+            this.options.logSink({
+              timeMs: message.timeMs,
+              level: message.level,
+              source: spec.name,
+              message: message.message,
+            } satisfies LogRecord)
+            break
+          case 'started':
+            resolve(handle)
+            break
+          case 'instantiate-failed':
+            this.finish(running, { kind: 'failed', reason: message.message })
+            reject(new Error(message.message))
+            break
+          case 'ended':
+            this.finish(
+              running,
+              message.kind === 'exited'
+                ? { kind: 'exited', code: message.code }
+                : { kind: 'failed', reason: message.reason },
+            )
+            break
+        }
+      })
+      worker.on('error', (err) => {
+        const reason =
+          (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? 'out of memory'
+            : `worker error: ${err.message}`
+        guestLog.log('error', reason)
+        this.finish(running, { kind: 'failed', reason })
+        reject(new Error(`${spec.name}: ${reason}`))
+      })
+      worker.on('exit', (code) => {
+        if (running.ended === undefined) {
+          this.finish(running, {
+            kind: 'failed',
+            reason: `worker exited unexpectedly (code ${code})`,
+          })
+          reject(new Error(`${spec.name}: worker exited before the guest started`))
+        }
+      })
+    })
+  }
+
+  guest(name: string): GuestHandle | undefined {
+    const running = this.guests.get(name)
+    return running && { name: running.name, host: running.host, ended: running.endedPromise }
+  }
+
+  /** Asks a guest to leave its loop; terminates it if it has not ended within `graceMs`. */
+  async stop(name: string, graceMs = 2000): Promise<HostEnding | undefined> {
+    const running = this.guests.get(name)
+    if (running === undefined) return undefined
+    if (running.ended) return running.ended
+    this.kernel.requestExit(running.host)
+    this.server.flush()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs)
+    })
+    const first = await Promise.race([running.endedPromise, timedOut])
+    clearTimeout(timer)
+    if (first === 'timeout') {
+      this.logger.log('warn', `${name} did not stop within ${graceMs} ms; terminating it`)
+      await this.terminate(running, { kind: 'exited', code: 0 })
+    }
+    return running.endedPromise
+  }
+
+  /** Terminates a guest at once and marks it failed with `reason`. */
+  async kill(name: string, reason: string): Promise<void> {
+    const running = this.guests.get(name)
+    if (running === undefined || running.ended) return
+    this.logger.log('error', `${name} killed: ${reason}`)
+    await this.terminate(running, { kind: 'failed', reason })
+  }
+
+  /** Stops every guest (in parallel) and releases the kernel's timers. */
+  async stopAll(graceMs = 2000): Promise<void> {
+    await Promise.all([...this.guests.keys()].map((name) => this.stop(name, graceMs)))
+  }
+
+  close(): void {
+    clearInterval(this.watchdog)
+    for (const running of this.guests.values()) {
+      if (!running.ended) void this.terminate(running, { kind: 'exited', code: 0 })
+    }
+    this.server.close()
+  }
+
+  private async terminate(running: Running, ending: HostEnding): Promise<void> {
+    this.finish(running, ending)
+    await running.worker.terminate()
+  }
+
+  private finish(running: Running, ending: HostEnding): void {
+    if (running.ended) return
+    running.ended = ending
+    this.server.detach(running.host)
+    this.kernel.hostEnded(running.host, ending)
+    this.server.flush()
+    running.settle(ending)
+    // A guest that returned from its entry point may leave its worker idle: end it.
+    void running.worker.terminate()
+  }
+
+  private checkResponsiveness(): void {
+    const now = this.now()
+    for (const running of this.guests.values()) {
+      if (running.ended) continue
+      const serving = this.server.servingSince(running.host)
+      if (serving === undefined) continue
+      const silentFor = now - serving.sinceMs
+      if (silentFor > this.unresponsiveMs) {
+        void this.kill(
+          running.name,
+          `unresponsive: no host call for ${Math.round(silentFor)} ms while serving ${serving.call}`,
+        )
+      }
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import type { LogLevel } from '../../../shared/log/log-record'
+
+/** What the supervisor hands a new guest worker. */
+export interface GuestWorkerData {
+  readonly module: WebAssembly.Module
+  readonly origin: string
+  readonly serviceName: string
+  readonly args: readonly string[]
+  readonly env: Readonly<Record<string, string>>
+  readonly channel: SharedArrayBuffer
+}
+
+/** Messages a guest worker posts to the supervisor. */
+export type WorkerMessage =
+  | {
+      readonly type: 'log'
+      readonly level: LogLevel
+      readonly message: string
+      readonly timeMs: number
+    }
+  | { readonly type: 'started' }
+  | { readonly type: 'instantiate-failed'; readonly message: string }
+  | { readonly type: 'ended'; readonly kind: 'exited'; readonly code: number }
+  | { readonly type: 'ended'; readonly kind: 'failed'; readonly reason: string }
