@@ -2,11 +2,12 @@
 // results to bench/results/latest.json. `npm run bench -- <name-substring>` runs a subset.
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { callBenchmark } from './call.bench'
 import { hostCallBenchmark } from './host-call.bench'
 import { printTable, writeResults } from './lib/report'
 import type { Benchmark, BenchResult } from './lib/result'
 
-const benchmarks: Benchmark[] = [hostCallBenchmark]
+const benchmarks: Benchmark[] = [hostCallBenchmark, callBenchmark]
 
 async function main(): Promise<void> {
   const filter = process.argv[2]

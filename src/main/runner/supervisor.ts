@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { HostId } from '../../shared/id'
 import type { LogRecord } from '../../shared/log/log-record'
@@ -10,8 +10,9 @@ import type { HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
 import { createChannel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
-import type { GuestWorkerData, WorkerMessage } from './worker/messages'
-import { guestWorkerScript } from './worker/worker-script'
+import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
+import { sharedWorkerPool } from './worker/worker-pool'
+import type { WorkerPool } from './worker/worker-pool'
 
 export interface GuestSpec {
   readonly name: string
@@ -37,6 +38,8 @@ export interface SupervisorOptions {
    */
   readonly unresponsiveMs?: number
   readonly now?: () => number
+  /** Where guest workers come from; default: the process-wide pool of pre-started workers. */
+  readonly workers?: WorkerPool
 }
 
 interface Running {
@@ -98,7 +101,7 @@ export class Supervisor {
       env: spec.env ?? {},
       channel: channel.buffer,
     }
-    const worker = new Worker(await guestWorkerScript(), { workerData: data })
+    const worker = await (this.options.workers ?? sharedWorkerPool).take()
     let settle: (ending: HostEnding) => void = () => undefined
     const endedPromise = new Promise<HostEnding>((resolve) => (settle = resolve))
     const running: Running = {
@@ -116,6 +119,8 @@ export class Supervisor {
       const handle: GuestHandle = { name: spec.name, host, ended: endedPromise }
       worker.on('message', (message: WorkerMessage) => {
         switch (message.type) {
+          case 'ready':
+            break
           case 'log':
             this.options.logSink({
               timeMs: message.timeMs,
@@ -150,6 +155,7 @@ export class Supervisor {
         this.finish(running, { kind: 'failed', reason })
         reject(new Error(`${spec.name}: ${reason}`))
       })
+      worker.postMessage({ type: 'run', data } satisfies SupervisorMessage)
       worker.on('exit', (code) => {
         if (running.ended === undefined) {
           this.finish(running, {

@@ -10,8 +10,13 @@ export interface GuestWorkerData {
   readonly channel: SharedArrayBuffer
 }
 
+/** The one message a guest worker receives: which guest to run. */
+export type SupervisorMessage = { readonly type: 'run'; readonly data: GuestWorkerData }
+
 /** Messages a guest worker posts to the supervisor. */
 export type WorkerMessage =
+  /** Loaded and waiting for `run` (the pool's signal that a worker is warm). */
+  | { readonly type: 'ready' }
   | {
       readonly type: 'log'
       readonly level: LogLevel
