@@ -159,3 +159,79 @@ describe('guests in workers, calling each other through the kernel', () => {
     expect(await caller.ended).toEqual({ kind: 'exited', code: 192 })
   })
 })
+
+describe('plugins in guest workers', () => {
+  it('a third-party plugin loaded by path in the worker serves its guest', async () => {
+    const { assembleFixture, fixturePath } = await import('../helpers/wat')
+    const engine = createEngine()
+    const greeter = await engine.compile(
+      await assembleFixture('greeter-guest'),
+      'greeter-guest.wat',
+    )
+    const d = deployment()
+    const guest = await d.supervisor.start({
+      name: 'greeter-guest',
+      compiled: greeter,
+      plugins: [
+        {
+          name: 'greeter',
+          path: fixturePath('plugins/greeter-plugin.mjs'),
+          symbol: 'GreeterPlugin',
+        },
+      ],
+    })
+    expect(await guest.ended).toEqual({ kind: 'exited', code: 0 })
+    expect(d.lines('greeter-guest')).toContain('hello, world (from greeter-guest)')
+  })
+
+  it('a plugin that cannot load makes start fail with a message naming it', async () => {
+    const { assembleFixture, fixturePath } = await import('../helpers/wat')
+    const engine = createEngine()
+    const greeter = await engine.compile(
+      await assembleFixture('greeter-guest'),
+      'greeter-guest.wat',
+    )
+    const d = deployment()
+    await expect(
+      d.supervisor.start({
+        name: 'greeter-guest',
+        compiled: greeter,
+        plugins: [
+          { name: 'greeter', path: fixturePath('plugins/greeter-plugin.mjs'), symbol: 'Nope' },
+        ],
+      }),
+    ).rejects.toThrow(/has no export named "Nope"/)
+    await expect(
+      d.supervisor.start({
+        name: 'other',
+        compiled: greeter,
+        plugins: [{ name: 'magic', builtin: 'magic' }],
+      }),
+    ).rejects.toThrow(/no built-in plugin "magic"/)
+  })
+})
+
+describe('stopping a deployment', () => {
+  it('stops every guest at any moment: a waiting server leaves its loop, a spinning one is terminated', async () => {
+    const d = deployment({ callTimeoutMs: 10_000 }, 60_000)
+    await d.supervisor.start({ name: 'echo', compiled: server })
+    await d.supervisor.start({ name: 'spinner', compiled: server, args: ['test.v1', 'spin'] })
+    await d.supervisor.start({
+      name: 'spin-client',
+      compiled: client,
+      args: ['spin_client', 'test.v1.spin', 'spin'],
+    })
+    await d.waitForLine('spin-client', 'spin_client: running')
+    await new Promise((r) => setTimeout(r, 100)) // the spinner is now inside its loop
+    const started = Date.now()
+    await d.supervisor.stopAll(500)
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(await d.supervisor.guest('echo')!.ended).toEqual({ kind: 'exited', code: 0 })
+    expect(d.lines('echo')).toContain('echo: exiting')
+    expect(await d.supervisor.guest('spinner')!.ended).toEqual({ kind: 'exited', code: 0 })
+    expect(d.lines('host').join('\n')).toContain(
+      'spinner did not stop within 500 ms; terminating it',
+    )
+    expect(await d.supervisor.guest('spin-client')!.ended).toMatchObject({ kind: 'exited' })
+  })
+})

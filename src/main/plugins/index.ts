@@ -1,5 +1,7 @@
 export { isParigotInit } from './plugin-api'
-export type { ParigotInit, PluginEngine, PluginInitContext } from './plugin-api'
+export type { ParigotInit, PluginEngine, PluginInitContext, PluginSpec } from './plugin-api'
 export { loadPlugin, PluginLoadError } from './loader'
 export type { LoadedPlugin, PluginLoadErrorCode } from './loader'
 export { initPlugin, PluginInitError } from './init-plugin'
+export type { PluginEnvironment } from './init-plugin'
+export { BUILTIN_PLUGINS } from './builtin'

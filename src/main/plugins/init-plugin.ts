@@ -11,16 +11,31 @@ export class PluginInitError extends Error {
 }
 
 /** Runs a plugin's init; a false return or an exception becomes an error naming the plugin. */
+export interface PluginEnvironment {
+  readonly settings?: Readonly<Record<string, unknown>>
+  readonly dataDir?: string
+}
+
 export function initPlugin(
   name: string,
   plugin: ParigotInit,
   engine: Engine,
   logger: Logger,
+  environment: PluginEnvironment = {},
 ): void {
   const pluginLogger = logger.withSource(`plugin:${name}`)
   let ok: unknown
   try {
-    ok = plugin.init({ name, logger: pluginLogger, invokeAdapter }, engine)
+    ok = plugin.init(
+      {
+        name,
+        logger: pluginLogger,
+        invokeAdapter,
+        settings: environment.settings ?? {},
+        dataDir: environment.dataDir ?? process.cwd(),
+      },
+      engine,
+    )
   } catch (err) {
     throw new PluginInitError(
       `plugin "${name}" failed in init: ${err instanceof Error ? err.message : String(err)}`,

@@ -12,6 +12,20 @@ export interface PluginInitContext {
    * build ABI-conformant host functions without importing Parigot's sources.
    */
   readonly invokeAdapter: typeof invokeAdapter
+  /** The plugin's own settings from the deploy config (validated by the plugin). */
+  readonly settings: Readonly<Record<string, unknown>>
+  /** The deployment's data directory on real disk (absolute; created by the runner). */
+  readonly dataDir: string
+}
+
+/** Where a plugin runs: once in every guest worker that uses it, with that guest's engine. */
+export interface PluginSpec {
+  readonly name: string
+  /** A built-in plugin's name (`file`, `queue`), or a JavaScript module path + export. */
+  readonly builtin?: string
+  readonly path?: string
+  readonly symbol?: string
+  readonly settings?: Readonly<Record<string, unknown>>
 }
 
 /** The engine surface a plugin may use: it registers host functions, nothing else. */

@@ -8,6 +8,8 @@ import type { Logger, LogSink } from '../engine/logger'
 import { Kernel } from '../kernel/kernel'
 import type { HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
+import type { PluginSpec } from '../plugins/plugin-api'
+import { toRaw } from '../../shared/id'
 import { createChannel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
@@ -19,6 +21,10 @@ export interface GuestSpec {
   readonly compiled: CompiledGuest
   readonly args?: readonly string[]
   readonly env?: Readonly<Record<string, string>>
+  /** Plugins initialised in this guest's worker (built-in by name, or module path + export). */
+  readonly plugins?: readonly PluginSpec[]
+  /** The deployment's data directory, handed to plugins. Default: the current directory. */
+  readonly dataDir?: string
 }
 
 export interface GuestHandle {
@@ -100,6 +106,9 @@ export class Supervisor {
       args: spec.args ?? [],
       env: spec.env ?? {},
       channel: channel.buffer,
+      hostId: toRaw(host),
+      plugins: spec.plugins ?? [],
+      dataDir: spec.dataDir ?? process.cwd(),
     }
     const worker = await (this.options.workers ?? sharedWorkerPool).take()
     let settle: (ending: HostEnding) => void = () => undefined

@@ -1,4 +1,6 @@
+import type { IdRaw } from '../../../shared/id'
 import type { LogLevel } from '../../../shared/log/log-record'
+import type { PluginSpec } from '../../plugins/plugin-api'
 
 /** What the supervisor hands a new guest worker. */
 export interface GuestWorkerData {
@@ -8,6 +10,11 @@ export interface GuestWorkerData {
   readonly args: readonly string[]
   readonly env: Readonly<Record<string, string>>
   readonly channel: SharedArrayBuffer
+  /** The host id the kernel gave this guest (plugins see it in their host context). */
+  readonly hostId: IdRaw
+  /** Plugins to initialise in this worker's engine before the guest is instantiated. */
+  readonly plugins: readonly PluginSpec[]
+  readonly dataDir: string
 }
 
 /** The one message a guest worker receives: which guest to run. */
