@@ -9,7 +9,14 @@ const root = import.meta.dirname
 export default defineConfig({
   main: {
     build: {
-      rolldownOptions: { input: { index: resolve(root, 'src/main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          // Each guest runs in a worker started from this file (see worker-script.ts).
+          'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts'),
+          cli: resolve(root, 'src/main/cli/index.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util'
+import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
+import { Deployment, ExitCode } from '../runner/deployment'
+import type { DeploymentMode } from '../runner/deployment'
+import { createTerminalOutput } from './terminal-output'
+
+const USAGE = `usage: parigot <command> [options]
+
+commands:
+  run <deploy.toml>       start the servers, run the main program(s), stop; the exit code is the
+                          first main program's non-zero code (or 0)
+  test <deploy.toml>      the same with the services whose role is "test" as the programs
+  validate <deploy.toml>  check the config (and that its files exist); print every problem
+
+options:
+  --json                  machine-readable output: one JSON object per line (logs and events)
+  -h, --help              this help (also: parigot <command> --help)
+
+exit codes:
+  0..192  the main (or test) program's own exit code
+  1       wrong command line
+  2       invalid deploy config, or a module that does not compile or instantiate
+  130     interrupted (SIGINT/SIGTERM): every guest was stopped
+  253     a main (or test) program trapped or was killed
+  255     test mode with no test program`
+
+const COMMAND_HELP: Record<string, string> = {
+  run: `usage: parigot run <deploy.toml> [--json]
+
+Compiles every service's module in parallel, starts the servers in file order, runs each main
+program in file order and stops the servers. SIGINT/SIGTERM stop everything within the
+deployment's stop_grace_ms. A deployment with no main program serves until interrupted.`,
+  test: `usage: parigot test <deploy.toml> [--json]
+
+Like run, with the services whose role is "test" as the programs (main programs are not run).`,
+  validate: `usage: parigot validate <deploy.toml> [--json]
+
+Checks the deploy config against its schema and that every wasm and plugin file exists. Prints
+each problem as file:line:column: error: message [key]; exit code 0 when valid, 2 otherwise.`,
+}
+
+export interface CliIo {
+  readonly stdout: (line: string) => void
+  readonly stderr: (line: string) => void
+  readonly isTty: boolean
+  /** Registers the handler for SIGINT/SIGTERM; returns a function that removes it. */
+  readonly onInterrupt: (handler: () => void) => () => void
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    })
+  } catch (err) {
+    io.stderr(`parigot: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
+    return 1
+  }
+  const [command, ...rest] = parsed.positionals
+  if (command === undefined) {
+    ;(parsed.values.help ? io.stdout : io.stderr)(USAGE)
+    return parsed.values.help ? 0 : 1
+  }
+  const help = COMMAND_HELP[command]
+  if (help === undefined) {
+    io.stderr(`parigot: unknown command "${command}"\n\n${USAGE}`)
+    return 1
+  }
+  if (parsed.values.help) {
+    io.stdout(help)
+    return 0
+  }
+  if (rest.length !== 1) {
+    io.stderr(
+      `parigot ${command}: expected exactly one deploy config file, got ${rest.length}\n\n${help}`,
+    )
+    return 1
+  }
+  const file = rest[0] as string
+  const json = parsed.values.json === true
+  const { config, diagnostics } = await loadDeployConfig(file)
+  for (const d of diagnostics) {
+    if (json) io.stderr(JSON.stringify({ type: 'diagnostic', ...d }))
+    else io.stderr(formatDiagnostic(d))
+  }
+  if (config === undefined) return ExitCode.BAD_DEPLOYMENT
+  if (command === 'validate') {
+    if (!json) io.stdout(`${config.file}: valid (${config.services.length} services)`)
+    return ExitCode.OK
+  }
+  return runDeployment(config, command as DeploymentMode, json, io)
+}
+
+async function runDeployment(
+  config: NonNullable<Awaited<ReturnType<typeof loadDeployConfig>>['config']>,
+  mode: DeploymentMode,
+  json: boolean,
+  io: CliIo,
+): Promise<number> {
+  const output = createTerminalOutput({ json, color: io.isTty && !json, write: io.stdout })
+  const deployment = new Deployment(config, {
+    mode,
+    onLog: (record) => output.log(record),
+    onEvent: (event) => output.event(event),
+    onProgress: (message) => output.progress(message),
+  })
+  const removeHandler = io.onInterrupt(() => {
+    output.progress('interrupted: stopping every guest')
+    void deployment.stop()
+  })
+  try {
+    return await deployment.run()
+  } finally {
+    removeHandler()
+  }
+}

@@ -1,0 +1,176 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import type { DeployConfig, ServiceConfig, ServicePlugin } from '../../shared/deploy-config/types'
+import type { KernelEvent } from '../../shared/events/kernel-events'
+import { levelRank } from '../../shared/log/log-record'
+import type { LogRecord } from '../../shared/log/log-record'
+import { compileGuest } from '../engine/compile'
+import type { CompiledGuest } from '../engine/compile'
+import type { PluginSpec } from '../plugins/plugin-api'
+import { Supervisor } from './supervisor'
+import type { HostEnding } from '../kernel/kernel'
+
+/** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
+export const ExitCode = {
+  OK: 0,
+  /** The config is invalid or a module does not compile/instantiate. */
+  BAD_DEPLOYMENT: 2,
+  /** Stopped by SIGINT/SIGTERM. */
+  INTERRUPTED: 130,
+  /** A main (or test) program trapped or was killed (the reference's ExitCodeTrapped). */
+  MAIN_FAILED: 253,
+  /** Test mode with no `test` service, or `run` of a deployment that has neither main nor server. */
+  NO_MAIN: 255,
+} as const
+
+export type DeploymentMode = 'run' | 'test'
+
+export interface DeploymentOptions {
+  readonly mode: DeploymentMode
+  readonly onLog: (record: LogRecord) => void
+  readonly onEvent?: (event: KernelEvent) => void
+  /** Human-readable progress of long steps (compiling, starting). */
+  readonly onProgress?: (message: string) => void
+}
+
+/**
+ * A deploy config brought to life: compile every module (in parallel), start the servers in
+ * file order, run the main programs (or, in test mode, the test programs) one after another,
+ * then stop the servers. The result is the exit code of the first main that did not exit 0
+ * (or 0).
+ */
+export class Deployment {
+  private supervisor: Supervisor | undefined
+  private stopping = false
+
+  constructor(
+    readonly config: DeployConfig,
+    private readonly options: DeploymentOptions,
+  ) {}
+
+  async run(): Promise<number> {
+    const { config, options } = this
+    const programs = config.services.filter(
+      (s) => s.role === (options.mode === 'test' ? 'test' : 'main'),
+    )
+    const servers = config.services.filter((s) => s.role === 'server')
+    if (options.mode === 'test' && programs.length === 0) {
+      this.hostLog(
+        'error',
+        `${config.file}: no service has role "test"; nothing to run in test mode`,
+      )
+      return ExitCode.NO_MAIN
+    }
+    const compiled = await this.compileAll([...servers, ...programs])
+    if (compiled === undefined) return ExitCode.BAD_DEPLOYMENT
+    await mkdir(config.dataDir, { recursive: true })
+
+    const minLevel = levelRank(config.logLevel)
+    this.supervisor = new Supervisor({
+      logSink: (record) => {
+        if (levelRank(record.level) >= minLevel) options.onLog(record)
+      },
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      limits: config.limits,
+    })
+    try {
+      for (const service of servers) {
+        if (this.stopping) return ExitCode.INTERRUPTED
+        options.onProgress?.(`starting ${service.name}`)
+        await this.supervisor.start(this.guestSpec(service, compiled))
+      }
+      if (programs.length === 0) {
+        this.hostLog('info', `no main program: serving until interrupted`)
+        await new Promise<void>((resolve) => (this.wakeServeForever = resolve))
+        return ExitCode.INTERRUPTED
+      }
+      for (const program of programs) {
+        if (this.stopping) return ExitCode.INTERRUPTED
+        const handle = await this.supervisor.start(this.guestSpec(program, compiled))
+        const ending = await handle.ended
+        if (this.stopping) return ExitCode.INTERRUPTED
+        const code = this.exitCodeOf(program, ending)
+        if (code !== 0) return code
+      }
+      return ExitCode.OK
+    } catch (err) {
+      this.hostLog('error', err instanceof Error ? err.message : String(err))
+      return this.stopping ? ExitCode.INTERRUPTED : ExitCode.BAD_DEPLOYMENT
+    } finally {
+      await this.supervisor.stopAll(config.stopGraceMs)
+      this.supervisor.close()
+    }
+  }
+
+  /** Stops everything (SIGINT/SIGTERM); `run` then resolves with INTERRUPTED. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.wakeServeForever?.()
+    await this.supervisor?.stopAll(this.config.stopGraceMs)
+  }
+
+  private wakeServeForever: (() => void) | undefined
+
+  private exitCodeOf(program: ServiceConfig, ending: HostEnding): number {
+    if (ending.kind === 'exited') {
+      this.hostLog(
+        ending.code === 0 ? 'info' : 'warn',
+        `${program.name} exited with code ${ending.code}`,
+      )
+      return ending.code
+    }
+    this.hostLog('error', `${program.name} failed: ${ending.reason}`)
+    return ExitCode.MAIN_FAILED
+  }
+
+  private async compileAll(
+    services: readonly ServiceConfig[],
+  ): Promise<Map<string, CompiledGuest> | undefined> {
+    const started = performance.now()
+    this.options.onProgress?.(`compiling ${services.length} module(s)`)
+    const results = await Promise.allSettled(
+      services.map(async (service) => {
+        const bytes = await readFile(service.wasm)
+        const compiled = await compileGuest(new Uint8Array(bytes), service.wasm)
+        this.options.onProgress?.(
+          `compiled ${service.name} (${Math.round(bytes.byteLength / 1024)} kB)`,
+        )
+        return [service.name, compiled] as const
+      }),
+    )
+    const failures = results.filter((r) => r.status === 'rejected')
+    for (const failure of failures) {
+      const reason = (failure as PromiseRejectedResult).reason as unknown
+      this.hostLog('error', reason instanceof Error ? reason.message : String(reason))
+    }
+    if (failures.length > 0) return undefined
+    this.options.onProgress?.(
+      `compiled ${services.length} module(s) in ${Math.round(performance.now() - started)} ms`,
+    )
+    return new Map(
+      results.map((r) => (r as PromiseFulfilledResult<readonly [string, CompiledGuest]>).value),
+    )
+  }
+
+  private guestSpec(service: ServiceConfig, compiled: Map<string, CompiledGuest>) {
+    const module = compiled.get(service.name)
+    if (module === undefined) throw new Error(`internal: ${service.name} was not compiled`)
+    return {
+      name: service.name,
+      compiled: module,
+      args: service.args,
+      env: service.env,
+      plugins: service.plugins.map(toPluginSpec),
+      dataDir: this.config.dataDir,
+    }
+  }
+
+  private hostLog(level: LogRecord['level'], message: string): void {
+    this.options.onLog({ timeMs: Date.now(), level, source: 'runner', message })
+  }
+}
+
+function toPluginSpec(plugin: ServicePlugin): PluginSpec {
+  return 'builtin' in plugin
+    ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings }
+    : { name: plugin.name, path: plugin.path, symbol: plugin.symbol, settings: plugin.settings }
+}

@@ -1,0 +1,65 @@
+import type { LogLevel } from '../log/log-record'
+
+/**
+ * A validated deploy configuration, as the runner consumes it. Paths are absolute (relative
+ * ones in the file resolve against the file's folder).
+ */
+export interface DeployConfig {
+  /** Absolute path of the TOML file. */
+  readonly file: string
+  /** The deployment's name. */
+  readonly name: string
+  /** Where plugins keep data (files, queues); absolute. */
+  readonly dataDir: string
+  readonly logLevel: LogLevel
+  readonly limits: DeployLimits
+  /** How long a stop waits for guests to leave their loop before terminating them. */
+  readonly stopGraceMs: number
+  /** In file order. */
+  readonly services: readonly ServiceConfig[]
+}
+
+export interface DeployLimits {
+  readonly launchTimeoutMs: number
+  readonly callTimeoutMs: number
+  readonly inboundQueue: number
+}
+
+export type ServiceRole = 'server' | 'main' | 'test'
+
+export interface ServiceConfig {
+  /** The microservice's table name. */
+  readonly name: string
+  /** Absolute path of the .wasm file. */
+  readonly wasm: string
+  readonly role: ServiceRole
+  /** argv after argv[0] (which is the service name). */
+  readonly args: readonly string[]
+  readonly env: Readonly<Record<string, string>>
+  readonly plugins: readonly ServicePlugin[]
+}
+
+/** A plugin a service uses: built-in by name, or a JavaScript module (absolute path) + export. */
+export type ServicePlugin =
+  | {
+      readonly name: string
+      readonly builtin: string
+      readonly settings: Readonly<Record<string, unknown>>
+    }
+  | {
+      readonly name: string
+      readonly path: string
+      readonly symbol: string
+      readonly settings: Readonly<Record<string, unknown>>
+    }
+
+/** One problem found in a config file; line and column are 1-based. */
+export interface ConfigDiagnostic {
+  readonly severity: 'error' | 'warning'
+  readonly file: string
+  readonly line: number
+  readonly column: number
+  /** Dotted path of the key at fault, e.g. `services.greeting.wasm`. */
+  readonly key: string
+  readonly message: string
+}
