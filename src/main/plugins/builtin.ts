@@ -1,4 +1,5 @@
 import { FilePlugin } from './file/plugin'
+import { QueuePlugin } from './queue/plugin'
 import type { ParigotInit } from './plugin-api'
 
 /**
@@ -7,4 +8,5 @@ import type { ParigotInit } from './plugin-api'
  */
 export const BUILTIN_PLUGINS: Readonly<Record<string, ParigotInit>> = {
   file: FilePlugin,
+  queue: QueuePlugin,
 }

@@ -1,0 +1,8 @@
+export { QueuePlugin, createQueuePlugin, parseQueueSettings, DEFAULT_QUEUE_FILE } from './plugin'
+export type { QueueSettings, QueuePluginOptions } from './plugin'
+export { QueueStore, queueNameProblem } from './store'
+export type { AnyBytes, QueueCounts, QueueInfo, StoredMessage, StoreOptions } from './store'
+export { openQueueDatabase, QueueSchemaError, SCHEMA_VERSION, MessageState } from './schema'
+export { QueueInspector, InspectorError } from './inspector'
+export type { DecodedAny, InspectedMessage, InspectorEvent, QueueSummary } from './inspector'
+export { QUEUE_ABI_ERRORS, QUEUE_MODULE, queueHostFunctions } from './host-functions'

@@ -1,0 +1,523 @@
+import type { Database, Statement, Transaction } from 'better-sqlite3'
+import { QueueErr } from '../../../shared/gen/parigot/queue/v1/queue_pb'
+import { randomFillSync } from 'node:crypto'
+import { formatId, fromRaw, isEmpty, isZero, newQueueId } from '../../../shared/id'
+import type { QueueId, QueueMsgId } from '../../../shared/id'
+import { MessageState } from './schema'
+
+export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000
+export const DEFAULT_MAX_RECEIVES = 5
+export const DEFAULT_MAX_RECEIVE_BATCH = 100
+
+/** The reference's rule, kept: a letter, then letters, digits, '_', '-' or '.'. */
+const QUEUE_NAME = /^[A-Za-z][A-Za-z0-9_\-.]*$/
+const MAX_NAME_LENGTH = 200
+
+export interface StoreOptions {
+  /** Milliseconds since the epoch; injected so tests control time. */
+  readonly now?: () => number
+  /** How long a received, unacknowledged message stays invisible. */
+  readonly visibilityTimeoutMs?: number
+  /** Deliveries after which an unacknowledged message is dead-lettered instead. */
+  readonly maxReceives?: number
+  /** Upper bound on one receive's batch, whatever the caller asks for. */
+  readonly maxReceiveBatch?: number
+}
+
+export type StoreResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: QueueErr; readonly error: string }
+
+/** An `Any` as stored: the type URL and the serialised message. */
+export interface AnyBytes {
+  readonly typeUrl: string
+  readonly value: Uint8Array
+}
+
+export interface QueueInfo {
+  readonly key: number
+  readonly id: QueueId
+  readonly name: string
+  readonly createdMs: number
+}
+
+export interface OutgoingMessage {
+  readonly sender?: AnyBytes | undefined
+  readonly payload?: AnyBytes | undefined
+}
+
+export interface StoredMessage {
+  readonly seq: number
+  readonly queueId: QueueId
+  readonly msgId: QueueMsgId
+  readonly state: MessageState
+  /** Deliveries so far (for a received message: before this delivery). */
+  readonly receiveCount: number
+  /** The last delivery (for a received message: the one before this delivery). */
+  readonly lastReceivedMs: number | undefined
+  readonly sentMs: number
+  readonly visibleAtMs: number
+  readonly doneMs: number | undefined
+  readonly deadMs: number | undefined
+  readonly sender: AnyBytes | undefined
+  readonly payload: AnyBytes
+}
+
+export interface QueueCounts {
+  readonly ready: number
+  readonly inFlight: number
+  readonly done: number
+  readonly dead: number
+}
+
+export interface PeekOptions {
+  /** Which states to include (default: pending and dead). */
+  readonly states?: readonly MessageState[]
+  /** Only messages sent after this sequence number (for paging). */
+  readonly afterSeq?: number
+  readonly limit?: number
+}
+
+interface MessageRow {
+  seq: bigint
+  id_high: bigint
+  id_low: bigint
+  state: bigint
+  visible_at_ms: bigint
+  receive_count: bigint
+  last_received_ms: bigint | null
+  sent_ms: bigint
+  done_ms: bigint | null
+  dead_ms: bigint | null
+  sender_type: string | null
+  sender: Uint8Array | null
+  payload_type: string
+  payload: Uint8Array
+}
+
+interface QueueRow {
+  key: bigint
+  id_high: bigint
+  id_low: bigint
+  name: string
+  created_ms: bigint
+}
+
+const MESSAGE_COLUMNS = `seq, id_high, id_low, state, visible_at_ms, receive_count, last_received_ms,
+  sent_ms, done_ms, dead_ms, sender_type, sender, payload_type, payload`
+
+const signed = (u: bigint): bigint => BigInt.asIntN(64, u)
+const unsigned = (s: bigint): bigint => BigInt.asUintN(64, s)
+const optNumber = (v: bigint | null): number | undefined => (v === null ? undefined : Number(v))
+
+// One getRandomValues call per id costs more than the SQLite insert it feeds; draw ids from a
+// pool refilled from the same crypto source.
+const ID_POOL = new BigUint64Array(512)
+let idPoolNext = ID_POOL.length
+
+function newMessageId(): QueueMsgId {
+  for (;;) {
+    if (idPoolNext + 2 > ID_POOL.length) {
+      randomFillSync(ID_POOL)
+      idPoolNext = 0
+    }
+    const high = ID_POOL[idPoolNext++] ?? 0n
+    const low = ID_POOL[idPoolNext++] ?? 0n
+    const id = fromRaw('queueMsg', { high, low })
+    if (!isZero(id) && !isEmpty(id)) return id
+  }
+}
+
+function fail<T>(code: QueueErr, error: string): StoreResult<T> {
+  return { ok: false, code, error }
+}
+
+function ok<T>(value: T): StoreResult<T> {
+  return { ok: true, value }
+}
+
+/** Why a queue name is refused, or undefined if it is fine. */
+export function queueNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'queue name is empty'
+  if (name.length > MAX_NAME_LENGTH) {
+    return `queue name is ${name.length} characters, over the limit of ${MAX_NAME_LENGTH}`
+  }
+  if (!QUEUE_NAME.test(name)) {
+    return (
+      `invalid queue name ${JSON.stringify(name)}: it must be a letter followed by letters, ` +
+      `digits, '_', '-' or '.'`
+    )
+  }
+  return undefined
+}
+
+/**
+ * All SQL of the queue plugin, over one better-sqlite3 connection. Every write runs in an
+ * IMMEDIATE transaction: other guest workers hold their own connections to the same file, and a
+ * deferred read-then-write transaction could fail to upgrade its lock instead of waiting.
+ */
+export class QueueStore {
+  readonly now: () => number
+  readonly visibilityTimeoutMs: number
+  readonly maxReceives: number
+  readonly maxReceiveBatch: number
+
+  // Built once: better-sqlite3 transaction wrappers are not free to create on every call.
+  private readonly tx: {
+    send: Transaction<
+      (id: QueueId, messages: readonly OutgoingMessage[]) => StoreResult<QueueMsgId[]>
+    >
+    receive: Transaction<(id: QueueId, wanted: number) => StoreResult<StoredMessage[]>>
+    markDone: Transaction<(id: QueueId, msgIds: readonly QueueMsgId[]) => StoreResult<QueueMsgId[]>>
+  }
+
+  private readonly st: {
+    queueById: Statement
+    queueByName: Statement
+    queueByKey: Statement
+    allQueues: Statement
+    insertQueue: Statement
+    deleteQueueMessages: Statement
+    deleteQueue: Statement
+    length: Statement
+    insertMessage: Statement
+    visible: Statement
+    deliver: Statement
+    kill: Statement
+    markDone: Statement
+    messageExists: Statement
+    redrive: Statement
+    counts: Statement
+    peek: Statement
+    messageById: Statement
+    deleteMessage: Statement
+    purgeAll: Statement
+    purgeState: Statement
+  }
+
+  constructor(
+    readonly db: Database,
+    options: StoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now
+    this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS
+    this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES
+    this.maxReceiveBatch = options.maxReceiveBatch ?? DEFAULT_MAX_RECEIVE_BATCH
+    const q = (sql: string): Statement => db.prepare(sql).safeIntegers(true)
+    const queueCols = 'key, id_high, id_low, name, created_ms'
+    this.st = {
+      queueById: q(`SELECT ${queueCols} FROM queue WHERE id_high = ? AND id_low = ?`),
+      queueByName: q(`SELECT ${queueCols} FROM queue WHERE name = ?`),
+      queueByKey: q(`SELECT ${queueCols} FROM queue WHERE key = ?`),
+      allQueues: q(`SELECT ${queueCols} FROM queue ORDER BY name`),
+      insertQueue: q(
+        `INSERT INTO queue (id_high, id_low, name, created_ms) VALUES (?, ?, ?, ?) RETURNING key`,
+      ),
+      deleteQueueMessages: q('DELETE FROM message WHERE queue_key = ?'),
+      deleteQueue: q('DELETE FROM queue WHERE key = ?'),
+      length: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 0').pluck(),
+      insertMessage: q(
+        `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+           sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+      ),
+      visible: q(
+        `SELECT ${MESSAGE_COLUMNS} FROM message
+         WHERE queue_key = ? AND state = 0 AND visible_at_ms <= ? ORDER BY seq LIMIT ?`,
+      ),
+      deliver: q(
+        `UPDATE message SET visible_at_ms = ?, receive_count = receive_count + 1,
+           last_received_ms = ? WHERE seq = ?`,
+      ),
+      kill: q('UPDATE message SET state = 2, dead_ms = ? WHERE seq = ?'),
+      markDone: q(
+        `UPDATE message SET state = 1, done_ms = ?
+         WHERE id_high = ? AND id_low = ? AND queue_key = ? AND state <> 1`,
+      ),
+      messageExists: q(
+        'SELECT 1 FROM message WHERE id_high = ? AND id_low = ? AND queue_key = ?',
+      ).pluck(),
+      redrive: q(
+        `UPDATE message SET state = 0, visible_at_ms = ?, receive_count = 0, dead_ms = NULL
+         WHERE queue_key = ? AND state = 2`,
+      ),
+      counts: q(
+        `SELECT
+           coalesce(sum(state = 0 AND visible_at_ms <= @now), 0) AS ready,
+           coalesce(sum(state = 0 AND visible_at_ms > @now), 0) AS in_flight,
+           coalesce(sum(state = 1), 0) AS done,
+           coalesce(sum(state = 2), 0) AS dead
+         FROM message WHERE queue_key = @key`,
+      ),
+      peek: q(
+        `SELECT ${MESSAGE_COLUMNS} FROM message
+         WHERE queue_key = ? AND seq > ? AND state IN (SELECT value FROM json_each(?))
+         ORDER BY seq LIMIT ?`,
+      ),
+      messageById: q(
+        `SELECT ${MESSAGE_COLUMNS}, queue_key FROM message WHERE id_high = ? AND id_low = ?`,
+      ),
+      deleteMessage: q('DELETE FROM message WHERE id_high = ? AND id_low = ?'),
+      purgeAll: q('DELETE FROM message WHERE queue_key = ?'),
+      purgeState: q('DELETE FROM message WHERE queue_key = ? AND state = ?'),
+    }
+    this.tx = {
+      send: db.transaction((id: QueueId, messages: readonly OutgoingMessage[]) =>
+        this.sendInTx(id, messages),
+      ),
+      receive: db.transaction((id: QueueId, wanted: number) => this.receiveInTx(id, wanted)),
+      markDone: db.transaction((id: QueueId, msgIds: readonly QueueMsgId[]) =>
+        this.markDoneInTx(id, msgIds),
+      ),
+    }
+  }
+
+  /** Creates a queue with a fresh id (a re-created name gets a new id). */
+  createQueue(name: string): StoreResult<QueueInfo> {
+    const problem = queueNameProblem(name)
+    if (problem !== undefined) return fail(QueueErr.InvalidName, problem)
+    return this.db
+      .transaction((): StoreResult<QueueInfo> => {
+        if (this.st.queueByName.get(name) !== undefined) {
+          return fail(QueueErr.AlreadyExists, `queue ${JSON.stringify(name)} already exists`)
+        }
+        const id = newQueueId()
+        const createdMs = this.now()
+        const key = this.st.insertQueue
+          .pluck()
+          .get(signed(id.high), signed(id.low), name, createdMs) as bigint
+        return ok({ key: Number(key), id, name, createdMs })
+      })
+      .immediate()
+  }
+
+  locate(name: string): StoreResult<QueueInfo> {
+    const problem = queueNameProblem(name)
+    if (problem !== undefined) return fail(QueueErr.InvalidName, problem)
+    const row = this.st.queueByName.get(name) as QueueRow | undefined
+    if (row === undefined) return fail(QueueErr.NotFound, `no queue named ${JSON.stringify(name)}`)
+    return ok(toQueueInfo(row))
+  }
+
+  queueById(id: QueueId): QueueInfo | undefined {
+    const row = this.st.queueById.get(signed(id.high), signed(id.low)) as QueueRow | undefined
+    return row === undefined ? undefined : toQueueInfo(row)
+  }
+
+  queueByKey(key: number): QueueInfo | undefined {
+    const row = this.st.queueByKey.get(key) as QueueRow | undefined
+    return row === undefined ? undefined : toQueueInfo(row)
+  }
+
+  listQueues(): QueueInfo[] {
+    return (this.st.allQueues.all() as QueueRow[]).map(toQueueInfo)
+  }
+
+  /** Deletes the queue and all its messages. */
+  deleteQueue(id: QueueId): StoreResult<QueueInfo> {
+    return this.db
+      .transaction((): StoreResult<QueueInfo> => {
+        const queue = this.queueById(id)
+        if (queue === undefined) return notFound(id)
+        this.st.deleteQueueMessages.run(queue.key)
+        this.st.deleteQueue.run(queue.key)
+        return ok(queue)
+      })
+      .immediate()
+  }
+
+  /** Messages not done and not dead-lettered (ready or in flight). */
+  length(id: QueueId): StoreResult<number> {
+    const queue = this.queueById(id)
+    if (queue === undefined) return notFound(id)
+    return ok(Number(this.st.length.get(queue.key) as bigint))
+  }
+
+  /** Adds the messages in one transaction: all are stored, or (on any error) none. */
+  send(id: QueueId, messages: readonly OutgoingMessage[]): StoreResult<QueueMsgId[]> {
+    for (const [i, m] of messages.entries()) {
+      if (m.payload === undefined) {
+        return fail(QueueErr.NoPayload, `message ${i} sent to ${formatId(id)} has no payload`)
+      }
+    }
+    return this.tx.send.immediate(id, messages)
+  }
+
+  private sendInTx(id: QueueId, messages: readonly OutgoingMessage[]): StoreResult<QueueMsgId[]> {
+    const queue = this.queueById(id)
+    if (queue === undefined) return notFound(id)
+    const now = this.now()
+    const ids: QueueMsgId[] = []
+    for (const m of messages) {
+      const msgId = newMessageId()
+      const payload = m.payload as AnyBytes
+      this.st.insertMessage.run(
+        signed(msgId.high),
+        signed(msgId.low),
+        queue.key,
+        now,
+        now,
+        m.sender?.typeUrl ?? null,
+        m.sender?.value ?? null,
+        payload.typeUrl,
+        payload.value,
+      )
+      ids.push(msgId)
+    }
+    return ok(ids)
+  }
+
+  /**
+   * Delivers up to `limit` visible messages, oldest first, and hides them for the visibility
+   * timeout. A message already delivered maxReceives times is dead-lettered instead. The
+   * returned records carry the count and time of the delivery *before* this one.
+   */
+  receive(id: QueueId, limit: number): StoreResult<StoredMessage[]> {
+    const wanted = Math.max(1, Math.min(Math.trunc(limit) || 1, this.maxReceiveBatch))
+    return this.tx.receive.immediate(id, wanted)
+  }
+
+  private receiveInTx(id: QueueId, wanted: number): StoreResult<StoredMessage[]> {
+    const queue = this.queueById(id)
+    if (queue === undefined) return notFound(id)
+    const now = this.now()
+    const hiddenUntil = now + this.visibilityTimeoutMs
+    const out: StoredMessage[] = []
+    for (;;) {
+      const need = wanted - out.length
+      const rows = this.st.visible.all(queue.key, now, need) as MessageRow[]
+      let killed = 0
+      for (const row of rows) {
+        if (Number(row.receive_count) >= this.maxReceives) {
+          this.st.kill.run(now, row.seq)
+          killed++
+          continue
+        }
+        this.st.deliver.run(hiddenUntil, now, row.seq)
+        out.push(toMessage(row, queue.id))
+      }
+      // Dead-lettered rows left gaps in the batch; look further down the queue.
+      if (killed === 0 || rows.length < need) break
+    }
+    return ok(out)
+  }
+
+  /**
+   * Marks messages done in one transaction. Already-done messages are accepted; ids that are
+   * not messages of this queue come back as `unmodified`.
+   */
+  markDone(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]> {
+    return this.tx.markDone.immediate(id, msgIds)
+  }
+
+  private markDoneInTx(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]> {
+    const queue = this.queueById(id)
+    if (queue === undefined) return notFound(id)
+    const now = this.now()
+    const unmodified: QueueMsgId[] = []
+    for (const msgId of msgIds) {
+      const h = signed(msgId.high)
+      const l = signed(msgId.low)
+      if (this.st.markDone.run(now, h, l, queue.key).changes > 0) continue
+      if (this.st.messageExists.get(h, l, queue.key) === undefined) unmodified.push(msgId)
+    }
+    return ok(unmodified)
+  }
+
+  /** Moves the queue's dead letters back to ready with a fresh receive count. */
+  redrive(id: QueueId): StoreResult<number> {
+    return this.db
+      .transaction((): StoreResult<number> => {
+        const queue = this.queueById(id)
+        if (queue === undefined) return notFound(id)
+        return ok(this.st.redrive.run(this.now(), queue.key).changes)
+      })
+      .immediate()
+  }
+
+  counts(queueKey: number): QueueCounts {
+    const row = this.st.counts.get({ now: this.now(), key: queueKey }) as {
+      ready: bigint
+      in_flight: bigint
+      done: bigint
+      dead: bigint
+    }
+    return {
+      ready: Number(row.ready),
+      inFlight: Number(row.in_flight),
+      done: Number(row.done),
+      dead: Number(row.dead),
+    }
+  }
+
+  /** Reads messages without changing anything (no receive count, no visibility change). */
+  peek(queue: QueueInfo, options: PeekOptions = {}): StoredMessage[] {
+    const states = options.states ?? [MessageState.pending, MessageState.dead]
+    const rows = this.st.peek.all(
+      queue.key,
+      options.afterSeq ?? 0,
+      JSON.stringify(states),
+      options.limit ?? 100,
+    ) as MessageRow[]
+    return rows.map((row) => toMessage(row, queue.id))
+  }
+
+  /** A message anywhere in the database, with its queue. */
+  messageById(msgId: QueueMsgId): { queue: QueueInfo; message: StoredMessage } | undefined {
+    const row = this.st.messageById.get(signed(msgId.high), signed(msgId.low)) as
+      (MessageRow & { queue_key: bigint }) | undefined
+    if (row === undefined) return undefined
+    const queue = this.queueByKey(Number(row.queue_key))
+    if (queue === undefined) return undefined
+    return { queue, message: toMessage(row, queue.id) }
+  }
+
+  deleteMessage(msgId: QueueMsgId): boolean {
+    return this.st.deleteMessage.run(signed(msgId.high), signed(msgId.low)).changes > 0
+  }
+
+  /** Deletes the queue's messages (all, or those in one state); returns how many. */
+  purge(queue: QueueInfo, state?: MessageState): number {
+    const result =
+      state === undefined
+        ? this.st.purgeAll.run(queue.key)
+        : this.st.purgeState.run(queue.key, state)
+    return result.changes
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+function notFound<T>(id: QueueId): StoreResult<T> {
+  return fail(QueueErr.NotFound, `no queue with id ${formatId(id)}`)
+}
+
+function toQueueInfo(row: QueueRow): QueueInfo {
+  return {
+    key: Number(row.key),
+    id: fromRaw('queue', { high: unsigned(row.id_high), low: unsigned(row.id_low) }),
+    name: row.name,
+    createdMs: Number(row.created_ms),
+  }
+}
+
+function toMessage(row: MessageRow, queueId: QueueId): StoredMessage {
+  return {
+    seq: Number(row.seq),
+    queueId,
+    msgId: fromRaw('queueMsg', { high: unsigned(row.id_high), low: unsigned(row.id_low) }),
+    state: Number(row.state) as MessageState,
+    receiveCount: Number(row.receive_count),
+    lastReceivedMs: optNumber(row.last_received_ms),
+    sentMs: Number(row.sent_ms),
+    visibleAtMs: Number(row.visible_at_ms),
+    doneMs: optNumber(row.done_ms),
+    deadMs: optNumber(row.dead_ms),
+    sender:
+      row.sender_type === null
+        ? undefined
+        : { typeUrl: row.sender_type, value: row.sender ?? new Uint8Array(0) },
+    payload: { typeUrl: row.payload_type, value: row.payload },
+  }
+}

@@ -1,0 +1,297 @@
+import { create, createRegistry, toBinary } from '@bufbuild/protobuf'
+import { StringValueSchema, TimestampSchema } from '@bufbuild/protobuf/wkt'
+import { join } from 'node:path'
+import DatabaseConstructor from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryLogger, createEngine, invokeAdapter } from '../../../src/main/engine'
+import { QueueInspector } from '../../../src/main/plugins/queue/inspector'
+import type { InspectorEvent } from '../../../src/main/plugins/queue/inspector'
+import { createQueuePlugin, parseQueueSettings } from '../../../src/main/plugins/queue/plugin'
+import {
+  openQueueDatabase,
+  QueueSchemaError,
+  SCHEMA_VERSION,
+  schemaVersion,
+} from '../../../src/main/plugins/queue/schema'
+import { QueueStore } from '../../../src/main/plugins/queue/store'
+import type { AnyBytes, QueueInfo } from '../../../src/main/plugins/queue/store'
+import { QueueErr } from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
+import { formatId, newQueueMsgId } from '../../../src/shared/id'
+import { tempDir } from './helpers'
+
+const closers: { close(): void }[] = []
+afterEach(() => {
+  for (const c of closers.splice(0)) c.close()
+})
+
+function open(path = join(tempDir(), 'queues.sqlite'), options = {}) {
+  const clock = { ms: 1_000_000 }
+  const db = openQueueDatabase(path, { synchronous: 'NORMAL', busyTimeoutMs: 2000 })
+  const store = new QueueStore(db, { now: () => clock.ms, ...options })
+  closers.push(store)
+  return { store, clock, path }
+}
+
+function must<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!r.ok) throw new Error(r.error)
+  return r.value
+}
+
+const text = (s: string): AnyBytes => ({
+  typeUrl: 'type.googleapis.com/google.protobuf.StringValue',
+  value: toBinary(StringValueSchema, create(StringValueSchema, { value: s })),
+})
+
+function queueWith(store: QueueStore, name: string, n: number): QueueInfo {
+  const q = must(store.createQueue(name))
+  must(
+    store.send(
+      q.id,
+      Array.from({ length: n }, (_, i) => ({ payload: text(`${name}-${i}`) })),
+    ),
+  )
+  return q
+}
+
+describe('queue store semantics', () => {
+  it('visibility timeout: in-flight messages come back after the timeout, with their counts', () => {
+    const { store, clock } = open(undefined, { visibilityTimeoutMs: 1000 })
+    const q = queueWith(store, 'vt', 2)
+    const first = must(store.receive(q.id, 1))
+    expect(first).toHaveLength(1)
+    expect(first[0]!.receiveCount).toBe(0)
+    // The other message is still available; the first is hidden.
+    const second = must(store.receive(q.id, 5))
+    expect(second.map((m) => m.seq)).toEqual([2])
+    expect(must(store.receive(q.id, 5))).toEqual([])
+    clock.ms += 999
+    expect(must(store.receive(q.id, 5))).toEqual([])
+    clock.ms += 1
+    const again = must(store.receive(q.id, 5))
+    expect(again.map((m) => [m.seq, m.receiveCount, m.lastReceivedMs])).toEqual([
+      [1, 1, 1_000_000],
+      [2, 1, 1_000_000],
+    ])
+    expect(store.counts(q.key)).toEqual({ ready: 0, inFlight: 2, done: 0, dead: 0 })
+    must(store.markDone(q.id, [again[0]!.msgId]))
+    expect(store.counts(q.key)).toEqual({ ready: 0, inFlight: 1, done: 1, dead: 0 })
+    expect(must(store.length(q.id))).toBe(1)
+  })
+
+  it('dead-letters after maxReceives deliveries, keeps order, and redrive brings them back', () => {
+    const { store, clock } = open(undefined, { visibilityTimeoutMs: 10, maxReceives: 3 })
+    const q = queueWith(store, 'dlq', 3)
+    for (let i = 0; i < 3; i++) {
+      expect(must(store.receive(q.id, 1)).map((m) => m.seq)).toEqual([1])
+      clock.ms += 10
+    }
+    // The 4th visibility of message 1 dead-letters it, and the batch moves on to message 2.
+    const next = must(store.receive(q.id, 2))
+    expect(next.map((m) => m.seq)).toEqual([2, 3])
+    expect(store.counts(q.key)).toEqual({ ready: 0, inFlight: 2, done: 0, dead: 1 })
+    expect(must(store.length(q.id))).toBe(2)
+    expect(must(store.redrive(q.id))).toBe(1)
+    expect(store.counts(q.key)).toEqual({ ready: 1, inFlight: 2, done: 0, dead: 0 })
+    const redriven = must(store.receive(q.id, 5))
+    expect(redriven.map((m) => [m.seq, m.receiveCount])).toEqual([[1, 0]])
+    expect(must(store.redrive(q.id))).toBe(0)
+  })
+
+  it('dead messages can still be marked done by a late consumer', () => {
+    const { store, clock } = open(undefined, { visibilityTimeoutMs: 1, maxReceives: 1 })
+    const q = queueWith(store, 'late', 1)
+    const [m] = must(store.receive(q.id, 1))
+    clock.ms += 5
+    expect(must(store.receive(q.id, 1))).toEqual([])
+    expect(store.counts(q.key).dead).toBe(1)
+    expect(must(store.markDone(q.id, [m!.msgId]))).toEqual([])
+    expect(store.counts(q.key)).toEqual({ ready: 0, inFlight: 0, done: 1, dead: 0 })
+  })
+
+  it('batch send is one transaction and keeps order; receive is bounded by maxReceiveBatch', () => {
+    const { store } = open(undefined, { maxReceiveBatch: 50 })
+    const q = queueWith(store, 'batch', 120)
+    const got = must(store.receive(q.id, 1000))
+    expect(got).toHaveLength(50)
+    expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    expect(new Set(got.map((m) => formatId(m.msgId))).size).toBe(50)
+    expect(must(store.receive(q.id, 0))).toHaveLength(1)
+    expect(
+      must(
+        store.markDone(
+          q.id,
+          got.map((m) => m.msgId),
+        ),
+      ),
+    ).toEqual([])
+    expect(must(store.length(q.id))).toBe(70)
+    // A failing message (no payload) stores nothing of its batch.
+    const refused = store.send(q.id, [{ payload: text('a') }, { payload: undefined }])
+    expect(refused.ok === false && refused.code).toBe(QueueErr.NoPayload)
+    expect(must(store.length(q.id))).toBe(70)
+  })
+
+  it('mark done reports ids of other queues or unknown ids as unmodified', () => {
+    const { store } = open()
+    const a = queueWith(store, 'a', 1)
+    const b = queueWith(store, 'b', 1)
+    const [inB] = must(store.receive(b.id, 1))
+    const stranger = newQueueMsgId()
+    expect(must(store.markDone(a.id, [inB!.msgId, stranger]))).toEqual([inB!.msgId, stranger])
+    expect(must(store.length(b.id))).toBe(1)
+  })
+
+  it('deleting a queue removes its messages; names are validated', () => {
+    const { store } = open()
+    const q = queueWith(store, 'gone', 3)
+    must(store.deleteQueue(q.id))
+    const count = store.db.prepare('SELECT count(*) FROM message').pluck().get()
+    expect(Number(count)).toBe(0)
+    for (const bad of ['', '1abc', 'a,b', 'a b', 'x'.repeat(201), 'é']) {
+      const r = store.createQueue(bad)
+      expect(r.ok === false && r.code).toBe(QueueErr.InvalidName)
+    }
+    expect(store.createQueue('a.b-c_1').ok).toBe(true)
+  })
+})
+
+describe('queue schema', () => {
+  it('stamps the schema version and reopens an existing file', () => {
+    const { store, path } = open()
+    expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION)
+    must(store.createQueue('kept'))
+    store.close()
+    const again = open(path)
+    expect(must(again.store.locate('kept')).name).toBe('kept')
+    expect(again.store.db.pragma('journal_mode', { simple: true })).toBe('wal')
+  })
+
+  it('refuses a newer schema version and a foreign database, naming the file and versions', () => {
+    const path = join(tempDir(), 'future.sqlite')
+    const raw = new DatabaseConstructor(path)
+    raw.pragma('user_version = 7')
+    raw.close()
+    expect(() => open(path)).toThrow(QueueSchemaError)
+    expect(() => open(path)).toThrow(
+      `queue database ${path} has schema version 7, newer than the version this Parigot understands (1)`,
+    )
+    const foreign = join(tempDir(), 'foreign.sqlite')
+    const f = new DatabaseConstructor(foreign)
+    f.exec('CREATE TABLE customers (id INTEGER)')
+    f.close()
+    expect(() => open(foreign)).toThrow(/holds tables \(customers\); it is not a Parigot queue/)
+  })
+
+  it('the plugin refuses bad settings and a newer schema with a log line, returning false', () => {
+    const dir = tempDir()
+    expect(parseQueueSettings({ synchronus: 'FULL' }, dir)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unknown queue setting "synchronus"'),
+    })
+    expect(parseQueueSettings({ synchronous: 'sometimes' }, dir)).toMatchObject({ ok: false })
+    expect(parseQueueSettings({ maxReceives: 0 }, dir)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('"maxReceives" is 0'),
+    })
+    expect(parseQueueSettings({ file: '../escape.sqlite' }, dir)).toMatchObject({ ok: false })
+    const good = parseQueueSettings({ synchronous: 'full', file: 'sub/q.sqlite' }, dir)
+    expect(good).toMatchObject({ ok: true, path: join(dir, 'sub/q.sqlite') })
+
+    const raw = new DatabaseConstructor(join(dir, 'queues.sqlite'))
+    raw.pragma('user_version = 2')
+    raw.close()
+    const { logger, records } = createMemoryLogger()
+    const ok = createQueuePlugin().init(
+      { name: 'queue', logger, invokeAdapter, settings: {}, dataDir: dir },
+      createEngine(),
+    )
+    expect(ok).toBe(false)
+    expect(records[0]?.message).toContain('schema version 2, newer than')
+  })
+})
+
+describe('queue inspector', () => {
+  it('lists counts, peeks without side effects, decodes, searches, deletes, purges, redrives', () => {
+    const { store, clock, path } = open(undefined, { visibilityTimeoutMs: 100, maxReceives: 1 })
+    const q = queueWith(store, 'inspected', 4)
+    must(
+      store.send(q.id, [
+        {
+          payload: {
+            typeUrl: 'type.googleapis.com/acme.Unknown',
+            value: new Uint8Array([1, 2, 255]),
+          },
+          sender: {
+            typeUrl: 'type.googleapis.com/google.protobuf.StringValue',
+            value: new Uint8Array([0x0a, 2, 0x68, 0x69]),
+          },
+        },
+      ]),
+    )
+    const [r1] = must(store.receive(q.id, 1)) // message 1 in flight
+    const events: InspectorEvent[] = []
+    const inspector = QueueInspector.open(path, {
+      registry: createRegistry(StringValueSchema, TimestampSchema),
+      onEvent: (e) => events.push(e),
+      now: () => clock.ms,
+    })
+    closers.push(inspector)
+    expect(inspector.listQueues()).toMatchObject([
+      { name: 'inspected', ready: 4, inFlight: 1, done: 0, dead: 0 },
+    ])
+    const before = store.db
+      .prepare('SELECT seq, receive_count, visible_at_ms, state FROM message ORDER BY seq')
+      .all()
+    const peeked = inspector.peek('inspected')
+    expect(peeked.map((m) => [m.seq, m.state])).toEqual([
+      [1, 'in-flight'],
+      [2, 'ready'],
+      [3, 'ready'],
+      [4, 'ready'],
+      [5, 'ready'],
+    ])
+    expect(inspector.peek('inspected', { states: ['ready'], limit: 2 }).map((m) => m.seq)).toEqual([
+      2, 3,
+    ])
+    expect(inspector.peek('inspected', { afterSeq: 3 }).map((m) => m.seq)).toEqual([4, 5])
+    expect(peeked[1]!.payload).toEqual({
+      typeUrl: 'type.googleapis.com/google.protobuf.StringValue',
+      typeName: 'google.protobuf.StringValue',
+      json: 'inspected-1',
+    })
+    expect(peeked[4]!.payload).toMatchObject({ typeName: 'acme.Unknown', hex: '0102ff' })
+    expect(peeked[4]!.sender).toMatchObject({ json: 'hi' })
+    // Peeking changed nothing, and the receive order is untouched.
+    expect(
+      store.db
+        .prepare('SELECT seq, receive_count, visible_at_ms, state FROM message ORDER BY seq')
+        .all(),
+    ).toEqual(before)
+    expect(must(store.receive(q.id, 1)).map((m) => [m.seq, m.receiveCount])).toEqual([[2, 0]])
+
+    expect(inspector.search('inspected', 'INSPECTED-3').map((m) => m.seq)).toEqual([4])
+    expect(inspector.search('inspected', '0102ff').map((m) => m.seq)).toEqual([5])
+    expect(inspector.search('inspected', 'nothing like this')).toEqual([])
+
+    expect(inspector.deleteMessage(peeked[3]!.msgId)).toBe(true)
+    expect(inspector.deleteMessage(peeked[3]!.msgId)).toBe(false)
+    clock.ms += 100 // messages 1 and 2 visible again, each received once: dead on next receive
+    expect(must(store.receive(q.id, 5)).map((m) => m.seq)).toEqual([3, 5])
+    expect(inspector.listQueues()[0]).toMatchObject({ ready: 0, inFlight: 2, dead: 2 })
+    expect(inspector.redrive('inspected')).toBe(2)
+    must(store.markDone(q.id, [r1!.msgId]))
+    expect(inspector.purge('inspected', 'done')).toBe(1)
+    expect(inspector.purge('inspected')).toBe(3)
+    expect(inspector.listQueues()[0]).toMatchObject({ ready: 0, inFlight: 0, done: 0, dead: 0 })
+    expect(events.map((e) => e.kind)).toEqual([
+      'message-deleted',
+      'dead-letters-redriven',
+      'queue-purged',
+      'queue-purged',
+    ])
+    expect(events[0]).toMatchObject({ queue: 'inspected', msgId: peeked[3]!.msgId })
+    expect(events[1]).toMatchObject({ moved: 2 })
+    expect(events[2]).toMatchObject({ state: 'done', removed: 1 })
+    expect(() => inspector.peek('missing')).toThrow('queue inspector: no queue named "missing"')
+  })
+})
