@@ -14,6 +14,8 @@ commands:
 
 options:
   --json                  machine-readable output: one JSON object per line (logs and events)
+  --watch                 (run) keep running; restart a service and its dependents when its
+                          .wasm changes; a broken build leaves the last good version running
   -h, --help              this help (also: parigot <command> --help)
 
 exit codes:
@@ -25,11 +27,14 @@ exit codes:
   255     test mode with no test program`
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `usage: parigot run <deploy.toml> [--json]
+  run: `usage: parigot run <deploy.toml> [--json] [--watch]
 
 Compiles every service's module in parallel, starts the servers in file order, runs each main
 program in file order and stops the servers. SIGINT/SIGTERM stop everything within the
-deployment's stop_grace_ms. A deployment with no main program serves until interrupted.`,
+deployment's stop_grace_ms. A deployment with no main program serves until interrupted.
+With --watch it keeps running after the main programs: when a service's .wasm changes, that
+service and every service that depends on it restart (a main program runs again); a .wasm that
+does not compile is reported and the last good version keeps running.`,
   test: `usage: parigot test <deploy.toml> [--json]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
@@ -53,7 +58,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     })
   } catch (err) {
     io.stderr(`parigot: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
@@ -91,18 +100,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (!json) io.stdout(`${config.file}: valid (${config.services.length} services)`)
     return ExitCode.OK
   }
-  return runDeployment(config, command as DeploymentMode, json, io)
+  if (parsed.values.watch && command !== 'run') {
+    io.stderr(`parigot ${command}: --watch only goes with run`)
+    return 1
+  }
+  return runDeployment(config, command as DeploymentMode, json, parsed.values.watch === true, io)
 }
 
 async function runDeployment(
   config: NonNullable<Awaited<ReturnType<typeof loadDeployConfig>>['config']>,
   mode: DeploymentMode,
   json: boolean,
+  watch: boolean,
   io: CliIo,
 ): Promise<number> {
   const output = createTerminalOutput({ json, color: io.isTty && !json, write: io.stdout })
   const deployment = new Deployment(config, {
     mode,
+    watch,
     onLog: (record) => output.log(record),
     onEvent: (event) => output.event(event),
     onProgress: (message) => output.progress(message),

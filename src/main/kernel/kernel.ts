@@ -126,9 +126,11 @@ export class Kernel {
     return this.hosts.get(formatId(id))
   }
 
+  /** The newest host of that name (a restarted guest gets a new host under the same name). */
   hostByName(name: string): HostRecord | undefined {
-    for (const host of this.hosts.values()) if (host.name === name) return host
-    return undefined
+    let found: HostRecord | undefined
+    for (const host of this.hosts.values()) if (host.name === name) found = host
+    return found
   }
 
   /** The guest of `host` ended: its services stop and every caller waiting on them fails. */

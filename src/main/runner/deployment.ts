@@ -7,6 +7,7 @@ import { compileGuest } from '../engine/compile'
 import type { CompiledGuest } from '../engine/compile'
 import type { PluginSpec } from '../plugins/plugin-api'
 import { Supervisor } from './supervisor'
+import { ServiceWatcher } from './service-watcher'
 import type { HostEnding } from '../kernel/kernel'
 
 /** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
@@ -30,6 +31,11 @@ export interface DeploymentOptions {
   readonly onEvent?: (event: KernelEvent) => void
   /** Human-readable progress of long steps (compiling, starting). */
   readonly onProgress?: (message: string) => void
+  /**
+   * Keep running after the main programs and restart a service (and what depends on it) when
+   * its .wasm changes; a module that no longer compiles leaves the last good version running.
+   */
+  readonly watch?: boolean
 }
 
 /**
@@ -78,20 +84,35 @@ export class Deployment {
         options.onProgress?.(`starting ${service.name}`)
         await this.supervisor.start(this.guestSpec(service, compiled))
       }
-      if (programs.length === 0) {
-        this.hostLog('info', `no main program: serving until interrupted`)
-        await new Promise<void>((resolve) => (this.wakeServeForever = resolve))
-        return ExitCode.INTERRUPTED
-      }
+      let result: number = ExitCode.OK
       for (const program of programs) {
         if (this.stopping) return ExitCode.INTERRUPTED
         const handle = await this.supervisor.start(this.guestSpec(program, compiled))
         const ending = await handle.ended
         if (this.stopping) return ExitCode.INTERRUPTED
-        const code = this.exitCodeOf(program, ending)
-        if (code !== 0) return code
+        result = this.exitCodeOf(program, ending)
+        if (result !== 0 && !options.watch) return result
       }
-      return ExitCode.OK
+      if (programs.length === 0 || options.watch) {
+        const watcher = options.watch
+          ? new ServiceWatcher(
+              config.services,
+              compiled,
+              (service, module) => this.restart(service, module, compiled),
+              (message) => this.hostLog('error', message),
+            )
+          : undefined
+        this.hostLog(
+          'info',
+          options.watch
+            ? `watching ${config.services.length} module(s) for changes; Ctrl-C stops`
+            : `no main program: serving until interrupted`,
+        )
+        await new Promise<void>((resolve) => (this.wakeServeForever = resolve))
+        watcher?.close()
+        return ExitCode.INTERRUPTED
+      }
+      return result
     } catch (err) {
       this.hostLog('error', err instanceof Error ? err.message : String(err))
       return this.stopping ? ExitCode.INTERRUPTED : ExitCode.BAD_DEPLOYMENT
@@ -109,6 +130,69 @@ export class Deployment {
   }
 
   private wakeServeForever: (() => void) | undefined
+  private restarting: Promise<void> = Promise.resolve()
+
+  /**
+   * Restarts `service` with its new module, and every service that depends on it (they hold
+   * ids located from the old one): dependents stop first, then start again in file order;
+   * a main program that depends on it runs again.
+   */
+  private restart(
+    service: ServiceConfig,
+    module: CompiledGuest,
+    compiled: Map<string, CompiledGuest>,
+  ): Promise<void> {
+    this.restarting = this.restarting.then(async () => {
+      const supervisor = this.supervisor
+      if (supervisor === undefined || this.stopping) return
+      compiled.set(service.name, module)
+      const affected = [service, ...this.dependentsOf(service)]
+      const names = affected.map((s) => s.name)
+      this.hostLog('info', `${service.name} changed: restarting ${names.join(', ')}`)
+      for (const s of [...affected].reverse())
+        await supervisor.stop(s.name, this.config.stopGraceMs)
+      const ordered = this.config.services.filter((s) => names.includes(s.name))
+      for (const s of [
+        ...ordered.filter((s) => s.role === 'server'),
+        ...ordered.filter((s) => s.role !== 'server'),
+      ]) {
+        if (this.stopping) return
+        try {
+          const handle = await supervisor.start(this.guestSpec(s, compiled))
+          if (s.role !== 'server') this.exitCodeOf(s, await handle.ended)
+        } catch (err) {
+          this.hostLog(
+            'error',
+            `${s.name} did not restart: ${err instanceof Error ? err.message : String(err)}`,
+          )
+        }
+      }
+    })
+    return this.restarting
+  }
+
+  /** Services whose requirements are exported by `service`'s guest, transitively. */
+  private dependentsOf(service: ServiceConfig): ServiceConfig[] {
+    const kernel = this.supervisor?.kernel
+    if (kernel === undefined) return []
+    const exportsOf = (name: string) =>
+      new Set(kernel.hostByName(name)?.services.flatMap((s) => [...s.exports]) ?? [])
+    const requiresOf = (name: string) =>
+      new Set(kernel.hostByName(name)?.services.flatMap((s) => [...s.requires]) ?? [])
+    const found = new Set<string>()
+    const frontier = [service.name]
+    while (frontier.length > 0) {
+      const exported = exportsOf(frontier.pop() as string)
+      for (const other of this.config.services) {
+        if (other.name === service.name || found.has(other.name)) continue
+        if ([...requiresOf(other.name)].some((n) => exported.has(n))) {
+          found.add(other.name)
+          frontier.push(other.name)
+        }
+      }
+    }
+    return this.config.services.filter((s) => found.has(s.name))
+  }
 
   private exitCodeOf(program: ServiceConfig, ending: HostEnding): number {
     if (ending.kind === 'exited') {

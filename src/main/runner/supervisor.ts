@@ -94,8 +94,10 @@ export class Supervisor {
 
   /** Starts a guest in a new worker; resolves once it is instantiated and running its entry. */
   async start(spec: GuestSpec): Promise<GuestHandle> {
-    if (this.guests.has(spec.name))
+    const previous = this.guests.get(spec.name)
+    if (previous !== undefined && previous.ended === undefined) {
       throw new Error(`a guest named "${spec.name}" is already running`)
+    }
     const host = this.kernel.addHost(spec.name)
     const channel = createChannel()
     this.server.attach(host, channel)
