@@ -47,7 +47,7 @@ export const callBenchmark: Benchmark = {
         )
       }
       const value = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(line.message)?.[1])
-      const setting = `${CALLS} sequential Echo calls after ${WARMUP} warm-up, guest to guest, each guest in its own worker, kernel on the main thread (Atomics.waitAsync), small message`
+      const setting = `${CALLS} sequential Echo calls after ${WARMUP} warm-up, guest to guest, each guest in its own worker, kernel on the main thread (Atomics.waitAsync, then polls channels for 50 us after each request), small message`
       const warm = new WorkerPool(1)
       const coldStarts = await measureColdStarts(server, warm, true)
       await warm.close()

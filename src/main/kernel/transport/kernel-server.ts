@@ -46,7 +46,7 @@ export class KernelServer {
     private readonly logger: Logger,
     private readonly now: () => number,
     /** How long to keep polling channels after a request (0 turns it off). */
-    private readonly spinMs = 0,
+    private readonly spinMs = 0.05,
     private readonly maxSpinMs = 2,
   ) {}
 
