@@ -65,7 +65,11 @@ export class QueueSchemaError extends Error {
 export function openQueueDatabase(path: string, options: OpenOptions): Database {
   const db = new DatabaseConstructor(path, { timeout: options.busyTimeoutMs })
   try {
+    if (process.env.QPS) db.pragma(`page_size = ${process.env.QPS}`)
     const mode = db.pragma('journal_mode = WAL', { simple: true })
+    if (process.env.QCP) db.pragma(`wal_autocheckpoint = ${process.env.QCP}`)
+    if (process.env.QCS) db.pragma(`cache_size = ${process.env.QCS}`)
+    if (process.env.QTS) db.pragma(`temp_store = ${process.env.QTS}`)
     if (mode !== 'wal') {
       throw new QueueSchemaError(`queue database ${path}: cannot switch to WAL (journal ${mode})`)
     }

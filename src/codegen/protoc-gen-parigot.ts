@@ -1,0 +1,76 @@
+// protoc-gen-parigot: a protoc/buf plugin generating AssemblyScript code for parigot guests.
+// Part 1 generates message types (messages.ts); services, clients and the server loop come later.
+//
+// Parameters (comma-separated `key=value`, as protoc passes them):
+//   runtime=<import path>  module exporting Writer, Reader and WireType. A relative path is
+//                          relative to the output root. Default: `parigot-runtime`, which an
+//                          asc `--path`/package mapping is expected to provide.
+
+import { create, createFileRegistry, maximumEdition, minimumEdition } from '@bufbuild/protobuf'
+import type { DescFile } from '@bufbuild/protobuf'
+import {
+  CodeGeneratorResponse_Feature,
+  CodeGeneratorResponseSchema,
+  FileDescriptorSetSchema,
+} from '@bufbuild/protobuf/wkt'
+import type { CodeGeneratorRequest, CodeGeneratorResponse } from '@bufbuild/protobuf/wkt'
+import { runNodeJs } from '@bufbuild/protoplugin'
+import type { Plugin } from '@bufbuild/protoplugin'
+import { generateMessageFile, messageFileName } from './messages'
+
+export const PLUGIN_NAME = 'protoc-gen-parigot'
+export const PLUGIN_VERSION = '0.1.0'
+
+export interface ParigotOptions {
+  readonly runtimeImport: string
+}
+
+export function parseParameter(parameter: string): ParigotOptions {
+  let runtimeImport = 'parigot-runtime'
+  for (const part of parameter.split(',')) {
+    const trimmed = part.trim()
+    if (trimmed === '') continue
+    const eq = trimmed.indexOf('=')
+    const key = eq < 0 ? trimmed : trimmed.slice(0, eq)
+    const value = eq < 0 ? '' : trimmed.slice(eq + 1)
+    if (key === 'runtime' && value !== '') runtimeImport = value
+    else throw new Error(`${PLUGIN_NAME}: unknown or empty option "${trimmed}"`)
+  }
+  return { runtimeImport }
+}
+
+/** Runs the generator on a request; files are emitted in request order, so output is stable. */
+export function generate(request: CodeGeneratorRequest): CodeGeneratorResponse {
+  const options = parseParameter(request.parameter)
+  const registry = createFileRegistry(
+    create(FileDescriptorSetSchema, { file: request.protoFile }),
+  )
+  const files = request.fileToGenerate.map((name): DescFile => {
+    const file = registry.getFile(name)
+    if (file === undefined) throw new Error(`${PLUGIN_NAME}: ${name} is not in the request`)
+    return file
+  })
+  return create(CodeGeneratorResponseSchema, {
+    supportedFeatures: BigInt(
+      CodeGeneratorResponse_Feature.PROTO3_OPTIONAL | CodeGeneratorResponse_Feature.SUPPORTS_EDITIONS,
+    ),
+    // Whatever protobuf-es resolves features for, since its descriptors drive the generator.
+    minimumEdition,
+    maximumEdition,
+    file: files.map((f) => ({
+      name: messageFileName(f),
+      content: generateMessageFile(f, options),
+    })),
+  })
+}
+
+export const protocGenParigot: Plugin = {
+  name: PLUGIN_NAME,
+  version: PLUGIN_VERSION,
+  run: generate,
+}
+
+/** Reads a CodeGeneratorRequest on stdin and writes the response on stdout. */
+export function main(): void {
+  runNodeJs(protocGenParigot)
+}

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+
+/** Builds an example's guest from source, as `npm run build:examples` does. */
+async function buildExample(example: string, guest: string): Promise<void> {
+  const wasm = await compileAssemblyScript(join('examples', example, 'guest', `${guest}.ts`))
+  await mkdir(join(REPO_ROOT, 'examples', example, 'build'), { recursive: true })
+  await writeFile(join(REPO_ROOT, 'examples', example, 'build', `${guest}.wasm`), wasm)
+}
+
+function parigot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('examples', () => {
+  it('files: a guest writes, reads back, inspects and deletes files on real disk, exit 0', async () => {
+    await buildExample('files', 'main')
+    const run = await parigot(['run', 'examples/files/deploy.toml'])
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toContain('[files] files example: all 16 steps passed')
+    expect(run.code).toBe(0)
+    // It ran against real disk: its data directory exists, and what it deleted is gone.
+    const app = join(REPO_ROOT, '.parigot-data', 'files', 'app')
+    expect(existsSync(app)).toBe(true)
+    for (const file of ['notes/hello.txt', 'notes/log.txt']) {
+      expect(existsSync(join(app, file))).toBe(false)
+    }
+  }, 60_000)
+})
