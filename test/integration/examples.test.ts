@@ -41,4 +41,19 @@ describe('examples', () => {
       expect(existsSync(join(app, file))).toBe(false)
     }
   }, 60_000)
+
+  it('queue: a producer fills a durable queue, the consumer drains it, every message exactly once', async () => {
+    await buildExample('queue', 'producer')
+    await buildExample('queue', 'consumer')
+    for (let run = 0; run < 2; run++) {
+      const result = await parigot(['run', 'examples/queue/deploy.toml'])
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toContain('[producer] producer: sent 100 orders')
+      expect(result.stdout).toContain(
+        '[consumer] consumer: received and acknowledged all 100 orders exactly once',
+      )
+      expect(result.code).toBe(0)
+    }
+    expect(existsSync(join(REPO_ROOT, '.parigot-data', 'queue', 'queues.sqlite'))).toBe(true)
+  }, 90_000)
 })

@@ -1,0 +1,71 @@
+// The queue example's consumer (the main program): it requires the producer, so it starts once
+// every order is in queue "orders"; then it receives in batches, checks each order, marks it
+// done, and exits 0 only when all 100 were received exactly once, acknowledged, and the queue
+// is empty.
+
+import {
+  deleteQueue,
+  EventKind,
+  exitProcess,
+  Fqs,
+  Id,
+  launch,
+  locateQueue,
+  log,
+  logError,
+  markDone,
+  newCallId,
+  queueLength,
+  readOne,
+  receiveMessages,
+  register,
+  requireService,
+} from '../../../src/guest/runtime'
+
+const MESSAGES = 100
+
+function fail(what: string): void {
+  logError('consumer: ' + what)
+  exitProcess(1)
+}
+
+const me = register('orders.v1', 'consumer')
+if (!me.ok) fail('register failed with ' + me.err.toString())
+if (requireService(me.value, [new Fqs('orders.v1', 'producer')]) != 0) fail('require failed')
+const launchId = newCallId()
+if (launch(me.value, launchId) != 0) fail('launch failed')
+while (true) {
+  const ev = readOne(1000)
+  if (ev.kind == EventKind.Resolved && ev.resolved.callId.equals(launchId)) {
+    if (ev.resolved.resultError != 0) fail('launch failed: ' + ev.resolved.resultError.toString())
+    break
+  }
+  if (ev.kind == EventKind.Error || ev.kind == EventKind.Exit) fail('stopped before launch')
+}
+
+const queue = locateQueue('orders')
+if (!queue.ok) fail('locate "orders" failed with ' + queue.err.toString())
+const seen = new Set<string>()
+let received = 0
+while (received < MESSAGES) {
+  const batch = receiveMessages(queue.value, 10)
+  if (!batch.ok) fail('receive failed with ' + batch.err.toString())
+  if (batch.value.length == 0) fail('queue ran dry after ' + received.toString() + ' orders')
+  for (let i = 0; i < batch.value.length; i++) {
+    const order = batch.value[i].payload.text()
+    if (!order.startsWith('order-')) fail('unexpected payload ' + order)
+    if (seen.has(order)) fail('received ' + order + ' twice')
+    seen.add(order)
+  }
+  const done = markDone(
+    queue.value,
+    batch.value.map<Id>((m) => m.msgId),
+  )
+  if (!done.ok || done.value.length != 0) fail('mark_done did not acknowledge every message')
+  received += batch.value.length
+}
+const left = queueLength(queue.value)
+if (!left.ok || left.value != 0) fail(left.value.toString() + ' messages left in the queue')
+if (deleteQueue(queue.value) != 0) fail('delete_queue failed')
+log('consumer: received and acknowledged all ' + received.toString() + ' orders exactly once')
+exitProcess(0)

@@ -1,0 +1,59 @@
+// The queue example's producer: a server that fills queue "orders" with 100 messages before it
+// declares itself running, so that whoever requires it starts only after every message is sent.
+// It then serves until the deployment stops it.
+
+import {
+  Any,
+  createQueue,
+  deleteQueue,
+  EventKind,
+  exitProcess,
+  exportService,
+  Fqs,
+  launch,
+  locateQueue,
+  log,
+  logError,
+  newCallId,
+  QueueErr,
+  readOne,
+  register,
+  sendMessages,
+} from '../../../src/guest/runtime'
+
+const MESSAGES = 100
+const BATCH = 25
+
+function fail(what: string, err: i32): void {
+  logError('producer: ' + what + ' failed with ' + err.toString())
+  exitProcess(1)
+}
+
+const me = register('orders.v1', 'producer')
+if (!me.ok) fail('register', me.err)
+const exported = exportService(me.value, [new Fqs('orders.v1', 'producer')])
+if (exported != 0) fail('export', exported)
+
+const queue = createQueue('orders')
+if (queue.err == QueueErr.AlreadyExists)
+  fail('create (a queue "orders" is left from a run)', queue.err)
+if (!queue.ok) fail('create_queue', queue.err)
+
+for (let sent = 0; sent < MESSAGES; sent += BATCH) {
+  const payloads: Any[] = []
+  for (let i = sent; i < sent + BATCH; i++) {
+    payloads.push(Any.ofText('type.googleapis.com/orders.v1.Order', 'order-' + i.toString()))
+  }
+  const ids = sendMessages(queue.value, payloads)
+  if (!ids.ok || ids.value.length != BATCH) fail('send', ids.err)
+}
+log('producer: sent ' + MESSAGES.toString() + ' orders')
+
+const launched = launch(me.value, newCallId())
+if (launched != 0) fail('launch', launched)
+while (true) {
+  const ev = readOne(1000)
+  if (ev.kind == EventKind.Error) fail('read_one', ev.err)
+  if (ev.kind == EventKind.Exit) break
+}
+exitProcess(0)
