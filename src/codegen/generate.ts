@@ -12,7 +12,15 @@
 // be used, whatever buf.yaml files sit around it.
 
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -97,7 +105,7 @@ export function generateGuestCode(options: GenerateOptions): void {
     }
     // JSON is valid YAML, and escapes paths safely.
     writeFileSync(join(ws, 'buf.gen.yaml'), JSON.stringify(template, null, 2))
-    runBuf(ws, ['generate', '--template', 'buf.gen.yaml', '--path', 'm0'])
+    runBuf(ws, ['generate', 'm0', '--template', 'buf.gen.yaml'])
   })
 }
 
@@ -105,10 +113,7 @@ export function generateGuestCode(options: GenerateOptions): void {
  * A binary FileDescriptorSet (with imports) for the same inputs, e.g. for @bufbuild/protobuf's
  * reflection API in tests.
  */
-export function buildDescriptorSet(
-  protoDir: string,
-  includes: readonly string[] = [],
-): Uint8Array {
+export function buildDescriptorSet(protoDir: string, includes: readonly string[] = []): Uint8Array {
   return withWorkspace(protoDir, includes, (ws) => {
     const image = join(ws, 'image.binpb')
     runBuf(ws, ['build', '-o', image])
@@ -135,7 +140,9 @@ function parseArgs(argv: readonly string[]): GenerateOptions {
   }
   const [protoDir, outDir, ...extra] = positional
   if (protoDir === undefined || outDir === undefined || extra.length > 0) {
-    throw new Error('usage: generate.ts <proto dir> <out dir> [--include <dir>]... [--runtime <path>]')
+    throw new Error(
+      'usage: generate.ts <proto dir> <out dir> [--include <dir>]... [--runtime <path>]',
+    )
   }
   return { protoDir, outDir, includes, ...(runtime === undefined ? {} : { runtime }) }
 }

@@ -40,9 +40,7 @@ export function generateMessageFile(file: DescFile, options: MessageFileOptions)
   out.line('//')
   out.line('// AssemblyScript message types for the parigot guest runtime.')
   out.line()
-  out.line(
-    `import { Reader, WireType, Writer } from '${runtimePath(file, options.runtimeImport)}'`,
-  )
+  out.line(`import { Reader, WireType, Writer } from '${runtimePath(file, options.runtimeImport)}'`)
   for (const line of imports.lines()) out.line(line)
   out.line()
   out.raw(HELPERS)
@@ -69,8 +67,27 @@ function typeIdent(desc: DescMessage | DescEnum): string {
 
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
+// Strict-mode reserved words that asc rejects as accessor names (protobuf-es's localName leaves
+// them alone because JavaScript allows them as property names).
+const AS_RESERVED = new Set([
+  'implements',
+  'interface',
+  'let',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'static',
+  'yield',
+])
+
+/** AS member name of a field or oneof. */
+function ident(desc: DescField | DescOneof): string {
+  return AS_RESERVED.has(desc.localName) ? `${desc.localName}_` : desc.localName
+}
+
 function oneofCaseEnum(o: DescOneof): string {
-  return `${typeIdent(o.parent)}_${pascal(o.localName)}Case`
+  return `${typeIdent(o.parent)}_${pascal(ident(o))}Case`
 }
 
 class ImportSet {
@@ -123,8 +140,8 @@ interface ScalarInfo {
   readonly asType: string
   readonly zero: string
   readonly wire: 'Varint' | 'Fixed32' | 'Fixed64' | 'Bytes'
-  /** Expression testing `v` against the implicit-presence default. */
-  readonly isZero: (v: string) => string
+  /** Expression true when `v` differs from the implicit-presence default (so it is written). */
+  readonly isSet: (v: string) => string
   /** Statement writing `v` without a tag. */
   readonly writeRaw: (w: string, v: string) => string
   /** Expression reading a value from reader `r` (whose wire type matches). */
@@ -136,7 +153,7 @@ const varint = (asType: string, toU64: (v: string) => string, read: (r: string) 
     asType,
     zero: '0',
     wire: 'Varint',
-    isZero: (v) => `${v} == 0`,
+    isSet: (v) => `${v} != 0`,
     writeRaw: (w, v) => `${w}.rawVarint(${toU64(v)})`,
     read,
   }) satisfies ScalarInfo
@@ -176,7 +193,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'bool',
     zero: 'false',
     wire: 'Varint',
-    isZero: (v) => `!${v}`,
+    isSet: (v) => v,
     writeRaw: (w, v) => `${w}.byte(${v} ? 1 : 0)`,
     read: (r) => `${r}.bool()`,
   },
@@ -184,7 +201,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'u32',
     zero: '0',
     wire: 'Fixed32',
-    isZero: (v) => `${v} == 0`,
+    isSet: (v) => `${v} != 0`,
     writeRaw: (w, v) => `pbRawFixed32(${w}, ${v})`,
     read: (r) => `${r}.fixed32()`,
   },
@@ -192,7 +209,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'i32',
     zero: '0',
     wire: 'Fixed32',
-    isZero: (v) => `${v} == 0`,
+    isSet: (v) => `${v} != 0`,
     writeRaw: (w, v) => `pbRawFixed32(${w}, <u32>${v})`,
     read: (r) => `<i32>${r}.fixed32()`,
   },
@@ -201,7 +218,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'f32',
     zero: '0',
     wire: 'Fixed32',
-    isZero: (v) => `reinterpret<u32>(${v}) == 0`,
+    isSet: (v) => `reinterpret<u32>(${v}) != 0`,
     writeRaw: (w, v) => `pbRawFixed32(${w}, reinterpret<u32>(${v}))`,
     read: (r) => `reinterpret<f32>(${r}.fixed32())`,
   },
@@ -209,7 +226,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'u64',
     zero: '0',
     wire: 'Fixed64',
-    isZero: (v) => `${v} == 0`,
+    isSet: (v) => `${v} != 0`,
     writeRaw: (w, v) => `pbRawFixed64(${w}, ${v})`,
     read: (r) => `${r}.fixed64()`,
   },
@@ -217,7 +234,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'i64',
     zero: '0',
     wire: 'Fixed64',
-    isZero: (v) => `${v} == 0`,
+    isSet: (v) => `${v} != 0`,
     writeRaw: (w, v) => `pbRawFixed64(${w}, <u64>${v})`,
     read: (r) => `<i64>${r}.fixed64()`,
   },
@@ -225,7 +242,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'f64',
     zero: '0',
     wire: 'Fixed64',
-    isZero: (v) => `reinterpret<u64>(${v}) == 0`,
+    isSet: (v) => `reinterpret<u64>(${v}) != 0`,
     writeRaw: (w, v) => `pbRawFixed64(${w}, reinterpret<u64>(${v}))`,
     read: (r) => `reinterpret<f64>(${r}.fixed64())`,
   },
@@ -233,7 +250,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'string',
     zero: "''",
     wire: 'Bytes',
-    isZero: (v) => `${v}.length == 0`,
+    isSet: (v) => `${v}.length != 0`,
     writeRaw: (w, v) => `pbRawString(${w}, ${v})`,
     read: (r) => `${r}.string()`,
   },
@@ -241,7 +258,7 @@ const SCALARS: Record<ScalarType, ScalarInfo> = {
     asType: 'Uint8Array',
     zero: 'new Uint8Array(0)',
     wire: 'Bytes',
-    isZero: (v) => `${v}.length == 0`,
+    isSet: (v) => `${v}.length != 0`,
     writeRaw: (w, v) => `pbRawBytes(${w}, ${v})`,
     read: (r) => `${r}.bytes()`,
   },
@@ -252,7 +269,7 @@ function enumInfo(ident: string): ScalarInfo {
     asType: ident,
     zero: '0',
     wire: 'Varint',
-    isZero: (v) => `${v} == 0`,
+    isSet: (v) => `${v} != 0`,
     writeRaw: (w, v) => `${w}.rawVarint(<u64>(<i64>(<i32>${v})))`,
     read: (r) => `<${ident}>${r}.int32()`,
   }
@@ -280,7 +297,8 @@ function defaultLiteral(field: DescField, info: ScalarInfo): string {
   if (typeof d === 'string') return JSON.stringify(d)
   if (typeof d === 'boolean') return d ? 'true' : 'false'
   if (d instanceof Uint8Array) return `pbBytesOf([${[...d].join(', ')}])`
-  if (typeof d === 'bigint') return `<${info.asType}>${d}`
+  // Hex of the 64-bit pattern: asc reads it as those bits, for i64 as for u64.
+  if (typeof d === 'bigint') return `<${info.asType}>0x${BigInt.asUintN(64, d).toString(16)}`
   if (Number.isNaN(d)) return `<${info.asType}>NaN`
   if (d === Infinity) return `<${info.asType}>Infinity`
   if (d === -Infinity) return `<${info.asType}>-Infinity`
@@ -309,7 +327,7 @@ function emitOneofCase(p: Printer, o: DescOneof): void {
   p.line(`/** Which member of ${o.parent.typeName}.${o.name} is set (its field number). */`)
   p.line(`export enum ${oneofCaseEnum(o)} {`)
   p.line('  None = 0,')
-  for (const f of o.fields) p.line(`  ${f.localName} = ${f.number},`)
+  for (const f of o.fields) p.line(`  ${ident(f)} = ${f.number},`)
   p.line('}')
   p.line()
 }
@@ -367,9 +385,7 @@ function emitMessage(p: Printer, m: DescMessage, imports: ImportSet): void {
   p.line('    }')
   p.line('  }')
   p.line()
-  p.line(
-    '  /** Unknown fields seen while decoding (re-emitted by encode); groups are dropped. */',
-  )
+  p.line('  /** Unknown fields seen while decoding (re-emitted by encode); groups are dropped. */')
   p.line('  unknownFields(): Uint8Array {')
   p.line('    const unknown = this._unknown')
   p.line('    return unknown != null ? unknown.finish() : new Uint8Array(0)')
@@ -388,7 +404,9 @@ function emitMessage(p: Printer, m: DescMessage, imports: ImportSet): void {
   p.line('    return w.finish()')
   p.line('  }')
   p.line()
-  p.line('  /** Decodes `b`; malformed input yields the fields read so far (use decode to check). */')
+  p.line(
+    '  /** Decodes `b`; malformed input yields the fields read so far (use decode to check). */',
+  )
   p.line(`  static fromBytes(b: Uint8Array): ${name} {`)
   p.line(`    return ${name}.decode(new Reader(b))`)
   p.line('  }')
@@ -420,7 +438,7 @@ function fieldType(f: DescField, imports: ImportSet): string {
 
 function emitFieldDecl(p: Printer, f: DescField, imports: ImportSet): void {
   const type = fieldType(f, imports)
-  const n = f.localName
+  const n = ident(f)
   p.line(`  /** ${f.name} = ${f.number} */`)
   switch (f.fieldKind) {
     case 'scalar':
@@ -464,31 +482,28 @@ function emitFieldDecl(p: Printer, f: DescField, imports: ImportSet): void {
 
 function emitOneofMembers(p: Printer, o: DescOneof, imports: ImportSet): void {
   const caseEnum = oneofCaseEnum(o)
-  const caseField = `_${o.localName}Case`
-  p.line(`  /** oneof ${o.name}: only the member named by ${o.localName}Case is set. */`)
+  const caseField = `_${ident(o)}Case`
+  p.line(`  /** oneof ${o.name}: only the member named by ${ident(o)}Case is set. */`)
   p.line(`  private ${caseField}: ${caseEnum} = ${caseEnum}.None`)
   for (const f of o.fields) {
     const type = fieldType(f, imports)
-    const zero =
-      f.fieldKind === 'message' ? 'null' : valueInfo(f.scalar, f.enum, imports).zero
-    p.line(`  private _${f.localName}: ${type} = ${zero}`)
+    const zero = f.fieldKind === 'message' ? 'null' : valueInfo(f.scalar, f.enum, imports).zero
+    p.line(`  private _${ident(f)}: ${type} = ${zero}`)
   }
-  p.line(`  get ${o.localName}Case(): ${caseEnum} {`)
+  p.line(`  get ${ident(o)}Case(): ${caseEnum} {`)
   p.line(`    return this.${caseField}`)
   p.line('  }')
-  p.line(`  clear${pascal(o.localName)}(): void {`)
+  p.line(`  clear${pascal(ident(o))}(): void {`)
   p.line(`    this.${caseField} = ${caseEnum}.None`)
   for (const f of o.fields) {
-    const zero =
-      f.fieldKind === 'message' ? 'null' : valueInfo(f.scalar, f.enum, imports).zero
-    p.line(`    this._${f.localName} = ${zero}`)
+    const zero = f.fieldKind === 'message' ? 'null' : valueInfo(f.scalar, f.enum, imports).zero
+    p.line(`    this._${ident(f)} = ${zero}`)
   }
   p.line('  }')
   for (const f of o.fields) {
     const type = fieldType(f, imports)
-    const n = f.localName
-    const zero =
-      f.fieldKind === 'message' ? 'null' : valueInfo(f.scalar, f.enum, imports).zero
+    const n = ident(f)
+    const zero = f.fieldKind === 'message' ? 'null' : valueInfo(f.scalar, f.enum, imports).zero
     p.line(`  /** ${f.name} = ${f.number} (oneof ${o.name}) */`)
     p.line(`  get ${n}(): ${type} {`)
     p.line(`    return this.${caseField} == ${caseEnum}.${n} ? this._${n} : ${zero}`)
@@ -497,16 +512,16 @@ function emitOneofMembers(p: Printer, o: DescOneof, imports: ImportSet): void {
       p.line(`  /** Selects this member; null clears the oneof if this member is selected. */`)
       p.line(`  set ${n}(v: ${type}) {`)
       p.line('    if (v == null) {')
-      p.line(`      if (this.${caseField} == ${caseEnum}.${n}) this.clear${pascal(o.localName)}()`)
+      p.line(`      if (this.${caseField} == ${caseEnum}.${n}) this.clear${pascal(ident(o))}()`)
       p.line('      return')
       p.line('    }')
-      p.line(`    this.clear${pascal(o.localName)}()`)
+      p.line(`    this.clear${pascal(ident(o))}()`)
       p.line(`    this._${n} = v`)
       p.line(`    this.${caseField} = ${caseEnum}.${n}`)
       p.line('  }')
     } else {
       p.line(`  set ${n}(v: ${type}) {`)
-      p.line(`    this.clear${pascal(o.localName)}()`)
+      p.line(`    this.clear${pascal(ident(o))}()`)
       p.line(`    this._${n} = v`)
       p.line(`    this.${caseField} = ${caseEnum}.${n}`)
       p.line('  }')
@@ -515,12 +530,12 @@ function emitOneofMembers(p: Printer, o: DescOneof, imports: ImportSet): void {
 }
 
 /** Statements writing tag + value unconditionally. */
-function writeTagged(info: ScalarInfo, w: string, fieldNo: number | string, v: string): string {
-  return `${w}.tag(${fieldNo}, WireType.${info.wire}); ${info.writeRaw(w, v)}`
+function writeTagged(info: ScalarInfo, w: string, fieldNo: number | string, v: string): string[] {
+  return [`${w}.tag(${fieldNo}, WireType.${info.wire})`, info.writeRaw(w, v)]
 }
 
 function emitEncodeField(p: Printer, f: DescField, imports: ImportSet): void {
-  const n = f.localName
+  const n = ident(f)
   const I = '    '
   switch (f.fieldKind) {
     case 'scalar':
@@ -528,16 +543,16 @@ function emitEncodeField(p: Printer, f: DescField, imports: ImportSet): void {
       const info = valueInfo(f.scalar, f.enum, imports)
       if (f.oneof !== undefined) {
         const caseEnum = oneofCaseEnum(f.oneof)
-        p.line(`${I}if (this._${f.oneof.localName}Case == ${caseEnum}.${n}) {`)
-        p.line(`${I}  ${writeTagged(info, 'w', f.number, `this._${n}`)}`)
+        p.line(`${I}if (this._${ident(f.oneof)}Case == ${caseEnum}.${n}) {`)
+        p.lines(`${I}  `, writeTagged(info, 'w', f.number, `this._${n}`))
         p.line(`${I}}`)
       } else if (hasExplicitPresence(f)) {
         p.line(`${I}if (this._has${pascal(n)}) {`)
-        p.line(`${I}  ${writeTagged(info, 'w', f.number, `this._${n}`)}`)
+        p.lines(`${I}  `, writeTagged(info, 'w', f.number, `this._${n}`))
         p.line(`${I}}`)
       } else {
-        p.line(`${I}if (!(${info.isZero(`this.${n}`)})) {`)
-        p.line(`${I}  ${writeTagged(info, 'w', f.number, `this.${n}`)}`)
+        p.line(`${I}if (${info.isSet(`this.${n}`)}) {`)
+        p.lines(`${I}  `, writeTagged(info, 'w', f.number, `this.${n}`))
         p.line(`${I}}`)
       }
       break
@@ -548,9 +563,7 @@ function emitEncodeField(p: Printer, f: DescField, imports: ImportSet): void {
       p.line(`${I}  const v = ${src}`)
       if (f.oneof !== undefined) {
         const caseEnum = oneofCaseEnum(f.oneof)
-        p.line(
-          `${I}  if (v != null && this._${f.oneof.localName}Case == ${caseEnum}.${n}) {`,
-        )
+        p.line(`${I}  if (v != null && this._${ident(f.oneof)}Case == ${caseEnum}.${n}) {`)
       } else {
         p.line(`${I}  if (v != null) {`)
       }
@@ -578,7 +591,7 @@ function emitEncodeField(p: Printer, f: DescField, imports: ImportSet): void {
           p.line(`${I}  }`)
         } else {
           p.line(`${I}  for (let i = 0; i < list.length; i++) {`)
-          p.line(`${I}    ${writeTagged(info, 'w', f.number, 'list[i]')}`)
+          p.lines(`${I}    `, writeTagged(info, 'w', f.number, 'list[i]'))
           p.line(`${I}  }`)
         }
       }
@@ -593,14 +606,14 @@ function emitEncodeField(p: Printer, f: DescField, imports: ImportSet): void {
       p.line(`${I}  for (let i = 0; i < keys.length; i++) {`)
       p.line(`${I}    const k = keys[i]`)
       p.line(`${I}    const entry = new Writer()`)
-      p.line(`${I}    ${writeTagged(keyInfo, 'entry', 1, 'k')}`)
+      p.lines(`${I}    `, writeTagged(keyInfo, 'entry', 1, 'k'))
       if (f.mapKind === 'message') {
         p.line(`${I}    const value = new Writer()`)
         p.line(`${I}    map.get(k).encode(value)`)
         p.line(`${I}    entry.message(2, value)`)
       } else {
         const info = valueInfo(f.scalar, f.enum, imports)
-        p.line(`${I}    ${writeTagged(info, 'entry', 2, 'map.get(k)')}`)
+        p.lines(`${I}    `, writeTagged(info, 'entry', 2, 'map.get(k)'))
       }
       p.line(`${I}    w.message(${f.number}, entry)`)
       p.line(`${I}  }`)
@@ -629,7 +642,7 @@ function emitWriteMessage(
 }
 
 function emitDecodeField(p: Printer, f: DescField, imports: ImportSet): void {
-  const n = f.localName
+  const n = ident(f)
   const I = '          '
   if (
     (f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) &&
@@ -643,21 +656,15 @@ function emitDecodeField(p: Printer, f: DescField, imports: ImportSet): void {
   switch (f.fieldKind) {
     case 'scalar':
     case 'enum': {
-      const info = valueInfo(f.scalar, f.enum, imports)
-      if (f.oneof !== undefined) {
-        p.line(`${I}this.${n} = ${info.read('r')}`)
-      } else {
-        p.line(`${I}this.${n} = ${info.read('r')}`)
-      }
+      // The setter records presence (explicit fields) or selects the oneof member.
+      p.line(`${I}this.${n} = ${valueInfo(f.scalar, f.enum, imports).read('r')}`)
       break
     }
     case 'message': {
       const type = imports.use(f.message)
       if (f.oneof !== undefined) {
         const caseEnum = oneofCaseEnum(f.oneof)
-        p.line(
-          `${I}let m = this._${f.oneof.localName}Case == ${caseEnum}.${n} ? this._${n} : null`,
-        )
+        p.line(`${I}let m = this._${ident(f.oneof)}Case == ${caseEnum}.${n} ? this._${n} : null`)
         p.line(`${I}if (m == null) m = new ${type}()`)
         p.line(`${I}m.mergeFrom(r.message())`)
         p.line(`${I}this.${n} = m`)
@@ -812,6 +819,10 @@ class Printer {
 
   line(s = ''): void {
     this.parts.push(s + '\n')
+  }
+
+  lines(indent: string, lines: readonly string[]): void {
+    for (const l of lines) this.line(indent + l)
   }
 
   raw(s: string): void {

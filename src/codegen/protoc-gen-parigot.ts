@@ -42,9 +42,7 @@ export function parseParameter(parameter: string): ParigotOptions {
 /** Runs the generator on a request; files are emitted in request order, so output is stable. */
 export function generate(request: CodeGeneratorRequest): CodeGeneratorResponse {
   const options = parseParameter(request.parameter)
-  const registry = createFileRegistry(
-    create(FileDescriptorSetSchema, { file: request.protoFile }),
-  )
+  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: request.protoFile }))
   const files = request.fileToGenerate.map((name): DescFile => {
     const file = registry.getFile(name)
     if (file === undefined) throw new Error(`${PLUGIN_NAME}: ${name} is not in the request`)
@@ -52,7 +50,8 @@ export function generate(request: CodeGeneratorRequest): CodeGeneratorResponse {
   })
   return create(CodeGeneratorResponseSchema, {
     supportedFeatures: BigInt(
-      CodeGeneratorResponse_Feature.PROTO3_OPTIONAL | CodeGeneratorResponse_Feature.SUPPORTS_EDITIONS,
+      CodeGeneratorResponse_Feature.PROTO3_OPTIONAL |
+        CodeGeneratorResponse_Feature.SUPPORTS_EDITIONS,
     ),
     // Whatever protobuf-es resolves features for, since its descriptors drive the generator.
     minimumEdition,

@@ -188,9 +188,27 @@ describe('AssemblyScript guest runtime', () => {
         'runtime.wasm',
       )
       const modules = new Set(runtime.imports.map((i) => i.module))
-      expect([...modules].sort()).toEqual(['parigot', 'wasi_snapshot_preview1'])
-      const parigot = runtime.imports.filter((i) => i.module === 'parigot').map((i) => i.name)
-      expect(parigot.sort()).toEqual([...PARIGOT_FUNCTIONS].sort())
+      expect([...modules].sort()).toEqual(['file', 'parigot', 'queue', 'wasi_snapshot_preview1'])
+      const names = (module: string) =>
+        runtime.imports
+          .filter((i) => i.module === module)
+          .map((i) => i.name)
+          .sort()
+      expect(names('parigot')).toEqual([...PARIGOT_FUNCTIONS].sort())
+      expect(names('file')).toEqual(
+        ['close_', 'create_', 'delete_', 'open_', 'read_', 'stat_', 'write_'].sort(),
+      )
+      expect(names('queue')).toEqual(
+        [
+          'create_queue_',
+          'delete_queue_',
+          'length_',
+          'locate_',
+          'mark_done_',
+          'receive_',
+          'send_',
+        ].sort(),
+      )
     })
 
     it('compiles once per (file, options) and returns independent copies', async () => {

@@ -48,7 +48,9 @@ export class KernelServer {
     /** How long to keep polling channels after a request (0 turns it off). */
     private readonly spinMs = 0.05,
     private readonly maxSpinMs = 2,
-  ) {}
+  ) {
+    this.spinWindowMs = spinMs
+  }
 
   /** The kernel's onWake: remember the host; parked calls are retried after the current request. */
   wake(host: HostId): void {
@@ -125,10 +127,18 @@ export class KernelServer {
    * After serving a request, keeps checking every channel for a short, bounded time: in a call
    * between guests the next syscall (the callee's answer, the caller's next request) typically
    * arrives within microseconds, and catching it here saves a trip through this thread's event
-   * loop. Bounded, so an idle deployment costs no CPU and the event loop is never held long.
+   * loop. Bounded, so an idle deployment costs no CPU and the event loop is never held long;
+   * adaptive, because when the peers cannot run (more busy threads than cores) polling only
+   * takes their CPU: a poll that catches nothing halves the next one, a catch restores it.
    */
   private serveWhileBusy(): void {
-    let deadline = performance.now() + this.spinMs
+    if (this.spinWindowMs < this.spinMs / 64) {
+      // Backed off: try again only now and then, so a busy period can win the poll back.
+      this.spinWindowMs = Math.min(this.spinMs, this.spinWindowMs * 2 || this.spinMs / 64)
+      return
+    }
+    let deadline = performance.now() + this.spinWindowMs
+    let caught = false
     while (performance.now() < deadline) {
       let served = false
       for (const other of this.attached.values()) {
@@ -141,10 +151,16 @@ export class KernelServer {
           served = true
         }
       }
-      if (served) deadline = Math.min(performance.now() + this.spinMs, this.spinCapAt())
+      if (served) {
+        caught = true
+        deadline = Math.min(performance.now() + this.spinWindowMs, this.spinCapAt())
+      }
     }
     this.spinStartedAt = undefined
+    this.spinWindowMs = caught ? this.spinMs : this.spinWindowMs / 2
   }
+
+  private spinWindowMs = 0
 
   private spinStartedAt: number | undefined
 
