@@ -11,6 +11,9 @@ commands:
                           first main program's non-zero code (or 0)
   test <deploy.toml>      the same with the services whose role is "test" as the programs
   validate <deploy.toml>  check the config (and that its files exist); print every problem
+  gen <proto dir>         generate AssemblyScript message types for the .proto files under a
+                          folder (--out <dir>, default <proto dir>/../gen; --include <dir> for
+                          import-only roots)
 
 options:
   --json                  machine-readable output: one JSON object per line (logs and events)
@@ -38,6 +41,13 @@ does not compile is reported and the last good version keeps running.`,
   test: `usage: parigot test <deploy.toml> [--json]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
+  gen: `usage: parigot gen <proto dir> [--out <dir>] [--include <dir>]...
+
+Generates one AssemblyScript file per .proto under <proto dir> (and for what they import):
+message classes with protobuf encode/decode, enums, oneofs, maps. Output goes to --out
+(default: a "gen" folder next to <proto dir>), mirroring the proto paths as <name>.pb.ts.
+The generated code imports the guest runtime (src/guest/runtime). Runs from a clone of the
+repository (it uses the installed buf and the generator's sources).`,
   validate: `usage: parigot validate <deploy.toml> [--json]
 
 Checks the deploy config against its schema and that every wasm and plugin file exists. Prints
@@ -61,6 +71,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       options: {
         json: { type: 'boolean' },
         watch: { type: 'boolean' },
+        out: { type: 'string' },
+        include: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -89,6 +101,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1
   }
   const file = rest[0] as string
+  if (command === 'gen') return generate(file, parsed.values.out, parsed.values.include ?? [], io)
   const json = parsed.values.json === true
   const { config, diagnostics } = await loadDeployConfig(file)
   for (const d of diagnostics) {
@@ -131,4 +144,29 @@ async function runDeployment(
   } finally {
     removeHandler()
   }
+}
+
+async function generate(
+  protoDir: string,
+  out: string | undefined,
+  includes: readonly string[],
+  io: CliIo,
+): Promise<number> {
+  const { resolve, dirname, join } = await import('node:path')
+  const outDir = out ?? join(dirname(resolve(protoDir)), 'gen')
+  const { existsSync, statSync } = await import('node:fs')
+  if (!existsSync(protoDir) || !statSync(protoDir).isDirectory()) {
+    io.stderr(`parigot gen: proto folder not found: ${resolve(protoDir)}`)
+    return ExitCode.BAD_DEPLOYMENT
+  }
+  try {
+    // Loaded on demand: the generator needs buf and its own sources, only present in a clone.
+    const { generateGuestCode } = await import('../../codegen/generate')
+    generateGuestCode({ protoDir, outDir, includes })
+  } catch (err) {
+    io.stderr(`parigot gen: ${err instanceof Error ? err.message : String(err)}`)
+    return ExitCode.BAD_DEPLOYMENT
+  }
+  io.stdout(`generated AssemblyScript for ${protoDir} into ${outDir}`)
+  return ExitCode.OK
 }
