@@ -97,14 +97,7 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
     const outPtr = outPtrArg >>> 0
     const errPtr = errPtrArg >>> 0
 
-    const capacityWord = memory.readU32(errPtr)
-    if (capacityWord === undefined) {
-      // Nowhere to report an error: the only safe answer is to stop this guest.
-      const message = `${qualified}: error pointer ${errPtr} is outside guest memory (${memory.size} bytes); guest "${guest.serviceName}" trapped`
-      guest.logger.log('error', message)
-      throw new GuestTrap(message)
-    }
-    const capacity = capacityWord === 0 ? DEFAULT_OUT_CAPACITY : capacityWord
+    const capacity = outBufferCapacity(guest, errPtr, qualified)
 
     const requestBytes = memory.read(inPtr, inLen)
     if (requestBytes === undefined) {
@@ -173,6 +166,21 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
     memory.writeI32(errPtr, 0)
     return (BigInt(length) << 32n) | BigInt(outPtr)
   }
+}
+
+/**
+ * The out-buffer capacity the guest stored in its error word (0 means the reference's 4096).
+ * An error word outside memory leaves nowhere to report anything: the guest is trapped.
+ */
+export function outBufferCapacity(guest: GuestBinding, errPtr: number, qualified: string): number {
+  const memory = guest.memory()
+  const word = memory.readU32(errPtr)
+  if (word === undefined) {
+    const message = `${qualified}: error pointer ${errPtr >>> 0} is outside guest memory (${memory.size} bytes); guest "${guest.serviceName}" trapped`
+    guest.logger.log('error', message)
+    throw new GuestTrap(message)
+  }
+  return word === 0 ? DEFAULT_OUT_CAPACITY : word
 }
 
 function errorText(err: unknown): string {

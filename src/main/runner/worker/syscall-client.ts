@@ -1,6 +1,5 @@
-import { GuestTrap } from '../../engine/errors'
 import type { HostFunctionDef, WasmImport } from '../../engine/host-function'
-import { DEFAULT_OUT_CAPACITY } from '../../engine/invoke'
+import { outBufferCapacity } from '../../engine/invoke'
 import { KernelErr } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
 import { State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
@@ -27,12 +26,7 @@ export function syscallForwarders(channel: Channel): HostFunctionDef[] {
         const inLen = inLenArg >>> 0
         const outPtr = outPtrArg >>> 0
         const errPtr = errPtrArg >>> 0
-        const capacityWord = memory.readU32(errPtr)
-        if (capacityWord === undefined) {
-          const message = `${qualified}: error pointer ${errPtr} is outside guest memory (${memory.size} bytes); guest "${guest.serviceName}" trapped`
-          guest.logger.log('error', message)
-          throw new GuestTrap(message)
-        }
+        const capacity = outBufferCapacity(guest, errPtr, qualified)
         const request = memory.peek(inPtrArg, inLen)
         if (request === undefined || inLen > data.byteLength) {
           guest.logger.log(
@@ -47,11 +41,7 @@ export function syscallForwarders(channel: Channel): HostFunctionDef[] {
         data.set(request)
         Atomics.store(header, Word.FUNCTION, index)
         Atomics.store(header, Word.REQUEST_LENGTH, inLen)
-        Atomics.store(
-          header,
-          Word.CAPACITY,
-          capacityWord === 0 ? DEFAULT_OUT_CAPACITY : capacityWord,
-        )
+        Atomics.store(header, Word.CAPACITY, capacity)
         Atomics.add(header, Word.SYSCALL_COUNT, 1)
         Atomics.store(header, Word.STATE, State.REQUEST)
         Atomics.notify(header, Word.STATE)
