@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openQueueDatabase } from '../src/main/plugins/queue/schema'
+import { openQueueDatabase, walAutocheckpointPages } from '../src/main/plugins/queue/schema'
 import type { SynchronousMode } from '../src/main/plugins/queue/schema'
 import { QueueStore } from '../src/main/plugins/queue/store'
 import type { AnyBytes } from '../src/main/plugins/queue/store'
@@ -84,7 +84,10 @@ export const queueBenchmark: Benchmark = {
     const batchTarget = '>= 100000 msg/s batched enqueue (DESIGN 9)'
     for (const synchronous of ['NORMAL', 'FULL'] as const) {
       const suffix = synchronous === 'NORMAL' ? '' : '-sync-full'
-      const mode = `journal_mode=WAL, synchronous=${synchronous}, 100-byte payload, file in ${tmpdir()}`
+      const mode =
+        `journal_mode=WAL, synchronous=${synchronous}, ` +
+        `wal_autocheckpoint=${walAutocheckpointPages(synchronous)} pages, 100-byte payload, ` +
+        `file in ${tmpdir()}`
       results.push({
         id: `queue-durable-msgs-per-s${suffix}`,
         value: median(oneAtATime(synchronous)),

@@ -16,7 +16,7 @@ import {
 import { QueueStore } from '../../../src/main/plugins/queue/store'
 import type { AnyBytes, QueueInfo } from '../../../src/main/plugins/queue/store'
 import { QueueErr } from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
-import { formatId, newQueueMsgId } from '../../../src/shared/id'
+import { formatId, fromRaw, newQueueId, newQueueMsgId } from '../../../src/shared/id'
 import { tempDir } from './helpers'
 
 const closers: { close(): void }[] = []
@@ -166,6 +166,43 @@ describe('queue schema', () => {
     expect(again.store.db.pragma('journal_mode', { simple: true })).toBe('wal')
   })
 
+  it('checkpoints less often only when every commit is fsynced anyway', () => {
+    const dir = tempDir()
+    for (const [synchronous, pages] of [
+      ['NORMAL', 1000],
+      ['FULL', 4000],
+      ['EXTRA', 4000],
+    ] as const) {
+      const db = openQueueDatabase(join(dir, `${synchronous}.sqlite`), {
+        synchronous,
+        busyTimeoutMs: 2000,
+      })
+      closers.push(db)
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(pages)
+    }
+  })
+
+  it('receives exactly what peek shows, for any batch size (one statement per limit)', () => {
+    const { store, clock } = open()
+    const q = must(store.createQueue('same'))
+    const sender = text('from-test')
+    must(store.send(q.id, [{ payload: text('a'), sender }, { payload: text('b') }]))
+    must(store.send(q.id, [{ payload: text('c') }, { payload: text('d') }]))
+    const peeked = store.peek(q)
+    for (const limit of [1, 2, 1]) {
+      const got = must(store.receive(q.id, limit))
+      expect(got).toEqual(peeked.splice(0, limit))
+    }
+    clock.ms += 60_000
+    const again = must(store.receive(q.id, 10))
+    expect(again.map((m) => [m.receiveCount, m.lastReceivedMs])).toEqual([
+      [1, 1_000_000],
+      [1, 1_000_000],
+      [1, 1_000_000],
+      [1, 1_000_000],
+    ])
+  })
+
   it('refuses a newer schema version and a foreign database, naming the file and versions', () => {
     const path = join(tempDir(), 'future.sqlite')
     const raw = new DatabaseConstructor(path)
@@ -173,13 +210,80 @@ describe('queue schema', () => {
     raw.close()
     expect(() => open(path)).toThrow(QueueSchemaError)
     expect(() => open(path)).toThrow(
-      `queue database ${path} has schema version 7, newer than the version this Parigot understands (1)`,
+      `queue database ${path} has schema version 7, newer than the version this Parigot understands (2)`,
     )
     const foreign = join(tempDir(), 'foreign.sqlite')
     const f = new DatabaseConstructor(foreign)
     f.exec('CREATE TABLE customers (id INTEGER)')
     f.close()
     expect(() => open(foreign)).toThrow(/holds tables \(customers\); it is not a Parigot queue/)
+  })
+
+  it('migrates a version-1 file in place, keeping queues, messages, ids and send order', () => {
+    const path = join(tempDir(), 'v1.sqlite')
+    const v1 = new DatabaseConstructor(path)
+    v1.exec(`
+      CREATE TABLE queue (key INTEGER PRIMARY KEY, id_high INTEGER NOT NULL,
+        id_low INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
+        UNIQUE (id_high, id_low));
+      CREATE TABLE message (seq INTEGER PRIMARY KEY, id_high INTEGER NOT NULL,
+        id_low INTEGER NOT NULL, queue_key INTEGER NOT NULL REFERENCES queue(key) ON DELETE CASCADE,
+        state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+        visible_at_ms INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
+        last_received_ms INTEGER, sent_ms INTEGER NOT NULL, done_ms INTEGER, dead_ms INTEGER,
+        sender_type TEXT, sender BLOB, payload_type TEXT NOT NULL, payload BLOB NOT NULL,
+        UNIQUE (id_high, id_low));
+      CREATE INDEX message_by_state ON message (queue_key, state, seq);
+      PRAGMA user_version = 1;
+    `)
+    const qid = newQueueId()
+    const s64 = (u: bigint): bigint => BigInt.asIntN(64, u)
+    v1.prepare('INSERT INTO queue VALUES (1, ?, ?, ?, 5)').run(s64(qid.high), s64(qid.low), 'old')
+    const [a, b, c] = [newQueueMsgId(), newQueueMsgId(), newQueueMsgId()]
+    const insert = v1.prepare(
+      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+         payload_type, payload) VALUES (?, ?, 1, ?, 0, 7, 'type.googleapis.com/x', x'01')`,
+    )
+    for (const [id, state] of [
+      [a, 0],
+      [b, 1],
+      [c, 0],
+    ] as const) {
+      insert.run(s64(id.high), s64(id.low), state)
+    }
+    v1.close()
+    const q = { id: qid }
+
+    const { store } = open(path)
+    expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION)
+    const sql = store.db
+      .prepare("SELECT sql FROM sqlite_schema WHERE name = 'message'")
+      .pluck()
+      .get() as string
+    expect(sql).toContain('id_low           INTEGER NOT NULL UNIQUE')
+    expect(sql).not.toContain('UNIQUE (id_high, id_low)')
+    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok')
+    expect(store.db.pragma('foreign_key_check')).toEqual([])
+    const got = must(store.receive(q.id, 5))
+    expect(got.map((m) => m.msgId)).toEqual([a, c])
+    expect(got.map((m) => m.seq)).toEqual([1, 3])
+    expect(must(store.markDone(q.id, [a, b, c]))).toEqual([])
+    expect(must(store.length(q.id))).toBe(0)
+  })
+
+  it('redraws a message id whose low half is taken, so ids stay unique', () => {
+    const taken = newQueueMsgId()
+    const sameLow = fromRaw('queueMsg', { high: taken.high ^ 1n, low: taken.low })
+    const fresh = newQueueMsgId()
+    const ids = [taken, sameLow, fresh]
+    const { store } = open(undefined, { newMessageId: () => ids.shift() ?? newQueueMsgId() })
+    const q = must(store.createQueue('ids'))
+    const sent = must(store.send(q.id, [{ payload: text('a') }, { payload: text('b') }]))
+    expect(sent).toEqual([taken, fresh])
+    expect(store.messageById(sameLow)).toBeUndefined()
+    const payload = store.messageById(fresh)?.message.payload
+    expect(Buffer.from(payload?.value ?? [])).toEqual(Buffer.from(text('b').value))
+    expect(must(store.markDone(q.id, [sameLow, taken]))).toEqual([sameLow])
   })
 
   it('the plugin refuses bad settings and a newer schema with a log line, returning false', () => {
@@ -198,7 +302,7 @@ describe('queue schema', () => {
     expect(good).toMatchObject({ ok: true, path: join(dir, 'sub/q.sqlite') })
 
     const raw = new DatabaseConstructor(join(dir, 'queues.sqlite'))
-    raw.pragma('user_version = 2')
+    raw.pragma('user_version = 3')
     raw.close()
     const { logger, records } = createMemoryLogger()
     const ok = createQueuePlugin().init(
@@ -206,7 +310,7 @@ describe('queue schema', () => {
       createEngine(),
     )
     expect(ok).toBe(false)
-    expect(records[0]?.message).toContain('schema version 2, newer than')
+    expect(records[0]?.message).toContain('schema version 3, newer than')
   })
 })
 

@@ -2,7 +2,7 @@ import DatabaseConstructor from 'better-sqlite3'
 import type { Database } from 'better-sqlite3'
 
 /** The schema version this code writes and understands, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** Message states; "ready" vs "in flight" is decided by `visible_at` against the clock. */
 export const MessageState = { pending: 0, done: 1, dead: 2 } as const
@@ -14,7 +14,14 @@ export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number]
 // Ids are stored as the signed 64-bit bit-casts of their unsigned halves (SQLite integers are
 // signed), as the reference did. `seq` is the send order: ids are random, so they cannot order.
 // Times are integer milliseconds since the epoch from the store's clock.
-const DDL_V1 = `
+//
+// Version 2 (a version-1 file is migrated on open): a message is found by its id through a UNIQUE index
+// on `id_low` alone (lookups also compare `id_high`), instead of UNIQUE (id_high, id_low). The ids
+// are random, so every send writes into a random page of that index, and for batched sends that
+// index is most of what a commit writes; one 64-bit key per entry makes it about 35% smaller
+// (20-26% fewer WAL pages per 1,000-message batch at 20k-160k messages). The store redraws a
+// fresh id in the rare case its low half is taken, so full ids stay unique (more strictly).
+const QUEUE_TABLE = `
 CREATE TABLE queue (
   key        INTEGER PRIMARY KEY,
   id_high    INTEGER NOT NULL,
@@ -23,10 +30,12 @@ CREATE TABLE queue (
   created_ms INTEGER NOT NULL,
   UNIQUE (id_high, id_low)
 );
-CREATE TABLE message (
+`
+const messageTable = (name: string): string => `
+CREATE TABLE ${name} (
   seq              INTEGER PRIMARY KEY,
   id_high          INTEGER NOT NULL,
-  id_low           INTEGER NOT NULL,
+  id_low           INTEGER NOT NULL UNIQUE,
   queue_key        INTEGER NOT NULL REFERENCES queue(key) ON DELETE CASCADE,
   state            INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
   visible_at_ms    INTEGER NOT NULL,
@@ -38,14 +47,39 @@ CREATE TABLE message (
   sender_type      TEXT,
   sender           BLOB,
   payload_type     TEXT    NOT NULL,
-  payload          BLOB    NOT NULL,
-  UNIQUE (id_high, id_low)
+  payload          BLOB    NOT NULL
 );
+`
+const MESSAGE_COLUMN_LIST = `seq, id_high, id_low, queue_key, state, visible_at_ms, receive_count,
+  last_received_ms, sent_ms, done_ms, dead_ms, sender_type, sender, payload_type, payload`
+const MESSAGE_INDEX = `
 -- One index serves receive (state 0 in send order), length, counts and purge; done messages
 -- sit in their own state range, so they do not slow receive down. Every extra index is written
 -- on each commit, which is the queue's bottleneck.
 CREATE INDEX message_by_state ON message (queue_key, state, seq);
 `
+const DDL_V2 = QUEUE_TABLE + messageTable('message') + MESSAGE_INDEX
+
+// Version 1 -> 2: the message table is rebuilt without UNIQUE (id_high, id_low) (a table
+// constraint cannot be dropped) and with UNIQUE id_low. Rows, seq numbers and ids are kept.
+const MIGRATE_V1_TO_V2 = `
+${messageTable('message_v2')}
+INSERT INTO message_v2 (${MESSAGE_COLUMN_LIST}) SELECT ${MESSAGE_COLUMN_LIST} FROM message;
+DROP TABLE message;
+ALTER TABLE message_v2 RENAME TO message;
+${MESSAGE_INDEX}
+`
+
+/**
+ * WAL pages between automatic checkpoints. A checkpoint fsyncs the WAL and the database file
+ * and copies pages back, which on a virtual disk costs milliseconds. With FULL or EXTRA every
+ * commit is already fsynced, so checkpointing less often loses nothing and saves that cost
+ * (batched send +50% here). With NORMAL the checkpoint is the only fsync, so a longer interval
+ * would widen what a power cut can take back: NORMAL keeps SQLite's default.
+ */
+export function walAutocheckpointPages(synchronous: SynchronousMode): number {
+  return synchronous === 'FULL' || synchronous === 'EXTRA' ? 4000 : 1000
+}
 
 export interface OpenOptions {
   readonly synchronous: SynchronousMode
@@ -65,15 +99,12 @@ export class QueueSchemaError extends Error {
 export function openQueueDatabase(path: string, options: OpenOptions): Database {
   const db = new DatabaseConstructor(path, { timeout: options.busyTimeoutMs })
   try {
-    if (process.env.QPS) db.pragma(`page_size = ${process.env.QPS}`)
     const mode = db.pragma('journal_mode = WAL', { simple: true })
-    if (process.env.QCP) db.pragma(`wal_autocheckpoint = ${process.env.QCP}`)
-    if (process.env.QCS) db.pragma(`cache_size = ${process.env.QCS}`)
-    if (process.env.QTS) db.pragma(`temp_store = ${process.env.QTS}`)
     if (mode !== 'wal') {
       throw new QueueSchemaError(`queue database ${path}: cannot switch to WAL (journal ${mode})`)
     }
     db.pragma(`synchronous = ${options.synchronous}`)
+    db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages(options.synchronous)}`)
     db.pragma('foreign_keys = ON')
     ensureSchema(db, path)
     return db
@@ -101,6 +132,12 @@ function ensureSchema(db: Database, path: string): void {
           `another file)`,
       )
     }
+    if (version === 1) {
+      // In the same IMMEDIATE transaction: a failure leaves the file at version 1, untouched.
+      db.exec(MIGRATE_V1_TO_V2)
+      db.pragma(`user_version = ${SCHEMA_VERSION}`)
+      return
+    }
     if (version < 0) {
       throw new QueueSchemaError(
         `queue database ${path} has an invalid schema version ${version} (expected 0..${SCHEMA_VERSION})`,
@@ -117,7 +154,7 @@ function ensureSchema(db: Database, path: string): void {
           `(${tables.join(', ')}); it is not a Parigot queue database, refusing to modify it`,
       )
     }
-    db.exec(DDL_V1)
+    db.exec(DDL_V2)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()
 }

@@ -22,6 +22,8 @@ export interface StoreOptions {
   readonly maxReceives?: number
   /** Upper bound on one receive's batch, whatever the caller asks for. */
   readonly maxReceiveBatch?: number
+  /** Message id source (tests inject collisions); default: crypto-random ids. */
+  readonly newMessageId?: () => QueueMsgId
 }
 
 export type StoreResult<T> =
@@ -95,6 +97,24 @@ interface MessageRow {
   payload: Uint8Array
 }
 
+/** A MessageRow as an array, in MESSAGE_COLUMNS order (the receive query's raw mode). */
+type RawMessageRow = [
+  seq: bigint,
+  id_high: bigint,
+  id_low: bigint,
+  state: bigint,
+  visible_at_ms: bigint,
+  receive_count: bigint,
+  last_received_ms: bigint | null,
+  sent_ms: bigint,
+  done_ms: bigint | null,
+  dead_ms: bigint | null,
+  sender_type: string | null,
+  sender: Uint8Array | null,
+  payload_type: string,
+  payload: Uint8Array,
+]
+
 interface QueueRow {
   key: bigint
   id_high: bigint
@@ -161,6 +181,7 @@ export class QueueStore {
   readonly visibilityTimeoutMs: number
   readonly maxReceives: number
   readonly maxReceiveBatch: number
+  private readonly newMessageId: () => QueueMsgId
 
   // Built once: better-sqlite3 transaction wrappers are not free to create on every call.
   private readonly tx: {
@@ -171,8 +192,12 @@ export class QueueStore {
     markDone: Transaction<(id: QueueId, msgIds: readonly QueueMsgId[]) => StoreResult<QueueMsgId[]>>
   }
 
+  /** The receive query, one per batch size (see visibleStatement). */
+  private readonly visibleByLimit = new Map<number, Statement>()
+
   private readonly st: {
     queueById: Statement
+    queueKeyById: Statement
     queueByName: Statement
     queueByKey: Statement
     allQueues: Statement
@@ -181,7 +206,6 @@ export class QueueStore {
     deleteQueue: Statement
     length: Statement
     insertMessage: Statement
-    visible: Statement
     deliver: Statement
     kill: Statement
     markDone: Statement
@@ -203,10 +227,13 @@ export class QueueStore {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES
     this.maxReceiveBatch = options.maxReceiveBatch ?? DEFAULT_MAX_RECEIVE_BATCH
+    this.newMessageId = options.newMessageId ?? newMessageId
     const q = (sql: string): Statement => db.prepare(sql).safeIntegers(true)
     const queueCols = 'key, id_high, id_low, name, created_ms'
     this.st = {
       queueById: q(`SELECT ${queueCols} FROM queue WHERE id_high = ? AND id_low = ?`),
+      // The hot paths need only the key (a small rowid): no BigInt conversion.
+      queueKeyById: db.prepare('SELECT key FROM queue WHERE id_high = ? AND id_low = ?').pluck(),
       queueByName: q(`SELECT ${queueCols} FROM queue WHERE name = ?`),
       queueByKey: q(`SELECT ${queueCols} FROM queue WHERE key = ?`),
       allQueues: q(`SELECT ${queueCols} FROM queue ORDER BY name`),
@@ -218,11 +245,8 @@ export class QueueStore {
       length: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 0').pluck(),
       insertMessage: q(
         `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
-           sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
-      ),
-      visible: q(
-        `SELECT ${MESSAGE_COLUMNS} FROM message
-         WHERE queue_key = ? AND state = 0 AND visible_at_ms <= ? ORDER BY seq LIMIT ?`,
+           sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id_low) DO NOTHING`,
       ),
       deliver: q(
         `UPDATE message SET visible_at_ms = ?, receive_count = receive_count + 1,
@@ -303,6 +327,11 @@ export class QueueStore {
     return row === undefined ? undefined : toQueueInfo(row)
   }
 
+  /** The key of the queue with this id, if there is one (the hot paths' existence check). */
+  private queueKey(id: QueueId): number | undefined {
+    return this.st.queueKeyById.get(signed(id.high), signed(id.low)) as number | undefined
+  }
+
   queueByKey(key: number): QueueInfo | undefined {
     const row = this.st.queueByKey.get(key) as QueueRow | undefined
     return row === undefined ? undefined : toQueueInfo(row)
@@ -327,9 +356,9 @@ export class QueueStore {
 
   /** Messages not done and not dead-lettered (ready or in flight). */
   length(id: QueueId): StoreResult<number> {
-    const queue = this.queueById(id)
-    if (queue === undefined) return notFound(id)
-    return ok(Number(this.st.length.get(queue.key) as bigint))
+    const key = this.queueKey(id)
+    if (key === undefined) return notFound(id)
+    return ok(Number(this.st.length.get(key) as bigint))
   }
 
   /** Adds the messages in one transaction: all are stored, or (on any error) none. */
@@ -343,25 +372,30 @@ export class QueueStore {
   }
 
   private sendInTx(id: QueueId, messages: readonly OutgoingMessage[]): StoreResult<QueueMsgId[]> {
-    const queue = this.queueById(id)
-    if (queue === undefined) return notFound(id)
+    const key = this.queueKey(id)
+    if (key === undefined) return notFound(id)
     const now = this.now()
     const ids: QueueMsgId[] = []
     for (const m of messages) {
-      const msgId = newMessageId()
       const payload = m.payload as AnyBytes
-      this.st.insertMessage.run(
-        signed(msgId.high),
-        signed(msgId.low),
-        queue.key,
-        now,
-        now,
-        m.sender?.typeUrl ?? null,
-        m.sender?.value ?? null,
-        payload.typeUrl,
-        payload.value,
-      )
-      ids.push(msgId)
+      for (;;) {
+        const msgId = this.newMessageId()
+        const inserted = this.st.insertMessage.run(
+          signed(msgId.high),
+          signed(msgId.low),
+          key,
+          now,
+          now,
+          m.sender?.typeUrl ?? null,
+          m.sender?.value ?? null,
+          payload.typeUrl,
+          payload.value,
+        )
+        // No row: another message already has this low half (odds about n / 2^64). Redraw.
+        if (inserted.changes === 0) continue
+        ids.push(msgId)
+        break
+      }
     }
     return ok(ids)
   }
@@ -377,28 +411,51 @@ export class QueueStore {
   }
 
   private receiveInTx(id: QueueId, wanted: number): StoreResult<StoredMessage[]> {
-    const queue = this.queueById(id)
-    if (queue === undefined) return notFound(id)
+    const key = this.queueKey(id)
+    if (key === undefined) return notFound(id)
     const now = this.now()
     const hiddenUntil = now + this.visibilityTimeoutMs
     const out: StoredMessage[] = []
     for (;;) {
       const need = wanted - out.length
-      const rows = this.st.visible.all(queue.key, now, need) as MessageRow[]
+      const rows = this.visibleStatement(need).all(key, now) as RawMessageRow[]
       let killed = 0
       for (const row of rows) {
-        if (Number(row.receive_count) >= this.maxReceives) {
-          this.st.kill.run(now, row.seq)
+        const seq = row[0]
+        if (Number(row[5]) >= this.maxReceives) {
+          this.st.kill.run(now, seq)
           killed++
           continue
         }
-        this.st.deliver.run(hiddenUntil, now, row.seq)
-        out.push(toMessage(row, queue.id))
+        this.st.deliver.run(hiddenUntil, now, seq)
+        out.push(rawToMessage(row, id))
       }
       // Dead-lettered rows left gaps in the batch; look further down the queue.
       if (killed === 0 || rows.length < need) break
     }
     return ok(out)
+  }
+
+  /**
+   * The oldest visible pending messages of a queue, at most `limit`. The limit is part of the SQL
+   * text, not a parameter: SQLite's planner takes a bound LIMIT into account, so re-binding it
+   * expires the statement and every call re-prepared it (a parse and plan, about 12 us here).
+   */
+  private visibleStatement(limit: number): Statement {
+    let statement = this.visibleByLimit.get(limit)
+    if (statement === undefined) {
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad limit ${limit}`)
+      statement = this.db
+        .prepare(
+          `SELECT ${MESSAGE_COLUMNS} FROM message
+           WHERE queue_key = ? AND state = 0 AND visible_at_ms <= ? ORDER BY seq LIMIT ${limit}`,
+        )
+        .safeIntegers(true)
+        // Arrays, not objects: building a 14-key object per row costs more than the query.
+        .raw(true)
+      this.visibleByLimit.set(limit, statement)
+    }
+    return statement
   }
 
   /**
@@ -410,15 +467,15 @@ export class QueueStore {
   }
 
   private markDoneInTx(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]> {
-    const queue = this.queueById(id)
-    if (queue === undefined) return notFound(id)
+    const key = this.queueKey(id)
+    if (key === undefined) return notFound(id)
     const now = this.now()
     const unmodified: QueueMsgId[] = []
     for (const msgId of msgIds) {
       const h = signed(msgId.high)
       const l = signed(msgId.low)
-      if (this.st.markDone.run(now, h, l, queue.key).changes > 0) continue
-      if (this.st.messageExists.get(h, l, queue.key) === undefined) unmodified.push(msgId)
+      if (this.st.markDone.run(now, h, l, key).changes > 0) continue
+      if (this.st.messageExists.get(h, l, key) === undefined) unmodified.push(msgId)
     }
     return ok(unmodified)
   }
@@ -519,5 +576,26 @@ function toMessage(row: MessageRow, queueId: QueueId): StoredMessage {
         ? undefined
         : { typeUrl: row.sender_type, value: row.sender ?? new Uint8Array(0) },
     payload: { typeUrl: row.payload_type, value: row.payload },
+  }
+}
+
+function rawToMessage(row: RawMessageRow, queueId: QueueId): StoredMessage {
+  const senderType = row[10]
+  return {
+    seq: Number(row[0]),
+    queueId,
+    msgId: fromRaw('queueMsg', { high: unsigned(row[1]), low: unsigned(row[2]) }),
+    state: Number(row[3]) as MessageState,
+    receiveCount: Number(row[5]),
+    lastReceivedMs: optNumber(row[6]),
+    sentMs: Number(row[7]),
+    visibleAtMs: Number(row[4]),
+    doneMs: optNumber(row[8]),
+    deadMs: optNumber(row[9]),
+    sender:
+      senderType === null
+        ? undefined
+        : { typeUrl: senderType, value: row[11] ?? new Uint8Array(0) },
+    payload: { typeUrl: row[12], value: row[13] },
   }
 }
