@@ -18,6 +18,7 @@ export default tseslint.config(
       'src/guest/',
       'test/fixtures/guests/',
       'bench/guests/',
+      'examples/*/guest/',
     ],
   },
   js.configs.recommended,

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
 
 /** Builds an example's guest from source, as `npm run build:examples` does. */
 async function buildExample(example: string, guest: string): Promise<void> {
@@ -55,5 +56,33 @@ describe('examples', () => {
       expect(result.code).toBe(0)
     }
     expect(existsSync(join(REPO_ROOT, '.parigot-data', 'queue', 'queues.sqlite'))).toBe(true)
+    // A producer alone (as if the consumer had crashed) leaves a full queue behind; the next run
+    // starts afresh and still sees every message exactly once.
+    const dir = await mkdtemp(join(tmpdir(), 'parigot-queue-example-'))
+    await writeFile(join(dir, 'idle.wasm'), await compileGuestFixture('test-client'))
+    const producerOnly = join(dir, 'producer-only.toml')
+    await writeFile(
+      producerOnly,
+      [
+        '[deployment]',
+        `data_dir = ${JSON.stringify(join(REPO_ROOT, '.parigot-data', 'queue'))}`,
+        '[services.producer]',
+        `wasm = ${JSON.stringify(join(REPO_ROOT, 'examples', 'queue', 'build', 'producer.wasm'))}`,
+        'plugins = ["queue"]',
+        '[services.idle]',
+        'wasm = "idle.wasm"',
+        'role = "main"',
+        'args = ["idle", "orders.v1.producer"]',
+        '',
+      ].join('\n'),
+    )
+    const alone = await parigot(['run', producerOnly])
+    expect(alone.stdout).toContain('[producer] producer: sent 100 orders')
+    // The idle main only waits for the producer to run, then ends the deployment; it exits 5
+    // because the producer has no method for it to call, which is beside the point here.
+    expect(alone.stdout).toContain('[idle] locate failed no method Echo')
+    const again = await parigot(['run', 'examples/queue/deploy.toml'])
+    expect(again.stdout).toContain('left by an earlier run')
+    expect(again.code).toBe(0)
   }, 90_000)
 })

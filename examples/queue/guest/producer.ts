@@ -34,9 +34,16 @@ if (!me.ok) fail('register', me.err)
 const exported = exportService(me.value, [new Fqs('orders.v1', 'producer')])
 if (exported != 0) fail('export', exported)
 
+// The queue is durable: one left by an interrupted earlier run is started afresh.
+const leftover = locateQueue('orders')
+if (leftover.ok) {
+  log('producer: deleting queue "orders" left by an earlier run')
+  const deleted = deleteQueue(leftover.value)
+  if (deleted != 0) fail('delete_queue', deleted)
+} else if (leftover.err != QueueErr.NotFound) {
+  fail('locate', leftover.err)
+}
 const queue = createQueue('orders')
-if (queue.err == QueueErr.AlreadyExists)
-  fail('create (a queue "orders" is left from a run)', queue.err)
 if (!queue.ok) fail('create_queue', queue.err)
 
 for (let sent = 0; sent < MESSAGES; sent += BATCH) {
