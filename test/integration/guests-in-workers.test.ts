@@ -148,6 +148,19 @@ describe('guests in workers, calling each other through the kernel', () => {
     )
   })
 
+  it('messages larger than the 4096-byte default buffer arrive whole (DataTooLarge, then a retry)', async () => {
+    const d = deployment()
+    await d.supervisor.start({ name: 'echo', compiled: server })
+    const big = `echo:${'x'.repeat(6000)}`
+    const caller = await d.supervisor.start({
+      name: 'client',
+      compiled: client,
+      args: ['client', 'test.v1.echo', big],
+    })
+    expect(await caller.ended).toEqual({ kind: 'exited', code: 0 })
+    expect(d.lines('client')).toContain(`result ${big} -> ok ${big}`)
+  })
+
   it('exit codes are clamped to 0..192', async () => {
     const d = deployment()
     await d.supervisor.start({ name: 'echo', compiled: server })
