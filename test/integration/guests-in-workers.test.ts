@@ -39,8 +39,11 @@ function deployment(limits: Partial<KernelLimits> = {}, unresponsiveMs?: number)
       await new Promise((r) => setTimeout(r, 10))
     }
   }
+  /** Starts a test-client guest and waits for it to end. */
+  const runClient = async (name: string, args: string[]) =>
+    (await supervisor.start({ name, compiled: client, args })).ended
   current = supervisor
-  return { supervisor, logs, events, lines, waitForLine }
+  return { supervisor, logs, events, lines, waitForLine, runClient }
 }
 
 let current: Supervisor | undefined
@@ -54,12 +57,15 @@ describe('guests in workers, calling each other through the kernel', () => {
   it("a client guest calls a server guest; results and remote errors come back; exit code is the client's", async () => {
     const d = deployment()
     await d.supervisor.start({ name: 'echo', compiled: server })
-    const caller = await d.supervisor.start({
-      name: 'client',
-      compiled: client,
-      args: ['client', 'test.v1.echo', 'echo:hello', 'error:7', 'echo:again'],
-    })
-    expect(await caller.ended).toEqual({ kind: 'exited', code: 0 })
+    expect(
+      await d.runClient('client', [
+        'client',
+        'test.v1.echo',
+        'echo:hello',
+        'error:7',
+        'echo:again',
+      ]),
+    ).toEqual({ kind: 'exited', code: 0 })
     expect(d.lines('client')).toEqual(
       expect.arrayContaining([
         'result echo:hello -> ok echo:hello',
@@ -79,12 +85,10 @@ describe('guests in workers, calling each other through the kernel', () => {
     const d = deployment()
     await d.supervisor.start({ name: 'echo', compiled: server })
     const started = Date.now()
-    const caller = await d.supervisor.start({
-      name: 'client',
-      compiled: client,
-      args: ['client', 'test.v1.echo', 'trap'],
+    expect(await d.runClient('client', ['client', 'test.v1.echo', 'trap'])).toEqual({
+      kind: 'exited',
+      code: 0,
     })
-    expect(await caller.ended).toEqual({ kind: 'exited', code: 0 })
     expect(Date.now() - started).toBeLessThan(2500) // well before the 3 s call timeout
     expect(d.lines('client')).toContain(`result trap -> error 1 kernel ${KernelErr.ServiceFailed}`)
     const failed = d.events.find((e) => e.type === 'service-state' && e.state === 'failed')
@@ -97,12 +101,10 @@ describe('guests in workers, calling each other through the kernel', () => {
     const d = deployment({ callTimeoutMs: 400 }, 600)
     await d.supervisor.start({ name: 'spinner', compiled: server, args: ['test.v1', 'spin'] })
     await d.supervisor.start({ name: 'echo', compiled: server })
-    const spinCaller = await d.supervisor.start({
-      name: 'spin-client',
-      compiled: client,
-      args: ['spin_client', 'test.v1.spin', 'spin'],
+    expect(await d.runClient('spin-client', ['spin_client', 'test.v1.spin', 'spin'])).toEqual({
+      kind: 'exited',
+      code: 0,
     })
-    expect(await spinCaller.ended).toEqual({ kind: 'exited', code: 0 })
     expect(d.lines('spin-client')).toContain(
       `result spin -> error 1 kernel ${KernelErr.CallTimeout}`,
     )
@@ -111,35 +113,28 @@ describe('guests in workers, calling each other through the kernel', () => {
     expect(spinnerEnd.kind === 'failed' && spinnerEnd.reason).toMatch(
       /unresponsive: no host call for \d+ ms while serving test\.v1\.spin\.Echo/,
     )
-    const echoCaller = await d.supervisor.start({
-      name: 'echo-client',
-      compiled: client,
-      args: ['echo_client', 'test.v1.echo', 'echo:still-here'],
-    })
-    expect(await echoCaller.ended).toEqual({ kind: 'exited', code: 0 })
+    expect(
+      await d.runClient('echo-client', ['echo_client', 'test.v1.echo', 'echo:still-here']),
+    ).toEqual({ kind: 'exited', code: 0 })
     expect(d.lines('echo-client')).toContain('result echo:still-here -> ok echo:still-here')
   })
 
   it('1,000 calls queued at once are all answered by their own results, none lost', async () => {
     const d = deployment()
     await d.supervisor.start({ name: 'echo', compiled: server })
-    const caller = await d.supervisor.start({
-      name: 'client',
-      compiled: client,
-      args: ['client', 'test.v1.echo', 'burst:1000:x'],
+    expect(await d.runClient('client', ['client', 'test.v1.echo', 'burst:1000:x'])).toEqual({
+      kind: 'exited',
+      code: 0,
     })
-    expect(await caller.ended).toEqual({ kind: 'exited', code: 0 })
     expect(d.lines('client')).toContain('burst 1000 ok=1000 failed=0')
   })
 
   it('a missing exporter fails the launch with RunTimeout after the launch timeout', async () => {
     const d = deployment({ launchTimeoutMs: 300 })
-    const caller = await d.supervisor.start({
-      name: 'client',
-      compiled: client,
-      args: ['client', 'test.v1.nobody', 'echo:x'],
+    expect(await d.runClient('client', ['client', 'test.v1.nobody', 'echo:x'])).toEqual({
+      kind: 'exited',
+      code: 4,
     })
-    expect(await caller.ended).toEqual({ kind: 'exited', code: 4 })
     expect(d.lines('client')).toContain(
       `launch failed ${KernelErr.RunTimeout} kernel ${KernelErr.RunTimeout}`,
     )
@@ -152,24 +147,20 @@ describe('guests in workers, calling each other through the kernel', () => {
     const d = deployment()
     await d.supervisor.start({ name: 'echo', compiled: server })
     const big = `echo:${'x'.repeat(6000)}`
-    const caller = await d.supervisor.start({
-      name: 'client',
-      compiled: client,
-      args: ['client', 'test.v1.echo', big],
+    expect(await d.runClient('client', ['client', 'test.v1.echo', big])).toEqual({
+      kind: 'exited',
+      code: 0,
     })
-    expect(await caller.ended).toEqual({ kind: 'exited', code: 0 })
     expect(d.lines('client')).toContain(`result ${big} -> ok ${big}`)
   })
 
   it('exit codes are clamped to 0..192', async () => {
     const d = deployment()
     await d.supervisor.start({ name: 'echo', compiled: server })
-    const caller = await d.supervisor.start({
-      name: 'client',
-      compiled: client,
-      args: ['client', 'test.v1.echo', 'echo:a', 'exit:250'],
+    expect(await d.runClient('client', ['client', 'test.v1.echo', 'echo:a', 'exit:250'])).toEqual({
+      kind: 'exited',
+      code: 192,
     })
-    expect(await caller.ended).toEqual({ kind: 'exited', code: 192 })
   })
 })
 
