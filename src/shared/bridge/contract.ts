@@ -1,0 +1,365 @@
+// The Studio bridge: every call the renderer makes to the engine and every event the engine
+// pushes, with a runtime validator for each call's parameters. Both transports (Electron IPC
+// through the preload, and the WebSocket of `parigot serve`) carry exactly these messages, so
+// the renderer never knows which one it has. Pure types and validators: no platform imports.
+import type { ConfigDiagnostic } from '../deploy-config/types'
+import type { KernelEvent, ServiceState, UnmetRequirement } from '../events/kernel-events'
+import type { LogLevel, LogRecord } from '../log/log-record'
+import { LOG_LEVELS } from '../log/log-record'
+import { array, bool, int, object, oneOf, optional, str } from './validate'
+import type { Checked, CheckedType } from './validate'
+
+/** Bumped when a message changes incompatibly; the renderer checks it in `studio.info`. */
+export const BRIDGE_PROTOCOL_VERSION = 1
+
+/** Largest message either side accepts (a deploy config is at most 256 KiB of it). */
+export const MAX_BRIDGE_MESSAGE_BYTES = 1024 * 1024
+export const MAX_CONFIG_TEXT_CHARS = 256 * 1024
+const MAX_PATH_CHARS = 4096
+const MAX_NAME_CHARS = 256
+/** Regular expressions in log filters are bounded to keep a filter from stalling the engine. */
+export const MAX_LOG_FILTER_CHARS = 200
+export const MAX_LOG_BACKFILL = 10_000
+
+// ---------------------------------------------------------------------------------------------
+// Values that travel over the bridge
+
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { readonly [key: string]: JsonValue }
+
+/** Where the deployment is in its life, as the status bar shows it. */
+export const DEPLOYMENT_STATES = [
+  'empty', // nothing opened
+  'invalid', // opened, but the config has errors (see diagnostics)
+  'ready', // opened and valid, not running
+  'starting', // compiling modules and starting servers
+  'running',
+  'stopping',
+  'stopped', // stopped by the user
+  'exited', // the main program ended (exitCode says how)
+  'failed', // a module did not compile, or the runner gave up (message says why)
+] as const
+export type DeploymentState = (typeof DEPLOYMENT_STATES)[number]
+
+export interface DeploymentStatus {
+  readonly state: DeploymentState
+  /** Absolute path of the deploy config, when one is open. */
+  readonly file?: string
+  readonly exitCode?: number
+  /** Why the deployment is `failed` or `invalid`, in one sentence. */
+  readonly message?: string
+  /** Error-level log lines and config errors since the deployment last started. */
+  readonly errorCount: number
+}
+
+/** A service as the graph draws it: one node per guest program of the deploy config. */
+export interface ServiceNode {
+  /** The program's name in the deploy config (`[services.<name>]`). */
+  readonly name: string
+  readonly role: 'server' | 'main' | 'test'
+  readonly state: ServiceState | 'not-started'
+  /** Canonical host id, once the guest runs. */
+  readonly host?: string
+  /** Protobuf services this program registered, `package.Service`. */
+  readonly registered: readonly string[]
+  readonly exports: readonly string[]
+  readonly requires: readonly string[]
+  readonly unmet: readonly UnmetRequirement[]
+  readonly exitCode?: number
+  readonly reason?: string
+}
+
+export interface ServiceEdge {
+  /** Program that requires... */
+  readonly from: string
+  /** ...the program that exports `via`. Undefined `to` = nobody exports it (yet). */
+  readonly to?: string
+  readonly via: string
+}
+
+export interface ServiceGraph {
+  readonly nodes: readonly ServiceNode[]
+  readonly edges: readonly ServiceEdge[]
+  /** A refused dependency cycle, as program names with the first repeated at the end. */
+  readonly cycle?: readonly string[]
+}
+
+export interface StateHistoryEntry {
+  readonly state: ServiceState
+  readonly timeMs: number
+  readonly reason?: string
+}
+
+export interface CallSummary {
+  readonly caller: string
+  readonly target: string
+  readonly method: string
+  readonly startedMs: number
+  readonly latencyMs?: number
+  /** Non-zero: the callee returned an error, or (kernelError) the kernel ended the call. */
+  readonly resultError?: number
+  readonly kernelError?: number
+}
+
+export interface ServiceDetails {
+  readonly node: ServiceNode
+  readonly wasm: string
+  readonly args: readonly string[]
+  readonly plugins: readonly string[]
+  /** Method names per registered service, `package.Service` -> methods bound. */
+  readonly methods: Readonly<Record<string, readonly string[]>>
+  readonly history: readonly StateHistoryEntry[]
+  /** The most recent calls made by or to this program (newest last, bounded). */
+  readonly recentCalls: readonly CallSummary[]
+}
+
+export interface LogLine extends LogRecord {
+  /** Position in the deployment's log, so clients can detect gaps and deduplicate. */
+  readonly seq: number
+}
+
+export interface LogFilter {
+  /** Only these sources (service names, `runner`, `plugin:<name>`); empty or absent = all. */
+  readonly sources?: readonly string[]
+  readonly minLevel?: LogLevel
+  /** Case-insensitive substring, or a regular expression when `regex` is true. */
+  readonly text?: string
+  readonly regex?: boolean
+}
+
+export const MESSAGE_STATES = ['ready', 'in-flight', 'done', 'dead'] as const
+export type MessageStateName = (typeof MESSAGE_STATES)[number]
+
+export interface QueueView {
+  readonly name: string
+  readonly id: string
+  readonly createdMs: number
+  readonly ready: number
+  readonly inFlight: number
+  readonly done: number
+  readonly dead: number
+}
+
+export interface DecodedPayload {
+  readonly typeUrl: string
+  readonly typeName: string
+  readonly json?: JsonValue
+  readonly hex?: string
+  readonly problem?: string
+}
+
+export interface QueueMessageView {
+  readonly seq: number
+  /** Canonical message id. */
+  readonly msgId: string
+  readonly state: MessageStateName
+  readonly receiveCount: number
+  readonly sentMs: number
+  readonly lastReceivedMs?: number
+  readonly visibleAtMs: number
+  readonly doneMs?: number
+  readonly deadMs?: number
+  readonly sender?: DecodedPayload
+  readonly payload: DecodedPayload
+}
+
+export interface ExampleEntry {
+  readonly name: string
+  readonly title: string
+  /** Absolute path of the example's deploy.toml. */
+  readonly file: string
+}
+
+export interface StudioInfo {
+  readonly version: string
+  readonly protocol: number
+  readonly status: DeploymentStatus
+  readonly examples: readonly ExampleEntry[]
+  readonly recent: readonly string[]
+}
+
+export interface ConfigText {
+  readonly file: string
+  readonly text: string
+  readonly diagnostics: readonly ConfigDiagnostic[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods: name -> parameter validator; results typed in BridgeResults
+
+const path = str({ max: MAX_PATH_CHARS, min: 1 })
+const name = str({ max: MAX_NAME_CHARS, min: 1 })
+const nothing = object({})
+
+const logFilter = object({
+  sources: optional(array(name, { max: 256 })),
+  minLevel: optional(oneOf(LOG_LEVELS)),
+  text: optional(str({ max: MAX_LOG_FILTER_CHARS })),
+  regex: optional(bool()),
+})
+
+export const BRIDGE_METHODS = {
+  /** Version, protocol, current status, bundled examples and recent deployments. */
+  'studio.info': nothing,
+  /** Open a deploy config (does not run it); answers its text and diagnostics. */
+  'deployment.open': object({ file: path }),
+  'deployment.status': nothing,
+  /** Compile everything and start servers and main programs of the open deployment. */
+  'deployment.run': nothing,
+  'deployment.stop': nothing,
+  'deployment.restart': nothing,
+  /** Restart one program (and what depends on it) of the running deployment. */
+  'service.restart': object({ name }),
+  'graph.get': nothing,
+  'service.details': object({ name }),
+  /**
+   * Set this connection's log filter and answer the newest matching lines (at most
+   * `backfill`); later `logs` events carry only matching lines.
+   */
+  'logs.subscribe': object({
+    filter: logFilter,
+    backfill: int({ min: 0, max: MAX_LOG_BACKFILL }),
+  }),
+  /** Validate deploy-config text as the editor has it, without saving. */
+  'config.validate': object({ file: path, text: str({ max: MAX_CONFIG_TEXT_CHARS }) }),
+  'config.read': object({ file: path }),
+  /** Save (atomically) and answer the diagnostics of what was saved. */
+  'config.save': object({ file: path, text: str({ max: MAX_CONFIG_TEXT_CHARS }) }),
+  'queue.list': nothing,
+  'queue.peek': object({
+    queue: name,
+    states: optional(array(oneOf(MESSAGE_STATES), { max: 4 })),
+    afterSeq: optional(int({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+    limit: optional(int({ min: 1, max: 1000 })),
+  }),
+  'queue.search': object({
+    queue: name,
+    text: str({ max: MAX_LOG_FILTER_CHARS, min: 1 }),
+    limit: optional(int({ min: 1, max: 1000 })),
+  }),
+  'queue.delete': object({ queue: name, msgId: str({ max: 64, min: 1 }) }),
+  'queue.purge': object({ queue: name, state: optional(oneOf(['done', 'dead'] as const)) }),
+  'queue.redrive': object({ queue: name }),
+} as const satisfies Record<string, Checked<unknown>>
+
+export type BridgeMethod = keyof typeof BRIDGE_METHODS
+export type BridgeParams<M extends BridgeMethod> = CheckedType<(typeof BRIDGE_METHODS)[M]>
+
+export interface BridgeResults {
+  'studio.info': StudioInfo
+  'deployment.open': ConfigText
+  'deployment.status': DeploymentStatus
+  'deployment.run': DeploymentStatus
+  'deployment.stop': DeploymentStatus
+  'deployment.restart': DeploymentStatus
+  'service.restart': DeploymentStatus
+  'graph.get': ServiceGraph
+  'service.details': ServiceDetails
+  'logs.subscribe': { readonly lines: readonly LogLine[]; readonly truncated: boolean }
+  'config.validate': { readonly diagnostics: readonly ConfigDiagnostic[] }
+  'config.read': ConfigText
+  'config.save': ConfigText
+  'queue.list': { readonly queues: readonly QueueView[] }
+  'queue.peek': { readonly messages: readonly QueueMessageView[] }
+  'queue.search': { readonly messages: readonly QueueMessageView[] }
+  'queue.delete': { readonly deleted: boolean }
+  'queue.purge': { readonly removed: number }
+  'queue.redrive': { readonly moved: number }
+}
+export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]
+
+export function isBridgeMethod(value: unknown): value is BridgeMethod {
+  return typeof value === 'string' && Object.hasOwn(BRIDGE_METHODS, value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events pushed from the engine
+
+export interface BridgeEvents {
+  'deployment-status': DeploymentStatus
+  /** Kernel events in order, batched. */
+  'kernel-events': readonly KernelEvent[]
+  /** New log lines matching this connection's filter, batched (at most every ~50 ms). */
+  logs: {
+    readonly lines: readonly LogLine[]
+    /** Lines this connection missed because it could not keep up (never silently). */
+    readonly dropped: number
+  }
+  /** The queues changed (counts or messages); the inspector re-reads what it shows. */
+  'queues-changed': { readonly queues: readonly string[] }
+}
+export type BridgeEvent = keyof BridgeEvents
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export const BRIDGE_ERROR_CODES = [
+  'bad-message', // not JSON, not an object, missing id/method
+  'too-large', // over MAX_BRIDGE_MESSAGE_BYTES
+  'unknown-method',
+  'invalid-params', // `field` names the offending parameter
+  'no-deployment', // the method needs an open (or running) deployment
+  'not-found', // the named service, queue, message or file does not exist
+  'conflict', // not possible in the current state (e.g. run while running)
+  'io', // reading or writing a file failed
+  'internal',
+] as const
+export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number]
+
+export interface BridgeErrorBody {
+  readonly code: BridgeErrorCode
+  readonly message: string
+  /** For invalid-params: dotted path of the field at fault. */
+  readonly field?: string
+}
+
+/** Thrown by bridge clients when a call fails, so callers can branch on `code`. */
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError'
+  readonly code: BridgeErrorCode
+  readonly field: string | undefined
+  constructor(body: BridgeErrorBody) {
+    super(body.message)
+    this.code = body.code
+    this.field = body.field
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire envelopes (the WebSocket carries them as JSON text; IPC carries the same objects)
+
+export interface BridgeRequest {
+  readonly kind: 'request'
+  readonly id: number
+  readonly method: string
+  readonly params: unknown
+}
+
+export type BridgeResponse =
+  | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | {
+      readonly kind: 'response'
+      readonly id: number | null
+      readonly ok: false
+      readonly error: BridgeErrorBody
+    }
+
+export interface BridgeEventMessage {
+  readonly kind: 'event'
+  readonly event: BridgeEvent
+  readonly payload: unknown
+}
+
+export type BridgeServerMessage = BridgeResponse | BridgeEventMessage
+
+// ---------------------------------------------------------------------------------------------
+// What the renderer sees: one object, whichever transport carries it
+
+export type StudioTransport = 'electron-ipc' | 'websocket'
+
+export interface StudioBridge {
+  readonly transport: StudioTransport
+  call<M extends BridgeMethod>(method: M, params: BridgeParams<M>): Promise<BridgeResult<M>>
+  /** Returns the function that unsubscribes. */
+  on<E extends BridgeEvent>(event: E, listener: (payload: BridgeEvents[E]) => void): () => void
+}
