@@ -1,15 +1,28 @@
 #!/usr/bin/env node
-// Lints the .proto files under proto/ and generates their TypeScript types into src/shared/gen
-// with buf + protoc-gen-es (both from node_modules, so this works offline).
+// Lints the .proto files under proto/ and generates every checked-in generated file:
+//   src/shared/gen            TypeScript types of proto/ (buf + protoc-gen-es, buf.gen.yaml)
+//   src/guest/gen             AssemblyScript of proto/ for the guest runtime (protoc-gen-parigot:
+//                             the syscall messages the runtime uses, file/queue host wrappers)
+//   examples/<name>/guest/gen AssemblyScript of examples/<name>/proto (messages, clients, servers)
+// The AssemblyScript is formatted with the repository's Prettier settings. Everything runs from
+// node_modules, so this works offline.
 //
-//   node scripts/gen-proto.mjs           lint, then regenerate src/shared/gen (buf.gen.yaml)
+//   node scripts/gen-proto.mjs           lint, then regenerate all of the above
 //   node scripts/gen-proto.mjs --check   lint, generate into a temporary directory and compare it
-//                                        file by file with src/shared/gen; exit 1 if it is stale
+//                                        file by file with the checked-in files; exit 1 if stale
 //
 // The binaries are invoked by explicit path and the directory of the running node is put first
 // on PATH (protoc-gen-es is a `#!/usr/bin/env node` script), so a clean environment works too.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -67,6 +80,91 @@ function listFiles(dir) {
     .sort()
 }
 
+/** The AssemblyScript outputs: proto root, output dir, runtime and SDK modules (repo-relative). */
+function guestTargets() {
+  const targets = [
+    {
+      proto: 'proto',
+      out: 'src/guest/gen',
+      // The runtime's own messages import only the codec, so the runtime index can import them.
+      runtime: 'src/guest/runtime/proto',
+      sdk: 'src/guest/runtime',
+    },
+  ]
+  for (const name of readdirSync(join(root, 'examples')).sort()) {
+    if (!existsSync(join(root, 'examples', name, 'proto'))) continue
+    targets.push({
+      proto: `examples/${name}/proto`,
+      out: `examples/${name}/guest/gen`,
+      runtime: 'src/guest/runtime',
+      sdk: 'src/guest/runtime',
+    })
+  }
+  return targets
+}
+
+/**
+ * Generates every guest target under `base` (mirroring the repository layout, so relative
+ * imports come out as they will be in place) and formats it; returns an exit code.
+ */
+async function generateGuests(base) {
+  const prettier = await import('prettier')
+  const config = (await prettier.resolveConfig(join(root, 'src', 'guest', 'x.ts'))) ?? {}
+  for (const t of guestTargets()) {
+    const out = join(base, t.out)
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'src', 'codegen', 'generate.ts'),
+        join(root, t.proto),
+        out,
+        '--runtime',
+        join(base, t.runtime),
+        '--sdk',
+        join(base, t.sdk),
+      ],
+      { cwd: root, env, encoding: 'utf8' },
+    )
+    if (result.status !== 0) {
+      console.error(`gen-proto: generating ${t.out} failed:\n${result.stderr}`)
+      return 1
+    }
+    for (const f of listFiles(out)) {
+      const path = join(out, f)
+      const text = readFileSync(path, 'utf8')
+      const formatted = await prettier.format(text, {
+        ...config,
+        plugins: [],
+        parser: 'typescript',
+      })
+      writeFileSync(path, formatted)
+    }
+  }
+  return 0
+}
+
+/** Compares the files under `fresh` and `current`; prints what differs; returns their count. */
+function compareDirs(fresh, current, label) {
+  const freshFiles = listFiles(fresh)
+  const freshSet = new Set(freshFiles)
+  const currentFiles = listFiles(current)
+  const currentSet = new Set(currentFiles)
+  const missing = freshFiles.filter((f) => !currentSet.has(f))
+  const stale = freshFiles.filter(
+    (f) =>
+      currentSet.has(f) && !readFileSync(join(fresh, f)).equals(readFileSync(join(current, f))),
+  )
+  const extra = currentFiles.filter((f) => !freshSet.has(f))
+  const count = missing.length + stale.length + extra.length
+  if (count > 0) console.error(`generated code in ${label} is out of date:`)
+  for (const f of stale) console.error(`  stale:   ${label}/${f}`)
+  for (const f of missing) console.error(`  missing: ${label}/${f}`)
+  for (const f of extra) console.error(`  extra:   ${label}/${f}`)
+  return count
+}
+
 const lintCode = runBuf(['lint'])
 if (lintCode !== 0) process.exit(lintCode)
 
@@ -74,37 +172,39 @@ if (!check) {
   const genCode = runBuf(['generate'])
   if (genCode !== 0) process.exit(genCode)
   console.log(`generated ${listFiles(join(root, genDir)).length} files into ${genDir}`)
+  const tmp = mkdtempSync(join(tmpdir(), 'parigot-gen-'))
+  try {
+    const code = await generateGuests(tmp)
+    if (code !== 0) process.exit(code)
+    for (const t of guestTargets()) {
+      rmSync(join(root, t.out), { recursive: true, force: true })
+      cpSync(join(tmp, t.out), join(root, t.out), { recursive: true })
+      console.log(`generated ${listFiles(join(root, t.out)).length} files into ${t.out}`)
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
   process.exit(0)
 }
 
-/** Generates into tmp and compares with src/shared/gen; returns an exit code (0 = current). */
-function checkInto(tmp) {
+/** Generates into tmp and compares with the checked-in files; returns an exit code (0 = current). */
+async function checkInto(tmp) {
   // --output prepends tmp to the template's `out:`, so the check uses exactly the same template
   // (plugin, options) as `npm run gen`.
   const genCode = runBuf(['generate', '--output', tmp])
   if (genCode !== 0) return genCode
-  const fresh = join(tmp, genDir)
-  const current = join(root, genDir)
-  const freshFiles = listFiles(fresh)
-  const freshSet = new Set(freshFiles)
-  const currentFiles = listFiles(current)
-  const currentSet = new Set(currentFiles)
-
-  const missing = freshFiles.filter((f) => !currentSet.has(f))
-  const stale = freshFiles.filter(
-    (f) =>
-      currentSet.has(f) && !readFileSync(join(fresh, f)).equals(readFileSync(join(current, f))),
-  )
-  const extra = currentFiles.filter((f) => !freshSet.has(f))
-
-  if (missing.length + stale.length + extra.length === 0) {
-    console.log(`generated code is current (${freshFiles.length} files)`)
+  const guestCode = await generateGuests(tmp)
+  if (guestCode !== 0) return guestCode
+  let differences = compareDirs(join(tmp, genDir), join(root, genDir), genDir)
+  let files = listFiles(join(tmp, genDir)).length
+  for (const t of guestTargets()) {
+    differences += compareDirs(join(tmp, t.out), join(root, t.out), t.out)
+    files += listFiles(join(tmp, t.out)).length
+  }
+  if (differences === 0) {
+    console.log(`generated code is current (${files} files)`)
     return 0
   }
-  console.error(`generated code in ${genDir} is out of date:`)
-  for (const f of stale) console.error(`  stale:   ${genDir}/${f}`)
-  for (const f of missing) console.error(`  missing: ${genDir}/${f}`)
-  for (const f of extra) console.error(`  extra:   ${genDir}/${f}`)
   console.error('fix: run `npm run gen` and commit the result')
   return 1
 }
@@ -112,7 +212,7 @@ function checkInto(tmp) {
 const tmp = mkdtempSync(join(tmpdir(), 'parigot-gen-'))
 let exitCode
 try {
-  exitCode = checkInto(tmp)
+  exitCode = await checkInto(tmp)
 } finally {
   rmSync(tmp, { recursive: true, force: true })
 }

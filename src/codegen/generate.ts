@@ -6,6 +6,7 @@
 //                      are generated too, as are the well-known types that are imported
 //   --runtime <path>   the guest runtime directory or module (default: src/guest/runtime of this
 //                      repository); generated files import it by a relative path
+//   --sdk <path>       the module the service layer is imported from (default: the runtime)
 //
 // Everything runs from node_modules (buf, and the plugin through tsx), so it works offline.
 // buf sees a temporary workspace holding copies of the proto roots: that way any directory can
@@ -39,6 +40,8 @@ export interface GenerateOptions {
   readonly includes?: readonly string[]
   /** Runtime directory or module file (absolute or relative to the working directory). */
   readonly runtime?: string
+  /** Module of the service layer (default: the runtime). */
+  readonly sdk?: string
 }
 
 /** A temporary buf workspace with one module per proto root (m0 = protoDir). */
@@ -90,6 +93,7 @@ export function generateGuestCode(options: GenerateOptions): void {
   const outDir = resolve(options.outDir)
   mkdirSync(outDir, { recursive: true })
   const runtime = runtimeImportFor(outDir, options.runtime ?? DEFAULT_RUNTIME)
+  const sdk = runtimeImportFor(outDir, options.sdk ?? options.runtime ?? DEFAULT_RUNTIME)
   withWorkspace(options.protoDir, options.includes ?? [], (ws) => {
     const template = {
       version: 'v2',
@@ -97,7 +101,7 @@ export function generateGuestCode(options: GenerateOptions): void {
         {
           local: [process.execPath, PLUGIN_WRAPPER],
           out: outDir,
-          opt: `runtime=${runtime}`,
+          opt: `runtime=${runtime},sdk=${sdk}`,
           include_imports: true,
           include_wkt: true,
         },
@@ -125,12 +129,14 @@ function parseArgs(argv: readonly string[]): GenerateOptions {
   const positional: string[] = []
   const includes: string[] = []
   let runtime: string | undefined
+  let sdk: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
-    if (arg === '--include' || arg === '--runtime') {
+    if (arg === '--include' || arg === '--runtime' || arg === '--sdk') {
       const value = argv[++i]
       if (value === undefined) throw new Error(`${arg} needs a value`)
       if (arg === '--include') includes.push(value)
+      else if (arg === '--sdk') sdk = value
       else runtime = value
     } else if (arg !== undefined && arg.startsWith('--')) {
       throw new Error(`unknown option ${arg}`)
@@ -141,10 +147,16 @@ function parseArgs(argv: readonly string[]): GenerateOptions {
   const [protoDir, outDir, ...extra] = positional
   if (protoDir === undefined || outDir === undefined || extra.length > 0) {
     throw new Error(
-      'usage: generate.ts <proto dir> <out dir> [--include <dir>]... [--runtime <path>]',
+      'usage: generate.ts <proto dir> <out dir> [--include <dir>]... [--runtime <path>] [--sdk <path>]',
     )
   }
-  return { protoDir, outDir, includes, ...(runtime === undefined ? {} : { runtime }) }
+  return {
+    protoDir,
+    outDir,
+    includes,
+    ...(runtime === undefined ? {} : { runtime }),
+    ...(sdk === undefined ? {} : { sdk }),
+  }
 }
 
 const invokedPath = process.argv[1]

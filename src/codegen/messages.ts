@@ -48,7 +48,8 @@ export function generateMessageFile(file: DescFile, options: MessageFileOptions)
   return out.text()
 }
 
-function runtimePath(file: DescFile, runtimeImport: string): string {
+/** An import path relative to the output root, adjusted for the depth of `file`. */
+export function runtimePath(file: DescFile, runtimeImport: string): string {
   if (!runtimeImport.startsWith('.')) return runtimeImport
   const depth = file.name.split('/').length - 1
   const up = depth === 0 ? './' : '../'.repeat(depth)
@@ -59,7 +60,7 @@ function runtimePath(file: DescFile, runtimeImport: string): string {
 // ---- naming ----
 
 /** AS identifier of a message or enum: nested names joined with `_`, as protobuf-es does. */
-function typeIdent(desc: DescMessage | DescEnum): string {
+export function typeIdent(desc: DescMessage | DescEnum): string {
   const pkg = desc.file.proto.package ?? ''
   const local = pkg.length > 0 ? desc.typeName.slice(pkg.length + 1) : desc.typeName
   return local.replace(/\./g, '_')
@@ -90,7 +91,7 @@ function oneofCaseEnum(o: DescOneof): string {
   return `${typeIdent(o.parent)}_${pascal(ident(o))}Case`
 }
 
-class ImportSet {
+export class ImportSet {
   private readonly byFile = new Map<string, Set<string>>()
 
   constructor(private readonly file: DescFile) {}
@@ -814,7 +815,7 @@ function pbReadUnknown(r: Reader, keep: Writer | null): Writer | null {
 
 // ---- output ----
 
-class Printer {
+export class Printer {
   private readonly parts: string[] = []
 
   line(s = ''): void {

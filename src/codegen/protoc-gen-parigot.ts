@@ -1,10 +1,14 @@
 // protoc-gen-parigot: a protoc/buf plugin generating AssemblyScript code for parigot guests.
-// Part 1 generates message types (messages.ts); services, clients and the server loop come later.
+// For every file it writes `<name>.pb.ts` (message types, messages.ts); for a file declaring
+// services also `<name>.parigot.ts` (clients, servers, host wrappers, services.ts) and
+// `host/<module>.ts` (the raw host-function imports).
 //
 // Parameters (comma-separated `key=value`, as protoc passes them):
 //   runtime=<import path>  module exporting Writer, Reader and WireType. A relative path is
 //                          relative to the output root. Default: `parigot-runtime`, which an
 //                          asc `--path`/package mapping is expected to provide.
+//   sdk=<import path>      module exporting the service layer (Service, Method, callMethod, ...):
+//                          the runtime's index. Default: the runtime path.
 
 import { create, createFileRegistry, maximumEdition, minimumEdition } from '@bufbuild/protobuf'
 import type { DescFile } from '@bufbuild/protobuf'
@@ -17,16 +21,24 @@ import type { CodeGeneratorRequest, CodeGeneratorResponse } from '@bufbuild/prot
 import { runNodeJs } from '@bufbuild/protoplugin'
 import type { Plugin } from '@bufbuild/protoplugin'
 import { generateMessageFile, messageFileName } from './messages'
+import {
+  generateHostDeclFile,
+  generateServiceFile,
+  hostDeclFileName,
+  serviceFileName,
+} from './services'
 
 export const PLUGIN_NAME = 'protoc-gen-parigot'
 export const PLUGIN_VERSION = '0.1.0'
 
 export interface ParigotOptions {
   readonly runtimeImport: string
+  readonly sdkImport: string
 }
 
 export function parseParameter(parameter: string): ParigotOptions {
   let runtimeImport = 'parigot-runtime'
+  let sdkImport: string | undefined
   for (const part of parameter.split(',')) {
     const trimmed = part.trim()
     if (trimmed === '') continue
@@ -34,9 +46,20 @@ export function parseParameter(parameter: string): ParigotOptions {
     const key = eq < 0 ? trimmed : trimmed.slice(0, eq)
     const value = eq < 0 ? '' : trimmed.slice(eq + 1)
     if (key === 'runtime' && value !== '') runtimeImport = value
+    else if (key === 'sdk' && value !== '') sdkImport = value
     else throw new Error(`${PLUGIN_NAME}: unknown or empty option "${trimmed}"`)
   }
-  return { runtimeImport }
+  return { runtimeImport, sdkImport: sdkImport ?? runtimeImport }
+}
+
+/** The files generated for one .proto file, in a fixed order. */
+function filesFor(f: DescFile, options: ParigotOptions): { name: string; content: string }[] {
+  const out = [{ name: messageFileName(f), content: generateMessageFile(f, options) }]
+  if (f.services.length > 0) {
+    out.push({ name: serviceFileName(f), content: generateServiceFile(f, options) })
+    out.push({ name: hostDeclFileName(f), content: generateHostDeclFile(f) })
+  }
+  return out
 }
 
 /** Runs the generator on a request; files are emitted in request order, so output is stable. */
@@ -56,10 +79,7 @@ export function generate(request: CodeGeneratorRequest): CodeGeneratorResponse {
     // Whatever protobuf-es resolves features for, since its descriptors drive the generator.
     minimumEdition,
     maximumEdition,
-    file: files.map((f) => ({
-      name: messageFileName(f),
-      content: generateMessageFile(f, options),
-    })),
+    file: files.flatMap((f) => filesFor(f, options)),
   })
 }
 

@@ -1,0 +1,403 @@
+// The service layer under the generated code (protoc-gen-parigot's `<name>.parigot.ts`): a guest's
+// services, its outgoing calls waiting for their results, and the event loop that serves inbound
+// calls and completes those results. Generated clients and servers are thin typed shells over
+// this file; docs/guest-authoring.md shows how the pieces fit.
+//
+// AssemblyScript has no closures, so per-call state travels in small Handler/Completer objects.
+
+import { DEFAULT_OUT_CAPACITY, hostCall, HostFn } from './abi'
+import { Id, newCallId } from './id'
+import { Handler, Method } from './future'
+import { logError } from './log'
+import { Any, Fqs, KernelErr, LocateResponse, ResolvedCall } from './messages'
+import { exitProcess } from './process'
+import { Reader } from './proto'
+import {
+  bindMethod,
+  dispatch,
+  EventKind,
+  exit,
+  exportService,
+  launch,
+  locate,
+  readOne,
+  register,
+  requireService,
+  Result,
+  returnValue,
+} from './syscall'
+
+/** Prefix of every Any type URL the generated code writes. */
+export const TYPE_URL_PREFIX = 'type.googleapis.com/'
+
+/** The error a generated client reports when it cannot even send the call (the reference's). */
+export const DISPATCH_ERROR: i32 = 1
+
+/** How long one read_one_ of the event loop waits before it checks again. */
+export const LOOP_TIMEOUT_MS: i32 = 50
+
+// ---- outgoing calls ----
+
+/** Receives the result of one outgoing call (or launch) when the event loop reads it. */
+export abstract class Completer {
+  abstract complete(resolved: ResolvedCall): void
+}
+
+const pending = new Map<string, Completer>()
+
+/** Completes `future` with the call's response decoded as T, or with its error. */
+export class ResponseCompleter<T> extends Completer {
+  constructor(private future: Method<T>) {
+    super()
+  }
+
+  complete(resolved: ResolvedCall): void {
+    if (resolved.resultError != 0) {
+      lastKernelError = resolved.kernelError
+      this.future.completeMethod(null, resolved.resultError)
+      return
+    }
+    const r = new Reader(resolved.result.value)
+    const value = instantiate<T>()
+    value.mergeFrom(r)
+    if (!r.ok) this.future.completeMethod(null, KernelErr.UnmarshalFailed)
+    else this.future.completeMethod(value, 0)
+  }
+}
+
+/** The kernel error of the last failed call result (CallTimeout, ServiceFailed, ...; 0 if none). */
+export let lastKernelError: i32 = 0
+
+/** Routes the ResolvedCall for `callId` to `completer`. */
+export function matchCompleter(callId: Id, completer: Completer): void {
+  pending.set(callId.toString(), completer)
+}
+
+/** Completes the outgoing call `resolved` names; false if none of mine waits for it. */
+export function completeCall(resolved: ResolvedCall): bool {
+  const key = resolved.callId.toString()
+  if (!pending.has(key)) return false
+  const completer = pending.get(key)
+  pending.delete(key)
+  completer.complete(resolved)
+  return true
+}
+
+/** Outgoing calls still waiting for their result. */
+export function pendingCalls(): i32 {
+  return pending.size
+}
+
+/** A located service: its id and the ids of its methods by name. */
+export class Located {
+  constructor(public readonly target: LocateResponse) {}
+
+  get serviceId(): Id {
+    return this.target.serviceId
+  }
+}
+
+/**
+ * Dispatches `method` of `target` with `param` (already encoded, with its type name) and returns
+ * a future completed by the event loop with the decoded response, or failed with the callee's
+ * error code; DISPATCH_ERROR if the call could not be sent.
+ */
+export function callMethod<Resp>(
+  target: Located,
+  method: string,
+  typeName: string,
+  param: Uint8Array,
+): Method<Resp> {
+  const future = new Method<Resp>()
+  const methodId = target.target.method(method)
+  if (methodId == null) {
+    logError('call ' + method + ': the located service has no such method')
+    future.completeMethod(null, DISPATCH_ERROR)
+    return future
+  }
+  const callId = newCallId()
+  const res = dispatch(
+    target.serviceId,
+    methodId,
+    new Any(TYPE_URL_PREFIX + typeName, param),
+    callId,
+  )
+  if (!res.ok) {
+    lastKernelError = res.err
+    future.completeMethod(null, DISPATCH_ERROR)
+    return future
+  }
+  matchCompleter(res.value, new ResponseCompleter<Resp>(future))
+  return future
+}
+
+// ---- inbound calls ----
+
+/** One inbound call: decode its param, then reply with a future's outcome. */
+export class InboundCall {
+  constructor(
+    public readonly callId: Id,
+    public readonly param: Any,
+  ) {}
+
+  /** The param decoded as T; null (and the call answered UnmarshalFailed) if it is malformed. */
+  decode<T>(): T | null {
+    const r = new Reader(this.param.value)
+    const value = instantiate<T>()
+    value.mergeFrom(r)
+    if (r.ok) return value
+    this.fail(KernelErr.UnmarshalFailed)
+    return null
+  }
+
+  /** Returns the future's value (as `typeName`) or its error to the caller, when it completes. */
+  reply<T>(future: Method<T>, typeName: string): void {
+    future
+      .onSuccess(new ReturnResult<T>(this.callId, TYPE_URL_PREFIX + typeName))
+      .onFailure(new ReturnError(this.callId))
+  }
+
+  /** Answers the call with an error at once. */
+  fail(err: i32): void {
+    answer(this.callId, new Any(), err)
+  }
+}
+
+function answer(callId: Id, result: Any, err: i32): void {
+  const kerr = returnValue(callId, result, err)
+  // The caller may be gone (timed out, ended): the kernel says so and nothing else can be done.
+  if (kerr != 0) logError('return_value failed ' + kerr.toString())
+}
+
+class ReturnResult<T> extends Handler<T> {
+  constructor(
+    private callId: Id,
+    private typeUrl: string,
+  ) {
+    super()
+  }
+
+  handle(value: T): void {
+    answer(this.callId, new Any(this.typeUrl, value.toBytes()), 0)
+  }
+}
+
+class ReturnError extends Handler<i32> {
+  constructor(private callId: Id) {
+    super()
+  }
+
+  handle(err: i32): void {
+    answer(this.callId, new Any(), err)
+  }
+}
+
+/** Runs one method of a server for an inbound call (generated per method). */
+export abstract class Invoker {
+  abstract invoke(call: InboundCall): void
+}
+
+const invokers = new Map<string, Invoker>()
+
+function invokerKey(serviceId: Id, methodId: Id): string {
+  return serviceId.toString() + '/' + methodId.toString()
+}
+
+// ---- services ----
+
+/** What every generated server extends: the hook run once the kernel has launched it. */
+export abstract class Server {
+  /**
+   * Called after launch, before any call reaches the server: locate what it requires here.
+   * Returning false ends the program with exit code 1.
+   */
+  ready(_self: Service): bool {
+    return true
+  }
+}
+
+/** What a launch completes with. */
+export class Launched {
+  constructor(public readonly service: Service) {}
+}
+
+class LaunchCompleter extends Completer {
+  constructor(private service: Service) {
+    super()
+  }
+
+  complete(resolved: ResolvedCall): void {
+    const svc = this.service
+    if (resolved.resultError != 0) {
+      lastKernelError = resolved.kernelError
+      logError(
+        svc.name.toString() +
+          ': launch failed ' +
+          resolved.resultError.toString() +
+          ' kernel ' +
+          resolved.kernelError.toString(),
+      )
+      svc.launched.completeMethod(null, resolved.resultError)
+      return
+    }
+    for (let i = 0; i < svc.servers.length; i++) {
+      if (!svc.servers[i].ready(svc)) {
+        logError(svc.name.toString() + ': not ready, exiting')
+        svc.exit(1)
+      }
+    }
+    svc.launched.completeMethod(new Launched(svc), 0)
+  }
+}
+
+/**
+ * A service of this guest: a server (exported, with methods) or a program that only calls
+ * others. Create it with `Service.register` (or the generated `init<Svc>`), declare what it
+ * requires, `launch()` it and `run()` the event loop.
+ */
+export class Service {
+  /** Completes once the kernel runs the service (every requirement is running). */
+  readonly launched: Method<Launched> = new Method<Launched>()
+  readonly servers: Server[] = []
+
+  constructor(
+    public readonly name: Fqs,
+    public readonly id: Id,
+  ) {}
+
+  /** Registers `packagePath`.`service`; a failure is logged and ends the program (exit 5). */
+  static register(packagePath: string, service: string): Service {
+    const res = register(packagePath, service)
+    if (!res.ok) fatal('register ' + packagePath + '.' + service, res.err)
+    return new Service(new Fqs(packagePath, service), res.value)
+  }
+
+  /** Declares that this service implements its own name (so others may require it). */
+  export(): Service {
+    const err = exportService(this.id, [this.name])
+    if (err != 0) fatal('export ' + this.name.toString(), err)
+    return this
+  }
+
+  /** Declares a dependency: this service runs only once `packagePath`.`service` runs. */
+  require(packagePath: string, service: string): Service {
+    const err = requireService(this.id, [new Fqs(packagePath, service)])
+    if (err != 0) fatal('require ' + packagePath + '.' + service, err)
+    return this
+  }
+
+  /** Binds `method` to `invoker`, so inbound calls of it reach the server. */
+  bind(method: string, invoker: Invoker): Service {
+    const res = bindMethod(this.id, method)
+    if (!res.ok) fatal('bind ' + this.name.toString() + '.' + method, res.err)
+    invokers.set(invokerKey(this.id, res.value), invoker)
+    return this
+  }
+
+  /** Adds a server whose ready hook runs after launch. */
+  serve(server: Server): Service {
+    this.servers.push(server)
+    return this
+  }
+
+  /** Asks the kernel to run this service; `launched` completes when it does. */
+  launch(): Method<Launched> {
+    const callId = newCallId()
+    matchCompleter(callId, new LaunchCompleter(this))
+    const err = launch(this.id, callId)
+    if (err != 0) fatal('launch ' + this.name.toString(), err)
+    return this.launched
+  }
+
+  /** Finds a service this one required; the value is null when the error is not 0. */
+  locate(packagePath: string, service: string): Result<Located | null> {
+    const res = locate(packagePath, service, this.id)
+    if (!res.ok) return new Result<Located | null>(res.err, null)
+    return new Result<Located | null>(0, new Located(res.value))
+  }
+
+  /** Serves calls and completes results until the host asks this guest to stop. */
+  run(): i32 {
+    return runLoop()
+  }
+
+  /** Tells the kernel this service exits with `code` and ends the program with it. */
+  exit(code: i32): void {
+    const res = exit(this.id, code, newCallId())
+    const final = res.ok ? res.value.code : code
+    exitProcess(final)
+  }
+}
+
+function fatal(what: string, err: i32): void {
+  logError(what + ' failed ' + err.toString())
+  exitProcess(5)
+}
+
+/**
+ * The event loop: reads one event at a time; an inbound call goes to its invoker (an unknown
+ * method is answered NotFound), a resolved call to the future waiting for it. Returns 0 when the
+ * host asks the guest to stop, or the kernel error that made read_one_ fail.
+ */
+export function runLoop(): i32 {
+  while (true) {
+    const ev = readOne(LOOP_TIMEOUT_MS)
+    switch (ev.kind) {
+      case EventKind.Error:
+        logError('read_one failed ' + ev.err.toString())
+        return ev.err
+      case EventKind.Exit:
+        return 0
+      case EventKind.Resolved:
+        // A result nobody waits for any more (its future was dropped) needs no work.
+        completeCall(ev.resolved)
+        break
+      case EventKind.Call: {
+        const call = new InboundCall(ev.callId, ev.param)
+        const key = invokerKey(ev.serviceId, ev.methodId)
+        if (invokers.has(key)) invokers.get(key).invoke(call)
+        else call.fail(KernelErr.NotFound)
+        break
+      }
+      default:
+        break
+    }
+  }
+}
+
+// ---- futures already decided (for implementations that answer at once) ----
+
+/** A future already completed with `value`. */
+export function resolved<T>(value: T): Method<T> {
+  const f = new Method<T>()
+  f.completeMethod(value, 0)
+  return f
+}
+
+/** A future already failed with `err` (not 0). */
+export function failed<T>(err: i32): Method<T> {
+  const f = new Method<T>()
+  f.completeMethod(null, err)
+  return f
+}
+
+// ---- host-function-backed methods (services implemented by a plugin) ----
+
+/**
+ * Calls host function `fn` with the encoded request and returns a completed future: the decoded
+ * response, or the plugin's error code. `dataTooLarge` is that module's DataTooLarge code.
+ */
+export function hostMethod<Resp>(fn: HostFn, request: Uint8Array, dataTooLarge: i32): Method<Resp> {
+  const future = new Method<Resp>()
+  const res = hostCall(fn, request, DEFAULT_OUT_CAPACITY, dataTooLarge)
+  if (!res.ok) {
+    future.completeMethod(null, res.err)
+    return future
+  }
+  const r = new Reader(res.response)
+  const value = instantiate<Resp>()
+  value.mergeFrom(r)
+  if (!r.ok) future.completeMethod(null, KernelErr.UnmarshalFailed)
+  else future.completeMethod(value, 0)
+  return future
+}
