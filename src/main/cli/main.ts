@@ -10,6 +10,8 @@ commands:
   run <deploy.toml>       start the servers, run the main program(s), stop; the exit code is the
                           first main program's non-zero code (or 0)
   test <deploy.toml>      the same with the services whose role is "test" as the programs
+  serve [<deploy.toml>]   the Studio in a browser, backed by the engine: prints
+                          "Studio running at <url>" and serves until SIGINT/SIGTERM
   validate <deploy.toml>  check the config (and that its files exist); print every problem
   gen <proto dir>         generate AssemblyScript message types for the .proto files under a
                           folder (--out <dir>, default <proto dir>/../gen; --include <dir> for
@@ -41,6 +43,15 @@ does not compile is reported and the last good version keeps running.`,
   test: `usage: parigot test <deploy.toml> [--json]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
+  serve: `usage: parigot serve [<deploy.toml>] [--port N] [--no-build]
+
+Starts the Studio engine and serves the Studio to a browser on 127.0.0.1 only, then prints one
+line on stdout: "Studio running at http://127.0.0.1:<port>/?token=<token>". Open that URL; the
+token (random for each run) is what lets the page talk to the engine. With a deploy config it
+is opened (not run). --port N listens on port N (default: a free port). The page is the built
+renderer in out/renderer: when it is missing it is built first (npm run build), unless
+--no-build, which fails instead. SIGINT/SIGTERM stop the running deployment, close the server,
+and exit with code 0.`,
   gen: `usage: parigot gen <proto dir> [--out <dir>] [--include <dir>]...
 
 Generates one AssemblyScript file per .proto under <proto dir> (and for what they import):
@@ -73,6 +84,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         watch: { type: 'boolean' },
         out: { type: 'string' },
         include: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        'no-build': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -93,6 +106,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (parsed.values.help) {
     io.stdout(help)
     return 0
+  }
+  if (command === 'serve') return serveCommand(rest, parsed.values, io)
+  if (parsed.values.port !== undefined || parsed.values['no-build'] !== undefined) {
+    io.stderr(`parigot ${command}: --port and --no-build only go with serve`)
+    return 1
   }
   if (rest.length !== 1) {
     io.stderr(
@@ -141,6 +159,49 @@ async function runDeployment(
   })
   try {
     return await deployment.run()
+  } finally {
+    removeHandler()
+  }
+}
+
+async function serveCommand(
+  positionals: readonly string[],
+  values: { port?: string; 'no-build'?: boolean; json?: boolean; watch?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const help = COMMAND_HELP['serve'] as string
+  if (positionals.length > 1) {
+    io.stderr(`parigot serve: expected at most one deploy config file\n\n${help}`)
+    return 1
+  }
+  if (values.json || values.watch) {
+    io.stderr(`parigot serve: --json and --watch do not go with serve\n\n${help}`)
+    return 1
+  }
+  let port: number | undefined
+  if (values.port !== undefined) {
+    port = Number(values.port)
+    if (!/^\d+$/.test(values.port) || port > 65535) {
+      io.stderr(`parigot serve: --port expects a port number 0..65535, got "${values.port}"`)
+      return 1
+    }
+  }
+  const { serve } = await import('../studio/serve')
+  let removeHandler: () => void = () => undefined
+  const interrupted = new Promise<void>((resolve) => {
+    removeHandler = io.onInterrupt(() => resolve())
+  })
+  try {
+    return await serve(
+      {
+        ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
+        ...(port !== undefined ? { port } : {}),
+        build: values['no-build'] !== true,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      },
+      interrupted,
+    )
   } finally {
     removeHandler()
   }

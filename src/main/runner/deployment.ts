@@ -36,6 +36,8 @@ export interface DeploymentOptions {
    * its .wasm changes; a module that no longer compiles leaves the last good version running.
    */
   readonly watch?: boolean
+  /** Called once every server has started, before the main (or test) programs run. */
+  readonly onStarted?: () => void
 }
 
 /**
@@ -47,6 +49,7 @@ export interface DeploymentOptions {
 export class Deployment {
   private supervisor: Supervisor | undefined
   private stopping = false
+  private compiled: Map<string, CompiledGuest> | undefined
 
   constructor(
     readonly config: DeployConfig,
@@ -68,6 +71,7 @@ export class Deployment {
     }
     const compiled = await this.compileAll([...servers, ...programs])
     if (compiled === undefined) return ExitCode.BAD_DEPLOYMENT
+    this.compiled = compiled
     await mkdir(config.dataDir, { recursive: true })
 
     const minLevel = levelRank(config.logLevel)
@@ -84,6 +88,7 @@ export class Deployment {
         options.onProgress?.(`starting ${service.name}`)
         await this.supervisor.start(this.guestSpec(service, compiled))
       }
+      options.onStarted?.()
       let result: number = ExitCode.OK
       for (const program of programs) {
         if (this.stopping) return ExitCode.INTERRUPTED
@@ -127,6 +132,26 @@ export class Deployment {
     this.stopping = true
     this.wakeServeForever?.()
     await this.supervisor?.stopAll(this.config.stopGraceMs)
+  }
+
+  /** The kernel of the current (or last) run, for read-only inspection. */
+  get kernel(): Supervisor['kernel'] | undefined {
+    return this.supervisor?.kernel
+  }
+
+  /**
+   * Restarts one service with the module it runs now, and every service that depends on it, as
+   * watch mode does for a changed .wasm. Resolves when they have started again (a main program
+   * that depends on it has run again).
+   */
+  restartService(name: string): Promise<void> {
+    const service = this.config.services.find((s) => s.name === name)
+    if (service === undefined) throw new Error(`no service named "${name}" in ${this.config.file}`)
+    const compiled = this.compiled
+    const module = compiled?.get(name)
+    if (compiled === undefined || module === undefined || this.supervisor === undefined)
+      throw new Error(`${name} cannot restart: the deployment is not running`)
+    return this.restart(service, module, compiled)
   }
 
   private wakeServeForever: (() => void) | undefined

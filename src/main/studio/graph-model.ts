@@ -1,0 +1,313 @@
+// The service graph as the Studio draws it, rebuilt from the kernel's event stream alone, so it
+// stays readable after the deployment has ended and never reaches into live kernel state.
+// One node per program of the deploy config; a restarted program is the newest host of its name.
+import type {
+  CallSummary,
+  ServiceEdge,
+  ServiceGraph,
+  ServiceNode,
+  StateHistoryEntry,
+} from '../../shared/bridge/contract'
+import type { ServiceConfig } from '../../shared/deploy-config/types'
+import type { KernelEvent, ServiceState, UnmetRequirement } from '../../shared/events/kernel-events'
+
+const MAX_HISTORY = 100
+const MAX_RECENT_CALLS = 50
+const MAX_OPEN_CALLS = 4096
+
+interface ServiceInfo {
+  readonly key: string
+  readonly fullName: string
+  readonly host: string
+  state: ServiceState
+  readonly exports: Set<string>
+  readonly requires: Set<string>
+  unmet: readonly UnmetRequirement[]
+}
+
+interface HostInfo {
+  readonly key: string
+  readonly program: string
+  readonly services: ServiceInfo[]
+  ended?: { outcome: 'exited' | 'failed'; exitCode?: number; reason?: string }
+}
+
+interface ProgramInfo {
+  readonly config: ServiceConfig
+  host: HostInfo | undefined
+  readonly history: StateHistoryEntry[]
+  readonly calls: CallSummary[]
+  lastState: ServiceNode['state']
+}
+
+interface OpenCall {
+  readonly summary: CallSummary
+  readonly programs: readonly string[]
+}
+
+// The state a program shows is that of its least advanced service.
+const STATE_ORDER: readonly ServiceState[] = [
+  'failed',
+  'waiting',
+  'registered',
+  'exported',
+  'running',
+  'exited',
+]
+
+const STATE_EVENTS = new Set<KernelEvent['type']>([
+  'host-added',
+  'host-ended',
+  'service-registered',
+  'service-state',
+])
+
+export class GraphModel {
+  private readonly programs = new Map<string, ProgramInfo>()
+  private readonly hosts = new Map<string, HostInfo>()
+  private readonly services = new Map<string, ServiceInfo>()
+  private readonly openCalls = new Map<string, OpenCall>()
+  private cycle: readonly string[] | undefined
+
+  constructor(services: readonly ServiceConfig[]) {
+    for (const config of services) {
+      this.programs.set(config.name, {
+        config,
+        host: undefined,
+        history: [],
+        calls: [],
+        lastState: 'not-started',
+      })
+    }
+  }
+
+  apply(event: KernelEvent): void {
+    switch (event.type) {
+      case 'host-added': {
+        const host: HostInfo = { key: event.host, program: event.name, services: [] }
+        this.hosts.set(host.key, host)
+        const program = this.programs.get(event.name)
+        if (program) program.host = host
+        break
+      }
+      case 'host-ended': {
+        const host = this.hosts.get(event.host)
+        if (host === undefined) break
+        host.ended = {
+          outcome: event.outcome,
+          ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+          ...(event.reason !== undefined ? { reason: event.reason } : {}),
+        }
+        break
+      }
+      case 'service-registered': {
+        const host = this.hosts.get(event.host)
+        if (host === undefined) break
+        const info: ServiceInfo = {
+          key: event.service,
+          fullName: event.name,
+          host: event.host,
+          state: 'registered',
+          exports: new Set(),
+          requires: new Set(),
+          unmet: [],
+        }
+        this.services.set(info.key, info)
+        host.services.push(info)
+        break
+      }
+      case 'service-exported': {
+        const service = this.services.get(event.service)
+        for (const name of event.names) service?.exports.add(name)
+        break
+      }
+      case 'require-edge':
+        this.services.get(event.service)?.requires.add(event.required)
+        break
+      case 'waiting-for': {
+        const service = this.services.get(event.service)
+        if (service) service.unmet = event.unmet
+        break
+      }
+      case 'service-state': {
+        const service = this.services.get(event.service)
+        if (service === undefined) break
+        service.state = event.state
+        if (event.state === 'running') service.unmet = []
+        break
+      }
+      case 'dependency-cycle': {
+        const names = event.cycle.map((key) => this.programOfService(key) ?? key)
+        // Two services of one program in a row are one step of the program cycle.
+        this.cycle = names.filter((name, i) => i === 0 || names[i - 1] !== name)
+        break
+      }
+      case 'call-started':
+        this.callStarted(event)
+        break
+      case 'call-finished':
+        this.callFinished(event)
+        break
+      case 'shutdown-requested':
+        break
+    }
+    if (STATE_EVENTS.has(event.type)) this.recordStates(event)
+  }
+
+  graph(): ServiceGraph {
+    const nodes = [...this.programs.values()].map((p) => this.node(p))
+    const edges: ServiceEdge[] = []
+    for (const node of nodes) {
+      for (const via of node.requires) {
+        const exporters = nodes.filter((n) => n.name !== node.name && n.exports.includes(via))
+        if (exporters.length === 0) edges.push({ from: node.name, via })
+        for (const to of exporters) edges.push({ from: node.name, to: to.name, via })
+      }
+    }
+    return { nodes, edges, ...(this.cycle ? { cycle: this.cycle } : {}) }
+  }
+
+  has(program: string): boolean {
+    return this.programs.has(program)
+  }
+
+  node(program: ProgramInfo): ServiceNode {
+    const host = program.host
+    const services = host?.services ?? []
+    const union = (pick: (s: ServiceInfo) => Iterable<string>) => [
+      ...new Set(services.flatMap((s) => [...pick(s)])),
+    ]
+    return {
+      name: program.config.name,
+      role: program.config.role,
+      state: this.stateOf(host),
+      ...(host ? { host: host.key } : {}),
+      registered: services.map((s) => s.fullName),
+      exports: union((s) => s.exports),
+      requires: union((s) => s.requires),
+      unmet: services.flatMap((s) => s.unmet),
+      ...(host?.ended?.exitCode !== undefined ? { exitCode: host.ended.exitCode } : {}),
+      ...(host?.ended?.reason !== undefined ? { reason: host.ended.reason } : {}),
+    }
+  }
+
+  program(name: string):
+    | {
+        readonly node: ServiceNode
+        readonly history: readonly StateHistoryEntry[]
+        readonly recentCalls: readonly CallSummary[]
+      }
+    | undefined {
+    const program = this.programs.get(name)
+    if (program === undefined) return undefined
+    return {
+      node: this.node(program),
+      history: [...program.history],
+      recentCalls: [...program.calls],
+    }
+  }
+
+  /** Every program whose current guest has ended (or never started), with how it ended. */
+  endings(): {
+    name: string
+    role: ServiceConfig['role']
+    outcome?: 'exited' | 'failed'
+    exitCode?: number
+  }[] {
+    return [...this.programs.values()].map((p) => ({
+      name: p.config.name,
+      role: p.config.role,
+      ...(p.host?.ended
+        ? {
+            outcome: p.host.ended.outcome,
+            ...(p.host.ended.exitCode !== undefined ? { exitCode: p.host.ended.exitCode } : {}),
+          }
+        : {}),
+    }))
+  }
+
+  /** Whether the program has a guest that has not ended. */
+  alive(name: string): boolean {
+    const host = this.programs.get(name)?.host
+    return host !== undefined && host.ended === undefined
+  }
+
+  private stateOf(host: HostInfo | undefined): ServiceNode['state'] {
+    if (host === undefined) return 'not-started'
+    if (host.ended) return host.ended.outcome
+    if (host.services.length === 0) return 'running'
+    let best = STATE_ORDER.length - 1
+    for (const s of host.services) best = Math.min(best, STATE_ORDER.indexOf(s.state))
+    return STATE_ORDER[best] as ServiceState
+  }
+
+  private recordStates(event: KernelEvent): void {
+    for (const program of this.programs.values()) {
+      const host = program.host
+      // A guest that has not registered yet has no state worth a history entry.
+      if (host === undefined || (host.ended === undefined && host.services.length === 0)) continue
+      const state = this.stateOf(host)
+      if (state === 'not-started' || state === program.lastState) continue
+      program.lastState = state
+      const reason =
+        event.type === 'service-state' || event.type === 'host-ended' ? event.reason : undefined
+      program.history.push({ state, timeMs: event.timeMs, ...(reason ? { reason } : {}) })
+      if (program.history.length > MAX_HISTORY) program.history.shift()
+    }
+  }
+
+  private programOfService(key: string): string | undefined {
+    const service = this.services.get(key)
+    return service && this.hosts.get(service.host)?.program
+  }
+
+  /** Callers are named by their first service's key, or their host's key before they have one. */
+  private programOfCaller(key: string): string | undefined {
+    return this.programOfService(key) ?? this.hosts.get(key)?.program
+  }
+
+  private callStarted(event: Extract<KernelEvent, { type: 'call-started' }>): void {
+    const caller = this.programOfCaller(event.caller) ?? event.caller
+    const target = this.programOfService(event.target) ?? event.target
+    const fullName = this.services.get(event.target)?.fullName
+    const summary: CallSummary = {
+      caller,
+      target,
+      method: fullName ? `${fullName}.${event.method}` : event.method,
+      startedMs: event.timeMs,
+    }
+    const programs = caller === target ? [caller] : [caller, target]
+    if (this.openCalls.size >= MAX_OPEN_CALLS) {
+      const oldest = this.openCalls.keys().next().value
+      if (oldest !== undefined) this.openCalls.delete(oldest)
+    }
+    this.openCalls.set(event.call, { summary, programs })
+    for (const name of programs) this.pushCall(name, summary)
+  }
+
+  private callFinished(event: Extract<KernelEvent, { type: 'call-finished' }>): void {
+    const open = this.openCalls.get(event.call)
+    if (open === undefined) return
+    this.openCalls.delete(event.call)
+    const done: CallSummary = {
+      ...open.summary,
+      latencyMs: event.latencyMs,
+      ...(event.resultError !== 0 ? { resultError: event.resultError } : {}),
+      ...(event.kernelError !== 0 ? { kernelError: event.kernelError } : {}),
+    }
+    for (const name of open.programs) {
+      const calls = this.programs.get(name)?.calls
+      if (calls === undefined) continue
+      const at = calls.lastIndexOf(open.summary)
+      if (at >= 0) calls[at] = done
+      else this.pushCall(name, done)
+    }
+  }
+
+  private pushCall(program: string, summary: CallSummary): void {
+    const calls = this.programs.get(program)?.calls
+    if (calls === undefined) return
+    calls.push(summary)
+    if (calls.length > MAX_RECENT_CALLS) calls.shift()
+  }
+}

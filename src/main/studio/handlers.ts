@@ -1,0 +1,59 @@
+// What each bridge method does, over a StudioSession. Parameters arrive already validated
+// against BRIDGE_METHODS; what the validators cannot know (files, names, regexes) is checked here.
+import type { BridgeMethod, BridgeParams, BridgeResult } from '../../shared/bridge/contract'
+import type { LogPredicate } from './log-filter'
+import { compileLogFilter } from './log-filter'
+import type { StudioSession } from './session'
+
+/** What a handler may change about the connection that called it. */
+export interface CallerState {
+  /** Sets the connection's log filter; later `logs` events start after `fromSeq`. */
+  subscribeLogs(match: LogPredicate, fromSeq: number): void
+}
+
+export type Handlers = {
+  readonly [M in BridgeMethod]: (
+    params: BridgeParams<M>,
+    caller: CallerState,
+  ) => Promise<BridgeResult<M>> | BridgeResult<M>
+}
+
+export function createHandlers(session: StudioSession): Handlers {
+  return {
+    'studio.info': () => session.info(),
+    'deployment.open': ({ file }) => session.open(file),
+    'deployment.status': () => session.status(),
+    'deployment.run': () => session.run(),
+    'deployment.stop': () => session.stop(),
+    'deployment.restart': () => session.restart(),
+    'service.restart': ({ name }) => session.restartService(name),
+    'graph.get': () => session.graph(),
+    'service.details': ({ name }) => session.details(name),
+    'logs.subscribe': ({ filter, backfill }, caller) => {
+      const match = compileLogFilter(filter)
+      const next = session.logs.next
+      const { lines, truncated } = session.logs.tail(backfill, match)
+      caller.subscribeLogs(match, next)
+      return { lines, truncated }
+    },
+    'config.validate': async ({ file, text }) => ({
+      diagnostics: await session.validateConfig(file, text),
+    }),
+    'config.read': ({ file }) => session.readConfig(file),
+    'config.save': ({ file, text }) => session.saveConfig(file, text),
+    'queue.list': () => ({ queues: session.queueList() }),
+    'queue.peek': ({ queue, states, afterSeq, limit }) => ({
+      messages: session.queuePeek(queue, {
+        ...(states !== undefined ? { states } : {}),
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    }),
+    'queue.search': ({ queue, text, limit }) => ({
+      messages: session.queueSearch(queue, text, limit),
+    }),
+    'queue.delete': ({ msgId }) => ({ deleted: session.queueDelete(msgId) }),
+    'queue.purge': ({ queue, state }) => ({ removed: session.queuePurge(queue, state) }),
+    'queue.redrive': ({ queue }) => ({ moved: session.queueRedrive(queue) }),
+  }
+}

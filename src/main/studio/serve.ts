@@ -1,0 +1,131 @@
+// `parigot serve`: the engine-backed Studio for a browser. Starts a session (opening a deploy
+// config when given), the loopback web server, and prints one line with the page's URL.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { BridgeServer } from './bridge-server'
+import { describeError, StudioError } from './errors'
+import { StudioSession } from './session'
+import { startStudioWebServer } from './web-server'
+import type { StudioWebServer } from './web-server'
+
+/** The folder holding Parigot Studio's package.json (from src/main/studio or out/main). */
+export function studioRoot(from = import.meta.dirname): string {
+  let dir = from
+  for (;;) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        if (
+          (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name ===
+          'parigot-studio'
+        )
+          return dir
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`cannot find Parigot Studio's package.json above ${from}`)
+    dir = parent
+  }
+}
+
+export function studioVersion(root = studioRoot()): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
+    .version
+}
+
+/** Where the Studio keeps its own small files (recent deployments). */
+export function studioDataDir(): string {
+  const explicit = process.env['PARIGOT_STUDIO_DIR']
+  if (explicit) return resolve(explicit)
+  const config = process.env['XDG_CONFIG_HOME'] || join(homedir(), '.config')
+  return join(config, 'parigot-studio')
+}
+
+export interface ServeOptions {
+  readonly config?: string
+  readonly port?: number
+  /** Build the renderer when out/renderer is missing (default true). */
+  readonly build?: boolean
+  readonly stdout: (line: string) => void
+  readonly stderr: (line: string) => void
+}
+
+export interface RunningStudio {
+  readonly session: StudioSession
+  readonly server: StudioWebServer
+  close(): Promise<void>
+}
+
+function buildRenderer(root: string, stderr: (line: string) => void): boolean {
+  stderr('parigot serve: out/renderer is missing: building the Studio (npm run build)...')
+  let bin: string
+  try {
+    const require = createRequire(join(root, 'package.json'))
+    bin = join(dirname(require.resolve('electron-vite/package.json')), 'bin/electron-vite.js')
+  } catch {
+    return false
+  }
+  const result = spawnSync(process.execPath, [bin, 'build', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  return result.status === 0
+}
+
+/** Starts the session and the web server; throws StudioError('io') when there is no bundle. */
+export async function startStudio(options: ServeOptions): Promise<RunningStudio> {
+  const root = studioRoot()
+  const rendererDir = join(root, 'out', 'renderer')
+  const index = join(rendererDir, 'index.html')
+  if (!existsSync(index) && options.build !== false) buildRenderer(root, options.stderr)
+  if (!existsSync(index))
+    throw new StudioError(
+      'io',
+      `the Studio renderer is not built (${index} is missing): run \`npm run build\` first`,
+    )
+  const session = new StudioSession({
+    version: studioVersion(root),
+    dataDir: studioDataDir(),
+    examplesDir: join(root, 'examples'),
+  })
+  if (options.config !== undefined) {
+    const opened = await session.open(resolve(options.config))
+    for (const d of opened.diagnostics)
+      options.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`)
+  }
+  const bridge = new BridgeServer(session)
+  const server = await startStudioWebServer({
+    bridge,
+    rendererDir,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  })
+  return {
+    session,
+    server,
+    async close() {
+      await server.close()
+      bridge.close()
+      await session.close()
+    },
+  }
+}
+
+/** The whole command: serve until `interrupted` resolves, then stop everything. */
+export async function serve(options: ServeOptions, interrupted: Promise<void>): Promise<number> {
+  let studio: RunningStudio
+  try {
+    studio = await startStudio(options)
+  } catch (err) {
+    options.stderr(`parigot serve: ${describeError(err)}`)
+    return err instanceof StudioError && err.code !== 'io' ? 2 : 1
+  }
+  options.stdout(`Studio running at ${studio.server.url}`)
+  await interrupted
+  await studio.close()
+  return 0
+}

@@ -1,0 +1,477 @@
+// One Studio session: at most one open deployment, its run, its log, its graph and its queues.
+// Platform-neutral (no Electron): the WebSocket server of `parigot serve` and the Electron IPC
+// both drive the same session through the bridge dispatcher.
+import type {
+  ConfigText,
+  DeploymentState,
+  DeploymentStatus,
+  MessageStateName,
+  QueueMessageView,
+  QueueView,
+  ServiceDetails,
+  ServiceGraph,
+  StudioInfo,
+} from '../../shared/bridge/contract'
+import { BRIDGE_PROTOCOL_VERSION } from '../../shared/bridge/contract'
+import type { ConfigDiagnostic, DeployConfig } from '../../shared/deploy-config/types'
+import type { KernelEvent } from '../../shared/events/kernel-events'
+import type { LogLine } from '../../shared/bridge/contract'
+import type { LogRecord } from '../../shared/log/log-record'
+import { Deployment, ExitCode } from '../runner/deployment'
+import { loadDeployConfig } from '../runner/load-config'
+import { configPath, readConfig, saveConfig, validateConfigText } from './config-files'
+import { describeError, StudioError } from './errors'
+import { GraphModel } from './graph-model'
+import { listExamples, RecentList } from './library'
+import { LogRing } from './log-ring'
+import { QueueAccess, queueDatabasePath } from './queues'
+
+export type SessionEvent =
+  | { readonly kind: 'status'; readonly status: DeploymentStatus }
+  | { readonly kind: 'log'; readonly line: LogLine }
+  | { readonly kind: 'kernel'; readonly event: KernelEvent }
+  | { readonly kind: 'queues'; readonly queues: readonly string[] }
+
+export interface StudioSessionOptions {
+  readonly version: string
+  /** Where the session keeps its own files (recent.json). */
+  readonly dataDir: string
+  /** Folder of bundled examples (`<name>/deploy.toml`). */
+  readonly examplesDir?: string
+  readonly logCapacity?: number
+  /** How often a running deployment's queue counts are compared (ms). Default 500. */
+  readonly queuePollMs?: number
+}
+
+const ACTIVE: ReadonlySet<DeploymentState> = new Set(['starting', 'running', 'stopping'])
+const STATUS_COALESCE_MS = 100
+
+export class StudioSession {
+  readonly logs: LogRing
+  private readonly listeners = new Set<(event: SessionEvent) => void>()
+  private readonly recent: RecentList
+  private state: DeploymentState = 'empty'
+  private file: string | undefined
+  private config: DeployConfig | undefined
+  private diagnostics: readonly ConfigDiagnostic[] = []
+  private exitCode: number | undefined
+  private message: string | undefined
+  private errorCount = 0
+  private graphModel = new GraphModel([])
+  private deployment: Deployment | undefined
+  private lastDeployment: Deployment | undefined
+  private runEnded: Promise<void> = Promise.resolve()
+  private stopRequested = false
+  private queues: QueueAccess | undefined
+  private queueTimer: NodeJS.Timeout | undefined
+  private queueCounts = new Map<string, string>()
+  private statusTimer: NodeJS.Timeout | undefined
+  private lastRunnerError: string | undefined
+  private lifecycle: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly options: StudioSessionOptions) {
+    this.logs = new LogRing(options.logCapacity)
+    this.recent = new RecentList(options.dataDir)
+  }
+
+  /** Hears every status change, log line, kernel event and queue change; returns unsubscribe. */
+  subscribe(listener: (event: SessionEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  status(): DeploymentStatus {
+    return {
+      state: this.state,
+      ...(this.file !== undefined ? { file: this.file } : {}),
+      ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
+      ...(this.message !== undefined ? { message: this.message } : {}),
+      errorCount: this.errorCount,
+    }
+  }
+
+  async info(): Promise<StudioInfo> {
+    return {
+      version: this.options.version,
+      protocol: BRIDGE_PROTOCOL_VERSION,
+      status: this.status(),
+      examples: this.options.examplesDir ? await listExamples(this.options.examplesDir) : [],
+      recent: await this.recent.list(),
+    }
+  }
+
+  // ---- lifecycle (one operation at a time) ------------------------------------------------
+
+  /** Opens a deploy config (stopping a running deployment first); does not run it. */
+  open(file: string): Promise<ConfigText> {
+    return this.exclusive(async () => {
+      const path = configPath(file)
+      const text = await readConfig(path)
+      await this.stopActive()
+      const loaded = await loadDeployConfig(path)
+      this.file = path
+      this.diagnostics = loaded.diagnostics
+      this.adopt(loaded.config)
+      this.exitCode = undefined
+      this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
+      await this.recent.add(path)
+      return { ...text, diagnostics: loaded.diagnostics }
+    })
+  }
+
+  /** Starts the open deployment (re-reading its config, which the editor may have changed). */
+  run(): Promise<DeploymentStatus> {
+    return this.exclusive(async () => {
+      this.requireOpen()
+      if (ACTIVE.has(this.state))
+        throw new StudioError('conflict', `the deployment is already ${this.state}`)
+      await this.stopActive()
+      await this.start()
+      return this.status()
+    })
+  }
+
+  stop(): Promise<DeploymentStatus> {
+    return this.exclusive(async () => {
+      this.requireOpen()
+      if (this.deployment === undefined)
+        throw new StudioError('conflict', `the deployment is not running (${this.state})`)
+      await this.stopActive()
+      return this.status()
+    })
+  }
+
+  restart(): Promise<DeploymentStatus> {
+    return this.exclusive(async () => {
+      this.requireOpen()
+      await this.stopActive()
+      await this.start()
+      return this.status()
+    })
+  }
+
+  /** Restarts one program and its dependents; answers at once, progress shows in the log. */
+  restartService(name: string): DeploymentStatus {
+    this.requireOpen()
+    if (this.config?.services.some((s) => s.name === name) !== true)
+      throw new StudioError('not-found', `no service named "${name}"`, 'params.name')
+    const deployment = this.deployment
+    if (deployment === undefined || this.state === 'starting' || this.state === 'stopping')
+      throw new StudioError('conflict', `the deployment is not running (${this.state})`)
+    let restarting: Promise<void>
+    try {
+      restarting = deployment.restartService(name)
+    } catch (err) {
+      throw new StudioError('conflict', describeError(err))
+    }
+    restarting.catch((err: unknown) =>
+      this.studioLog('error', `restart of ${name}: ${describeError(err)}`),
+    )
+    return this.status()
+  }
+
+  /** Stops whatever runs and releases the queue database; the session can be dropped after. */
+  async close(): Promise<void> {
+    await this.exclusive(() => this.stopActive())
+    this.queues?.close()
+    this.queues = undefined
+    clearTimeout(this.statusTimer)
+    this.listeners.clear()
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  graph(): ServiceGraph {
+    return this.graphModel.graph()
+  }
+
+  details(name: string): ServiceDetails {
+    const service = this.config?.services.find((s) => s.name === name)
+    const program = this.graphModel.program(name)
+    if (service === undefined || program === undefined)
+      throw new StudioError('not-found', `no service named "${name}"`, 'params.name')
+    const methods: Record<string, string[]> = {}
+    const host = this.lastDeployment?.kernel?.hostByName(name)
+    for (const s of host?.services ?? []) methods[s.fullName] = [...s.methodsByName.keys()]
+    return {
+      node: program.node,
+      wasm: service.wasm,
+      args: service.args,
+      plugins: service.plugins.map((p) => p.name),
+      methods,
+      history: program.history,
+      recentCalls: program.recentCalls,
+    }
+  }
+
+  // ---- config files ------------------------------------------------------------------------
+
+  readConfig(file: string): Promise<ConfigText> {
+    return readConfig(configPath(file))
+  }
+
+  async validateConfig(file: string, text: string): Promise<readonly ConfigDiagnostic[]> {
+    return validateConfigText(configPath(file), text)
+  }
+
+  async saveConfig(file: string, text: string): Promise<ConfigText> {
+    const path = configPath(file)
+    const saved = await saveConfig(path, text)
+    if (path === this.file && !ACTIVE.has(this.state)) {
+      // The open deployment's file changed: its readiness follows what was saved.
+      await this.exclusive(async () => {
+        if (ACTIVE.has(this.state) || this.deployment) return
+        const loaded = await loadDeployConfig(path)
+        this.diagnostics = loaded.diagnostics
+        this.adopt(loaded.config)
+        this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
+      })
+    }
+    return saved
+  }
+
+  // ---- queues ------------------------------------------------------------------------------
+
+  queueList(): QueueView[] {
+    return this.requireQueues().list()
+  }
+
+  queuePeek(
+    queue: string,
+    options: { states?: readonly MessageStateName[]; afterSeq?: number; limit?: number },
+  ): QueueMessageView[] {
+    return this.requireQueues().peek(queue, options)
+  }
+
+  queueSearch(queue: string, text: string, limit?: number): QueueMessageView[] {
+    return this.requireQueues().search(queue, text, limit)
+  }
+
+  queueDelete(msgId: string): boolean {
+    return this.requireQueues().delete(msgId)
+  }
+
+  queuePurge(queue: string, state?: 'done' | 'dead'): number {
+    return this.requireQueues().purge(queue, state)
+  }
+
+  queueRedrive(queue: string): number {
+    return this.requireQueues().redrive(queue)
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private exclusive<T>(action: () => Promise<T>): Promise<T> {
+    const run = this.lifecycle.then(action, action)
+    this.lifecycle = run.catch(() => undefined)
+    return run
+  }
+
+  private requireOpen(): void {
+    if (this.file === undefined) throw new StudioError('no-deployment', 'no deployment is open')
+  }
+
+  private requireQueues(): QueueAccess {
+    if (this.queues === undefined)
+      throw new StudioError('no-deployment', 'no valid deployment is open')
+    return this.queues
+  }
+
+  private configMessage(): string | undefined {
+    const errors = this.diagnostics.filter((d) => d.severity === 'error').length
+    return errors > 0 ? `the deploy config has ${errors} error(s)` : undefined
+  }
+
+  /** Takes `config` as the open deployment's (or none): fresh graph, queue database. */
+  private adopt(config: DeployConfig | undefined): void {
+    this.config = config
+    this.graphModel = new GraphModel(config?.services ?? [])
+    const path = config ? queueDatabasePath(config) : undefined
+    if (this.queues?.path !== path) {
+      this.queues?.close()
+      this.queues = path ? new QueueAccess(path, (names) => this.queuesChanged(names)) : undefined
+      this.queueCounts.clear()
+    }
+    this.errorCount = this.diagnostics.filter((d) => d.severity === 'error').length
+  }
+
+  private async start(): Promise<void> {
+    const file = this.file as string
+    const loaded = await loadDeployConfig(file)
+    this.diagnostics = loaded.diagnostics
+    this.adopt(loaded.config)
+    this.exitCode = undefined
+    const config = loaded.config
+    if (config === undefined) {
+      this.setState('invalid', this.configMessage())
+      return
+    }
+    this.errorCount = 0
+    this.lastRunnerError = undefined
+    this.stopRequested = false
+    this.studioLog('info', `starting ${config.name} (${config.file})`)
+    const deployment = new Deployment(config, {
+      mode: 'run',
+      watch: true,
+      onLog: (record) => this.onLog(record),
+      onEvent: (event) => this.onKernelEvent(event),
+      onProgress: (message) =>
+        this.onLog({ timeMs: Date.now(), level: 'info', source: 'runner', message }),
+      onStarted: () => {
+        if (this.deployment === deployment && this.state === 'starting') this.setState('running')
+      },
+    })
+    this.deployment = deployment
+    this.lastDeployment = deployment
+    this.setState('starting')
+    this.runEnded = deployment.run().then(
+      (code) => this.ended(deployment, code, undefined),
+      (err: unknown) => this.ended(deployment, undefined, err),
+    )
+    this.startQueuePolling()
+  }
+
+  private ended(deployment: Deployment, code: number | undefined, err: unknown): void {
+    if (this.deployment !== deployment) return
+    this.deployment = undefined
+    this.stopQueuePolling()
+    this.checkQueues()
+    if (this.stopRequested) {
+      this.setState('stopped')
+    } else if (code === undefined) {
+      this.setState('failed', `the runner failed: ${describeError(err)}`)
+    } else if (code === ExitCode.BAD_DEPLOYMENT && this.state === 'starting') {
+      this.setState('failed', this.lastRunnerError ?? 'a module did not compile')
+    } else {
+      this.exitCode = code
+      this.setState('exited')
+    }
+  }
+
+  private async stopActive(): Promise<void> {
+    const deployment = this.deployment
+    if (deployment === undefined) return
+    this.stopRequested = true
+    this.setState('stopping')
+    await deployment.stop()
+    await this.runEnded
+  }
+
+  private setState(state: DeploymentState, message?: string): void {
+    this.state = state
+    this.message = message
+    if (state !== 'exited') this.exitCode = undefined
+    clearTimeout(this.statusTimer)
+    this.statusTimer = undefined
+    this.emit({ kind: 'status', status: this.status() })
+  }
+
+  /** Error counts change with every error line: tell listeners at most every 100 ms. */
+  private statusSoon(): void {
+    if (this.statusTimer !== undefined) return
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined
+      this.emit({ kind: 'status', status: this.status() })
+    }, STATUS_COALESCE_MS)
+    this.statusTimer.unref()
+  }
+
+  private onLog(record: LogRecord): void {
+    if (record.level === 'error') {
+      this.errorCount++
+      if (record.source === 'runner') this.lastRunnerError = record.message
+      this.statusSoon()
+    }
+    this.emit({ kind: 'log', line: this.logs.push(record) })
+  }
+
+  private studioLog(level: LogRecord['level'], message: string): void {
+    this.onLog({ timeMs: Date.now(), level, source: 'studio', message })
+  }
+
+  private onKernelEvent(event: KernelEvent): void {
+    this.graphModel.apply(event)
+    this.emit({ kind: 'kernel', event })
+    if (this.deployment === undefined) return
+    if (event.type === 'host-ended' && this.state === 'running') this.checkAllEnded()
+    else if (event.type === 'host-added' && this.state === 'exited') this.setState('running')
+  }
+
+  /**
+   * In watch mode the runner keeps going after the main programs end. When every program has
+   * ended and there was a main, the status says `exited` with the first failing main's code.
+   */
+  private checkAllEnded(): void {
+    const endings = this.graphModel.endings()
+    const mains = endings.filter((e) => e.role === 'main')
+    if (mains.length === 0 || mains.some((m) => m.outcome === undefined)) return
+    if (endings.some((e) => this.graphModel.alive(e.name))) return
+    const failing = mains.find((m) => m.outcome === 'failed' || (m.exitCode ?? 0) !== 0)
+    this.exitCode =
+      failing === undefined
+        ? 0
+        : failing.outcome === 'failed'
+          ? ExitCode.MAIN_FAILED
+          : (failing.exitCode ?? 0)
+    this.setState('exited')
+  }
+
+  private startQueuePolling(): void {
+    this.stopQueuePolling()
+    this.queueTimer = setInterval(() => this.checkQueues(), this.options.queuePollMs ?? 500)
+    this.queueTimer.unref()
+  }
+
+  private stopQueuePolling(): void {
+    clearInterval(this.queueTimer)
+    this.queueTimer = undefined
+  }
+
+  /** Compares every queue's counts with the last look; announces the queues that changed. */
+  private checkQueues(): void {
+    const changed = this.changedQueues()
+    if (changed.length > 0) this.emit({ kind: 'queues', queues: changed })
+  }
+
+  private changedQueues(): string[] {
+    const queues = this.queues
+    if (queues === undefined) return []
+    let views: QueueView[]
+    try {
+      views = queues.list()
+    } catch {
+      return [] // a database mid-creation; the next tick looks again
+    }
+    const changed: string[] = []
+    const seen = new Set<string>()
+    for (const q of views) {
+      seen.add(q.name)
+      const counts = `${q.ready}:${q.inFlight}:${q.done}:${q.dead}`
+      if (this.queueCounts.get(q.name) !== counts) changed.push(q.name)
+      this.queueCounts.set(q.name, counts)
+    }
+    for (const name of [...this.queueCounts.keys()]) {
+      if (!seen.has(name)) {
+        this.queueCounts.delete(name)
+        changed.push(name)
+      }
+    }
+    return changed
+  }
+
+  /** An inspector action changed `names` (a message may go without any count changing). */
+  private queuesChanged(names: readonly string[]): void {
+    const all = new Set([...names, ...this.changedQueues()])
+    this.emit({ kind: 'queues', queues: [...all] })
+  }
+
+  private emit(event: SessionEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch {
+        // A failing listener (a closed connection) must not stop the others or the runner.
+      }
+    }
+  }
+}
