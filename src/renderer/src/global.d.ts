@@ -1,9 +1,9 @@
-import type { StudioApi } from '../../shared/bridge/studio-api'
+import type { StudioBridge } from '../../shared/bridge/contract'
 
 declare global {
   interface Window {
-    /** Set by the Electron preload; absent in browser mode. */
-    readonly parigot?: StudioApi
+    /** Set by the Electron preload; absent in browser mode (connectBridge checks its shape). */
+    readonly parigot?: StudioBridge
   }
 }
 

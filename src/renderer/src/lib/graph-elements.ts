@@ -1,0 +1,101 @@
+// The service graph as cytoscape element definitions, kept free of cytoscape itself so the
+// mapping (what is unmet, what belongs to the refused cycle) is plain data.
+import type { ServiceGraph } from '../../../shared/bridge/contract'
+
+export const STATE_COLOURS: Readonly<Record<string, string>> = {
+  'not-started': '#5b6170',
+  registered: '#8b91a0',
+  exported: '#7fa7d9',
+  waiting: '#e5b95c',
+  running: '#5ecf8a',
+  failed: '#ef6461',
+  exited: '#9d86e9',
+  missing: '#2a2e37',
+}
+
+export interface NodeDef {
+  readonly id: string
+  readonly label: string
+  readonly state: string
+  /** A name nobody exports, drawn as a hollow placeholder so the unmet edge has an end. */
+  readonly missing: boolean
+  readonly inCycle: boolean
+}
+
+export interface EdgeDef {
+  readonly id: string
+  readonly source: string
+  readonly target: string
+  readonly label: string
+  readonly unmet: boolean
+  /** The require the kernel refused because it closed the cycle (not a live edge). */
+  readonly refused: boolean
+  readonly inCycle: boolean
+}
+
+export const serviceNodeId = (name: string): string => `svc:${name}`
+const missingNodeId = (via: string): string => `missing:${via}`
+
+export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: EdgeDef[] } {
+  const cycle = graph.cycle ?? []
+  const cycleNames = new Set(cycle)
+  const nodes: NodeDef[] = graph.nodes.map((n) => ({
+    id: serviceNodeId(n.name),
+    label: n.name,
+    state: n.state,
+    missing: false,
+    inCycle: cycleNames.has(n.name),
+  }))
+  const unmetOf = new Map(graph.nodes.map((n) => [n.name, new Set(n.unmet.map((u) => u.name))]))
+  const edges: EdgeDef[] = []
+  const pairs = new Set<string>()
+  for (const e of graph.edges) {
+    let target: string
+    if (e.to === undefined) {
+      target = missingNodeId(e.via)
+      if (!nodes.some((n) => n.id === target)) {
+        nodes.push({ id: target, label: e.via, state: 'missing', missing: true, inCycle: false })
+      }
+    } else {
+      target = serviceNodeId(e.to)
+      pairs.add(`${e.from}\n${e.to}`)
+    }
+    edges.push({
+      id: `edge:${e.from}\n${target}\n${e.via}`,
+      source: serviceNodeId(e.from),
+      target,
+      label: e.via,
+      unmet: e.to === undefined || (unmetOf.get(e.from)?.has(e.via) ?? false),
+      refused: false,
+      inCycle: false,
+    })
+  }
+  // Mark the cycle's edges; the one the kernel refused is not in the graph, so draw it.
+  for (let i = 0; i + 1 < cycle.length; i++) {
+    const from = cycle[i] as string
+    const to = cycle[i + 1] as string
+    const live = edges.filter(
+      (e) => e.source === serviceNodeId(from) && e.target === serviceNodeId(to),
+    )
+    if (live.length > 0) {
+      for (let j = 0; j < edges.length; j++) {
+        const e = edges[j] as EdgeDef
+        if (live.includes(e)) edges[j] = { ...e, inCycle: true }
+      }
+    } else if (!pairs.has(`${from}\n${to}`)) {
+      edges.push({
+        id: `refused:${from}\n${to}`,
+        source: serviceNodeId(from),
+        target: serviceNodeId(to),
+        label: 'refused',
+        unmet: true,
+        refused: true,
+        inCycle: true,
+      })
+    }
+  }
+  // An edge can only be drawn between nodes that exist (a cycle may name a service the graph
+  // no longer lists after a restart).
+  const ids = new Set(nodes.map((n) => n.id))
+  return { nodes, edges: edges.filter((e) => ids.has(e.source) && ids.has(e.target)) }
+}

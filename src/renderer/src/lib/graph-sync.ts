@@ -1,0 +1,68 @@
+// Keeps a cytoscape graph in step with the engine's ServiceGraph. Positions are kept across
+// updates: only nodes that appear are placed (next to a neighbour when they have one), so a live
+// deployment does not reshuffle under the reader's eyes.
+import type cytoscape from 'cytoscape'
+import type { ServiceGraph } from '../../../shared/bridge/contract'
+import { graphElements } from './graph-elements'
+
+/** Returns whether nodes were added (the view may want to fit them in). */
+export function syncGraph(core: cytoscape.Core, next: ServiceGraph): boolean {
+  const { nodes, edges } = graphElements(next)
+  const wanted = new Set([...nodes.map((n) => n.id), ...edges.map((e) => e.id)])
+  const added: cytoscape.NodeSingular[] = []
+  core.batch(() => {
+    core.elements().forEach((element) => {
+      if (!wanted.has(element.id())) core.remove(element)
+    })
+    for (const node of nodes) {
+      const existing = core.getElementById(node.id)
+      if (existing.nonempty()) existing.data({ ...node })
+      else added.push(core.add({ group: 'nodes', data: { ...node } }) as cytoscape.NodeSingular)
+    }
+    for (const edge of edges) {
+      const existing = core.getElementById(edge.id)
+      if (existing.nonempty()) existing.data({ ...edge })
+      else core.add({ group: 'edges', data: { ...edge } })
+    }
+  })
+  if (added.length === 0) return false
+  if (added.length === core.nodes().length) {
+    // A new deployment: lay everything out, requirers above what they require. The layout's
+    // own fit is off: the view fits once it knows its size.
+    core.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.3, fit: false }).run()
+    return true
+  }
+  const fresh = new Set(added.map((n) => n.id()))
+  for (const node of added) {
+    place(core, node, fresh)
+    fresh.delete(node.id())
+  }
+  return true
+}
+
+/** Puts a new node beside a placed neighbour, or to the right of everything. */
+function place(core: cytoscape.Core, node: cytoscape.NodeSingular, unplaced: Set<string>): void {
+  const placed: cytoscape.Position[] = []
+  core.nodes().forEach((n) => {
+    if (!unplaced.has(n.id())) placed.push({ ...n.position() })
+  })
+  let neighbour: cytoscape.Position | undefined
+  node
+    .neighborhood()
+    .nodes()
+    .forEach((n) => {
+      if (neighbour === undefined && !unplaced.has(n.id())) neighbour = { ...n.position() }
+    })
+  const right = Math.max(0, ...placed.map((p) => p.x))
+  const middle = placed.reduce((sum, p) => sum + p.y, 0) / Math.max(1, placed.length)
+  const at =
+    neighbour !== undefined
+      ? { x: neighbour.x + 90, y: neighbour.y + 90 }
+      : { x: right + 110, y: middle }
+  // Do not land on another node.
+  while (placed.some((p) => samePlace(p, at))) at.y += 60
+  node.position(at)
+}
+
+const samePlace = (a: cytoscape.Position, b: cytoscape.Position): boolean =>
+  Math.abs(a.x - b.x) < 30 && Math.abs(a.y - b.y) < 30

@@ -1,0 +1,14 @@
+// The panels of the workspace, in tab order. A new panel (queue inspector, deploy editor) is one
+// entry here and one component folder under panels/.
+import type { Component } from 'svelte'
+import ServicesPanel from '../panels/services/ServicesPanel.svelte'
+
+export interface PanelEntry {
+  readonly id: string
+  readonly title: string
+  readonly component: Component
+}
+
+export const PANELS: readonly PanelEntry[] = [
+  { id: 'services', title: 'Services', component: ServicesPanel },
+]

@@ -1,0 +1,202 @@
+// End-to-end harness: the real renderer (built by electron-vite), served by a real
+// `parigot serve` child process running real wasm guests, driven in headless Debian Chromium.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+
+export const CHROMIUM = process.env['PARIGOT_CHROMIUM'] ?? '/usr/bin/chromium'
+const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots')
+const RENDERER_INPUTS = [
+  'src/renderer',
+  'src/shared',
+  'electron.vite.config.ts',
+  'svelte.config.js',
+  'package.json',
+]
+
+function newestMtime(path: string): number {
+  const stat = statSync(path, { throwIfNoEntry: false })
+  if (stat === undefined) return 0
+  if (!stat.isDirectory()) return stat.mtimeMs
+  let newest = stat.mtimeMs
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)))
+  return newest
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Builds out/renderer when it is missing or older than its sources. Test files run in parallel
+ * workers, so a lock directory keeps them from building at the same time; whoever waits
+ * re-checks freshness and usually finds nothing to do.
+ */
+export async function ensureRendererBuilt(): Promise<void> {
+  const index = join(REPO_ROOT, 'out', 'renderer', 'index.html')
+  const lock = join(REPO_ROOT, 'node_modules', '.cache', 'parigot-e2e-build.lock')
+  mkdirSync(join(lock, '..'), { recursive: true })
+  const stale = (): boolean => {
+    const built = newestMtime(index)
+    return built === 0 || RENDERER_INPUTS.some((p) => newestMtime(join(REPO_ROOT, p)) > built)
+  }
+  for (let waited = 0; stale(); waited += 200) {
+    try {
+      mkdirSync(lock)
+    } catch {
+      // Another worker is building; a lock older than two minutes is left from a crashed run.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0)
+      if (age > 120_000) rmSync(lock, { recursive: true, force: true })
+      await sleep(200)
+      continue
+    }
+    try {
+      if (!stale()) return
+      const bin = join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
+      const built = spawnSync(process.execPath, [bin, 'build', '--logLevel', 'warn'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      })
+      if (built.status !== 0) throw new Error(`electron-vite build failed:\n${built.stderr}`)
+      return
+    } finally {
+      rmSync(lock, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Compiles every guest of examples/<name>/guest into examples/<name>/build, as build:examples. */
+export async function buildExample(name: string): Promise<string> {
+  const dir = join(REPO_ROOT, 'examples', name)
+  await mkdir(join(dir, 'build'), { recursive: true })
+  for (const file of readdirSync(join(dir, 'guest')).filter((f) => f.endsWith('.ts'))) {
+    const wasm = await compileAssemblyScript(join(dir, 'guest', file))
+    await writeFile(join(dir, 'build', file.replace(/\.ts$/, '.wasm')), wasm)
+  }
+  return join(dir, 'deploy.toml')
+}
+
+export interface ServedStudio {
+  readonly url: string
+  readonly origin: string
+  /** Everything the serve process printed so far (for failure messages). */
+  output(): string
+  stop(): Promise<void>
+}
+
+/** Starts `parigot serve [config] --port 0` and waits for its "Studio running at" line. */
+export async function serveStudio(config?: string): Promise<ServedStudio> {
+  // Recent deployments go to a scratch folder, not the developer's ~/.config.
+  const studioDir = mkdtempSync(join(tmpdir(), 'parigot-e2e-studio-'))
+  const args = [join(REPO_ROOT, 'bin', 'parigot.mjs'), 'serve']
+  if (config !== undefined) args.push(config)
+  args.push('--port', '0', '--no-build')
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PARIGOT_STUDIO_DIR: studioDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL:\n${output}`)), 30_000)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const found = /Studio running at (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(output)
+      if (found?.[1] !== undefined) {
+        clearTimeout(timer)
+        resolve(found[1])
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`serve exited (${code}) before printing its URL:\n${output}`))
+    })
+  })
+  return {
+    url,
+    origin: new URL(url).origin,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGINT')
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        await exited
+        clearTimeout(killer)
+      }
+      rmSync(studioDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  })
+}
+
+export interface StudioPage {
+  readonly page: Page
+  /** Uncaught exceptions and console errors of the page, which a test expects to be empty. */
+  readonly errors: string[]
+}
+
+/** Opens the Studio in a fresh page and waits until its bridge is connected. */
+export async function openStudio(browser: Browser, studio: ServedStudio): Promise<StudioPage> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`)
+  })
+  await page.goto(studio.url)
+  await page.locator('[data-testid=connection][data-phase=connected]').waitFor()
+  return { page, errors }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  writeFileSync(join(SCREENSHOTS, `${name}.png`), await page.screenshot())
+}
+
+// In-page code is plain JavaScript text: the test type-check has Node's globals, not the DOM's.
+const RECORD_STATES = `(() => {
+  const seen = {}
+  const record = () => {
+    for (const item of document.querySelectorAll('[data-testid=service-item]')) {
+      const states = (seen[item.dataset.service] ??= [])
+      if (states[states.length - 1] !== item.dataset.state) states.push(item.dataset.state)
+    }
+  }
+  record()
+  new MutationObserver(record).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'],
+  })
+  window.__serviceStates = seen
+})()`
+
+/**
+ * Records every state each service shows in the page's service list from now on, so a test
+ * can assert that a service passed through `running` even when it moved on within a frame.
+ */
+export async function recordServiceStates(
+  page: Page,
+): Promise<() => Promise<Record<string, string[]>>> {
+  await page.evaluate(RECORD_STATES)
+  return () => page.evaluate('window.__serviceStates') as Promise<Record<string, string[]>>
+}

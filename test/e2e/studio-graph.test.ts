@@ -1,0 +1,74 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  buildExample,
+  ensureRendererBuilt,
+  launchChromium,
+  openStudio,
+  recordServiceStates,
+  screenshot,
+  serveStudio,
+  type ServedStudio,
+} from './harness'
+
+const POLL = { timeout: 15_000 }
+
+describe('Studio services graph (browser, real engine)', () => {
+  let browser: Browser
+  let studio: ServedStudio
+
+  beforeAll(async () => {
+    await ensureRendererBuilt()
+    const config = await buildExample('helloworld')
+    studio = await serveStudio(config)
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await studio?.stop()
+  })
+
+  it('shows every service of the helloworld example reaching running, then the main exiting', async () => {
+    const { page, errors } = await openStudio(browser, studio)
+    const items = page.locator('[data-testid=service-item]')
+    await expect.poll(() => items.count(), POLL).toBe(2)
+    expect(
+      await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-service'))),
+    ).toEqual(['greet', 'helloworld'])
+    await expect
+      .poll(() => items.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), POLL)
+      .toEqual(['not-started', 'not-started'])
+    const states = await recordServiceStates(page)
+
+    await page.getByRole('button', { name: 'Run' }).click()
+    await page
+      .locator('[data-testid=service-item][data-service=helloworld][data-state=exited]')
+      .waitFor()
+    const seen = await states()
+    expect(seen['greet']).toContain('running')
+    expect(seen['helloworld']).toContain('running')
+    // The server keeps running after the main program is done.
+    expect(await page.locator('[data-service=greet]').getAttribute('data-state')).toBe('running')
+    // The Studio keeps a deployment's servers up after its main program ends (watch mode).
+    const deploymentState = (): Promise<string | null> =>
+      page.getByTestId('deployment-state').getAttribute('data-state')
+    expect(await deploymentState()).toBe('running')
+    await screenshot(page, 'services-graph')
+
+    // Details of a service: its host, methods and history, read from the engine.
+    await page.getByRole('button', { name: /^Service greet/ }).click()
+    const details = page.getByTestId('service-details')
+    await expect
+      .poll(() => details.getByTestId('details-state').textContent(), POLL)
+      .toBe('running')
+    expect(await details.getByTestId('details-history').textContent()).toContain('running')
+    await screenshot(page, 'service-details')
+
+    await page.getByRole('button', { name: 'Stop' }).click()
+    await expect.poll(deploymentState, POLL).toBe('stopped')
+    expect(await page.getByRole('button', { name: 'Run' }).isEnabled()).toBe(true)
+    expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(false)
+    expect(errors).toEqual([])
+  })
+})
