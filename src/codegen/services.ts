@@ -241,7 +241,7 @@ function emitService(p: Printer, file: DescFile, svc: DescService, names: Names)
   for (const m of methods) {
     const req = names.message(m.input)
     const resp = names.message(m.output)
-    const cls = `${d}${S}_${m.name}Invoker`
+    const cls = `${S}_${m.name}Invoker`
     p.line(`class ${cls} extends Invoker {`)
     p.line(`  constructor(private impl: ${S}Server) {`)
     p.line('    super()')
@@ -263,7 +263,7 @@ function emitService(p: Printer, file: DescFile, svc: DescService, names: Names)
   p.line(`/** Binds every method of ${svc.typeName} in \`self\` to \`impl\`, in proto order. */`)
   p.line(`export function bind${S}(self: Service, impl: ${S}Server): Service {`)
   for (const m of methods) {
-    p.line(`  self.bind('${m.name}', new ${d}${S}_${m.name}Invoker(impl))`)
+    p.line(`  self.bind('${m.name}', new ${S}_${m.name}Invoker(impl))`)
   }
   p.line('  return self.serve(impl)')
   p.line('}')
