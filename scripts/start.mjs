@@ -1,11 +1,11 @@
 // `npm start`: builds Parigot Studio, then opens the Electron app when its binary is installed,
-// or serves the renderer on 127.0.0.1 (browser mode) when it is not (offline installs).
-// Options: --port N (browser mode only; default 0 = an ephemeral port).
+// or runs the engine-backed Studio for a browser (`parigot serve` on 127.0.0.1) when it is not
+// (offline installs). Options: --port N (browser mode only; default 0 = an ephemeral port).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { closeOnSignals, parsePortArg, startStaticServer } from './static-server.mjs'
+import { parsePortArg } from './static-server.mjs'
 
 const require = createRequire(import.meta.url)
 const repo = dirname(import.meta.dirname)
@@ -40,13 +40,18 @@ function runElectron(binary) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
 
-async function runBrowserMode(port) {
+function runBrowserMode(port) {
   console.log(
     'Electron binary not installed (offline install): starting Parigot Studio in browser mode',
   )
-  const server = await startStaticServer({ root: join(repo, 'out/renderer'), port })
-  console.log(`Studio running at ${server.url}`)
-  closeOnSignals(server)
+  // `parigot serve` prints the one line `Studio running at <url>` (the URL carries the token).
+  const args = [join(repo, 'bin/parigot.mjs'), 'serve', '--no-build']
+  if (port !== undefined) args.push('--port', String(port))
+  const child = spawn(process.execPath, args, { cwd: repo, stdio: 'inherit' })
+  // The child is in our process group: a terminal Ctrl-C reaches it directly; forward the rest.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+  child.on('error', (err) => fail(`cannot start the Studio engine: ${err.message}`))
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
 
 let port
@@ -58,4 +63,4 @@ try {
 build()
 const binary = electronBinary()
 if (binary !== undefined) runElectron(binary)
-else await runBrowserMode(port)
+else runBrowserMode(port)

@@ -1,10 +1,17 @@
-// Electron entry: one hardened window showing the Studio renderer. Kept thin on purpose; the
-// engine, kernel and bridge live in their own modules.
+// Electron entry: one hardened window showing the Studio renderer, and the Studio session the
+// renderer drives over IPC. Kept thin on purpose; the engine, kernel and bridge live in their
+// own modules.
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, screen, session } from 'electron'
+import { app, BrowserWindow, dialog, screen, session } from 'electron'
+import { version } from '../../package.json'
 import { installAppMenu } from './menu'
 import { hardenSession, lockNavigation } from './security'
+import { BridgeServer } from './studio/bridge-server'
+import { describeError } from './studio/errors'
+import { installBridgeIpc } from './studio/ipc'
+import { studioRoot } from './studio/paths'
+import { StudioSession } from './studio/session'
 import { fitToDisplays, loadWindowState, saveWindowState } from './window-state'
 
 const here = import.meta.dirname // out/main
@@ -12,6 +19,40 @@ const PRELOAD = join(here, '../preload/index.cjs')
 const INDEX_HTML = join(here, '../renderer/index.html')
 
 let mainWindow: BrowserWindow | undefined
+let studio: StudioSession | undefined
+
+async function refreshMenu(): Promise<void> {
+  const current = studio
+  if (current === undefined) return
+  const { recent } = await current.info()
+  installAppMenu({
+    recent,
+    openDeployment: () => void chooseDeployment(),
+    openRecent: (file) => void openDeployment(file),
+  })
+}
+
+async function openDeployment(file: string): Promise<void> {
+  try {
+    await studio?.open(file)
+  } catch (err) {
+    dialog.showErrorBox('Cannot open the deployment', describeError(err))
+  }
+  await refreshMenu()
+}
+
+async function chooseDeployment(): Promise<void> {
+  const options = {
+    title: 'Open Deployment',
+    properties: ['openFile' as const],
+    filters: [{ name: 'Deploy config', extensions: ['toml'] }],
+  }
+  const chosen = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options)
+  const file = chosen.filePaths[0]
+  if (!chosen.canceled && file !== undefined) await openDeployment(file)
+}
 
 function createWindow(): BrowserWindow {
   const stateFile = join(app.getPath('userData'), 'window-state.json')
@@ -75,7 +116,35 @@ if (!app.requestSingleInstanceLock()) {
   })
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession)
-    installAppMenu()
+    let examplesDir: string | undefined
+    try {
+      examplesDir = join(studioRoot(here), 'examples')
+    } catch {
+      examplesDir = undefined // a packaged app without its examples
+    }
+    studio = new StudioSession({
+      version,
+      dataDir: app.getPath('userData'),
+      ...(examplesDir !== undefined ? { examplesDir } : {}),
+    })
+    const removeIpc = installBridgeIpc(new BridgeServer(studio), pathToFileURL(INDEX_HTML).href)
+    // Recent deployments change when the page opens one too.
+    let menuFile: string | undefined
+    studio.subscribe((event) => {
+      if (event.kind !== 'status' || event.status.file === menuFile) return
+      menuFile = event.status.file
+      void refreshMenu()
+    })
+    app.once('will-quit', (event) => {
+      const closing = studio
+      if (closing === undefined) return
+      // Stop every guest before the process goes away, then quit for real.
+      event.preventDefault()
+      studio = undefined
+      removeIpc()
+      void closing.close().finally(() => app.quit())
+    })
+    void refreshMenu()
     mainWindow = createWindow()
   })
 }

@@ -1,10 +1,36 @@
-// The application menu: File > Quit, View > Reload / Toggle DevTools. Nothing else yet.
+// The application menu: File > Open Deployment… / Open Recent / Quit, View > Reload / Toggle
+// DevTools. Opening goes through the same Studio session the renderer drives, so the window
+// follows through its `deployment-status` events.
 import { Menu, type MenuItemConstructorOptions } from 'electron'
 
-export function installAppMenu(): void {
+export interface AppMenuActions {
+  /** Shows the open dialog and opens the chosen deploy config. */
+  readonly openDeployment: () => void
+  readonly openRecent: (file: string) => void
+  /** Recently opened deploy configs, newest first. */
+  readonly recent: readonly string[]
+}
+
+export function installAppMenu(actions: AppMenuActions): void {
+  const recent: MenuItemConstructorOptions[] =
+    actions.recent.length === 0
+      ? [{ label: 'No Recent Deployments', enabled: false }]
+      : actions.recent.map((file) => ({ label: file, click: () => actions.openRecent(file) }))
   const template: MenuItemConstructorOptions[] = [
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' } as const] : []),
-    { label: 'File', submenu: [{ role: 'quit' }] },
+    {
+      label: 'File',
+      submenu: [
+        {
+          label: 'Open Deployment…',
+          accelerator: 'CmdOrCtrl+O',
+          click: () => actions.openDeployment(),
+        },
+        { label: 'Open Recent', submenu: recent },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
     { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] },
   ]
   Menu.setApplicationMenu(Menu.buildFromTemplate(template))

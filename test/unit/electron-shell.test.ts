@@ -40,36 +40,84 @@ describe('electron-vite build output', () => {
 
   afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-  it('emits the preload as CommonJS that exposes only a frozen data object', () => {
+  it('emits the preload as CommonJS that exposes exactly the frozen StudioBridge over two channels', async () => {
     const code = readFileSync(join(out, 'preload/index.cjs'), 'utf8')
     expect(code).toMatch(/require\(["']electron["']\)/)
     expect(code).not.toMatch(/^\s*(import|export)\s/m)
     expect(code).toContain('contextBridge')
-    expect(code).not.toContain('ipcRenderer')
 
-    // Run it the way a sandboxed renderer does: a script with a `require` for 'electron' only.
+    // Run it the way a sandboxed renderer does: a script with a `require` for 'electron' only,
+    // and an ipcRenderer that records what the preload does with it.
     const exposed = new Map<string, unknown>()
+    const invoked: { channel: string; message: unknown }[] = []
+    const subscribed = new Map<string, (event: unknown, message: unknown) => void>()
+    const ipcRenderer = {
+      invoke: (channel: string, message: { id: number; method: string }) => {
+        invoked.push({ channel, message })
+        return Promise.resolve(
+          message.method === 'deployment.status'
+            ? { kind: 'response', id: message.id, ok: true, result: { state: 'empty' } }
+            : {
+                kind: 'response',
+                id: message.id,
+                ok: false,
+                error: { code: 'unknown-method', message: 'nope' },
+              },
+        )
+      },
+      on: (channel: string, listener: (event: unknown, message: unknown) => void) => {
+        subscribed.set(channel, listener)
+      },
+    }
     const electron = {
       contextBridge: {
         exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value),
       },
-      get ipcRenderer(): never {
-        throw new Error('the preload must not touch ipcRenderer')
-      },
+      ipcRenderer,
     }
     const fakeRequire = (id: string): unknown => {
       if (id !== 'electron') throw new Error(`sandboxed preload cannot require ${id}`)
       return electron
     }
     const module = { exports: {} }
-    runInNewContext(code, { require: fakeRequire, module, exports: module.exports })
+    runInNewContext(code, { require: fakeRequire, module, exports: module.exports, console })
 
     expect([...exposed.keys()]).toEqual(['parigot'])
     const api = exposed.get('parigot') as Record<string, unknown>
     expect(Object.isFrozen(api)).toBe(true)
+    expect(Object.keys(api).sort()).toEqual(['call', 'on', 'transport', 'version'])
     expect(api.transport).toBe('electron-ipc')
     expect(api.version).toBe(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version)
-    expect(Object.values(api).some((value) => typeof value === 'function')).toBe(false)
+    // Nothing exposed is (or leads to) ipcRenderer itself.
+    expect(Object.values(api)).not.toContain(ipcRenderer)
+    expect(Object.values(api)).not.toContain(ipcRenderer.invoke)
+    expect([...subscribed.keys()]).toEqual(['parigot:event'])
+
+    const call = api.call as (method: string, params: unknown) => Promise<unknown>
+    await expect(call('deployment.status', {})).resolves.toEqual({ state: 'empty' })
+    await expect(call('no.such', {})).rejects.toMatchObject({
+      name: 'BridgeError',
+      code: 'unknown-method',
+      message: 'nope',
+    })
+    expect(invoked.map((i) => i.channel)).toEqual(['parigot:call', 'parigot:call'])
+    expect(invoked[0]?.message).toEqual({
+      kind: 'request',
+      id: 1,
+      method: 'deployment.status',
+      params: {},
+    })
+
+    const on = api.on as (event: string, listener: (payload: unknown) => void) => () => void
+    const heard: unknown[] = []
+    const off = on('logs', (payload) => heard.push(payload))
+    const deliver = subscribed.get('parigot:event') as (e: unknown, m: unknown) => void
+    deliver({}, { kind: 'event', event: 'logs', payload: { lines: [], dropped: 0 } })
+    deliver({}, { kind: 'event', event: 'queues-changed', payload: { queues: [] } })
+    deliver({}, 'not an event')
+    off()
+    deliver({}, { kind: 'event', event: 'logs', payload: { lines: [], dropped: 1 } })
+    expect(heard).toEqual([{ lines: [], dropped: 0 }])
   })
 
   it('points main at the CommonJS preload and the built renderer', () => {

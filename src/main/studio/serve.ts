@@ -1,50 +1,15 @@
 // `parigot serve`: the engine-backed Studio for a browser. Starts a session (opening a deploy
 // config when given), the loopback web server, and prints one line with the page's URL.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { BridgeServer } from './bridge-server'
+import { studioDataDir, studioRoot, studioVersion } from './paths'
 import { describeError, StudioError } from './errors'
 import { StudioSession } from './session'
 import { startStudioWebServer } from './web-server'
 import type { StudioWebServer } from './web-server'
-
-/** The folder holding Parigot Studio's package.json (from src/main/studio or out/main). */
-export function studioRoot(from = import.meta.dirname): string {
-  let dir = from
-  for (;;) {
-    const manifest = join(dir, 'package.json')
-    if (existsSync(manifest)) {
-      try {
-        if (
-          (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name ===
-          'parigot-studio'
-        )
-          return dir
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`cannot find Parigot Studio's package.json above ${from}`)
-    dir = parent
-  }
-}
-
-export function studioVersion(root = studioRoot()): string {
-  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
-    .version
-}
-
-/** Where the Studio keeps its own small files (recent deployments). */
-export function studioDataDir(): string {
-  const explicit = process.env['PARIGOT_STUDIO_DIR']
-  if (explicit) return resolve(explicit)
-  const config = process.env['XDG_CONFIG_HOME'] || join(homedir(), '.config')
-  return join(config, 'parigot-studio')
-}
 
 export interface ServeOptions {
   readonly config?: string
