@@ -1,6 +1,8 @@
 // The panels of the workspace, in tab order. A new panel (queue inspector, deploy editor) is one
 // entry here and one component folder under panels/.
 import type { Component } from 'svelte'
+import EditorPanel from '../panels/editor/EditorPanel.svelte'
+import QueuePanel from '../panels/queue/QueuePanel.svelte'
 import ServicesPanel from '../panels/services/ServicesPanel.svelte'
 
 export interface PanelEntry {
@@ -11,4 +13,6 @@ export interface PanelEntry {
 
 export const PANELS: readonly PanelEntry[] = [
   { id: 'services', title: 'Services', component: ServicesPanel },
+  { id: 'queues', title: 'Queues', component: QueuePanel },
+  { id: 'editor', title: 'Deploy config', component: EditorPanel },
 ]
