@@ -1,8 +1,15 @@
 // The helloworld program: requires the greeting service, and once launched asks it for the
-// French greeting, logs `bonjour, world` and exits 0 (1 if the call fails).
+// greeting in the language of argv[1] (english, french or german; default french), logs
+// `bonjour, world` and exits 0. A failed call (any other language: GreetErr.UnknownLang) is
+// logged and exits 1.
 
-import { Launched, log, logError, Service } from '../../../src/guest/runtime'
-import { FetchGreetingRequest, FetchGreetingResponse, Tongue } from './gen/greeting/v1/greeting.pb'
+import { args, Launched, log, logError, Service } from '../../../src/guest/runtime'
+import {
+  FetchGreetingRequest,
+  FetchGreetingResponse,
+  GreetErr,
+  Tongue,
+} from './gen/greeting/v1/greeting.pb'
 import { locateGreeting, requireGreeting } from './gen/greeting/v1/greeting.parigot'
 
 const self = Service.register('helloworld.v1', 'hello')
@@ -18,8 +25,17 @@ function afterLaunch(_launched: Launched): void {
     self.exit(1)
   }
   const req = new FetchGreetingRequest()
-  req.tongue = Tongue.French
+  req.tongue = tongue()
   located.value!.fetchGreeting(req).success(greeted).failure(notGreeted)
+}
+
+function tongue(): Tongue {
+  const argv = args()
+  const name = argv.length > 1 ? argv[1] : 'french'
+  if (name == 'english') return Tongue.English
+  if (name == 'french') return Tongue.French
+  if (name == 'german') return Tongue.German
+  return Tongue.Unspecified
 }
 
 function greeted(resp: FetchGreetingResponse): void {
@@ -28,6 +44,7 @@ function greeted(resp: FetchGreetingResponse): void {
 }
 
 function notGreeted(err: i32): void {
-  logError('failed to fetch greeting: ' + err.toString())
+  const name = err == GreetErr.UnknownLang ? ' (UnknownLang)' : ''
+  logError('failed to fetch greeting: error ' + err.toString() + name)
   self.exit(1)
 }
