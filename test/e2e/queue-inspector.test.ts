@@ -1,0 +1,223 @@
+// The queue inspector against the real engine: the queue example's producer (alone, so that its
+// 100 orders stay in the queue) fills "orders" while the page watches, and a second queue seeded
+// straight into the same SQLite file holds a dead letter that the user redrives from the UI.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Locator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openQueueDatabase } from '../../src/main/plugins/queue/schema'
+import { QueueStore } from '../../src/main/plugins/queue/store'
+import { REPO_ROOT } from '../helpers/asc'
+import {
+  buildExample,
+  ensureRendererBuilt,
+  launchChromium,
+  openStudio,
+  screenshot,
+  serveStudio,
+  type ServedStudio,
+} from './harness'
+
+const POLL = { timeout: 15_000 }
+const WORK = join(REPO_ROOT, 'test-results', 'e2e-work', 'queue-inspector')
+const ORDER = 'type.googleapis.com/orders.v1.Order'
+const hex = (text: string): string => Buffer.from(text).toString('hex')
+
+/**
+ * Queue "poison": one dead letter (delivered once, never acknowledged, maxReceives 1), one done
+ * message and two ready ones, written through the plugin's own store as a guest would leave them.
+ */
+function seedPoisonQueue(file: string): void {
+  let now = 1_700_000_000_000
+  const db = openQueueDatabase(file, { synchronous: 'NORMAL', busyTimeoutMs: 5000 })
+  try {
+    const store = new QueueStore(db, { now: () => now, maxReceives: 1, visibilityTimeoutMs: 1000 })
+    const queue = store.createQueue('poison')
+    if (!queue.ok) throw new Error(queue.error)
+    const send = (text: string): void => {
+      const sent = store.send(queue.value.id, [
+        { payload: { typeUrl: ORDER, value: Buffer.from(text) } },
+      ])
+      if (!sent.ok) throw new Error(sent.error)
+    }
+    send('poison-order')
+    const first = store.receive(queue.value.id, 1)
+    if (!first.ok || first.value.length !== 1) throw new Error('seed: first delivery failed')
+    now += 5000 // past the visibility timeout: the next receive dead-letters it
+    const second = store.receive(queue.value.id, 1)
+    if (!second.ok || second.value.length !== 0) throw new Error('seed: not dead-lettered')
+    send('done-order')
+    const done = store.receive(queue.value.id, 1)
+    if (!done.ok || done.value[0] === undefined) throw new Error('seed: done receive failed')
+    store.markDone(queue.value.id, [done.value[0].msgId])
+    send('ready-order-1')
+    send('ready-order-2')
+    const counts = store.counts(queue.value.key)
+    if (counts.dead !== 1 || counts.done !== 1 || counts.ready !== 2) {
+      throw new Error(`seed: unexpected counts ${JSON.stringify(counts)}`)
+    }
+  } finally {
+    db.close()
+  }
+}
+
+function queueItem(page: Page, name: string): Locator {
+  return page.locator(`[data-testid=queue-item][data-queue="${name}"]`)
+}
+
+async function counts(item: Locator): Promise<Record<string, number>> {
+  const read = async (what: string): Promise<number> =>
+    Number(await item.getByTestId(`count-${what}`).textContent())
+  return {
+    ready: await read('ready'),
+    inFlight: await read('in-flight'),
+    done: await read('done'),
+    dead: await read('dead'),
+  }
+}
+
+describe('queue inspector (browser, real engine, real SQLite)', () => {
+  let browser: Browser
+  let studio: ServedStudio
+
+  beforeAll(async () => {
+    await ensureRendererBuilt()
+    await buildExample('queue')
+    rmSync(WORK, { recursive: true, force: true })
+    mkdirSync(join(WORK, 'data'), { recursive: true })
+    const build = join(REPO_ROOT, 'examples', 'queue', 'build')
+    const config = join(WORK, 'deploy.toml')
+    writeFileSync(
+      config,
+      [
+        '# The queue example without its consumer: the orders stay in the queue.',
+        '[deployment]',
+        'name = "queue-inspector"',
+        'data_dir = "data"',
+        '',
+        '[services.producer]',
+        `wasm = ${JSON.stringify(join(build, 'producer.wasm'))}`,
+        'plugins = ["queue"]',
+        '',
+      ].join('\n'),
+    )
+    seedPoisonQueue(join(WORK, 'data', 'queues.sqlite'))
+    studio = await serveStudio(config)
+    browser = await launchChromium()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await studio?.stop()
+  })
+
+  it('shows live counts, peeks without side effects, searches, and redrives a dead letter', async () => {
+    const { page, errors } = await openStudio(browser, studio)
+    await page.getByRole('tab', { name: 'Queues' }).click()
+
+    // The seeded queue is there before anything runs.
+    const poison = queueItem(page, 'poison')
+    await poison.waitFor(POLL)
+    expect(await counts(poison)).toEqual({ ready: 2, inFlight: 0, done: 1, dead: 1 })
+    expect(await queueItem(page, 'orders').count()).toBe(0)
+
+    // Run: the producer creates "orders" and sends 100; the page hears it from the engine.
+    await page.getByRole('button', { name: 'Run deployment' }).click()
+    const orders = queueItem(page, 'orders')
+    await orders.waitFor(POLL)
+    await expect
+      .poll(() => counts(orders), POLL)
+      .toEqual({
+        ready: 100,
+        inFlight: 0,
+        done: 0,
+        dead: 0,
+      })
+
+    // Peek: one page of 50, then the next after the last seq; nothing is received by looking.
+    await orders.click()
+    await expect.poll(() => page.getByTestId('selected-queue').textContent(), POLL).toBe('orders')
+    const rows = page.getByTestId('queue-message')
+    await expect.poll(() => rows.count(), POLL).toBe(50)
+    await page.getByTestId('queue-more').click()
+    await expect.poll(() => rows.count(), POLL).toBe(100)
+    expect(await page.getByTestId('queue-more').count()).toBe(0)
+    const receiveCounts = await rows.evaluateAll((els) =>
+      els.map((e) => e.querySelector('[data-testid=receive-count]')?.textContent),
+    )
+    expect(new Set(receiveCounts)).toEqual(new Set(['0']))
+    expect(await rows.first().getByTestId('payload-summary').textContent()).toBe(
+      `0x${hex('order-0')}`,
+    )
+    expect(await rows.first().getByTestId('payload-problem').textContent()).toContain('hex')
+    expect(await counts(orders)).toEqual({ ready: 100, inFlight: 0, done: 0, dead: 0 })
+
+    // Expanding a row shows the undecodable bytes read as text.
+    await rows.nth(41).click()
+    expect(await page.getByTestId('message-detail').textContent()).toContain('order-41')
+
+    // Search in the payloads (undecoded ones are searched as hex).
+    await page.getByTestId('queue-search').fill(hex('order-42'))
+    await expect.poll(() => rows.count(), POLL).toBe(1)
+    expect(await rows.first().getByTestId('payload-summary').textContent()).toBe(
+      `0x${hex('order-42')}`,
+    )
+    await page.getByTestId('queue-search').fill('')
+    await expect.poll(() => rows.count(), POLL).toBe(50)
+    await screenshot(page, 'queue-inspector-orders')
+
+    // The dead letter: shown with the state filter, redriven only after confirmation.
+    await poison.click()
+    await expect.poll(() => page.getByTestId('selected-queue').textContent(), POLL).toBe('poison')
+    const dead = page.locator('[data-testid=queue-message][data-state=dead]')
+    await expect.poll(() => dead.count(), POLL).toBe(1)
+    expect(await dead.getByTestId('receive-count').textContent()).toBe('1')
+    await page.getByTestId('state-filter-ready').uncheck()
+    await expect.poll(() => rows.count(), POLL).toBe(1)
+    await page.getByTestId('state-filter-done').check()
+    await expect.poll(() => rows.count(), POLL).toBe(2)
+
+    // Cancelled: nothing changes.
+    await page.getByTestId('queue-redrive').click()
+    const dialog = page.getByTestId('confirm-dialog')
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toContain('1 dead letter of queue poison')
+    await page.getByTestId('confirm-cancel').click()
+    await dialog.waitFor({ state: 'detached' })
+    expect(await counts(poison)).toEqual({ ready: 2, inFlight: 0, done: 1, dead: 1 })
+
+    await page.getByTestId('queue-redrive').click()
+    await dialog.waitFor()
+    await screenshot(page, 'queue-inspector-redrive-confirm')
+    await page.getByTestId('confirm-ok').click()
+    await expect
+      .poll(() => counts(poison), POLL)
+      .toEqual({
+        ready: 3,
+        inFlight: 0,
+        done: 1,
+        dead: 0,
+      })
+    expect(await page.getByTestId('queue-note').textContent()).toBe('Redrove 1 message')
+    await page.getByTestId('state-filter-ready').check()
+    const redriven = rows.filter({ hasText: hex('poison-order') })
+    await expect.poll(() => redriven.getAttribute('data-state'), POLL).toBe('ready')
+    expect(await redriven.getByTestId('receive-count').textContent()).toBe('0')
+    await screenshot(page, 'queue-inspector-redriven')
+
+    // Purge the done message, then delete one ready message: each confirmed.
+    await page.getByTestId('queue-purge-done').click()
+    await page.getByTestId('confirm-ok').click()
+    await expect.poll(() => counts(poison), POLL).toMatchObject({ ready: 3, done: 0 })
+    await rows
+      .filter({ hasText: hex('ready-order-2') })
+      .getByTestId('delete-message')
+      .click()
+    expect(await dialog.textContent()).toContain('Delete message #')
+    await page.getByTestId('confirm-ok').click()
+    await expect.poll(() => counts(poison), POLL).toMatchObject({ ready: 2, done: 0, dead: 0 })
+    expect(await rows.filter({ hasText: hex('ready-order-2') }).count()).toBe(0)
+
+    expect(errors).toEqual([])
+  }, 90_000)
+})
