@@ -151,7 +151,7 @@ export class Deployment {
     const module = compiled?.get(name)
     if (compiled === undefined || module === undefined || this.supervisor === undefined)
       throw new Error(`${name} cannot restart: the deployment is not running`)
-    return this.restart(service, module, compiled)
+    return this.restart(service, module, compiled, 'restart requested')
   }
 
   private wakeServeForever: (() => void) | undefined
@@ -166,6 +166,7 @@ export class Deployment {
     service: ServiceConfig,
     module: CompiledGuest,
     compiled: Map<string, CompiledGuest>,
+    why = 'changed',
   ): Promise<void> {
     this.restarting = this.restarting.then(async () => {
       const supervisor = this.supervisor
@@ -173,7 +174,7 @@ export class Deployment {
       compiled.set(service.name, module)
       const affected = [service, ...this.dependentsOf(service)]
       const names = affected.map((s) => s.name)
-      this.hostLog('info', `${service.name} changed: restarting ${names.join(', ')}`)
+      this.hostLog('info', `${service.name} ${why}: restarting ${names.join(', ')}`)
       for (const s of [...affected].reverse())
         await supervisor.stop(s.name, this.config.stopGraceMs)
       const ordered = this.config.services.filter((s) => names.includes(s.name))
