@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cycleDeployment } from './guests'
 import {
   buildExample,
   ensureRendererBuilt,
@@ -41,7 +42,7 @@ describe('Studio services graph (browser, real engine)', () => {
       .toEqual(['not-started', 'not-started'])
     const states = await recordServiceStates(page)
 
-    await page.getByRole('button', { name: 'Run' }).click()
+    await page.getByRole('button', { name: 'Run deployment' }).click()
     await page
       .locator('[data-testid=service-item][data-service=helloworld][data-state=exited]')
       .waitFor()
@@ -65,10 +66,40 @@ describe('Studio services graph (browser, real engine)', () => {
     expect(await details.getByTestId('details-history').textContent()).toContain('running')
     await screenshot(page, 'service-details')
 
-    await page.getByRole('button', { name: 'Stop' }).click()
+    await page.getByRole('button', { name: 'Stop deployment' }).click()
     await expect.poll(deploymentState, POLL).toBe('stopped')
-    expect(await page.getByRole('button', { name: 'Run' }).isEnabled()).toBe(true)
-    expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(false)
+    expect(await page.getByRole('button', { name: 'Run deployment' }).isEnabled()).toBe(true)
+    expect(await page.getByRole('button', { name: 'Stop deployment' }).isEnabled()).toBe(false)
     expect(errors).toEqual([])
+  })
+
+  it("names a refused dependency cycle in a banner, with the kernel's reason", async () => {
+    const cycle = await serveStudio(await cycleDeployment())
+    try {
+      const { page, errors } = await openStudio(browser, cycle)
+      expect(await page.getByTestId('cycle-banner').count()).toBe(0)
+      await page.getByRole('button', { name: 'Run deployment' }).click()
+      const banner = page.getByTestId('cycle-banner')
+      await banner.waitFor(POLL)
+      // Whichever of the two required last closed the cycle; the path names both, closed.
+      expect(await banner.getByTestId('cycle-path').textContent()).toMatch(
+        /^(alpha -> beta -> alpha|beta -> alpha -> beta)$/,
+      )
+      expect(await banner.textContent()).toContain('cycle')
+      // The service whose require was refused ends; the other can never run.
+      await expect
+        .poll(
+          () =>
+            page
+              .locator('[data-testid=service-item]')
+              .evaluateAll((els) => els.map((e) => e.getAttribute('data-state')).sort()),
+          POLL,
+        )
+        .toContain('exited')
+      await screenshot(page, 'cycle')
+      expect(errors).toEqual([])
+    } finally {
+      await cycle.stop()
+    }
   })
 })

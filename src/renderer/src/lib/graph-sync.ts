@@ -29,7 +29,16 @@ export function syncGraph(core: cytoscape.Core, next: ServiceGraph): boolean {
   if (added.length === core.nodes().length) {
     // A new deployment: lay everything out, requirers above what they require. The layout's
     // own fit is off: the view fits once it knows its size.
-    core.layout({ name: 'breadthfirst', directed: true, spacingFactor: 1.3, fit: false }).run()
+    // The box is sized from the graph, not the view, which may not have its size yet.
+    const n = Math.max(2, added.length)
+    core
+      .layout({
+        name: 'breadthfirst',
+        directed: true,
+        fit: false,
+        boundingBox: { x1: 0, y1: 0, w: 160 * n, h: 110 * n },
+      })
+      .run()
     return true
   }
   const fresh = new Set(added.map((n) => n.id()))

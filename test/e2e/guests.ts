@@ -1,0 +1,100 @@
+// Guests and deploy configs the e2e tests need beyond the examples, built from source at run
+// time into test-results/ (git-ignored). The cycle guest is AssemblyScript kept as text here:
+// the test type-check and lint see TypeScript with Node's types, not AssemblyScript's.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
+
+const WORK = join(REPO_ROOT, 'test-results', 'e2e-work')
+
+/**
+ * argv[1]: the `package.Service` it registers and exports; argv[2]: the one it requires. Two of
+ * them requiring each other's export form a cycle the kernel must refuse.
+ */
+const CYCLE_NODE = `
+import { args, EventKind, exitProcess, exportService, Fqs, launch, log, newCallId, readOne, register,
+  requireService } from '../../../src/guest/runtime'
+
+function fqs(name: string): Fqs {
+  const dot = name.lastIndexOf('.')
+  return new Fqs(name.substring(0, dot), name.substring(dot + 1))
+}
+
+const argv = args()
+const own = fqs(argv[1])
+const reg = register(own.packagePath, own.service)
+if (!reg.ok) {
+  log('register failed ' + reg.err.toString())
+  exitProcess(5)
+}
+const exported = exportService(reg.value, [own])
+if (exported != 0) {
+  log('export failed ' + exported.toString())
+  exitProcess(5)
+}
+const required = requireService(reg.value, [fqs(argv[2])])
+if (required != 0) {
+  log('require failed ' + required.toString())
+  exitProcess(6)
+}
+launch(reg.value, newCallId())
+while (true) {
+  const ev = readOne(1000)
+  if (ev.kind == EventKind.Exit) break
+}
+`
+
+async function compileCycleNode(): Promise<Uint8Array> {
+  const dir = join(WORK, 'guests')
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, 'cycle-node.ts')
+  await writeFile(file, CYCLE_NODE)
+  return compileAssemblyScript(file)
+}
+
+async function writeDeployment(name: string, toml: string[]): Promise<string> {
+  const dir = join(WORK, name)
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, 'deploy.toml')
+  await writeFile(file, [...toml, ''].join('\n'))
+  return file
+}
+
+/** Services `alpha` and `beta`, each requiring what the other exports. */
+export async function cycleDeployment(): Promise<string> {
+  const dir = join(WORK, 'cycle')
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'cycle-node.wasm'), await compileCycleNode())
+  return writeDeployment('cycle', [
+    '[deployment]',
+    'name = "cycle"',
+    'launch_timeout_ms = 2000',
+    '[services.alpha]',
+    'wasm = "cycle-node.wasm"',
+    'args = ["ring.v1.alpha", "ring.v1.beta"]',
+    '[services.beta]',
+    'wasm = "cycle-node.wasm"',
+    'args = ["ring.v1.beta", "ring.v1.alpha"]',
+  ])
+}
+
+/**
+ * An echo server and a client whose calls give log lines of every level the tests filter on:
+ * echoes (info), and a call that traps the server (the runner's error lines).
+ */
+export async function echoDeployment(): Promise<string> {
+  const dir = join(WORK, 'echo')
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'server.wasm'), await compileGuestFixture('test-server'))
+  await writeFile(join(dir, 'client.wasm'), await compileGuestFixture('test-client'))
+  return writeDeployment('echo', [
+    '[deployment]',
+    'name = "echo"',
+    '[services.echo]',
+    'wasm = "server.wasm"',
+    '[services.client]',
+    'wasm = "client.wasm"',
+    'role = "main"',
+    'args = ["client", "test.v1.echo", "echo:alpha", "echo:beta", "echo:gamma", "trap"]',
+  ])
+}
