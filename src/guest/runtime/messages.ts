@@ -1,47 +1,50 @@
-// Encoders and decoders of the syscall.v1 messages the runtime uses (proto/parigot/syscall/v1/
-// syscall.proto). Pure functions over proto.ts: no host calls, so they can be tested alone.
+// The syscall.v1 messages the runtime uses (proto/parigot/syscall/v1/syscall.proto), as small
+// runtime types (ids as Id, payloads as Any). The wire codec is the code protoc-gen-parigot
+// generates from proto/ into src/guest/gen (`node scripts/gen-proto.mjs`); this file only
+// converts between those generated messages and the runtime's types. Pure functions: no host
+// calls, so they can be tested alone.
 //
 // Host ids are never written: an absent host id means "the calling guest".
 
+import { Any as PbAny } from '../gen/google/protobuf/any.pb'
+import { IdRaw } from '../gen/parigot/protosupport/v1/protosupport.pb'
+import {
+  BindMethodRequest,
+  DispatchRequest,
+  ExitPair as PbExitPair,
+  ExitRequest,
+  ExitResponse,
+  ExportRequest,
+  FullyQualifiedService,
+  LaunchRequest,
+  LocateRequest,
+  LocateResponse as PbLocateResponse,
+  ReadOneRequest,
+  ReadOneResponse as PbReadOneResponse,
+  RegisterRequest,
+  RegisterResponse,
+  RequireRequest,
+  ResolvedCall as PbResolvedCall,
+  ReturnValueRequest,
+  ServiceMethodCall as PbServiceMethodCall,
+  SynchronousExitRequest,
+} from '../gen/parigot/syscall/v1/syscall.pb'
 import { Id } from './id'
 import { Reader, Writer } from './proto'
 
-/** syscall.v1.KernelErr */
-export const enum KernelErr {
-  NoError = 0,
-  LocateError = 1,
-  UnmarshalFailed = 2,
-  IdDispatch = 3,
-  NamespaceExhausted = 4,
-  NotFound = 5,
-  DataTooLarge = 6,
-  MarshalFailed = 7,
-  CallerUnavailable = 8,
-  ServiceAlreadyClosedOrExported = 9,
-  ServiceAlreadyRequired = 10,
-  DependencyCycle = 11,
-  NetworkFailed = 12,
-  NetworkConnectionLost = 13,
-  DataTooSmall = 14,
-  KernelConnectionFailed = 15,
-  NSRetryFailed = 16,
-  DecodeError = 17,
-  ExecError = 18,
-  KernelDependencyFailure = 19,
-  AbortRequest = 20,
-  EncodeError = 22,
-  ClosedErr = 23,
-  GuestReadFailed = 24,
-  GuestWriteFailed = 25,
-  BadId = 26,
-  NotReady = 27,
-  NotRequired = 28,
-  RunTimeout = 29,
-  ReadOneTimeout = 30,
-  BadCallId = 31,
-  CallTimeout = 40,
-  ServiceFailed = 41,
-  CallQueueFull = 42,
+export { KernelErr } from '../gen/parigot/syscall/v1/syscall.pb'
+
+/** The generated IdRaw of an id (always present, even when empty). */
+export function idToPb(id: Id): IdRaw {
+  const raw = new IdRaw()
+  raw.high = id.high
+  raw.low = id.low
+  return raw
+}
+
+/** The id of a generated IdRaw; an absent one is the empty id. */
+export function idFromPb(raw: IdRaw | null): Id {
+  return raw == null ? new Id() : new Id(raw.high, raw.low)
 }
 
 /** google.protobuf.Any; `value` is treated as raw bytes. */
@@ -66,22 +69,32 @@ export class Any {
     return String.UTF8.decodeUnsafe(this.value.dataStart, <usize>this.value.length)
   }
 
+  /** The generated google.protobuf.Any with the same contents; null when empty (omitted). */
+  toPb(): PbAny | null {
+    if (this.isEmpty) return null
+    const pb = new PbAny()
+    pb.typeUrl = this.typeUrl
+    pb.value = this.value
+    return pb
+  }
+
+  static fromPb(pb: PbAny | null): Any {
+    return pb == null ? new Any() : new Any(pb.typeUrl, pb.value)
+  }
+
+  /** Writes this Any as the nested message `field` of `w`. */
   encode(w: Writer, field: i32): void {
     const nested = new Writer(this.typeUrl.length + this.value.length + 8)
-    nested.string(1, this.typeUrl)
-    nested.bytes(2, this.value)
+    const pb = new PbAny()
+    pb.typeUrl = this.typeUrl
+    pb.value = this.value
+    pb.encode(nested)
     w.message(field, nested)
   }
 
+  /** Reads an Any from the current (length-delimited) field of `r`. */
   static decode(r: Reader): Any {
-    const sub = r.message()
-    const any = new Any()
-    while (sub.next()) {
-      if (sub.field == 1) any.typeUrl = sub.string()
-      else if (sub.field == 2) any.value = sub.bytes()
-      else sub.skip()
-    }
-    return any
+    return Any.fromPb(PbAny.decode(r.message()))
   }
 }
 
@@ -92,11 +105,11 @@ export class Fqs {
     public service: string,
   ) {}
 
-  encode(w: Writer, field: i32): void {
-    const nested = new Writer()
-    nested.string(1, this.packagePath)
-    nested.string(2, this.service)
-    w.message(field, nested)
+  toPb(): FullyQualifiedService {
+    const pb = new FullyQualifiedService()
+    pb.packagePath = this.packagePath
+    pb.service = this.service
+    return pb
   }
 
   toString(): string {
@@ -166,38 +179,38 @@ export class ReadOneResponse {
 // ---- requests ----
 
 export function encodeRegisterRequest(name: Fqs): Uint8Array {
-  const w = new Writer()
-  name.encode(w, 1)
-  return w.finish()
+  const m = new RegisterRequest()
+  m.fqs = name.toPb()
+  return m.toBytes()
 }
 
 export function encodeExportRequest(serviceId: Id, names: Fqs[]): Uint8Array {
-  const w = new Writer()
-  serviceId.encode(w, 1)
-  for (let i = 0; i < names.length; i++) names[i].encode(w, 2)
-  return w.finish()
+  const m = new ExportRequest()
+  m.serviceId = idToPb(serviceId)
+  for (let i = 0; i < names.length; i++) m.service.push(names[i].toPb())
+  return m.toBytes()
 }
 
 export function encodeRequireRequest(source: Id, names: Fqs[]): Uint8Array {
-  const w = new Writer()
-  for (let i = 0; i < names.length; i++) names[i].encode(w, 1)
-  source.encode(w, 2)
-  return w.finish()
+  const m = new RequireRequest()
+  for (let i = 0; i < names.length; i++) m.dest.push(names[i].toPb())
+  m.source = idToPb(source)
+  return m.toBytes()
 }
 
 export function encodeBindMethodRequest(serviceId: Id, methodName: string): Uint8Array {
-  const w = new Writer()
-  serviceId.encode(w, 2)
-  w.string(3, methodName)
-  return w.finish()
+  const m = new BindMethodRequest()
+  m.serviceId = idToPb(serviceId)
+  m.methodName = methodName
+  return m.toBytes()
 }
 
 export function encodeLaunchRequest(serviceId: Id, callId: Id, methodId: Id): Uint8Array {
-  const w = new Writer()
-  serviceId.encode(w, 1)
-  callId.encode(w, 2)
-  methodId.encode(w, 4)
-  return w.finish()
+  const m = new LaunchRequest()
+  m.serviceId = idToPb(serviceId)
+  m.callId = idToPb(callId)
+  m.methodId = idToPb(methodId)
+  return m.toBytes()
 }
 
 export function encodeLocateRequest(
@@ -205,11 +218,11 @@ export function encodeLocateRequest(
   serviceName: string,
   calledBy: Id,
 ): Uint8Array {
-  const w = new Writer()
-  w.string(1, packageName)
-  w.string(2, serviceName)
-  calledBy.encode(w, 3)
-  return w.finish()
+  const m = new LocateRequest()
+  m.packageName = packageName
+  m.serviceName = serviceName
+  m.calledBy = idToPb(calledBy)
+  return m.toBytes()
 }
 
 /** `param` is omitted when empty (a method with no input). */
@@ -219,158 +232,118 @@ export function encodeDispatchRequest(
   param: Any,
   callId: Id,
 ): Uint8Array {
-  const w = new Writer(param.value.length + param.typeUrl.length + 96)
-  serviceId.encode(w, 1)
-  methodId.encode(w, 2)
-  if (!param.isEmpty) param.encode(w, 3)
-  callId.encode(w, 4)
-  return w.finish()
+  const m = new DispatchRequest()
+  m.serviceId = idToPb(serviceId)
+  m.methodId = idToPb(methodId)
+  m.param = param.toPb()
+  m.callId = idToPb(callId)
+  return m.toBytes()
 }
 
 /** `result` is omitted when empty (an error, or a method with no output). */
 export function encodeReturnValueRequest(callId: Id, result: Any, resultError: i32): Uint8Array {
-  const w = new Writer(result.value.length + result.typeUrl.length + 64)
-  callId.encode(w, 2)
-  if (!result.isEmpty) result.encode(w, 3)
-  w.int32(4, resultError)
-  return w.finish()
+  const m = new ReturnValueRequest()
+  m.callId = idToPb(callId)
+  m.result = result.toPb()
+  m.resultError = resultError
+  return m.toBytes()
 }
 
 /** An empty `calls` means "any inbound call for my bound methods". */
 export function encodeReadOneRequest(timeoutMillis: i32, calls: ServiceMethodCall[]): Uint8Array {
-  const w = new Writer()
+  const m = new ReadOneRequest()
   for (let i = 0; i < calls.length; i++) {
-    const nested = new Writer()
-    calls[i].serviceId.encode(nested, 1)
-    calls[i].methodId.encode(nested, 2)
-    w.message(1, nested)
+    const c = new PbServiceMethodCall()
+    c.serviceId = idToPb(calls[i].serviceId)
+    c.methodId = idToPb(calls[i].methodId)
+    m.call.push(c)
   }
-  w.int32(2, timeoutMillis)
-  return w.finish()
+  m.timeoutInMillis = timeoutMillis
+  return m.toBytes()
 }
 
 export function encodeExitRequest(pair: ExitPair, callId: Id, methodId: Id): Uint8Array {
-  const w = new Writer()
-  w.message(1, encodeExitPair(pair))
-  callId.encode(w, 2)
-  methodId.encode(w, 4)
-  return w.finish()
+  const m = new ExitRequest()
+  m.pair = exitPairToPb(pair)
+  m.callId = idToPb(callId)
+  m.methodId = idToPb(methodId)
+  return m.toBytes()
 }
 
 export function encodeSynchronousExitRequest(pair: ExitPair): Uint8Array {
-  const w = new Writer()
-  w.message(1, encodeExitPair(pair))
-  return w.finish()
+  const m = new SynchronousExitRequest()
+  m.pair = exitPairToPb(pair)
+  return m.toBytes()
 }
 
-function encodeExitPair(pair: ExitPair): Writer {
-  const nested = new Writer()
-  pair.serviceId.encode(nested, 1)
-  nested.int32(2, pair.code)
-  return nested
+function exitPairToPb(pair: ExitPair): PbExitPair {
+  const pb = new PbExitPair()
+  pb.serviceId = idToPb(pair.serviceId)
+  pb.code = pair.code
+  return pb
 }
 
 // ---- responses (check `r.ok` afterwards: malformed input never traps) ----
 
 /** RegisterResponse.id, BindMethodResponse.method_id, DispatchResponse.call_id: an id in field 1. */
 export function decodeIdResponse(r: Reader): Id {
-  let id = new Id()
-  while (r.next()) {
-    if (r.field == 1) id = Id.decode(r)
-    else r.skip()
-  }
-  return id
+  // The three share field 1; RegisterResponse's field 2 (existed_previously) is not used.
+  return idFromPb(RegisterResponse.decode(r).id)
 }
 
 export function decodeLocateResponse(r: Reader): LocateResponse {
+  const pb = PbLocateResponse.decode(r)
   const resp = new LocateResponse()
-  while (r.next()) {
-    if (r.field == 1) resp.hostId = Id.decode(r)
-    else if (r.field == 2) resp.serviceId = Id.decode(r)
-    else if (r.field == 3) resp.bindings.push(decodeMethodBinding(r.message()))
-    else r.skip()
+  resp.hostId = idFromPb(pb.hostId)
+  resp.serviceId = idFromPb(pb.serviceId)
+  for (let i = 0; i < pb.binding.length; i++) {
+    const b = pb.binding[i]
+    resp.bindings.push(new MethodBinding(b.methodName, idFromPb(b.methodId)))
   }
   return resp
 }
 
-function decodeMethodBinding(r: Reader): MethodBinding {
-  const b = new MethodBinding()
-  while (r.next()) {
-    if (r.field == 1) b.methodName = r.string()
-    else if (r.field == 2) b.methodId = Id.decode(r)
-    else r.skip()
-  }
-  return b
+function serviceMethodCallFromPb(pb: PbServiceMethodCall): ServiceMethodCall {
+  return new ServiceMethodCall(idFromPb(pb.serviceId), idFromPb(pb.methodId))
 }
 
-function decodeServiceMethodCall(r: Reader): ServiceMethodCall {
-  const c = new ServiceMethodCall()
-  while (r.next()) {
-    if (r.field == 1) c.serviceId = Id.decode(r)
-    else if (r.field == 2) c.methodId = Id.decode(r)
-    else r.skip()
-  }
+function resolvedCallFromPb(pb: PbResolvedCall): ResolvedCall {
+  const c = new ResolvedCall()
+  c.hostId = idFromPb(pb.hostId)
+  c.callId = idFromPb(pb.callId)
+  c.result = Any.fromPb(pb.result)
+  c.resultError = pb.resultError
+  c.kernelError = <i32>pb.kernelError
   return c
 }
 
 export function decodeResolvedCall(r: Reader): ResolvedCall {
-  const c = new ResolvedCall()
-  while (r.next()) {
-    if (r.field == 1) c.hostId = Id.decode(r)
-    else if (r.field == 2) c.callId = Id.decode(r)
-    else if (r.field == 3) c.result = Any.decode(r)
-    else if (r.field == 4) c.resultError = r.int32()
-    else if (r.field == 10) c.kernelError = r.int32()
-    else r.skip()
-  }
-  return c
+  return resolvedCallFromPb(PbResolvedCall.decode(r))
 }
 
 export function decodeReadOneResponse(r: Reader): ReadOneResponse {
+  const pb = PbReadOneResponse.decode(r)
   const resp = new ReadOneResponse()
-  while (r.next()) {
-    switch (r.field) {
-      case 1:
-        resp.timeout = r.bool()
-        break
-      case 2:
-        resp.call = decodeServiceMethodCall(r.message())
-        break
-      case 3:
-        resp.callId = Id.decode(r)
-        break
-      case 4:
-        resp.param = Any.decode(r)
-        break
-      case 5:
-        resp.resolved = decodeResolvedCall(r.message())
-        break
-      case 6:
-        resp.exit = r.bool()
-        break
-      default:
-        r.skip()
-    }
-  }
+  resp.timeout = pb.timeout
+  const call = pb.call
+  if (call != null) resp.call = serviceMethodCallFromPb(call)
+  resp.callId = idFromPb(pb.callId)
+  resp.param = Any.fromPb(pb.param)
+  const resolved = pb.resolved
+  if (resolved != null) resp.resolved = resolvedCallFromPb(resolved)
+  resp.exit = pb.exit
   return resp
 }
 
+function exitPairFromPb(pb: PbExitPair | null): ExitPair {
+  return pb == null ? new ExitPair() : new ExitPair(idFromPb(pb.serviceId), pb.code)
+}
+
 export function decodeExitPair(r: Reader): ExitPair {
-  const pair = new ExitPair()
-  while (r.next()) {
-    if (r.field == 1) pair.serviceId = Id.decode(r)
-    else if (r.field == 2) pair.code = r.int32()
-    else r.skip()
-  }
-  return pair
+  return exitPairFromPb(PbExitPair.decode(r))
 }
 
 /** ExitResponse / SynchronousExitResponse: an ExitPair in field 1. */
 export function decodeExitResponse(r: Reader): ExitPair {
-  let pair = new ExitPair()
-  while (r.next()) {
-    if (r.field == 1) pair = decodeExitPair(r.message())
-    else r.skip()
-  }
-  return pair
+  return exitPairFromPb(ExitResponse.decode(r).pair)
 }
