@@ -44,11 +44,19 @@ while (true) {
 }
 `
 
-async function compileCycleNode(): Promise<Uint8Array> {
+/** argv[1]: how many lines to log, as fast as the guest can. */
+const FLOOD = `
+import { args, log } from '../../../src/guest/runtime'
+
+const n = I32.parseInt(args()[1])
+for (let i = 0; i < n; i++) log('flood line ' + i.toString())
+`
+
+async function compileSource(name: string, source: string): Promise<Uint8Array> {
   const dir = join(WORK, 'guests')
   await mkdir(dir, { recursive: true })
-  const file = join(dir, 'cycle-node.ts')
-  await writeFile(file, CYCLE_NODE)
+  const file = join(dir, `${name}.ts`)
+  await writeFile(file, source)
   return compileAssemblyScript(file)
 }
 
@@ -64,7 +72,7 @@ async function writeDeployment(name: string, toml: string[]): Promise<string> {
 export async function cycleDeployment(): Promise<string> {
   const dir = join(WORK, 'cycle')
   await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'cycle-node.wasm'), await compileCycleNode())
+  await writeFile(join(dir, 'cycle-node.wasm'), await compileSource('cycle-node', CYCLE_NODE))
   return writeDeployment('cycle', [
     '[deployment]',
     'name = "cycle"',
@@ -96,5 +104,20 @@ export async function echoDeployment(): Promise<string> {
     'wasm = "client.wasm"',
     'role = "main"',
     'args = ["client", "test.v1.echo", "echo:alpha", "echo:beta", "echo:gamma", "trap"]',
+  ])
+}
+
+/** One main program that logs `lines` lines as fast as it can. */
+export async function floodDeployment(lines: number): Promise<string> {
+  const dir = join(WORK, 'flood')
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'flood.wasm'), await compileSource('flood', FLOOD))
+  return writeDeployment('flood', [
+    '[deployment]',
+    'name = "flood"',
+    '[services.flood]',
+    'wasm = "flood.wasm"',
+    'role = "main"',
+    `args = ["${lines}"]`,
   ])
 }
