@@ -4,11 +4,17 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { callBenchmark } from './call.bench'
 import { hostCallBenchmark } from './host-call.bench'
+import { logLinesBenchmark } from './log-lines'
 import { queueBenchmark } from './queue.bench'
 import { printTable, writeResults } from './lib/report'
 import type { Benchmark, BenchResult } from './lib/result'
 
-const benchmarks: Benchmark[] = [hostCallBenchmark, callBenchmark, queueBenchmark]
+const benchmarks: Benchmark[] = [
+  hostCallBenchmark,
+  callBenchmark,
+  queueBenchmark,
+  logLinesBenchmark,
+]
 
 async function main(): Promise<void> {
   const filter = process.argv[2]

@@ -42,6 +42,7 @@ export interface BridgeServerOptions {
 const MAX_BATCH_BYTES = 256 * 1024
 const MAX_BATCH_ITEMS = 5000
 const LINE_OVERHEAD_BYTES = 96
+const BATCHES_PER_FLUSH = 16
 
 export interface BridgeConnection {
   /** Answers one raw inbound message (JSON text, or an already-decoded object over IPC). */
@@ -129,13 +130,19 @@ class Connection implements BridgeConnection, CallerState {
       this.schedule()
       return
     }
-    let more = false
-    if (this.kernelEvents.length > 0) {
-      const batch = this.kernelEvents.splice(0, MAX_BATCH_ITEMS)
-      this.sendEvent('kernel-events', batch)
-      more = this.kernelEvents.length > 0
+    let more = true
+    // Several batches per tick while the peer keeps up: under a log flood the event loop is
+    // busy with the guests' messages, and one batch per tick would fall behind the ring.
+    for (let i = 0; more && i < BATCHES_PER_FLUSH; i++) {
+      if (i > 0 && (this.sink.bufferedBytes?.() ?? 0) > this.server.maxBufferedBytes) break
+      more = false
+      if (this.kernelEvents.length > 0) {
+        const batch = this.kernelEvents.splice(0, MAX_BATCH_ITEMS)
+        this.sendEvent('kernel-events', batch)
+        more = this.kernelEvents.length > 0
+      }
+      more = this.flushLogs() || more
     }
-    more = this.flushLogs() || more
     if (more) this.schedule(0)
   }
 
