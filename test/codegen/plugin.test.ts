@@ -66,8 +66,15 @@ describe('protoc-gen-parigot plugin', () => {
   })
 
   it('parameters: runtime is optional; unknown options are refused', () => {
-    expect(parseParameter('')).toEqual({ runtimeImport: 'parigot-runtime' })
-    expect(parseParameter('runtime=../rt')).toEqual({ runtimeImport: '../rt' })
+    expect(parseParameter('')).toEqual({
+      runtimeImport: 'parigot-runtime',
+      sdkImport: 'parigot-runtime',
+    })
+    expect(parseParameter('runtime=../rt')).toEqual({ runtimeImport: '../rt', sdkImport: '../rt' })
+    expect(parseParameter('runtime=../rt/proto,sdk=../rt')).toEqual({
+      runtimeImport: '../rt/proto',
+      sdkImport: '../rt',
+    })
     expect(() => parseParameter('target=ts')).toThrow(/unknown or empty option "target=ts"/)
   })
 })
