@@ -63,7 +63,6 @@ class Connection implements BridgeConnection, CallerState {
   private logCursor = 0
   private droppedLines = 0
   private kernelEvents: KernelEvent[] = []
-  private droppedKernelEvents = 0
   private timer: NodeJS.Timeout | undefined
   private closed = false
 
@@ -105,8 +104,8 @@ class Connection implements BridgeConnection, CallerState {
   kernelEvent(event: KernelEvent, max: number): void {
     this.kernelEvents.push(event)
     if (this.kernelEvents.length > max) {
+      // The graph is rebuilt from graph.get, not from this stream: losing the oldest is safe.
       this.kernelEvents.splice(0, this.kernelEvents.length - max)
-      this.droppedKernelEvents++
     }
     this.schedule()
   }
