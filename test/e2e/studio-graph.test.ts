@@ -73,7 +73,46 @@ describe('Studio services graph (browser, real engine)', () => {
     expect(errors).toEqual([])
   })
 
-  it("names a refused dependency cycle in a banner, with the kernel's reason", async () => {
+  it('runs the three-service chain: every service running, calls with latency, log follows the selection', async () => {
+    const chain = await serveStudio(await buildExample('chain'))
+    try {
+      const { page, errors } = await openStudio(browser, chain)
+      const items = page.locator('[data-testid=service-item]')
+      await expect.poll(() => items.count(), POLL).toBe(4)
+      const states = await recordServiceStates(page)
+      await page.getByRole('button', { name: 'Run deployment' }).click()
+      await page
+        .locator('[data-testid=service-item][data-service=shopper][data-state=exited]')
+        .waitFor(POLL)
+      const seen = await states()
+      for (const service of ['store', 'pricer', 'checkout', 'shopper']) {
+        expect(seen[service], service).toContain('running')
+      }
+
+      // Selecting a service shows its calls with their latency, and filters the log to it.
+      await page.getByRole('button', { name: /^Service pricer/ }).click()
+      const calls = page.getByTestId('service-details').getByTestId('details-calls')
+      await expect.poll(() => calls.textContent(), POLL).toMatch(/\d+\.\d\d ms/)
+      expect(await calls.textContent()).toContain('pricer → store')
+      expect(await page.getByRole('combobox', { name: 'Log service filter' }).inputValue()).toBe(
+        'pricer',
+      )
+      await expect
+        .poll(async () => {
+          const sources = await page
+            .locator('[data-testid=log-row]')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-source')))
+          return sources.length > 0 && sources.every((s) => s === 'pricer')
+        }, POLL)
+        .toBe(true)
+      await screenshot(page, 'services-chain')
+      expect(errors).toEqual([])
+    } finally {
+      await chain.stop()
+    }
+  })
+
+  it('names a refused dependency cycle in a banner with its reason, and the unmet requirement', async () => {
     const cycle = await serveStudio(await cycleDeployment())
     try {
       const { page, errors } = await openStudio(browser, cycle)
@@ -85,7 +124,12 @@ describe('Studio services graph (browser, real engine)', () => {
       expect(await banner.getByTestId('cycle-path').textContent()).toMatch(
         /^(alpha -> beta -> alpha|beta -> alpha -> beta)$/,
       )
-      expect(await banner.textContent()).toContain('cycle')
+      // The reason names what each service requires of the next.
+      const reason = (await banner.getByTestId('cycle-reason').textContent()) ?? ''
+      expect(reason).toMatch(
+        /(alpha requires ring\.v1\.beta of beta|beta requires ring\.v1\.alpha of alpha)/,
+      )
+      expect(reason).toContain('refused')
       // The service whose require was refused ends; the other can never run.
       await expect
         .poll(
@@ -96,6 +140,10 @@ describe('Studio services graph (browser, real engine)', () => {
           POLL,
         )
         .toContain('exited')
+      // The survivor waits for a name nobody exports any more, and says so.
+      await expect
+        .poll(() => page.getByTestId('unmet').allTextContents(), POLL)
+        .toContainEqual(expect.stringMatching(/^ring\.v1\.(alpha|beta): nobody exports/))
       await screenshot(page, 'cycle')
       expect(errors).toEqual([])
     } finally {

@@ -99,3 +99,27 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
   const ids = new Set(nodes.map((n) => n.id))
   return { nodes, edges: edges.filter((e) => ids.has(e.source) && ids.has(e.target)) }
 }
+
+/**
+ * The refused cycle in words: which name each service requires of the next. The name that
+ * closed the cycle was refused, so the graph may not list it; it is then named as refused.
+ */
+export function describeCycle(graph: ServiceGraph): string | undefined {
+  const cycle = graph.cycle
+  if (cycle === undefined || cycle.length < 2) return undefined
+  const node = new Map(graph.nodes.map((n) => [n.name, n]))
+  const steps: string[] = []
+  for (let i = 0; i + 1 < cycle.length; i++) {
+    const from = cycle[i] as string
+    const to = cycle[i + 1] as string
+    const names = (node.get(from)?.requires ?? []).filter((name) =>
+      (node.get(to)?.exports ?? []).includes(name),
+    )
+    steps.push(
+      names.length > 0
+        ? `${from} requires ${names.join(', ')} of ${to}`
+        : `${from} asked to require what ${to} exports (refused)`,
+    )
+  }
+  return `${steps.join('; ')}. None of them could ever start, so the kernel refused the require that closed the cycle.`
+}

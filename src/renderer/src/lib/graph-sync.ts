@@ -5,7 +5,14 @@ import type cytoscape from 'cytoscape'
 import type { ServiceGraph } from '../../../shared/bridge/contract'
 import { graphElements } from './graph-elements'
 
-/** Returns whether nodes were added (the view may want to fit them in). */
+/**
+ * A node placed while it had no edges sits wherever the layout put a loose node. A deployment's
+ * graph starts like that (requires are only known once its guests run), so the first edges
+ * trigger one real layout; after that, positions stay. Kept in cytoscape's scratch, not data.
+ */
+const PROVISIONAL = 'parigotProvisional'
+
+/** Returns whether nodes were added or moved (the view may want to fit them in). */
 export function syncGraph(core: cytoscape.Core, next: ServiceGraph): boolean {
   const { nodes, edges } = graphElements(next)
   const wanted = new Set([...nodes.map((n) => n.id), ...edges.map((e) => e.id)])
@@ -25,28 +32,45 @@ export function syncGraph(core: cytoscape.Core, next: ServiceGraph): boolean {
       else core.add({ group: 'edges', data: { ...edge } })
     }
   })
-  if (added.length === 0) return false
-  if (added.length === core.nodes().length) {
-    // A new deployment: lay everything out, requirers above what they require. The layout's
-    // own fit is off: the view fits once it knows its size.
-    // The box is sized from the graph, not the view, which may not have its size yet.
-    const n = Math.max(2, added.length)
-    core
-      .layout({
-        name: 'breadthfirst',
-        directed: true,
-        fit: false,
-        boundingBox: { x1: 0, y1: 0, w: 160 * n, h: 110 * n },
-      })
-      .run()
+  const everything = added.length > 0 && added.length === core.nodes().length
+  let settling = false
+  core.nodes().forEach((n) => {
+    if (n.scratch(PROVISIONAL) === true && n.degree(false) > 0) settling = true
+  })
+  if (everything || settling) {
+    layoutAll(core)
     return true
   }
+  if (added.length === 0) return false
   const fresh = new Set(added.map((n) => n.id()))
   for (const node of added) {
     place(core, node, fresh)
+    node.scratch(PROVISIONAL, node.degree(false) === 0)
     fresh.delete(node.id())
   }
   return true
+}
+
+/** Marks a node the reader moved: it is never laid out again. */
+export function pinNode(node: cytoscape.NodeSingular): void {
+  node.scratch(PROVISIONAL, false)
+}
+
+/** Requirers above what they require; a box sized from the graph, not from the view (which
+ * may not have its size yet), and no fit: the view fits when it knows its size. */
+function layoutAll(core: cytoscape.Core): void {
+  const n = Math.max(2, core.nodes().length)
+  core
+    .layout({
+      name: 'breadthfirst',
+      directed: true,
+      fit: false,
+      boundingBox: { x1: 0, y1: 0, w: 160 * n, h: 110 * n },
+    })
+    .run()
+  core.nodes().forEach((node) => {
+    node.scratch(PROVISIONAL, node.degree(false) === 0)
+  })
 }
 
 /** Puts a new node beside a placed neighbour, or to the right of everything. */
