@@ -9,8 +9,8 @@ import type {
   DeploymentStatus,
   LogLine,
 } from '../../src/shared/bridge/contract'
-import { BridgeServer } from '../../src/main/studio/bridge-server'
-import { StudioSession } from '../../src/main/studio/session'
+import { BridgeServer } from '../../src/main/bridge/bridge-server'
+import { StudioSession } from '../../src/main/bridge/session'
 import { compileAssemblyScript } from '../helpers/asc'
 import { until, writeDeployment } from './helpers'
 

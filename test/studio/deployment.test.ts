@@ -13,10 +13,10 @@ import type {
   ServiceDetails,
   ServiceGraph,
 } from '../../src/shared/bridge/contract'
-import { BridgeServer } from '../../src/main/studio/bridge-server'
-import { StudioSession } from '../../src/main/studio/session'
-import { startStudioWebServer } from '../../src/main/studio/web-server'
-import type { StudioWebServer } from '../../src/main/studio/web-server'
+import { BridgeServer } from '../../src/main/bridge/bridge-server'
+import { StudioSession } from '../../src/main/bridge/session'
+import { startStudioWebServer } from '../../src/main/bridge/web-server'
+import type { StudioWebServer } from '../../src/main/bridge/web-server'
 import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
 import { compileCycleGuest, TestClient, until, writeDeployment } from './helpers'
 

@@ -186,7 +186,7 @@ async function serveCommand(
       return 1
     }
   }
-  const { serve } = await import('../studio/serve')
+  const { serve } = await import('../bridge/serve')
   let removeHandler: () => void = () => undefined
   const interrupted = new Promise<void>((resolve) => {
     removeHandler = io.onInterrupt(() => resolve())

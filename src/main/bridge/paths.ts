@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
-/** The folder holding Parigot Studio's package.json (from src/main/studio or out/main). */
+/** The folder holding Parigot Studio's package.json (from src/main/bridge or out/main). */
 export function studioRoot(from = import.meta.dirname): string {
   let dir = from
   for (;;) {
