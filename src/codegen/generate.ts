@@ -104,6 +104,8 @@ export function generateGuestCode(options: GenerateOptions): void {
           opt: `runtime=${runtime},sdk=${sdk}`,
           include_imports: true,
           include_wkt: true,
+          // One invocation for all files: the plugin writes one runtime.ts for the whole output.
+          strategy: 'all',
         },
       ],
     }

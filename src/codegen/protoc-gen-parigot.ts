@@ -1,7 +1,9 @@
 // protoc-gen-parigot: a protoc/buf plugin generating AssemblyScript code for parigot guests.
 // For every file it writes `<name>.pb.ts` (message types, messages.ts); for a file declaring
 // services also `<name>.parigot.ts` (clients, servers, host wrappers, services.ts) and
-// `host/<module>.ts` (the raw host-function imports).
+// `host/<module>.ts` (the raw host-function imports). When any file declares services it also
+// writes `runtime.ts` at the output root: a re-export of the SDK, so guests import the runtime
+// through the same path as the generated code (asc compiles one copy of each module path).
 //
 // Parameters (comma-separated `key=value`, as protoc passes them):
 //   runtime=<import path>  module exporting Writer, Reader and WireType. A relative path is
@@ -20,7 +22,7 @@ import {
 import type { CodeGeneratorRequest, CodeGeneratorResponse } from '@bufbuild/protobuf/wkt'
 import { runNodeJs } from '@bufbuild/protoplugin'
 import type { Plugin } from '@bufbuild/protoplugin'
-import { generateMessageFile, messageFileName } from './messages'
+import { GENERATED_HEADER, generateMessageFile, messageFileName } from './messages'
 import {
   generateHostDeclFile,
   generateServiceFile,
@@ -52,6 +54,19 @@ export function parseParameter(parameter: string): ParigotOptions {
   return { runtimeImport, sdkImport: sdkImport ?? runtimeImport }
 }
 
+/** `runtime.ts` at the output root: guests import the SDK from here. */
+function sdkReexport(sdkImport: string): string {
+  return [
+    GENERATED_HEADER,
+    '//',
+    '// The guest SDK, re-exported: import it from here so that guests and the generated code',
+    '// share one copy of the runtime.',
+    '',
+    `export * from '${sdkImport}'`,
+    '',
+  ].join('\n')
+}
+
 /** The files generated for one .proto file, in a fixed order. */
 function filesFor(f: DescFile, options: ParigotOptions): { name: string; content: string }[] {
   const out = [{ name: messageFileName(f), content: generateMessageFile(f, options) }]
@@ -79,7 +94,12 @@ export function generate(request: CodeGeneratorRequest): CodeGeneratorResponse {
     // Whatever protobuf-es resolves features for, since its descriptors drive the generator.
     minimumEdition,
     maximumEdition,
-    file: files.flatMap((f) => filesFor(f, options)),
+    file: [
+      ...files.flatMap((f) => filesFor(f, options)),
+      ...(files.some((f) => f.services.length > 0)
+        ? [{ name: 'runtime.ts', content: sdkReexport(options.sdkImport) }]
+        : []),
+    ],
   })
 }
 

@@ -48,12 +48,15 @@ describe('protoc-gen-parigot services', () => {
       'greeting/v1/greeting.pb.ts',
       'greeting/v1/greeting.parigot.ts',
       'greeting/v1/host/greeting.ts',
+      'runtime.ts',
     ])
     for (const content of out.values())
       expect(content.startsWith(`${GENERATED_HEADER}\n`)).toBe(true)
     const svc = out.get('greeting/v1/greeting.parigot.ts')!
-    // The SDK import is relative to the output root, from two levels down.
+    // The SDK import is relative to the output root, from two levels down; runtime.ts re-exports
+    // it for guests from the root.
     expect(svc).toContain("from '../../rt'")
+    expect(out.get('runtime.ts')).toContain("export * from './rt'")
     expect(svc).toContain("export const GreetingName: Fqs = new Fqs('greeting.v1', 'greeting')")
     expect(svc).toContain('export class GreetingClient {')
     expect(svc).toContain('fetchGreeting(req: FetchGreetingRequest): Method<FetchGreetingResponse>')

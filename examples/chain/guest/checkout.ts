@@ -1,7 +1,7 @@
 // Checkout: totals a basket by asking the pricer for every line at once; the total is answered
 // when the last line's price arrives, or fails with the first line's error.
 
-import { Handler, log, logError, Method, Service } from '../../../src/guest/runtime'
+import { Handler, log, logError, Method, Service } from './gen/runtime'
 import { PriceResponse, TotalRequest, TotalResponse } from './gen/chain/v1/chain.pb'
 import {
   CheckoutServer,

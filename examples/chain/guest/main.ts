@@ -3,7 +3,7 @@
 // Exit code: 0 when both went as expected, 1 if the total is wrong or failed, 2 if the bad
 // basket did not fail with UnknownItem.
 
-import { Launched, log, logError, Service } from '../../../src/guest/runtime'
+import { Launched, log, logError, Service } from './gen/runtime'
 import { ChainErr, PriceRequest, TotalRequest, TotalResponse } from './gen/chain/v1/chain.pb'
 import { CheckoutClient, locateCheckout, requireCheckout } from './gen/chain/v1/chain.parigot'
 

@@ -1,7 +1,7 @@
 // The pricer: prices one line of a basket by asking the store for the item's unit price, so its
 // answer waits for another service's. A store error (NoSuchKey) becomes UnknownItem.
 
-import { Handler, log, logError, Method, Service } from '../../../src/guest/runtime'
+import { Handler, log, logError, Method, Service } from './gen/runtime'
 import {
   ChainErr,
   LookupRequest,

@@ -1,6 +1,6 @@
 // The store: unit prices of a few items. An item it does not stock fails with NoSuchKey.
 
-import { failed, log, Method, resolved, Service } from '../../../src/guest/runtime'
+import { failed, log, Method, resolved, Service } from './gen/runtime'
 import { ChainErr, LookupRequest, LookupResponse } from './gen/chain/v1/chain.pb'
 import { initStore, StoreServer } from './gen/chain/v1/chain.parigot'
 

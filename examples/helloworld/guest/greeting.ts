@@ -2,7 +2,7 @@
 // language with GreetErr.UnknownLang. The service layer (register, export, bind, launch, the
 // event loop) is generated from proto/greeting/v1/greeting.proto into gen/.
 
-import { failed, log, Method, resolved, Service } from '../../../src/guest/runtime'
+import { failed, log, Method, resolved, Service } from './gen/runtime'
 import {
   FetchGreetingRequest,
   FetchGreetingResponse,

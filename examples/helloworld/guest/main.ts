@@ -3,7 +3,7 @@
 // `bonjour, world` and exits 0. A failed call (any other language: GreetErr.UnknownLang) is
 // logged and exits 1.
 
-import { args, Launched, log, logError, Service } from '../../../src/guest/runtime'
+import { args, Launched, log, logError, Service } from './gen/runtime'
 import {
   FetchGreetingRequest,
   FetchGreetingResponse,
