@@ -88,8 +88,22 @@ export interface ServedStudio {
   stop(): Promise<void>
 }
 
-/** Starts `parigot serve [config] --port 0` and waits for its "Studio running at" line. */
+/**
+ * Starts `parigot serve [config] --port 0` and waits for its "Studio running at" line. Another
+ * test file may be rebuilding out/renderer at that moment (its sources changed): then wait for
+ * that build and start once more.
+ */
 export async function serveStudio(config?: string): Promise<ServedStudio> {
+  try {
+    return await startServe(config)
+  } catch (error) {
+    if (!String(error).includes('renderer is not built')) throw error
+    await ensureRendererBuilt()
+    return startServe(config)
+  }
+}
+
+async function startServe(config: string | undefined): Promise<ServedStudio> {
   // Recent deployments go to a scratch folder, not the developer's ~/.config.
   const studioDir = mkdtempSync(join(tmpdir(), 'parigot-e2e-studio-'))
   const args = [join(REPO_ROOT, 'bin', 'parigot.mjs'), 'serve']
@@ -116,6 +130,7 @@ export async function serveStudio(config?: string): Promise<ServedStudio> {
     child.stderr?.on('data', onData)
     child.once('exit', (code) => {
       clearTimeout(timer)
+      rmSync(studioDir, { recursive: true, force: true })
       reject(new Error(`serve exited (${code}) before printing its URL:\n${output}`))
     })
   })
