@@ -1,6 +1,8 @@
 // `npm run build:examples`: compiles every example's AssemblyScript guests
 // (examples/<name>/guest/<guest>.ts -> examples/<name>/build/<guest>.wasm) with the options
 // Parigot guests use. Prints one line per guest; exits 1 if any fails to compile.
+// Only the files directly in guest/ are entries: guest/gen/ holds the code generated from
+// examples/<name>/proto, checked in and kept current by `npm run gen` (scripts/gen-proto.mjs).
 import { mkdirSync, readdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import asc from 'assemblyscript/asc'
