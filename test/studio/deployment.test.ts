@@ -216,6 +216,10 @@ describe('a running deployment over the bridge', () => {
     await client.call('deployment.run')
     const graph = await untilGraph('the cycle', (g) => g.cycle !== undefined)
     expect(graph.cycle).toEqual(['beta', 'alpha', 'beta'])
+    // The kernel's own account travels with the graph: who was refused, doing what.
+    expect(graph.cycleReason).toMatch(
+      /^ring\.beta: requiring ring\.alpha would create a dependency cycle: .+; refused$/,
+    )
     // alpha requires what beta exports; beta's require was refused, so no edge back.
     expect(graph.edges).toEqual([{ from: 'alpha', to: 'beta', via: 'ring.beta' }])
     await until('the kernel error line', () =>

@@ -68,6 +68,7 @@ export class GraphModel {
   private readonly services = new Map<string, ServiceInfo>()
   private readonly openCalls = new Map<string, OpenCall>()
   private cycle: readonly string[] | undefined
+  private cycleReason: string | undefined
 
   constructor(services: readonly ServiceConfig[]) {
     for (const config of services) {
@@ -140,6 +141,7 @@ export class GraphModel {
         const names = event.cycle.map((key) => this.programOfService(key) ?? key)
         // Two services of one program in a row are one step of the program cycle.
         this.cycle = names.filter((name, i) => i === 0 || names[i - 1] !== name)
+        this.cycleReason = event.reason
         break
       }
       case 'call-started':
@@ -164,7 +166,12 @@ export class GraphModel {
         for (const to of exporters) edges.push({ from: node.name, to: to.name, via })
       }
     }
-    return { nodes, edges, ...(this.cycle ? { cycle: this.cycle } : {}) }
+    return {
+      nodes,
+      edges,
+      ...(this.cycle ? { cycle: this.cycle } : {}),
+      ...(this.cycleReason ? { cycleReason: this.cycleReason } : {}),
+    }
   }
 
   has(program: string): boolean {

@@ -819,11 +819,14 @@ export class Kernel {
 
   private refuseCycle(service: ServiceRecord, cycle: ServiceRecord[], action: string): KernelErr {
     const names = cycle.map((s) => s.fullName)
-    this.logger.log(
-      'error',
-      `${service.fullName}: ${action} would create a dependency cycle: ${names.join(' -> ')}; refused`,
-    )
-    this.emit({ type: 'dependency-cycle', service: service.key, cycle: cycle.map((s) => s.key) })
+    const reason = `${service.fullName}: ${action} would create a dependency cycle: ${names.join(' -> ')}; refused`
+    this.logger.log('error', reason)
+    this.emit({
+      type: 'dependency-cycle',
+      service: service.key,
+      cycle: cycle.map((s) => s.key),
+      reason,
+    })
     return KernelErr.DependencyCycle
   }
 

@@ -82,6 +82,8 @@ export interface ServiceGraph {
   readonly edges: readonly ServiceEdge[]
   /** A refused dependency cycle, as program names with the first repeated at the end. */
   readonly cycle?: readonly string[]
+  /** The kernel's words for the refused cycle (which require or export closed it). */
+  readonly cycleReason?: string
 }
 
 export interface StateHistoryEntry {

@@ -61,6 +61,8 @@ export type KernelEventBody =
       readonly service: string
       /** The services around the cycle, first repeated at the end: A -> B -> A. */
       readonly cycle: string[]
+      /** The kernel's own account: which service, which require/export, and the cycle by name. */
+      readonly reason: string
     }
   | {
       readonly type: 'call-started'
