@@ -13,9 +13,9 @@ commands:
   serve [<deploy.toml>]   the Studio in a browser, backed by the engine: prints
                           "Studio running at <url>" and serves until SIGINT/SIGTERM
   validate <deploy.toml>  check the config (and that its files exist); print every problem
-  gen <proto dir>         generate AssemblyScript message types for the .proto files under a
-                          folder (--out <dir>, default <proto dir>/../gen; --include <dir> for
-                          import-only roots)
+  gen <proto dir>         generate AssemblyScript messages, client stubs and server skeletons
+                          for the .proto files under a folder (--out <dir>, default
+                          <proto dir>/../gen; --include <dir> for import-only roots)
 
 options:
   --json                  machine-readable output: one JSON object per line (logs and events)
@@ -54,11 +54,15 @@ renderer in out/renderer: when it is missing it is built first (npm run build), 
 and exit with code 0.`,
   gen: `usage: parigot gen <proto dir> [--out <dir>] [--include <dir>]...
 
-Generates one AssemblyScript file per .proto under <proto dir> (and for what they import):
-message classes with protobuf encode/decode, enums, oneofs, maps. Output goes to --out
-(default: a "gen" folder next to <proto dir>), mirroring the proto paths as <name>.pb.ts.
-The generated code imports the guest runtime (src/guest/runtime). Runs from a clone of the
-repository (it uses the installed buf and the generator's sources).`,
+Generates AssemblyScript for every .proto under <proto dir> (and for what they import):
+<name>.pb.ts with message classes (protobuf encode/decode, enums, oneofs, maps), and, for a
+file that declares services, <name>.parigot.ts with each service's client (locate + one typed
+call per rpc returning a future), server skeleton (an abstract class to implement, bind, and
+init: register, export, require, launch) and host-function wrappers, plus runtime.ts at the
+output root (re-exports the guest SDK). Output goes to --out (default: a "gen" folder next to
+<proto dir>), mirroring the proto paths. Deterministic; every file starts with a DO NOT EDIT
+header. Runs from a clone of the repository (it uses the installed buf and the generator's
+sources); see docs/guest-authoring.md.`,
   validate: `usage: parigot validate <deploy.toml> [--json]
 
 Checks the deploy config against its schema and that every wasm and plugin file exists. Prints
