@@ -7,9 +7,8 @@ import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openQueueDatabase } from '../../src/main/plugins/queue/schema'
 import { QueueStore } from '../../src/main/plugins/queue/store'
-import { REPO_ROOT } from '../helpers/asc'
+import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
 import {
-  buildExample,
   ensureRendererBuilt,
   launchChromium,
   openStudio,
@@ -82,10 +81,11 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
 
   beforeAll(async () => {
     await ensureRendererBuilt()
-    await buildExample('queue')
     rmSync(WORK, { recursive: true, force: true })
     mkdirSync(join(WORK, 'data'), { recursive: true })
-    const build = join(REPO_ROOT, 'examples', 'queue', 'build')
+    // Built into this test's own folder: other test files rewrite examples/queue/build meanwhile.
+    const producer = await compileAssemblyScript('examples/queue/guest/producer.ts')
+    writeFileSync(join(WORK, 'producer.wasm'), producer)
     const config = join(WORK, 'deploy.toml')
     writeFileSync(
       config,
@@ -96,7 +96,7 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
         'data_dir = "data"',
         '',
         '[services.producer]',
-        `wasm = ${JSON.stringify(join(build, 'producer.wasm'))}`,
+        'wasm = "producer.wasm"',
         'plugins = ["queue"]',
         '',
       ].join('\n'),
