@@ -376,6 +376,21 @@ describe('queue inspector', () => {
     expect(inspector.search('inspected', 'INSPECTED-3').map((m) => m.seq)).toEqual([4])
     expect(inspector.search('inspected', '0102ff').map((m) => m.seq)).toEqual([5])
     expect(inspector.search('inspected', 'nothing like this')).toEqual([])
+    const opaque = queueWith(store, 'opaque', 0)
+    must(
+      store.send(opaque.id, [
+        {
+          payload: {
+            typeUrl: 'type.googleapis.com/acme.Order',
+            value: new Uint8Array([0x0a, 8, ...new TextEncoder().encode('order-42')]),
+          },
+        },
+      ]),
+    )
+    // An unregistered type is still found by the text inside its bytes, not only by hex.
+    expect(inspector.search('opaque', 'ORDER-42').map((m) => m.payload.typeName)).toEqual([
+      'acme.Order',
+    ])
 
     expect(inspector.deleteMessage(peeked[3]!.msgId)).toBe(true)
     expect(inspector.deleteMessage(peeked[3]!.msgId)).toBe(false)

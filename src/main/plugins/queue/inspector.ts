@@ -268,6 +268,14 @@ function searchText(m: InspectedMessage): string {
   const part = (d: DecodedAny | undefined): string =>
     d === undefined
       ? ''
-      : `${d.typeName} ${d.json === undefined ? (d.hex ?? '') : JSON.stringify(d.json)}`
+      : `${d.typeName} ${d.json === undefined ? undecodedText(d.hex ?? '') : JSON.stringify(d.json)}`
   return `${formatId(m.msgId)} ${part(m.payload)} ${part(m.sender)}`
+}
+
+/**
+ * Bytes that could not be decoded are searchable both as hex and as text: payloads of an
+ * unregistered type usually still carry readable strings (ids, names) people search for.
+ */
+function undecodedText(hexText: string): string {
+  return `${hexText} ${Buffer.from(hexText, 'hex').toString('utf8')}`
 }
