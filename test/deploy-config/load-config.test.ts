@@ -47,6 +47,7 @@ describe('loadDeployConfig', () => {
           plugins: [],
         },
       ],
+      descriptors: [],
     })
   })
 

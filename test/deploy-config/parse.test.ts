@@ -23,6 +23,7 @@ describe('parseDeployConfig: a valid file', () => {
           plugins: [],
         },
       ],
+      descriptors: [],
     })
   })
 
@@ -124,7 +125,7 @@ describe('parseDeployConfig: diagnostics', () => {
       ),
     ).toEqual([
       '2:1 error [deployment.loglevel] unknown key `loglevel` in [deployment]: did you mean `log_level`?',
-      '3:1 error [deployment.colour] unknown key `colour` in [deployment]: expected one of name, data_dir, log_level, launch_timeout_ms, call_timeout_ms, inbound_queue, stop_grace_ms',
+      '3:1 error [deployment.colour] unknown key `colour` in [deployment]: expected one of name, data_dir, log_level, launch_timeout_ms, call_timeout_ms, inbound_queue, stop_grace_ms, descriptors',
       '5:3 error [services.greeting.wasm_path] unknown key `wasm_path` in [services.greeting]: did you mean `wasm`?',
       '6:1 error [services.greeting.rol] unknown key `rol` in [services.greeting]: did you mean `role`?',
       '7:2 error [servces] unknown key `servces` in the top level: did you mean `services`?',

@@ -1,10 +1,13 @@
 // The queue inspector against the real engine: the queue example's producer (alone, so that its
-// 100 orders stay in the queue) fills "orders" while the page watches, and a second queue seeded
-// straight into the same SQLite file holds a dead letter that the user redrives from the UI.
+// 100 orders stay in the queue) fills "orders" while the page watches, its orders.v1.Order
+// payloads decoded through the example's descriptor set (built by buf in this run); a second
+// queue seeded straight into the same SQLite file holds payloads of a type no descriptor set
+// has (shown in hex) and a dead letter that the user redrives from the UI.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildDescriptorSet } from '../../src/codegen/generate'
 import { openQueueDatabase } from '../../src/main/plugins/queue/schema'
 import { QueueStore } from '../../src/main/plugins/queue/store'
 import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
@@ -19,7 +22,8 @@ import {
 
 const POLL = { timeout: 15_000 }
 const WORK = join(REPO_ROOT, 'test-results', 'e2e-work', 'queue-inspector')
-const ORDER = 'type.googleapis.com/orders.v1.Order'
+/** A type in no descriptor set: its payloads stay hex. */
+const UNREGISTERED = 'type.googleapis.com/legacy.v1.Order'
 const hex = (text: string): string => Buffer.from(text).toString('hex')
 
 /**
@@ -35,7 +39,7 @@ function seedPoisonQueue(file: string): void {
     if (!queue.ok) throw new Error(queue.error)
     const send = (text: string): void => {
       const sent = store.send(queue.value.id, [
-        { payload: { typeUrl: ORDER, value: Buffer.from(text) } },
+        { payload: { typeUrl: UNREGISTERED, value: Buffer.from(text) } },
       ])
       if (!sent.ok) throw new Error(sent.error)
     }
@@ -86,6 +90,8 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
     // Built into this test's own folder: other test files rewrite examples/queue/build meanwhile.
     const producer = await compileAssemblyScript('examples/queue/guest/producer.ts')
     writeFileSync(join(WORK, 'producer.wasm'), producer)
+    const descriptors = buildDescriptorSet(join(REPO_ROOT, 'examples', 'queue', 'proto'))
+    writeFileSync(join(WORK, 'descriptors.binpb'), descriptors)
     const config = join(WORK, 'deploy.toml')
     writeFileSync(
       config,
@@ -94,6 +100,7 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
         '[deployment]',
         'name = "queue-inspector"',
         'data_dir = "data"',
+        'descriptors = ["descriptors.binpb"]',
         '',
         '[services.producer]',
         'wasm = "producer.wasm"',
@@ -146,21 +153,25 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
       els.map((e) => e.querySelector('[data-testid=receive-count]')?.textContent),
     )
     expect(new Set(receiveCounts)).toEqual(new Set(['0']))
+    // Decoded through the descriptor set: JSON, and no hex fallback on any order.
     expect(await rows.first().getByTestId('payload-summary').textContent()).toBe(
-      `0x${hex('order-0')}`,
+      '{"id":"order-0","item":"apple","quantity":1}',
     )
-    expect(await rows.first().getByTestId('payload-problem').textContent()).toContain('hex')
+    expect(await page.getByTestId('payload-problem').count()).toBe(0)
     expect(await counts(orders)).toEqual({ ready: 100, inFlight: 0, done: 0, dead: 0 })
 
-    // Expanding a row shows the undecodable bytes read as text.
+    // Expanding a row shows the order as indented JSON.
     await rows.nth(41).click()
-    expect(await page.getByTestId('message-detail').textContent()).toContain('order-41')
+    const detail = await page.getByTestId('message-detail').textContent()
+    expect(detail).toContain('"id": "order-41"')
+    expect(detail).toContain('"item": "plum"')
+    expect(detail).toContain('"quantity": 2')
 
-    // Search in the payloads (undecoded ones are searched as hex).
-    await page.getByTestId('queue-search').fill(hex('order-42'))
+    // Search in the decoded payloads.
+    await page.getByTestId('queue-search').fill('"order-42"')
     await expect.poll(() => rows.count(), POLL).toBe(1)
     expect(await rows.first().getByTestId('payload-summary').textContent()).toBe(
-      `0x${hex('order-42')}`,
+      '{"id":"order-42","item":"apple","quantity":3}',
     )
     await page.getByTestId('queue-search').fill('')
     await expect.poll(() => rows.count(), POLL).toBe(50)
@@ -172,6 +183,12 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
     const dead = page.locator('[data-testid=queue-message][data-state=dead]')
     await expect.poll(() => dead.count(), POLL).toBe(1)
     expect(await dead.getByTestId('receive-count').textContent()).toBe('1')
+    // A type no descriptor set has: hex, with the reason.
+    expect(await dead.getByTestId('payload-summary').textContent()).toBe(`0x${hex('poison-order')}`)
+    expect((await dead.getByTestId('payload-problem').textContent())?.trim()).toBe(
+      'hex: type legacy.v1.Order not registered',
+    )
+    await screenshot(page, 'queue-inspector-hex-fallback')
     await page.getByTestId('state-filter-ready').uncheck()
     await expect.poll(() => rows.count(), POLL).toBe(1)
     await page.getByTestId('state-filter-done').check()

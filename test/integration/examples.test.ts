@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { buildDescriptorSet } from '../../src/codegen/generate'
 import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
 
 /** Builds an example's guest from source, as `npm run build:examples` does. */
@@ -11,6 +12,13 @@ async function buildExample(example: string, guest: string): Promise<void> {
   const wasm = await compileAssemblyScript(join('examples', example, 'guest', `${guest}.ts`))
   await mkdir(join(REPO_ROOT, 'examples', example, 'build'), { recursive: true })
   await writeFile(join(REPO_ROOT, 'examples', example, 'build', `${guest}.wasm`), wasm)
+}
+
+/** Writes an example's descriptor set from its .proto with buf, as `npm run build:examples` does. */
+async function buildDescriptors(example: string): Promise<void> {
+  const set = buildDescriptorSet(join(REPO_ROOT, 'examples', example, 'proto'))
+  await mkdir(join(REPO_ROOT, 'examples', example, 'build'), { recursive: true })
+  await writeFile(join(REPO_ROOT, 'examples', example, 'build', 'descriptors.binpb'), set)
 }
 
 function parigot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -43,9 +51,11 @@ describe('examples', () => {
     }
   }, 60_000)
 
-  it('queue: a producer fills a durable queue, the consumer drains it, every message exactly once', async () => {
+  it('queue: a producer fills a durable queue with orders.v1.Order messages, the consumer decodes and drains it, every message exactly once', async () => {
     await buildExample('queue', 'producer')
     await buildExample('queue', 'consumer')
+    // deploy.toml names build/descriptors.binpb: `parigot run` checks that it exists.
+    await buildDescriptors('queue')
     for (let run = 0; run < 2; run++) {
       const result = await parigot(['run', 'examples/queue/deploy.toml'])
       expect(result.stderr).toBe('')

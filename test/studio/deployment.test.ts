@@ -13,11 +13,12 @@ import type {
   ServiceDetails,
   ServiceGraph,
 } from '../../src/shared/bridge/contract'
+import { buildDescriptorSet } from '../../src/codegen/generate'
 import { BridgeServer } from '../../src/main/bridge/bridge-server'
 import { StudioSession } from '../../src/main/bridge/session'
 import { startStudioWebServer } from '../../src/main/bridge/web-server'
 import type { StudioWebServer } from '../../src/main/bridge/web-server'
-import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
+import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
 import { compileCycleGuest, TestClient, until, writeDeployment } from './helpers'
 
 let session: StudioSession
@@ -233,19 +234,22 @@ describe('a running deployment over the bridge', () => {
     )
   }, 60_000)
 
-  it('inspects the queue example’s database: list, peek, search, delete, purge', async () => {
+  it('inspects the queue example’s database: list, peek (decoded), search, delete, purge', async () => {
     const producer = await compileAssemblyScript(join('examples', 'queue', 'guest', 'producer.ts'))
+    // The example's descriptor set, built from its .proto by buf as `npm run build:examples` does.
+    const descriptors = buildDescriptorSet(join(REPO_ROOT, 'examples', 'queue', 'proto'))
     const { dir, file } = await writeDeployment(
       [
         '[deployment]',
         'name = "queue"',
         'data_dir = "data"',
+        'descriptors = ["descriptors.binpb"]',
         '[services.producer]',
         'wasm = "producer.wasm"',
         'plugins = ["queue"]',
         '',
       ].join('\n'),
-      { 'producer.wasm': producer },
+      { 'producer.wasm': producer, 'descriptors.binpb': descriptors },
     )
     await client.call('deployment.open', { file })
     expect(await client.call('queue.list')).toEqual({ queues: [] })
@@ -271,8 +275,16 @@ describe('a running deployment over the bridge', () => {
     expect(page.messages).toHaveLength(10)
     const first = page.messages[0] as QueueMessageView
     expect(first).toMatchObject({ state: 'ready', receiveCount: 0 })
-    expect(first.payload.typeUrl).toBe('type.googleapis.com/orders.v1.Order')
-    expect(first.payload.hex).toBe(Buffer.from('order-0').toString('hex'))
+    expect(first.payload).toEqual({
+      typeUrl: 'type.googleapis.com/orders.v1.Order',
+      typeName: 'orders.v1.Order',
+      json: { id: 'order-0', item: 'apple', quantity: 1 },
+    })
+    expect(page.messages.map((m) => m.payload.json)).toContainEqual({
+      id: 'order-7',
+      item: 'pear',
+      quantity: 3,
+    })
     const next = await client.call<{ messages: QueueMessageView[] }>('queue.peek', {
       queue: 'orders',
       afterSeq: page.messages[9]?.seq,
@@ -285,6 +297,14 @@ describe('a running deployment over the bridge', () => {
       text: first.msgId,
     })
     expect(found.messages.map((m) => m.msgId)).toEqual([first.msgId])
+    // Search reads the decoded orders.
+    const byId = await client.call<{ messages: QueueMessageView[] }>('queue.search', {
+      queue: 'orders',
+      text: '"order-42"',
+    })
+    expect(byId.messages.map((m) => m.payload.json)).toEqual([
+      { id: 'order-42', item: 'apple', quantity: 3 },
+    ])
 
     client.events.length = 0
     expect(await client.call('queue.delete', { queue: 'orders', msgId: first.msgId })).toEqual({

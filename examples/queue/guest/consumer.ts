@@ -1,7 +1,7 @@
 // The queue example's consumer (the main program): it requires the producer, so it starts once
-// every order is in queue "orders"; then it receives in batches, checks each order, marks it
-// done, and exits 0 only when all 100 were received exactly once, acknowledged, and the queue
-// is empty.
+// every order is in queue "orders"; then it receives in batches, decodes each orders.v1.Order
+// and checks it, marks the batch done, and exits 0 only when all 100 were received exactly once,
+// acknowledged, and the queue is empty.
 
 import {
   deleteQueue,
@@ -16,13 +16,16 @@ import {
   markDone,
   newCallId,
   queueLength,
+  Reader,
   readOne,
   receiveMessages,
   register,
   requireService,
 } from '../../../src/guest/runtime'
+import { Order } from './gen/orders/v1/orders.pb'
 
 const MESSAGES = 100
+const ORDER_TYPE_URL = 'type.googleapis.com/' + Order.TYPE_NAME
 
 function fail(what: string): void {
   logError('consumer: ' + what)
@@ -52,10 +55,16 @@ while (received < MESSAGES) {
   if (!batch.ok) fail('receive failed with ' + batch.err.toString())
   if (batch.value.length == 0) fail('queue ran dry after ' + received.toString() + ' orders')
   for (let i = 0; i < batch.value.length; i++) {
-    const order = batch.value[i].payload.text()
-    if (!order.startsWith('order-')) fail('unexpected payload ' + order)
-    if (seen.has(order)) fail('received ' + order + ' twice')
-    seen.add(order)
+    const payload = batch.value[i].payload
+    if (payload.typeUrl != ORDER_TYPE_URL) fail('unexpected payload type ' + payload.typeUrl)
+    const reader = new Reader(payload.value)
+    const order = Order.decode(reader)
+    if (!reader.ok) fail('payload is not a valid ' + Order.TYPE_NAME)
+    if (!order.id.startsWith('order-') || order.item.length == 0 || order.quantity == 0) {
+      fail('unexpected order ' + order.id + ': ' + order.quantity.toString() + ' ' + order.item)
+    }
+    if (seen.has(order.id)) fail('received ' + order.id + ' twice')
+    seen.add(order.id)
   }
   const done = markDone(
     queue.value,

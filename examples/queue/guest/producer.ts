@@ -1,6 +1,7 @@
-// The queue example's producer: a server that fills queue "orders" with 100 messages before it
-// declares itself running, so that whoever requires it starts only after every message is sent.
-// It then serves until the deployment stops it.
+// The queue example's producer: a server that fills queue "orders" with 100 orders.v1.Order
+// messages (proto/orders/v1/orders.proto, generated into gen/) before it declares itself running,
+// so that whoever requires it starts only after every message is sent. It then serves until the
+// deployment stops it.
 
 import {
   Any,
@@ -20,9 +21,12 @@ import {
   register,
   sendMessages,
 } from '../../../src/guest/runtime'
+import { Order } from './gen/orders/v1/orders.pb'
 
 const MESSAGES = 100
 const BATCH = 25
+const ORDER_TYPE_URL = 'type.googleapis.com/' + Order.TYPE_NAME
+const ITEMS = ['apple', 'pear', 'plum']
 
 function fail(what: string, err: i32): void {
   logError('producer: ' + what + ' failed with ' + err.toString())
@@ -49,7 +53,11 @@ if (!queue.ok) fail('create_queue', queue.err)
 for (let sent = 0; sent < MESSAGES; sent += BATCH) {
   const payloads: Any[] = []
   for (let i = sent; i < sent + BATCH; i++) {
-    payloads.push(Any.ofText('type.googleapis.com/orders.v1.Order', 'order-' + i.toString()))
+    const order = new Order()
+    order.id = 'order-' + i.toString()
+    order.item = ITEMS[i % ITEMS.length]
+    order.quantity = <u32>(i % 5) + 1
+    payloads.push(new Any(ORDER_TYPE_URL, order.toBytes()))
   }
   const ids = sendMessages(queue.value, payloads)
   if (!ids.ok || ids.value.length != BATCH) fail('send', ids.err)

@@ -1,7 +1,9 @@
 // The queue inspector over the open deployment's queue database, mapped to bridge views. The
 // database is opened lazily (it exists only once a guest has used the queue plugin) on a
-// connection of its own, so the inspector never blocks the guests for long (WAL).
-import { existsSync } from 'node:fs'
+// connection of its own, so the inspector never blocks the guests for long (WAL). Payloads are
+// decoded with the deployment's descriptor sets (`deployment.descriptors`), hex otherwise.
+import type { Registry } from '@bufbuild/protobuf'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type {
   DecodedPayload,
@@ -15,6 +17,8 @@ import { formatId, parseId } from '../../shared/id'
 import { InspectorError, QueueInspector } from '../plugins/queue/inspector'
 import type { DecodedAny, InspectedMessage } from '../plugins/queue/inspector'
 import { DEFAULT_QUEUE_FILE, parseQueueSettings } from '../plugins/queue/plugin'
+import { describeDescriptorProblem, loadDescriptorSets } from './descriptors'
+import type { DescriptorProblem } from './descriptors'
 import { StudioError } from './errors'
 
 /** Where the deployment's queue plugin keeps its database (its `file` setting, if any). */
@@ -29,17 +33,37 @@ export function queueDatabasePath(config: DeployConfig): string {
   return join(config.dataDir, DEFAULT_QUEUE_FILE)
 }
 
-function payload(any: DecodedAny): DecodedPayload {
+/**
+ * Why a type is missing from the registry, beyond "not registered": the descriptor sets that
+ * could not be read (the type may well be in one of them), or that none are configured.
+ */
+function registryNote(files: readonly string[], problems: readonly DescriptorProblem[]): string {
+  if (problems.length > 0) return problems.map(describeDescriptorProblem).join('; ')
+  if (files.length === 0) return 'no `descriptors` in the deploy config'
+  return ''
+}
+
+function payload(any: DecodedAny, registry: Registry | undefined, note: string): DecodedPayload {
+  const unregistered = any.json === undefined && registry?.getMessage(any.typeName) === undefined
+  const problem =
+    any.problem !== undefined && unregistered && note !== ''
+      ? `${any.problem} (${note})`
+      : any.problem
   return {
     typeUrl: any.typeUrl,
     typeName: any.typeName,
     ...(any.json !== undefined ? { json: any.json as JsonValue } : {}),
     ...(any.hex !== undefined ? { hex: any.hex } : {}),
-    ...(any.problem !== undefined ? { problem: any.problem } : {}),
+    ...(problem !== undefined ? { problem } : {}),
   }
 }
 
-function messageView(m: InspectedMessage): QueueMessageView {
+function messageView(
+  m: InspectedMessage,
+  registry: Registry | undefined,
+  note: string,
+): QueueMessageView {
+  const decoded = (any: DecodedAny): DecodedPayload => payload(any, registry, note)
   return {
     seq: m.seq,
     msgId: formatId(m.msgId),
@@ -50,19 +74,55 @@ function messageView(m: InspectedMessage): QueueMessageView {
     ...(m.lastReceivedMs !== undefined ? { lastReceivedMs: m.lastReceivedMs } : {}),
     ...(m.doneMs !== undefined ? { doneMs: m.doneMs } : {}),
     ...(m.deadMs !== undefined ? { deadMs: m.deadMs } : {}),
-    ...(m.sender !== undefined ? { sender: payload(m.sender) } : {}),
-    payload: payload(m.payload),
+    ...(m.sender !== undefined ? { sender: decoded(m.sender) } : {}),
+    payload: decoded(m.payload),
   }
+}
+
+/** What identifies one state of the descriptor files: their paths, sizes and change times. */
+function descriptorStamp(files: readonly string[]): string {
+  return JSON.stringify(
+    files.map((file) => {
+      try {
+        const info = statSync(file)
+        return [file, info.size, info.mtimeMs]
+      } catch {
+        return [file] // missing: loading reports it
+      }
+    }),
+  )
 }
 
 export class QueueAccess {
   private inspector: QueueInspector | undefined
+  private descriptorStampSeen: string | undefined
+  private registry: Registry | undefined
+  private missingTypeNote = registryNote([], [])
+  private descriptorProblems: readonly DescriptorProblem[] = []
 
   /** `onChange` hears the queues an inspector action changed. */
   constructor(
     readonly path: string,
     private readonly onChange: (queues: string[]) => void,
   ) {}
+
+  /**
+   * Decodes payloads with the message types of `files` (the deployment's descriptor sets), read
+   * again whenever the list or a file changed (e.g. after a rebuild). Returns the files that
+   * cannot be used, each with its problem.
+   */
+  useDescriptors(files: readonly string[]): readonly DescriptorProblem[] {
+    const stamp = descriptorStamp(files)
+    if (stamp === this.descriptorStampSeen) return this.descriptorProblems
+    const loaded = loadDescriptorSets(files)
+    this.descriptorStampSeen = stamp
+    this.registry = loaded.registry
+    this.missingTypeNote = registryNote(files, loaded.problems)
+    this.descriptorProblems = loaded.problems
+    // The inspector decodes with the registry it was opened with: reopen it with the new one.
+    this.close()
+    return loaded.problems
+  }
 
   list(): QueueView[] {
     const inspector = this.open()
@@ -82,11 +142,19 @@ export class QueueAccess {
     queue: string,
     options: { states?: readonly MessageStateName[]; afterSeq?: number; limit?: number },
   ): QueueMessageView[] {
-    return this.guard(() => this.require().peek(queue, options).map(messageView))
+    return this.guard(() =>
+      this.require()
+        .peek(queue, options)
+        .map((m) => this.view(m)),
+    )
   }
 
   search(queue: string, text: string, limit?: number): QueueMessageView[] {
-    return this.guard(() => this.require().search(queue, text, limit).map(messageView))
+    return this.guard(() =>
+      this.require()
+        .search(queue, text, limit)
+        .map((m) => this.view(m)),
+    )
   }
 
   delete(msgId: string): boolean {
@@ -108,6 +176,10 @@ export class QueueAccess {
     this.inspector = undefined
   }
 
+  private view(m: InspectedMessage): QueueMessageView {
+    return messageView(m, this.registry, this.missingTypeNote)
+  }
+
   private require(): QueueInspector {
     const inspector = this.open()
     if (inspector === undefined)
@@ -119,6 +191,7 @@ export class QueueAccess {
     if (this.inspector) return this.inspector
     if (!existsSync(this.path)) return undefined
     this.inspector = QueueInspector.open(this.path, {
+      ...(this.registry !== undefined ? { registry: this.registry } : {}),
       onEvent: (event) => this.onChange([event.queue]),
     })
     return this.inspector

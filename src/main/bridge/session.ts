@@ -20,6 +20,8 @@ import type { LogRecord } from '../../shared/log/log-record'
 import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
 import { configPath, readConfig, saveConfig, validateConfigText } from './config-files'
+import { describeDescriptorProblem } from './descriptors'
+import type { DescriptorProblem } from './descriptors'
 import { describeError, StudioError } from './errors'
 import { GraphModel } from './graph-model'
 import { listExamples, RecentList } from './library'
@@ -65,6 +67,7 @@ export class StudioSession {
   private queues: QueueAccess | undefined
   private queueTimer: NodeJS.Timeout | undefined
   private queueCounts = new Map<string, string>()
+  private descriptorProblems: readonly DescriptorProblem[] = []
   private statusTimer: NodeJS.Timeout | undefined
   private lastRunnerError: string | undefined
   private lifecycle: Promise<unknown> = Promise.resolve()
@@ -114,6 +117,7 @@ export class StudioSession {
       this.adopt(loaded.config)
       this.exitCode = undefined
       this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
+      this.reportDescriptorProblems()
       await this.recent.add(path)
       return { ...text, diagnostics: loaded.diagnostics }
     })
@@ -282,7 +286,10 @@ export class StudioSession {
     return errors > 0 ? `the deploy config has ${errors} error(s)` : undefined
   }
 
-  /** Takes `config` as the open deployment's (or none): fresh graph, queue database. */
+  /**
+   * Takes `config` as the open deployment's (or none): fresh graph, queue database, and the
+   * descriptor sets its payloads are decoded with.
+   */
   private adopt(config: DeployConfig | undefined): void {
     this.config = config
     this.graphModel = new GraphModel(config?.services ?? [])
@@ -292,6 +299,7 @@ export class StudioSession {
       this.queues = path ? new QueueAccess(path, (names) => this.queuesChanged(names)) : undefined
       this.queueCounts.clear()
     }
+    this.descriptorProblems = this.queues?.useDescriptors(config?.descriptors ?? []) ?? []
     this.errorCount = this.diagnostics.filter((d) => d.severity === 'error').length
   }
 
@@ -310,6 +318,7 @@ export class StudioSession {
     this.lastRunnerError = undefined
     this.stopRequested = false
     this.studioLog('info', `starting ${config.name} (${config.file})`)
+    this.reportDescriptorProblems()
     const deployment = new Deployment(config, {
       mode: 'run',
       watch: true,
@@ -383,6 +392,19 @@ export class StudioSession {
       this.statusSoon()
     }
     this.emit({ kind: 'log', line: this.logs.push(record) })
+  }
+
+  /**
+   * A descriptor set that cannot be used costs decoded payloads, not the deployment: each is an
+   * error line of the log, on opening and on every run, so it is seen where the run is watched.
+   */
+  private reportDescriptorProblems(): void {
+    for (const p of this.descriptorProblems) {
+      this.studioLog(
+        'error',
+        `${describeDescriptorProblem(p)}; queue payloads of its types are shown in hex`,
+      )
+    }
   }
 
   private studioLog(level: LogRecord['level'], message: string): void {

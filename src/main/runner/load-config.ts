@@ -1,6 +1,8 @@
 /**
  * Reads a deploy config from disk, validates it (src/shared/deploy-config) and checks that the
- * files it names exist: each service's `wasm` must be a file, each plugin `path` too.
+ * files it names exist: each service's `wasm` must be a file, each plugin `path` and each
+ * `deployment.descriptors` entry too. (What a descriptor set holds is checked where it is read,
+ * by the Studio: a bad one costs decoded payloads, not the deployment.)
  */
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
@@ -28,7 +30,7 @@ async function checkReference(
   file: string,
   ref: ConfigPathReference,
 ): Promise<ConfigDiagnostic | undefined> {
-  const what = ref.kind === 'wasm' ? 'wasm file' : 'plugin module'
+  const what = ref.what
   let message: string | undefined
   try {
     const info = await stat(ref.path)

@@ -36,7 +36,9 @@ export interface ParseDeployConfigResult {
 
 /** A file the config names, for the caller to check on disk. */
 export interface ConfigPathReference {
-  readonly kind: 'wasm' | 'plugin'
+  readonly kind: 'wasm' | 'plugin' | 'descriptors'
+  /** How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`. */
+  readonly what: string
   /** Dotted key, e.g. `services.greeting.wasm`. */
   readonly key: string
   /** Resolved (absolute when `file` is). */
@@ -46,8 +48,17 @@ export interface ConfigPathReference {
 }
 
 export interface DeployConfigAnalysis extends ParseDeployConfigResult {
-  /** Every well-typed `wasm` and plugin `path`, even when other keys have errors. */
+  /**
+   * Every well-typed `wasm`, plugin `path` and `deployment.descriptors` entry, even when other
+   * keys have errors.
+   */
   readonly references: readonly ConfigPathReference[]
+}
+
+const REFERENCE_WHAT: Record<ConfigPathReference['kind'], string> = {
+  wasm: 'wasm file',
+  plugin: 'plugin module',
+  descriptors: 'descriptor set',
 }
 
 type Table = Record<string, unknown>
@@ -163,15 +174,23 @@ function build(
   const folder = options.dirname(file)
   const resolve = (rel: string): string => options.resolvePath(folder, rel)
   const references: ConfigPathReference[] = []
-  const reference = (kind: 'wasm' | 'plugin', path: KeyPath, value: unknown): void => {
+  const reference = (kind: ConfigPathReference['kind'], path: KeyPath, value: unknown): void => {
     if (typeof value !== 'string' || value === '') return
     const pos = locator.position(path)
-    references.push({ kind, key: formatKeyPath(path), path: resolve(value), ...pos })
+    const what = REFERENCE_WHAT[kind]
+    references.push({ kind, what, key: formatKeyPath(path), path: resolve(value), ...pos })
   }
 
   const deployment = isTable(root['deployment']) ? root['deployment'] : {}
   const setting = <T>(key: string): T => (deployment[key] ?? defaultOf<T>(['deployment', key])) as T
   const int = (key: string): number => Number(setting<bigint | number>(key))
+  const rawDescriptors = Array.isArray(deployment['descriptors']) ? deployment['descriptors'] : []
+  rawDescriptors.forEach((value, i) =>
+    reference('descriptors', ['deployment', 'descriptors', i], value),
+  )
+  const descriptors = rawDescriptors
+    .filter((value): value is string => typeof value === 'string')
+    .map((value) => resolve(value))
 
   const builtinSettings = isTable(root['plugins']) ? root['plugins'] : {}
   const services: ServiceConfig[] = []
@@ -229,6 +248,7 @@ function build(
     },
     stopGraceMs: int('stop_grace_ms'),
     services,
+    descriptors,
   }
   return { config, references }
 }
@@ -290,7 +310,7 @@ export function analyzeDeployConfig(
     : { diagnostics, references: built.references }
 }
 
-/** Parses and validates a deploy config (no disk access: `wasm` files are not checked). */
+/** Parses and validates a deploy config (no disk access: the files it names are not checked). */
 export function parseDeployConfig(
   text: string,
   file: string,

@@ -43,6 +43,9 @@ export type BuiltinPluginName = (typeof BUILTIN_PLUGINS)[number]
 /** One hour: the ceiling of every timeout, so that a typo cannot hang a deployment for days. */
 export const MAX_TIMEOUT_MS = 3_600_000
 
+/** More descriptor sets than this is a mistake (one per proto module is the usual count). */
+export const MAX_DESCRIPTOR_FILES = 64
+
 const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,63}$'
 const IDENTIFIER_MESSAGE =
   'must start with a letter or `_` and contain only letters, digits, `_` and `-` (at most 64 characters)'
@@ -180,7 +183,8 @@ export const deployConfigSchema: JsonSchema = {
   required: ['services'],
   properties: {
     deployment: {
-      description: 'The deployment as a whole: its name, data folder, log level and limits.',
+      description:
+        'The deployment as a whole: its name, data folder, log level, limits, and the descriptor sets the Studio decodes queue payloads with.',
       type: 'object',
       additionalProperties: false,
       default: {},
@@ -234,6 +238,23 @@ export const deployConfigSchema: JsonSchema = {
           minimum: 0,
           maximum: MAX_TIMEOUT_MS,
           default: 2_000,
+        },
+        descriptors: {
+          description:
+            'Binary FileDescriptorSet files (`buf build -o <file>.binpb`, or `protoc --include_imports --descriptor_set_out`) whose message types the Studio decodes queue payloads with; relative paths resolve against the folder of this file. Payloads of other types are shown in hex.',
+          type: 'array',
+          default: [],
+          uniqueItems: true,
+          maxItems: MAX_DESCRIPTOR_FILES,
+          items: {
+            description:
+              'Path of one FileDescriptorSet file; a relative path resolves against the folder of this file.',
+            type: 'string',
+            minLength: 1,
+            pattern: PRINTABLE_PATTERN,
+            patternErrorMessage: PRINTABLE_MESSAGE,
+            examples: ['build/descriptors.binpb'],
+          },
         },
       },
     },

@@ -17,6 +17,12 @@ export interface DeployConfig {
   readonly stopGraceMs: number
   /** In file order. */
   readonly services: readonly ServiceConfig[]
+  /**
+   * Absolute paths of the FileDescriptorSet files (`deployment.descriptors`) the Studio decodes
+   * queue payloads with, in file order. The parser always sets it (`[]` when the key is absent);
+   * it is optional for configs built by hand (tests, tools), where absent means none.
+   */
+  readonly descriptors?: readonly string[]
 }
 
 export interface DeployLimits {
