@@ -1,9 +1,9 @@
 // Emits AssemblyScript message types with protobuf binary encode/decode for one .proto file.
 //
 // The output uses the guest runtime's Writer/Reader (src/guest/runtime/proto.ts). What that
-// runtime lacks (writing a value even when it is the default, packed runs, zigzag, preserving
-// unknown fields) is emitted as private helpers at the top of every generated file, so the
-// generated code needs nothing beyond the runtime's public API.
+// runtime's Writer/Reader lack (writing a value even when it is the default, zigzag, raw fixed
+// values, preserving unknown fields) lives at the end of the runtime's proto.ts; each generated file
+// imports just the helpers it calls.
 //
 // Encoding follows protobuf-es exactly (fields in field-number order, defaults skipped, map
 // entries with both key and value, unknown fields appended last), so for a canonical input the
@@ -40,11 +40,12 @@ export function generateMessageFile(file: DescFile, options: MessageFileOptions)
   out.line('//')
   out.line('// AssemblyScript message types for the parigot guest runtime.')
   out.line()
-  out.line(`import { Reader, WireType, Writer } from '${runtimePath(file, options.runtimeImport)}'`)
+  const code = body.text()
+  const names = ['Reader', 'WireType', 'Writer', ...helpersUsedBy(code)]
+  out.line(`import { ${names.join(', ')} } from '${runtimePath(file, options.runtimeImport)}'`)
   for (const line of imports.lines()) out.line(line)
   out.line()
-  out.raw(HELPERS)
-  out.raw(body.text())
+  out.raw(code)
   return out.text()
 }
 
@@ -733,85 +734,26 @@ function emitDecodeField(p: Printer, f: DescField, imports: ImportSet): void {
   }
 }
 
-// ---- helpers emitted into every file ----
+// ---- helpers ----
 
-const HELPERS = `// ---- helpers (see docs/guest-authoring.md; candidates for the runtime's proto.ts) ----
+/** Wire helpers generated code may call; they live in the runtime's proto.ts. */
+const WIRE_HELPERS = [
+  'pbZigzag32',
+  'pbZigzag64',
+  'pbUnzigzag32',
+  'pbUnzigzag64',
+  'pbRawFixed32',
+  'pbRawFixed64',
+  'pbRawBytes',
+  'pbRawString',
+  'pbBytesOf',
+  'pbReadUnknown',
+] as const
 
-function pbZigzag32(v: i32): u32 {
-  return <u32>((v << 1) ^ (v >> 31))
+/** The helpers `code` calls, in a fixed order, so the import line is deterministic. */
+function helpersUsedBy(code: string): string[] {
+  return WIRE_HELPERS.filter((name) => code.includes(`${name}(`))
 }
-
-function pbZigzag64(v: i64): u64 {
-  return <u64>((v << 1) ^ (v >> 63))
-}
-
-function pbUnzigzag32(n: u32): i32 {
-  return <i32>(n >>> 1) ^ -<i32>(n & 1)
-}
-
-function pbUnzigzag64(n: u64): i64 {
-  return <i64>(n >>> 1) ^ -<i64>(n & 1)
-}
-
-function pbRawFixed32(w: Writer, v: u32): void {
-  for (let i: u32 = 0; i < 4; i++) w.byte(<u8>(v >> (i * 8)))
-}
-
-function pbRawFixed64(w: Writer, v: u64): void {
-  for (let i: u64 = 0; i < 8; i++) w.byte(<u8>(v >> (i * 8)))
-}
-
-function pbRawBytes(w: Writer, data: Uint8Array): void {
-  w.rawVarint(<u64>data.length)
-  w.rawBytes(data)
-}
-
-function pbRawString(w: Writer, s: string): void {
-  pbRawBytes(w, Uint8Array.wrap(String.UTF8.encode(s)))
-}
-
-function pbBytesOf(values: u8[]): Uint8Array {
-  const out = new Uint8Array(values.length)
-  for (let i = 0; i < values.length; i++) out[i] = values[i]
-  return out
-}
-
-/** Reads the current (unknown) field and appends it, re-encoded, to \`keep\`. */
-function pbReadUnknown(r: Reader, keep: Writer | null): Writer | null {
-  const field = r.field
-  const wireType = r.wireType
-  let out = keep
-  if (wireType == WireType.Varint) {
-    const v = r.uint64()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.tag(field, WireType.Varint)
-    out.rawVarint(v)
-  } else if (wireType == WireType.Fixed64) {
-    const v = r.fixed64()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.tag(field, WireType.Fixed64)
-    pbRawFixed64(out, v)
-  } else if (wireType == WireType.Fixed32) {
-    const v = r.fixed32()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.tag(field, WireType.Fixed32)
-    pbRawFixed32(out, v)
-  } else if (wireType == WireType.Bytes) {
-    const v = r.bytes()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.lengthDelimited(field, v)
-  } else {
-    // A group: skipped and not preserved (the runtime's Reader exposes no raw bytes).
-    r.skip()
-  }
-  return out
-}
-
-`
 
 // ---- output ----
 

@@ -45,7 +45,12 @@ describe('protoc-gen-parigot plugin', () => {
     const content = response.file[0]?.content ?? ''
     expect(content.startsWith(`${GENERATED_HEADER}\n`)).toBe(true)
     // `./runtime` is relative to the output root: two levels up from conformance/v1/.
-    expect(content).toContain("import { Reader, WireType, Writer } from '../../runtime'")
+    // The codec classes and just the wire helpers this file calls, from the runtime.
+    expect(content).toMatch(
+      /^import \{ Reader, WireType, Writer, pbZigzag32, [^}]*\} from '\.\.\/\.\.\/runtime'$/m,
+    )
+    expect(content).not.toContain('pbBytesOf')
+    expect(content).not.toMatch(/^function pb/m)
     expect(content).toBe(generate(request).file[0]?.content)
     expect(
       Number(response.supportedFeatures) & CodeGeneratorResponse_Feature.PROTO3_OPTIONAL,
