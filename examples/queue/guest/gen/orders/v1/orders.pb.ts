@@ -3,83 +3,13 @@
 //
 // AssemblyScript message types for the parigot guest runtime.
 
-import { Reader, WireType, Writer } from '../../../../../../src/guest/runtime'
-
-// ---- helpers (see docs/guest-authoring.md; candidates for the runtime's proto.ts) ----
-
-function pbZigzag32(v: i32): u32 {
-  return <u32>((v << 1) ^ (v >> 31))
-}
-
-function pbZigzag64(v: i64): u64 {
-  return <u64>((v << 1) ^ (v >> 63))
-}
-
-function pbUnzigzag32(n: u32): i32 {
-  return (<i32>(n >>> 1)) ^ -(<i32>(n & 1))
-}
-
-function pbUnzigzag64(n: u64): i64 {
-  return (<i64>(n >>> 1)) ^ -(<i64>(n & 1))
-}
-
-function pbRawFixed32(w: Writer, v: u32): void {
-  for (let i: u32 = 0; i < 4; i++) w.byte(<u8>(v >> (i * 8)))
-}
-
-function pbRawFixed64(w: Writer, v: u64): void {
-  for (let i: u64 = 0; i < 8; i++) w.byte(<u8>(v >> (i * 8)))
-}
-
-function pbRawBytes(w: Writer, data: Uint8Array): void {
-  w.rawVarint(<u64>data.length)
-  w.rawBytes(data)
-}
-
-function pbRawString(w: Writer, s: string): void {
-  pbRawBytes(w, Uint8Array.wrap(String.UTF8.encode(s)))
-}
-
-function pbBytesOf(values: u8[]): Uint8Array {
-  const out = new Uint8Array(values.length)
-  for (let i = 0; i < values.length; i++) out[i] = values[i]
-  return out
-}
-
-/** Reads the current (unknown) field and appends it, re-encoded, to `keep`. */
-function pbReadUnknown(r: Reader, keep: Writer | null): Writer | null {
-  const field = r.field
-  const wireType = r.wireType
-  let out = keep
-  if (wireType == WireType.Varint) {
-    const v = r.uint64()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.tag(field, WireType.Varint)
-    out.rawVarint(v)
-  } else if (wireType == WireType.Fixed64) {
-    const v = r.fixed64()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.tag(field, WireType.Fixed64)
-    pbRawFixed64(out, v)
-  } else if (wireType == WireType.Fixed32) {
-    const v = r.fixed32()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.tag(field, WireType.Fixed32)
-    pbRawFixed32(out, v)
-  } else if (wireType == WireType.Bytes) {
-    const v = r.bytes()
-    if (!r.ok) return keep
-    if (out == null) out = new Writer()
-    out.lengthDelimited(field, v)
-  } else {
-    // A group: skipped and not preserved (the runtime's Reader exposes no raw bytes).
-    r.skip()
-  }
-  return out
-}
+import {
+  Reader,
+  WireType,
+  Writer,
+  pbRawString,
+  pbReadUnknown,
+} from '../../../../../../src/guest/runtime'
 
 /** orders.v1.Order */
 export class Order {
