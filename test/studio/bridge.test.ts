@@ -165,6 +165,17 @@ describe('dispatcher', () => {
       text: '[services.a]\nwasm = 3\n',
     })
     expect(validated.diagnostics[0]?.line).toBe(2)
+    // A missing file is named by what it is for, at its own entry.
+    const missing = await client.call<{
+      diagnostics: { line: number; key: string; message: string }[]
+    }>('config.validate', {
+      file,
+      text: '[deployment]\ndescriptors = ["none.binpb"]\n[services.a]\nwasm = "a.wasm"\n',
+    })
+    expect(missing.diagnostics.map((d) => [d.line, d.key, d.message.split(' ')[0]])).toEqual([
+      [2, 'deployment.descriptors[0]', 'descriptor'],
+      [4, 'services.a.wasm', 'wasm'],
+    ])
   })
 })
 

@@ -32,7 +32,7 @@ export async function validateConfigText(file: string, text: string): Promise<Co
   const analysis = analyzeDeployConfig(text, file, { resolvePath: resolve, dirname })
   const missing = await Promise.all(
     analysis.references.map(async (ref): Promise<ConfigDiagnostic | undefined> => {
-      const what = ref.kind === 'wasm' ? 'wasm file' : 'plugin module'
+      const what = ref.what
       try {
         if ((await stat(ref.path)).isFile()) return undefined
         return {
