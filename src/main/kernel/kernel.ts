@@ -4,6 +4,7 @@ import type { KernelEvent, KernelEventBody, ServiceState } from '../../shared/ev
 import type { IdRaw } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import { IdRawSchema } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import {
+  DispatchResponseSchema,
   ExitPairSchema,
   ExitResponseSchema,
   KernelErr,
@@ -435,7 +436,17 @@ export class Kernel {
     return KernelErr.NoError
   }
 
-  dispatch(caller: HostId, req: DispatchRequest, resp: DispatchResponse): KernelErr {
+  /**
+   * `direct`: the caller's worker already put the call straight into the callee's mailbox (the
+   * transport's fast path, docs/architecture.md), at `startedMs`; the kernel only keeps the books
+   * (pending call, timeout, events) and neither queues nor wakes. See `directCallStarted`.
+   */
+  dispatch(
+    caller: HostId,
+    req: DispatchRequest,
+    resp: DispatchResponse,
+    direct?: { readonly startedMs: number },
+  ): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
     const call = this.newCallKey(req.callId)
@@ -458,14 +469,14 @@ export class Kernel {
       )
       return KernelErr.NamespaceExhausted
     }
-    if (target.host.inbound.length >= this.limits.inboundQueue) {
+    if (direct === undefined && target.host.inbound.length >= this.limits.inboundQueue) {
       this.logger.log(
         'warn',
         `dispatch_: ${target.fullName}.${methodName}: inbound queue full (${this.limits.inboundQueue} calls)`,
       )
       return KernelErr.CallQueueFull
     }
-    const now = this.now()
+    const now = direct?.startedMs ?? this.now()
     const pending: PendingCall = {
       kind: 'call',
       key: formatId(call.value),
@@ -476,10 +487,21 @@ export class Kernel {
       methodName,
       startedMs: now,
       deadlineMs: now + this.limits.callTimeoutMs,
-      delivered: false,
+      delivered: direct !== undefined,
     }
     this.pending.set(pending.key, pending)
     host.value.pendingCount++
+    resp.callId = req.callId
+    if (direct !== undefined) {
+      this.emit({
+        type: 'call-started',
+        call: pending.key,
+        caller: this.callerName(host.value),
+        target: target.key,
+        method: methodName,
+      })
+      return KernelErr.NoError
+    }
     const inbound: InboundCall = {
       callKey: pending.key,
       callId: pending.rawCallId,
@@ -488,7 +510,6 @@ export class Kernel {
       param: req.param,
     }
     target.host.inbound.push(inbound)
-    resp.callId = req.callId
     this.emit({
       type: 'call-started',
       call: pending.key,
@@ -500,7 +521,41 @@ export class Kernel {
     return KernelErr.NoError
   }
 
-  returnValue(caller: HostId, req: ReturnValueRequest): KernelErr {
+  /**
+   * A call dispatched straight into a callee's mailbox (see `dispatch`), told to the kernel
+   * after the fact. If the kernel refuses it (the callee died meanwhile, too many calls
+   * outstanding...), the caller gets that refusal as the call's result, as with a failed call.
+   */
+  directCallStarted(caller: HostId, req: DispatchRequest, startedMs: number): void {
+    const code = this.dispatch(caller, req, create(DispatchResponseSchema), { startedMs })
+    if (code === KernelErr.NoError) return
+    const host = this.hostById(caller)
+    if (host === undefined || !host.alive || req.callId === undefined) return
+    this.logger.log('warn', `dispatch_ (direct) from ${host.name} refused: KernelErr ${code}`)
+    host.ready.push({
+      callId: req.callId,
+      result: undefined,
+      resultError: DISPATCH_ERROR,
+      kernelError: code,
+    })
+    this.wake(host)
+  }
+
+  /**
+   * A callee's worker answered a call that came through its mailbox and already put the result
+   * into the caller's mailbox, at `finishedMs`: the kernel closes the books (call-finished
+   * event); a result for a call that had timed out is logged as dropped (the caller's worker
+   * drops it too).
+   */
+  directCallReturned(callee: HostId, req: ReturnValueRequest, finishedMs: number): void {
+    this.returnValue(callee, req, { finishedMs })
+  }
+
+  returnValue(
+    caller: HostId,
+    req: ReturnValueRequest,
+    direct?: { readonly finishedMs: number },
+  ): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
     const cid = this.idField('call', req.callId)
@@ -515,6 +570,8 @@ export class Kernel {
         )
         return KernelErr.NoError
       }
+      // A direct call whose caller has ended: nothing is waiting for it.
+      if (direct !== undefined) return KernelErr.NoError
       return KernelErr.BadCallId
     }
     if (call.kind !== 'call' || call.target.host !== host.value) {
@@ -525,7 +582,11 @@ export class Kernel {
       return KernelErr.BadId
     }
     this.forget(call)
-    this.resolve(call, { result: req.result, resultError: req.resultError, kernelError: 0 })
+    this.resolve(
+      call,
+      { result: req.result, resultError: req.resultError, kernelError: 0 },
+      direct?.finishedMs,
+    )
     return KernelErr.NoError
   }
 
@@ -750,12 +811,14 @@ export class Kernel {
     this.resolve(call, { result: undefined, resultError: DISPATCH_ERROR, kernelError })
   }
 
+  /** `deliveredAtMs`: the result already reached the caller directly, at that time. */
   private resolve(
     call: PendingCall,
     outcome: { result: ReturnValueRequest['result']; resultError: number; kernelError: number },
+    deliveredAtMs?: number,
   ): void {
     const caller = call.callerHost
-    if (caller.alive) {
+    if (caller.alive && deliveredAtMs === undefined) {
       caller.ready.push({ callId: call.rawCallId, ...outcome })
       this.wake(caller)
     }
@@ -765,7 +828,7 @@ export class Kernel {
       caller: this.callerName(caller),
       target: call.target.key,
       method: call.methodName,
-      latencyMs: this.now() - call.startedMs,
+      latencyMs: (deliveredAtMs ?? this.now()) - call.startedMs,
       resultError: outcome.resultError,
       kernelError: outcome.kernelError,
     })

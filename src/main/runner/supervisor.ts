@@ -12,6 +12,7 @@ import type { PluginSpec } from '../plugins/plugin-api'
 import { toRaw } from '../../shared/id'
 import { createChannel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
+import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { WorkerPool } from './worker/worker-pool'
@@ -46,6 +47,12 @@ export interface SupervisorOptions {
   readonly now?: () => number
   /** Where guest workers come from; default: the process-wide pool of pre-started workers. */
   readonly workers?: WorkerPool
+  /**
+   * Calls between guests go worker to worker through shared mailboxes, the kernel told after
+   * the fact (docs/architecture.md, "Guests in workers"). Default true; false sends every
+   * syscall through the kernel's thread.
+   */
+  readonly directCalls?: boolean
 }
 
 interface Running {
@@ -85,7 +92,14 @@ export class Supervisor {
       onEvent: (event) => options.onEvent?.(event),
       onWake: (host) => late.server?.wake(host),
     })
-    this.server = new KernelServer(this.kernel, this.logger, this.now)
+    this.server = new KernelServer(
+      this.kernel,
+      this.logger,
+      this.now,
+      undefined,
+      undefined,
+      options.directCalls === false ? undefined : createSwitchboard(),
+    )
     late.server = this.server
     this.unresponsiveMs = options.unresponsiveMs ?? 2 * this.kernel.limits.callTimeoutMs
     this.watchdog = setInterval(() => this.checkResponsiveness(), WATCHDOG_INTERVAL_MS)
@@ -100,7 +114,8 @@ export class Supervisor {
     }
     const host = this.kernel.addHost(spec.name)
     const channel = createChannel()
-    this.server.attach(host, channel)
+    const slot = this.server.attach(host, channel)
+    const board = this.server.switchboard
     const data: GuestWorkerData = {
       module: spec.compiled.module,
       origin: spec.compiled.origin,
@@ -111,6 +126,17 @@ export class Supervisor {
       hostId: toRaw(host),
       plugins: spec.plugins ?? [],
       dataDir: spec.dataDir ?? process.cwd(),
+      ...(slot && board
+        ? {
+            direct: {
+              switchboard: board.buffer,
+              slot: slot.slot,
+              gen: slot.gen,
+              inboundQueue: this.kernel.limits.inboundQueue,
+              callTimeoutMs: this.kernel.limits.callTimeoutMs,
+            },
+          }
+        : {}),
     }
     const worker = await (this.options.workers ?? sharedWorkerPool).take()
     let settle: (ending: HostEnding) => void = () => undefined
@@ -175,6 +201,8 @@ export class Supervisor {
           })
           reject(new Error(`${spec.name}: worker exited before the guest started`))
         }
+        // The thread is gone: nothing can touch its mailbox any more.
+        this.server.release(host)
       })
     })
   }

@@ -5,7 +5,7 @@
  * single-threaded), so no locking beyond the state word is needed.
  */
 
-export const HEADER_BYTES = 64
+export const HEADER_BYTES = 128
 export const DEFAULT_DATA_BYTES = 1024 * 1024
 
 /** Int32 word indices in the header. */
@@ -21,6 +21,25 @@ export const Word = {
   RESULT_LENGTH: 5,
   /** Count of syscalls made, for the supervisor's watchdog. */
   SYSCALL_COUNT: 6,
+  /** Kernel: 1 when a read_one_ answer was "nothing to read" (a timeout). */
+  EMPTY: 7,
+  /** Kernel, after a successful dispatch_: the callee's switchboard slot (-1: none) and gen. */
+  ROUTE_SLOT: 8,
+  ROUTE_GEN: 9,
+  /** Worker: 1 while its guest holds a call taken from its mailbox (for the watchdog). */
+  SERVING: 10,
+} as const
+
+/** Set in FUNCTION: answer now, never park (the worker waits on its mailbox meanwhile). */
+export const POLL_FLAG = 0x10000
+
+/** Byte offsets in the header (worker-written, for the watchdog). */
+export const ServingBytes = {
+  /** Float64: monoNs() when the guest took the call. */
+  SINCE_NS: 64,
+  /** The call's service id and method id (IdRaw bytes, see switchboard writeRawId). */
+  SERVICE: 72,
+  METHOD: 96,
 } as const
 
 export const State = { IDLE: 0, REQUEST: 1, RESPONSE: 2 } as const
@@ -29,6 +48,9 @@ export interface Channel {
   readonly buffer: SharedArrayBuffer
   readonly header: Int32Array
   readonly data: Uint8Array
+  readonly view: DataView
+  /** The header as bytes. */
+  readonly bytes: Uint8Array
 }
 
 export function createChannel(dataBytes = DEFAULT_DATA_BYTES): Channel {
@@ -40,5 +62,7 @@ export function openChannel(buffer: SharedArrayBuffer): Channel {
     buffer,
     header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
     data: new Uint8Array(buffer, HEADER_BYTES),
+    view: new DataView(buffer, 0, HEADER_BYTES),
+    bytes: new Uint8Array(buffer, 0, HEADER_BYTES),
   }
 }

@@ -1,15 +1,37 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf'
-import { KernelErr } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
-import type { ReadOneResponse } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
-import { formatId } from '../../../shared/id'
+import {
+  DispatchRequestSchema,
+  KernelErr,
+  ReturnValueRequestSchema,
+  ServiceMethodCallSchema,
+} from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
+import type {
+  DispatchRequest,
+  ReadOneResponse,
+} from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
+import { IdRawSchema } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
+import type { IdRaw } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
+import { formatId, fromRaw } from '../../../shared/id'
 import type { HostId } from '../../../shared/id'
 import type { Logger } from '../../engine/logger'
 import type { Kernel } from '../kernel'
 import { PARK, SYSCALLS } from '../syscall-table'
 import type { SyscallEntry } from '../syscall-table'
-import { State, Word } from './channel'
+import { POLL_FLAG, ServingBytes, State, Word } from './channel'
 import type { Channel } from './channel'
+import {
+  Cell,
+  consumeCell,
+  MAX_SLOTS,
+  monoNs,
+  oldestCell,
+  readRawId,
+  Ring,
+  ringDoorbell,
+  SlotState,
+} from './switchboard'
+import type { Switchboard } from './switchboard'
 
 interface Parked {
   readonly entry: SyscallEntry
@@ -26,6 +48,14 @@ interface Attached {
   /** Set when read_one_ handed this host a call; cleared by its next syscall. */
   serving: { readonly sinceMs: number; readonly call: string } | undefined
   closed: boolean
+  /** This host's mailbox in the switchboard, if it got one. */
+  slot: number | undefined
+}
+
+/** Where a worker's direct path plugs in: its mailbox slot and that slot's generation. */
+export interface SlotGrant {
+  readonly slot: number
+  readonly gen: number
 }
 
 /**
@@ -40,6 +70,10 @@ export class KernelServer {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private draining = false
+  /** Host record per switchboard slot (kept until the slot is released). */
+  private readonly slots: (Attached | undefined)[] = new Array<Attached | undefined>(MAX_SLOTS)
+  private noticeTimer: NodeJS.Timeout | undefined
+  private noticeListening = false
 
   constructor(
     private readonly kernel: Kernel,
@@ -48,16 +82,30 @@ export class KernelServer {
     /** How long to keep polling channels after a request (0 turns it off). */
     private readonly spinMs = 0.05,
     private readonly maxSpinMs = 2,
+    /** Enables the worker-to-worker path (undefined: every syscall comes through here). */
+    readonly switchboard?: Switchboard,
+    /** How long the kernel lets notices of direct calls pile up before it reads them. */
+    private readonly noticeDelayMs = 1,
   ) {
     this.spinWindowMs = spinMs
   }
 
   /** The kernel's onWake: remember the host; parked calls are retried after the current request. */
   wake(host: HostId): void {
-    this.woken.add(formatId(host))
+    const key = formatId(host)
+    this.woken.add(key)
+    const record = this.attached.get(key)
+    if (record?.slot !== undefined && this.switchboard) {
+      const mailbox = this.switchboard.mailboxes[record.slot]
+      if (mailbox) {
+        Atomics.store(mailbox.header, Ring.KERNEL_PENDING, 1)
+        ringDoorbell(mailbox)
+      }
+    }
   }
 
-  attach(host: HostId, channel: Channel): void {
+  /** Serves a host's channel; with a switchboard, also gives it a mailbox slot if one is free. */
+  attach(host: HostId, channel: Channel): SlotGrant | undefined {
     const key = formatId(host)
     const record: Attached = {
       host,
@@ -67,9 +115,33 @@ export class KernelServer {
       lastSyscallMs: this.now(),
       serving: undefined,
       closed: false,
+      slot: undefined,
     }
     this.attached.set(key, record)
+    const grant = this.grantSlot(record)
     this.listen(record)
+    this.listenNotices()
+    return grant
+  }
+
+  private grantSlot(record: Attached): SlotGrant | undefined {
+    const board = this.switchboard
+    if (board === undefined) return undefined
+    for (let slot = 0; slot < MAX_SLOTS; slot++) {
+      const h = (board.mailboxes[slot] as Switchboard['mailboxes'][number]).header
+      if (this.slots[slot] !== undefined || Atomics.load(h, Ring.STATE) !== SlotState.FREE) continue
+      Atomics.store(h, Ring.LOCK, 0)
+      Atomics.store(h, Ring.HEAD, 0)
+      Atomics.store(h, Ring.TAIL, 0)
+      Atomics.store(h, Ring.QUEUED, 0)
+      Atomics.store(h, Ring.KERNEL_PENDING, 0)
+      const gen = Atomics.add(h, Ring.GEN, 1) + 1
+      Atomics.store(h, Ring.STATE, SlotState.OPEN)
+      this.slots[slot] = record
+      record.slot = slot
+      return { slot, gen }
+    }
+    return undefined
   }
 
   /** Stops serving a host (its worker ended); a parked call is dropped with it. */
@@ -79,6 +151,28 @@ export class KernelServer {
     record.closed = true
     record.parked = undefined
     this.attached.delete(record.key)
+    if (record.slot !== undefined && this.switchboard) {
+      // Closed first, so no new call lands in it; then the kernel learns every direct call
+      // made so far, so the host's ending fails each one still waiting on it.
+      const mailbox = this.switchboard.mailboxes[record.slot]
+      if (mailbox) {
+        Atomics.store(mailbox.header, Ring.STATE, SlotState.CLOSED)
+        ringDoorbell(mailbox)
+      }
+      this.drainNotices()
+    }
+  }
+
+  /** The host's worker thread is gone: its mailbox slot may serve another host. */
+  release(host: HostId): void {
+    const key = formatId(host)
+    for (let slot = 0; slot < MAX_SLOTS; slot++) {
+      if (this.slots[slot]?.key !== key) continue
+      this.drainNotices()
+      this.slots[slot] = undefined
+      const mailbox = this.switchboard?.mailboxes[slot]
+      if (mailbox) Atomics.store(mailbox.header, Ring.STATE, SlotState.FREE)
+    }
   }
 
   /** True while the host's guest is blocked in a syscall waiting for something to read. */
@@ -91,15 +185,39 @@ export class KernelServer {
    * like this for long is computing without end (the watchdog's question).
    */
   servingSince(host: HostId): { readonly sinceMs: number; readonly call: string } | undefined {
-    return this.attached.get(formatId(host))?.serving
+    const record = this.attached.get(formatId(host))
+    if (record === undefined) return undefined
+    if (record.serving !== undefined) return record.serving
+    const { header, view } = record.channel
+    if (Atomics.load(header, Word.SERVING) !== 1) return undefined
+    // A call taken from the mailbox: the worker wrote when, and which.
+    const sinceNs = view.getFloat64(ServingBytes.SINCE_NS, true)
+    const bytes = record.channel.bytes
+    const call = create(ServiceMethodCallSchema, {
+      serviceId: rawId(readRawId(bytes, ServingBytes.SERVICE)),
+      methodId: rawId(readRawId(bytes, ServingBytes.METHOD)),
+    })
+    if (Atomics.load(header, Word.SERVING) !== 1) return undefined
+    return {
+      sinceMs: this.now() - (monoNs() - sinceNs) / 1e6,
+      call: this.kernel.describeCall(call),
+    }
   }
 
   /** Cancels timers; call when the deployment is torn down. */
   close(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
+    if (this.noticeTimer) clearTimeout(this.noticeTimer)
+    this.noticeTimer = undefined
     for (const record of this.attached.values()) record.closed = true
     this.attached.clear()
+    this.slots.fill(undefined)
+    if (this.switchboard) {
+      const h = this.switchboard.notices.header
+      Atomics.store(h, Ring.DOORBELL, 1)
+      Atomics.notify(h, Ring.DOORBELL)
+    }
   }
 
   private listen(record: Attached): void {
@@ -172,9 +290,13 @@ export class KernelServer {
 
   private serve(record: Attached): void {
     const { header, data } = record.channel
+    // Direct calls made so far come first: this request may answer or name one of them.
+    this.drainNotices()
     record.lastSyscallMs = this.now()
     record.serving = undefined
-    const index = Atomics.load(header, Word.FUNCTION)
+    const fn = Atomics.load(header, Word.FUNCTION)
+    const poll = (fn & POLL_FLAG) !== 0
+    const index = fn & ~POLL_FLAG
     const entry = SYSCALLS[index]
     if (entry === undefined) {
       this.logger.log('error', `host ${record.key}: unknown syscall #${index}`)
@@ -201,9 +323,55 @@ export class KernelServer {
       request,
       deadlineMs: waitMs === undefined ? undefined : this.now() + waitMs,
     }
-    this.run(record, parked, false)
+    if (entry.name === 'dispatch_' && this.queueFull(request as DispatchRequest)) {
+      this.respond(record, KernelErr.CallQueueFull, 0)
+      return
+    }
+    this.run(record, parked, poll)
     this.drainWakes()
     this.scheduleTimer()
+  }
+
+  /** The inbound bound counts the calls waiting in the callee's mailbox too. */
+  private queueFull(req: DispatchRequest): boolean {
+    if (this.switchboard === undefined || req.serviceId === undefined) return false
+    let target
+    try {
+      target = this.kernel.serviceById(fromRaw('service', req.serviceId))
+    } catch {
+      return false
+    }
+    const slot = target && this.attached.get(target.host.key)?.slot
+    if (target === undefined || slot === undefined) return false
+    const mailbox = this.switchboard.mailboxes[slot]
+    const queued = mailbox ? Atomics.load(mailbox.header, Ring.QUEUED) : 0
+    if (queued === 0 || target.host.inbound.length + queued < this.kernel.limits.inboundQueue)
+      return false
+    this.logger
+      .withSource('kernel')
+      .log(
+        'warn',
+        `dispatch_: ${target.fullName}: inbound queue full (${this.kernel.limits.inboundQueue} calls)`,
+      )
+    return true
+  }
+
+  /** After a dispatch_: where the callee's mailbox is, so the caller can go direct next time. */
+  private writeRoute(record: Attached, req: DispatchRequest): void {
+    const { header } = record.channel
+    let slot = -1
+    let gen = 0
+    if (this.switchboard && req.serviceId !== undefined) {
+      const target = this.kernel.serviceById(fromRaw('service', req.serviceId))
+      const callee = target && target.state === 'running' && this.attached.get(target.host.key)
+      const mailbox = callee && callee.slot !== undefined && this.switchboard.mailboxes[callee.slot]
+      if (callee && callee.slot !== undefined && mailbox) {
+        slot = callee.slot
+        gen = Atomics.load(mailbox.header, Ring.GEN)
+      }
+    }
+    Atomics.store(header, Word.ROUTE_SLOT, slot)
+    Atomics.store(header, Word.ROUTE_GEN, gen)
   }
 
   /** Runs (or re-runs) a syscall; parks it when it has nothing to answer yet. */
@@ -226,6 +394,25 @@ export class KernelServer {
       return
     }
     record.parked = undefined
+    if (call.entry.name === 'read_one_') {
+      Atomics.store(
+        record.channel.header,
+        Word.EMPTY,
+        code === KernelErr.NoError && (response as ReadOneResponse).timeout ? 1 : 0,
+      )
+      if (record.slot !== undefined && this.switchboard) {
+        const mailbox = this.switchboard.mailboxes[record.slot]
+        if (mailbox) {
+          Atomics.store(
+            mailbox.header,
+            Ring.KERNEL_PENDING,
+            this.kernel.hasEvent(record.host) ? 1 : 0,
+          )
+        }
+      }
+    } else if (call.entry.name === 'dispatch_' && code === KernelErr.NoError) {
+      this.writeRoute(record, call.request as DispatchRequest)
+    }
     if (code !== KernelErr.NoError || response === undefined || call.entry.response === undefined) {
       this.respond(record, code, 0)
       return
@@ -286,6 +473,7 @@ export class KernelServer {
   private onTimer(): void {
     this.timer = undefined
     this.timerAt = Infinity
+    this.drainNotices()
     this.kernel.tick()
     const now = this.now()
     for (const record of this.attached.values()) {
@@ -299,7 +487,82 @@ export class KernelServer {
 
   /** Ticks now: used after a host ends, since that can fail calls and wake hosts. */
   flush(): void {
+    this.drainNotices()
     this.drainWakes()
     this.scheduleTimer()
+  }
+
+  /** Waits (Atomics.waitAsync) for the first notice after a drain, then drains a bit later. */
+  private listenNotices(): void {
+    const board = this.switchboard
+    if (board === undefined || this.noticeListening) return
+    this.noticeListening = true
+    const h = board.notices.header
+    const arm = () => {
+      if (this.attached.size === 0 && this.slots.every((s) => s === undefined)) {
+        this.noticeListening = false
+        return
+      }
+      const waiting = Atomics.waitAsync(h, Ring.DOORBELL, 0)
+      const fire = () => {
+        this.noticeTimer ??= setTimeout(() => {
+          this.noticeTimer = undefined
+          this.drainNotices()
+          this.drainWakes()
+          this.scheduleTimer()
+          arm()
+        }, this.noticeDelayMs)
+      }
+      if (waiting.async) void waiting.value.then(fire)
+      else fire()
+    }
+    arm()
+  }
+
+  /**
+   * Reads the notice ring: the direct calls workers made and answered since the last drain.
+   * The kernel books them as if they had come through here (events, timeouts, bounds).
+   */
+  drainNotices(): void {
+    const board = this.switchboard
+    if (board === undefined) return
+    const ring = board.notices
+    Atomics.store(ring.header, Ring.DOORBELL, 0)
+    let offset = oldestCell(ring)
+    if (offset < 0) return
+    const nowMs = this.now()
+    const nowNs = monoNs()
+    for (; offset >= 0; offset = oldestCell(ring)) {
+      const v = ring.view
+      const kind = v.getUint32(offset, true)
+      const slot = v.getUint32(offset + 4, true)
+      const atMs = nowMs - (nowNs - v.getFloat64(offset + 8, true)) / 1e6
+      const cells = ring.cells
+      const callId = rawId(readRawId(cells, offset + 16))
+      const record = this.slots[slot]
+      if (record !== undefined && kind === Cell.STARTED) {
+        const req = create(DispatchRequestSchema, {
+          callId,
+          serviceId: rawId(readRawId(cells, offset + 40)),
+          methodId: rawId(readRawId(cells, offset + 64)),
+        })
+        this.kernel.directCallStarted(record.host, req, atMs)
+      } else if (record !== undefined && kind === Cell.RETURNED) {
+        const req = create(ReturnValueRequestSchema, {
+          callId,
+          resultError: v.getInt32(offset + 40, true),
+        })
+        this.kernel.directCallReturned(record.host, req, atMs)
+      }
+      consumeCell(ring)
+    }
+  }
+}
+
+function rawId(bytes: Uint8Array): IdRaw {
+  try {
+    return fromBinary(IdRawSchema, bytes)
+  } catch {
+    return create(IdRawSchema)
   }
 }

@@ -6,6 +6,7 @@ import { describeCompiled } from '../../engine/compile'
 import { createEngine } from '../../engine/engine'
 import { createLogger } from '../../engine/logger'
 import { openChannel } from '../../kernel/transport/channel'
+import { openSwitchboard } from '../../kernel/transport/switchboard'
 import { BUILTIN_PLUGINS } from '../../plugins/builtin'
 import { initPlugin } from '../../plugins/init-plugin'
 import { loadPlugin } from '../../plugins/loader'
@@ -24,7 +25,16 @@ async function run(data: GuestWorkerData): Promise<void> {
   )
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
-  for (const def of syscallForwarders(openChannel(data.channel))) engine.registerHostFunction(def)
+  const direct = data.direct && {
+    board: openSwitchboard(data.direct.switchboard),
+    slot: data.direct.slot,
+    gen: data.direct.gen,
+    host: data.hostId,
+    inboundQueue: data.direct.inboundQueue,
+    callTimeoutMs: data.direct.callTimeoutMs,
+  }
+  for (const def of syscallForwarders(openChannel(data.channel), direct))
+    engine.registerHostFunction(def)
   let instance
   try {
     for (const spec of data.plugins) {

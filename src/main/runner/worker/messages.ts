@@ -15,6 +15,14 @@ export interface GuestWorkerData {
   /** Plugins to initialise in this worker's engine before the guest is instantiated. */
   readonly plugins: readonly PluginSpec[]
   readonly dataDir: string
+  /** The worker-to-worker path (docs/architecture.md), when the deployment has one. */
+  readonly direct?: {
+    readonly switchboard: SharedArrayBuffer
+    readonly slot: number
+    readonly gen: number
+    readonly inboundQueue: number
+    readonly callTimeoutMs: number
+  }
 }
 
 /** The one message a guest worker receives: which guest to run. */

@@ -1,9 +1,11 @@
 import type { HostFunctionDef, WasmImport } from '../../engine/host-function'
 import { outBufferCapacity } from '../../engine/invoke'
 import { KernelErr } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
-import { State, Word } from '../../kernel/transport/channel'
+import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
 import { SYSCALLS } from '../../kernel/syscall-table'
+import { DirectPath } from './direct-path'
+import type { Answer, DirectPathConfig } from './direct-path'
 
 /** Spins this many times on the state word before sleeping in Atomics.wait. */
 const SPIN_LIMIT = 2000
@@ -14,12 +16,53 @@ const SPIN_LIMIT = 2000
  * copies the answer back, keeping the ABI of docs/abi.md (capacity word, DataTooLarge with the
  * required length, errors at errPtr).
  */
-export function syscallForwarders(channel: Channel): HostFunctionDef[] {
+export function syscallForwarders(
+  channel: Channel,
+  directConfig?: DirectPathConfig,
+): HostFunctionDef[] {
+  const { header, data } = channel
+  /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
+  const viaKernel = (fn: number, request: Uint8Array, capacity: number) => {
+    data.set(request)
+    Atomics.store(header, Word.FUNCTION, fn)
+    Atomics.store(header, Word.REQUEST_LENGTH, request.byteLength)
+    Atomics.store(header, Word.CAPACITY, capacity)
+    Atomics.store(header, Word.STATE, State.REQUEST)
+    Atomics.notify(header, Word.STATE)
+    awaitResponse(header)
+    const code = Atomics.load(header, Word.RESULT_CODE)
+    const length = Atomics.load(header, Word.RESULT_LENGTH)
+    Atomics.store(header, Word.STATE, State.IDLE)
+    return { code, length }
+  }
+  const readOneIndex = SYSCALLS.findIndex((s) => s.name === 'read_one_')
+  const direct =
+    directConfig &&
+    new DirectPath(directConfig, channel, (request, capacity) => {
+      const { code, length } = viaKernel(readOneIndex | POLL_FLAG, request, capacity)
+      const empty = code === KernelErr.NoError && Atomics.load(header, Word.EMPTY) === 1
+      return { code, length, bytes: undefined, empty }
+    })
+  const fast = (name: string, request: Uint8Array, capacity: number): Answer | undefined => {
+    if (direct === undefined) return undefined
+    direct.syscallStarted()
+    switch (name) {
+      case 'dispatch_':
+        return direct.dispatch(request)
+      case 'return_value_':
+        return direct.returnValue(request)
+      case 'read_one_':
+        return direct.readOne(request, capacity)
+      case 'block_until_call_':
+        return direct.blockUntilCall(request)
+      default:
+        return undefined
+    }
+  }
   return SYSCALLS.map((entry, index) => ({
     module: 'parigot',
     name: entry.name,
     bind: (guest): WasmImport => {
-      const { header, data } = channel
       const qualified = `parigot.${entry.name}`
       return (inLenArg: number, inPtrArg: number, outPtrArg: number, errPtrArg: number) => {
         const memory = guest.memory()
@@ -38,17 +81,13 @@ export function syscallForwarders(channel: Channel): HostFunctionDef[] {
           memory.writeI32(errPtr, KernelErr.GuestReadFailed)
           return 0n
         }
-        data.set(request)
-        Atomics.store(header, Word.FUNCTION, index)
-        Atomics.store(header, Word.REQUEST_LENGTH, inLen)
-        Atomics.store(header, Word.CAPACITY, capacity)
         Atomics.add(header, Word.SYSCALL_COUNT, 1)
-        Atomics.store(header, Word.STATE, State.REQUEST)
-        Atomics.notify(header, Word.STATE)
-        awaitResponse(header)
-        const code = Atomics.load(header, Word.RESULT_CODE)
-        const length = Atomics.load(header, Word.RESULT_LENGTH)
-        Atomics.store(header, Word.STATE, State.IDLE)
+        let answer = fast(entry.name, request, capacity)
+        if (answer === undefined) {
+          answer = { ...viaKernel(index, request, capacity), bytes: undefined }
+          if (entry.name === 'dispatch_') direct?.learnRoute(answer.code)
+        }
+        const { code, length } = answer
         if (code === KernelErr.DataTooLarge) {
           memory.writeI32(errPtr, code)
           return BigInt(length) << 32n
@@ -61,7 +100,7 @@ export function syscallForwarders(channel: Channel): HostFunctionDef[] {
           memory.writeI32(errPtr, 0)
           return 0n
         }
-        if (!memory.write(outPtr, data.subarray(0, length))) {
+        if (!memory.write(outPtr, (answer.bytes ?? data).subarray(0, length))) {
           guest.logger.log(
             'warn',
             `${qualified}: out buffer [${outPtr}, +${length}) is outside guest memory (${memory.size} bytes)`,

@@ -1,0 +1,91 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
+import { describe, expect, it } from 'vitest'
+import {
+  DispatchRequestSchema,
+  ReadOneResponseSchema,
+  ReturnValueRequestSchema,
+} from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
+import {
+  consumeCell,
+  createSwitchboard,
+  freeCell,
+  lockRing,
+  MAILBOX_CELLS,
+  oldestCell,
+  publishCell,
+  Ring,
+  SlotState,
+  unlockRing,
+} from '../../src/main/kernel/transport/switchboard'
+import { idKey, idKeyOf, scan, Writer } from '../../src/main/runner/worker/wire'
+
+const id = (letter: number, n: bigint) => ({ high: (BigInt(letter) << 56n) | n, low: n * 7n + 1n })
+
+describe('the direct path wire helpers', () => {
+  it('find fields and splice them into a ReadOneResponse protobuf-es decodes', () => {
+    const req = create(DispatchRequestSchema, {
+      serviceId: id(0x73, 0xabcdef0123n),
+      methodId: id(0x6d, 42n),
+      callId: id(0x63, 0xffff_ffff_ffffn),
+      param: { typeUrl: 'type.googleapis.com/x.Y', value: new Uint8Array([1, 2, 3]) },
+    })
+    const bytes = toBinary(DispatchRequestSchema, req)
+    const msg = scan(bytes)!
+    const sub = (n: number) => bytes.subarray(msg.fields.get(n)!.start, msg.fields.get(n)!.end)
+    const out = new Writer()
+      .bytes(2, new Writer().bytes(1, sub(1)).bytes(2, sub(2)).finish())
+      .bytes(3, sub(4))
+      .bytes(4, sub(3))
+      .finish()
+    const resp = fromBinary(ReadOneResponseSchema, out)
+    expect(resp.call?.serviceId).toEqual(req.serviceId)
+    expect(resp.call?.methodId).toEqual(req.methodId)
+    expect(resp.callId).toEqual(req.callId)
+    expect(resp.param?.value).toEqual(new Uint8Array([1, 2, 3]))
+    expect(idKey(bytes, msg.fields.get(4)).key).toBe(idKeyOf(req.callId!))
+    expect(idKey(bytes, msg.fields.get(5)).empty).toBe(true)
+  })
+
+  it('reads and writes negative int32 values as protobuf does', () => {
+    for (const value of [0, 1, 7, 300, -1, -7, 2147483647, -2147483648]) {
+      const bytes = toBinary(
+        ReturnValueRequestSchema,
+        create(ReturnValueRequestSchema, { resultError: value }),
+      )
+      expect(scan(bytes)!.fields.get(4)?.value ?? 0).toBe(value)
+      expect(new Writer().int32(4, value).finish()).toEqual(bytes)
+    }
+  })
+})
+
+describe('the switchboard rings', () => {
+  it('hold MAILBOX_CELLS cells, refuse the next, and hand them back in order', () => {
+    const board = createSwitchboard()
+    const ring = board.mailboxes[0]!
+    Atomics.store(ring.header, Ring.STATE, SlotState.OPEN)
+    lockRing(board, ring, 1)
+    for (let i = 0; i < MAILBOX_CELLS; i++) {
+      const cell = freeCell(ring)
+      expect(cell).toBeGreaterThanOrEqual(0)
+      ring.view.setUint32(cell, i, true)
+      publishCell(ring)
+    }
+    expect(freeCell(ring)).toBe(-1)
+    unlockRing(ring)
+    for (let i = 0; i < MAILBOX_CELLS; i++) {
+      const cell = oldestCell(ring)
+      expect(ring.view.getUint32(cell, true)).toBe(i)
+      consumeCell(ring)
+    }
+    expect(oldestCell(ring)).toBe(-1)
+  })
+
+  it('a lock left by a slot that is no longer open is taken over', () => {
+    const board = createSwitchboard()
+    Atomics.store(board.mailboxes[3]!.header, Ring.STATE, SlotState.CLOSED)
+    Atomics.store(board.notices.header, Ring.LOCK, 3 + 1)
+    lockRing(board, board.notices, 0)
+    expect(Atomics.load(board.notices.header, Ring.LOCK)).toBe(1)
+    unlockRing(board.notices)
+  })
+})
