@@ -7,7 +7,7 @@ import { compileGuest } from '../engine/compile'
 import type { CompiledGuest } from '../engine/compile'
 import type { PluginSpec } from '../plugins/plugin-api'
 import { Supervisor } from './supervisor'
-import { ServiceWatcher } from './service-watcher'
+import { ServiceWatcher, wasmDigest } from './service-watcher'
 import type { HostEnding } from '../kernel/kernel'
 
 /** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
@@ -102,7 +102,7 @@ export class Deployment {
         const watcher = options.watch
           ? new ServiceWatcher(
               config.services,
-              compiled,
+              this.compiledDigests,
               (service, module) => this.restart(service, module, compiled),
               (message) => this.hostLog('error', message),
             )
@@ -155,6 +155,11 @@ export class Deployment {
   }
 
   private wakeServeForever: (() => void) | undefined
+  /**
+   * Digest of the bytes each running module was compiled from: watch mode compares changes
+   * with these, not with a later read of the file, which may already be the new version.
+   */
+  private readonly compiledDigests = new Map<string, string>()
   private restarting: Promise<void> = Promise.resolve()
 
   /**
@@ -241,6 +246,7 @@ export class Deployment {
       services.map(async (service) => {
         const bytes = await readFile(service.wasm)
         const compiled = await compileGuest(new Uint8Array(bytes), service.wasm)
+        this.compiledDigests.set(service.name, wasmDigest(bytes))
         this.options.onProgress?.(
           `compiled ${service.name} (${Math.round(bytes.byteLength / 1024)} kB)`,
         )

@@ -18,15 +18,16 @@ const SETTLE_MS = 150
 export class ServiceWatcher {
   private readonly watchers: FSWatcher[] = []
   private readonly timers = new Map<string, NodeJS.Timeout>()
-  private readonly digests = new Map<string, string>()
+  private readonly digests: Map<string, string>
 
+  /** `running` maps each service to the digest (`wasmDigest`) of the module it runs. */
   constructor(
-    private readonly services: readonly ServiceConfig[],
-    initial: ReadonlyMap<string, CompiledGuest>,
+    services: readonly ServiceConfig[],
+    running: ReadonlyMap<string, string>,
     private readonly onChanged: (service: ServiceConfig, module: CompiledGuest) => Promise<void>,
     private readonly onError: (message: string) => void,
   ) {
-    void this.recordInitialDigests(initial)
+    this.digests = new Map(running)
     const byDir = new Map<string, ServiceConfig[]>()
     for (const s of services) byDir.set(dirname(s.wasm), [...(byDir.get(dirname(s.wasm)) ?? []), s])
     for (const [dir, list] of byDir) {
@@ -41,14 +42,6 @@ export class ServiceWatcher {
   close(): void {
     for (const w of this.watchers) w.close()
     for (const t of this.timers.values()) clearTimeout(t)
-  }
-
-  private async recordInitialDigests(initial: ReadonlyMap<string, CompiledGuest>): Promise<void> {
-    for (const s of this.services) {
-      if (!initial.has(s.name)) continue
-      const bytes = await readFile(s.wasm).catch(() => undefined)
-      if (bytes) this.digests.set(s.name, digest(bytes))
-    }
   }
 
   private schedule(service: ServiceConfig): void {
@@ -69,7 +62,7 @@ export class ServiceWatcher {
       )
       return
     }
-    const hash = digest(bytes)
+    const hash = wasmDigest(bytes)
     if (this.digests.get(service.name) === hash) return
     let module: CompiledGuest
     try {
@@ -85,6 +78,6 @@ export class ServiceWatcher {
   }
 }
 
-function digest(bytes: Uint8Array): string {
+export function wasmDigest(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
