@@ -3,6 +3,7 @@
 // Everything else in the renderer sees only the StudioBridge interface.
 import type { StudioBridge } from '../../../shared/bridge/contract'
 import { markConnected } from './connection.svelte'
+import { ipcBridge } from './ipc-bridge'
 import { WebSocketBridge } from './ws-client'
 
 function isStudioBridge(value: unknown): value is StudioBridge {
@@ -22,7 +23,7 @@ export async function connectBridge(): Promise<StudioBridge> {
   if (isStudioBridge(preload)) {
     // IPC has no connection to lose: it lives as long as the window.
     markConnected()
-    return preload
+    return ipcBridge(preload)
   }
   if (location.protocol !== 'http:' && location.protocol !== 'https:') {
     throw new Error('no engine bridge: not in Electron, and not served by `parigot serve`')
