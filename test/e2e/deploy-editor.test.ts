@@ -3,17 +3,10 @@
 // drawn), schema completion and hover, and saving to the real file.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
-import {
-  ensureRendererBuilt,
-  launchChromium,
-  openStudio,
-  screenshot,
-  serveStudio,
-  type ServedStudio,
-} from './harness'
+import { screenshot, useStudio } from './harness'
 
 const POLL = { timeout: 15_000 }
 const WORK = join(REPO_ROOT, 'test-results', 'e2e-work', 'deploy-editor')
@@ -56,12 +49,8 @@ async function gotoLineEnd(page: Page, line: number): Promise<void> {
 }
 
 describe('deploy editor (browser, real engine)', () => {
-  let browser: Browser
-  let studio: ServedStudio
   let config: string
-
-  beforeAll(async () => {
-    await ensureRendererBuilt()
+  const fixture = useStudio(async () => {
     rmSync(WORK, { recursive: true, force: true })
     mkdirSync(WORK, { recursive: true })
     // Built into this test's own folder: other test files rewrite examples/queue/build meanwhile.
@@ -82,17 +71,11 @@ describe('deploy editor (browser, real engine)', () => {
         '',
       ].join('\n'),
     )
-    studio = await serveStudio(config)
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await studio?.stop()
+    return config
   })
 
   it('marks an invalid key where it was typed, completes and describes keys, and saves', async () => {
-    const { page, errors } = await openStudio(browser, studio)
+    const { page, errors } = await fixture.open()
     await page.getByRole('tab', { name: 'Deploy config' }).click()
     const editor = page.getByTestId('deploy-editor')
     await page.locator('.monaco-editor .view-lines').waitFor(POLL)

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
 
 export const CHROMIUM = process.env['PARIGOT_CHROMIUM'] ?? '/usr/bin/chromium'
@@ -163,6 +164,45 @@ export function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   })
+}
+
+/** A Studio server and a browser shared by the tests of one file. */
+export interface StudioFixture {
+  readonly browser: Browser
+  readonly studio: ServedStudio
+  /** A fresh page on the Studio, connected (see openStudio). */
+  open(): Promise<StudioPage>
+}
+
+/**
+ * Registers the file's set-up and tear-down: `deployment` prepares what to serve (a deploy
+ * config, or undefined for none) before the server starts; the browser and server close after.
+ */
+export function useStudio(deployment: () => Promise<string | undefined>): StudioFixture {
+  let browser: Browser | undefined
+  let studio: ServedStudio | undefined
+  beforeAll(async () => {
+    await ensureRendererBuilt()
+    studio = await serveStudio(await deployment())
+    browser = await launchChromium()
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await studio?.stop()
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the Studio fixture is used before its beforeAll ran')
+    return value
+  }
+  return {
+    get browser() {
+      return started(browser)
+    },
+    get studio() {
+      return started(studio)
+    },
+    open: () => openStudio(started(browser), started(studio)),
+  }
 }
 
 export interface StudioPage {

@@ -5,20 +5,13 @@
 // has (shown in hex) and a dead letter that the user redrives from the UI.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { buildDescriptorSet } from '../../src/codegen/generate'
 import { openQueueDatabase } from '../../src/main/plugins/queue/schema'
 import { QueueStore } from '../../src/main/plugins/queue/store'
 import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
-import {
-  ensureRendererBuilt,
-  launchChromium,
-  openStudio,
-  screenshot,
-  serveStudio,
-  type ServedStudio,
-} from './harness'
+import { screenshot, useStudio } from './harness'
 
 const POLL = { timeout: 15_000 }
 const WORK = join(REPO_ROOT, 'test-results', 'e2e-work', 'queue-inspector')
@@ -80,11 +73,7 @@ async function counts(item: Locator): Promise<Record<string, number>> {
 }
 
 describe('queue inspector (browser, real engine, real SQLite)', () => {
-  let browser: Browser
-  let studio: ServedStudio
-
-  beforeAll(async () => {
-    await ensureRendererBuilt()
+  const fixture = useStudio(async () => {
     rmSync(WORK, { recursive: true, force: true })
     mkdirSync(join(WORK, 'data'), { recursive: true })
     // Built into this test's own folder: other test files rewrite examples/queue/build meanwhile.
@@ -109,17 +98,11 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
       ].join('\n'),
     )
     seedPoisonQueue(join(WORK, 'data', 'queues.sqlite'))
-    studio = await serveStudio(config)
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await studio?.stop()
+    return config
   })
 
   it('shows live counts, peeks without side effects, searches, and redrives a dead letter', async () => {
-    const { page, errors } = await openStudio(browser, studio)
+    const { page, errors } = await fixture.open()
     await page.getByRole('tab', { name: 'Queues' }).click()
 
     // The seeded queue is there before anything runs.

@@ -3,17 +3,10 @@
 // over (it finds the queue of its first run and starts it afresh).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
-import {
-  ensureRendererBuilt,
-  launchChromium,
-  openStudio,
-  screenshot,
-  serveStudio,
-  type ServedStudio,
-} from './harness'
+import { screenshot, useStudio } from './harness'
 
 const POLL = { timeout: 20_000 }
 const WORK = join(REPO_ROOT, 'test-results', 'e2e-work', 'service-restart')
@@ -23,11 +16,7 @@ function logLines(page: Page, text: string): Promise<number> {
 }
 
 describe('restart one service (browser, real engine)', () => {
-  let browser: Browser
-  let studio: ServedStudio
-
-  beforeAll(async () => {
-    await ensureRendererBuilt()
+  const fixture = useStudio(async () => {
     rmSync(WORK, { recursive: true, force: true })
     mkdirSync(WORK, { recursive: true })
     // Built into this test's own folder: other test files rewrite examples/queue/build meanwhile.
@@ -47,17 +36,11 @@ describe('restart one service (browser, real engine)', () => {
         '',
       ].join('\n'),
     )
-    studio = await serveStudio(config)
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await studio?.stop()
+    return config
   })
 
   it('restarts the producer: a second run in its history and in the log', async () => {
-    const { page, errors } = await openStudio(browser, studio)
+    const { page, errors } = await fixture.open()
     await page.getByRole('tab', { name: 'Deploy config' }).click()
     const button = page.getByTestId('service-restart-button')
     // Nothing to restart before the deployment runs.

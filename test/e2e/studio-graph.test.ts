@@ -1,37 +1,22 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { cycleDeployment } from './guests'
 import {
   buildExample,
-  ensureRendererBuilt,
-  launchChromium,
   openStudio,
   recordServiceStates,
   screenshot,
   serveStudio,
-  type ServedStudio,
+  useStudio,
 } from './harness'
 
 const POLL = { timeout: 15_000 }
 
 describe('Studio services graph (browser, real engine)', () => {
-  let browser: Browser
-  let studio: ServedStudio
-
-  beforeAll(async () => {
-    await ensureRendererBuilt()
-    const config = await buildExample('helloworld')
-    studio = await serveStudio(config)
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await studio?.stop()
-  })
+  const fixture = useStudio(() => buildExample('helloworld'))
 
   it('shows every service of the helloworld example reaching running, then the main exiting', async () => {
-    const { page, errors } = await openStudio(browser, studio)
+    const { page, errors } = await fixture.open()
     const items = page.locator('[data-testid=service-item]')
     await expect.poll(() => items.count(), POLL).toBe(2)
     expect(
@@ -80,7 +65,7 @@ describe('Studio services graph (browser, real engine)', () => {
   it('runs the three-service chain: every service running, calls with latency, log follows the selection', async () => {
     const chain = await serveStudio(await buildExample('chain'))
     try {
-      const { page, errors } = await openStudio(browser, chain)
+      const { page, errors } = await openStudio(fixture.browser, chain)
       const items = page.locator('[data-testid=service-item]')
       await expect.poll(() => items.count(), POLL).toBe(4)
       const states = await recordServiceStates(page)
@@ -122,7 +107,7 @@ describe('Studio services graph (browser, real engine)', () => {
   it('names a refused dependency cycle in a banner with its reason, and the unmet requirement', async () => {
     const cycle = await serveStudio(await cycleDeployment())
     try {
-      const { page, errors } = await openStudio(browser, cycle)
+      const { page, errors } = await openStudio(fixture.browser, cycle)
       expect(await page.getByTestId('cycle-banner').count()).toBe(0)
       await page.getByRole('button', { name: 'Run deployment' }).click()
       const banner = page.getByTestId('cycle-banner')

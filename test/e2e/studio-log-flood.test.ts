@@ -1,14 +1,6 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { floodDeployment } from './guests'
-import {
-  ensureRendererBuilt,
-  launchChromium,
-  openStudio,
-  screenshot,
-  serveStudio,
-  type ServedStudio,
-} from './harness'
+import { screenshot, useStudio } from './harness'
 
 // Fewer than the log's 20,000-line ring, so every line stays and paused rows cannot fall off.
 const LINES = 15_000
@@ -27,22 +19,10 @@ const MEASURE_FRAMES = `(() => {
 })()`
 
 describe('Studio log stream under a flood (browser, real engine)', () => {
-  let browser: Browser
-  let studio: ServedStudio
-
-  beforeAll(async () => {
-    await ensureRendererBuilt()
-    studio = await serveStudio(await floodDeployment(LINES))
-    browser = await launchChromium()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await studio?.stop()
-  })
+  const fixture = useStudio(() => floodDeployment(LINES))
 
   it('takes every line of a flood, renders only the rows in view, and keeps a paused position', async () => {
-    const { page, errors } = await openStudio(browser, studio)
+    const { page, errors } = await fixture.open()
     const count = async (): Promise<number> =>
       Number(await page.getByTestId('log-count').getAttribute('data-count'))
     const firstRowSeq = (): Promise<string | null> =>

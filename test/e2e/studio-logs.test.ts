@@ -1,15 +1,7 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { echoDeployment } from './guests'
-import {
-  ensureRendererBuilt,
-  launchChromium,
-  openStudio,
-  screenshot,
-  serveStudio,
-  type ServedStudio,
-  type StudioPage,
-} from './harness'
+import { screenshot, type StudioPage, useStudio } from './harness'
 
 const POLL = { timeout: 15_000 }
 
@@ -31,20 +23,11 @@ function rows(page: Page): Promise<Row[]> {
 }
 
 describe('Studio log stream and bridge (browser, real engine)', () => {
-  let browser: Browser
-  let studio: ServedStudio
   let studioPage: StudioPage
+  const fixture = useStudio(() => echoDeployment())
 
   beforeAll(async () => {
-    await ensureRendererBuilt()
-    studio = await serveStudio(await echoDeployment())
-    browser = await launchChromium()
-    studioPage = await openStudio(browser, studio)
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await studio?.stop()
+    studioPage = await fixture.open()
   })
 
   it('streams the deployment log and filters it by service, level, text and regex', async () => {
@@ -118,7 +101,7 @@ describe('Studio log stream and bridge (browser, real engine)', () => {
 
   it('answers a bad bridge message with a typed error', async () => {
     const { page } = studioPage
-    const token = new URL(studio.url).searchParams.get('token')
+    const token = new URL(fixture.studio.url).searchParams.get('token')
     // A raw socket from the page, as a buggy or hostile script in the page would open it.
     const answers = (await page.evaluate(`new Promise((resolve, reject) => {
       const socket = new WebSocket('ws://' + location.host + '/bridge?token=' + ${JSON.stringify(token)})
@@ -148,7 +131,7 @@ describe('Studio log stream and bridge (browser, real engine)', () => {
 
   it('shows the connection as lost when the engine goes away', async () => {
     const { page } = studioPage
-    await studio.stop()
+    await fixture.studio.stop()
     await page.locator('[data-testid=connection][data-phase=disconnected]').waitFor()
     expect(await page.getByRole('button', { name: 'Run deployment' }).isDisabled()).toBe(true)
     await screenshot(page, 'disconnected')
