@@ -4,25 +4,26 @@
 import { parentPort } from 'node:worker_threads'
 import { describeCompiled } from '../../engine/compile'
 import { createEngine } from '../../engine/engine'
+import type { GuestInstance } from '../../engine/instance'
 import { createLogger } from '../../engine/logger'
-import { openChannel } from '../../kernel/transport/channel'
-import { openSwitchboard } from '../../kernel/transport/switchboard'
+import type { Logger } from '../../engine/logger'
+import { createChannel, openChannel } from '../../kernel/transport/channel'
+import { createSwitchboard, openSwitchboard } from '../../kernel/transport/switchboard'
 import { BUILTIN_PLUGINS } from '../../plugins/builtin'
 import { initPlugin } from '../../plugins/init-plugin'
 import { loadPlugin } from '../../plugins/loader'
 import type { ParigotInit } from '../../plugins/plugin-api'
-import { fromRaw } from '../../../shared/id'
+import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
 import { syscallForwarders } from './syscall-client'
+import { WARM_UP_MODULE } from './warm-up-module'
 
 const port = parentPort
 if (port === null) throw new Error('guest-worker must run in a worker thread')
 const post = (message: WorkerMessage) => port.postMessage(message)
 
-async function run(data: GuestWorkerData): Promise<void> {
-  const logger = createLogger(data.serviceName, (record) =>
-    post({ type: 'log', level: record.level, message: record.message, timeMs: record.timeMs }),
-  )
+/** The guest's engine (plugins initialised) and its instance; throws what instantiation threw. */
+async function instantiate(data: GuestWorkerData, logger: Logger): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
   const direct = data.direct && {
@@ -35,33 +36,40 @@ async function run(data: GuestWorkerData): Promise<void> {
   }
   for (const def of syscallForwarders(openChannel(data.channel), direct))
     engine.registerHostFunction(def)
+  for (const spec of data.plugins) {
+    let plugin: ParigotInit | undefined
+    if (spec.builtin !== undefined) {
+      plugin = BUILTIN_PLUGINS[spec.builtin]
+      if (plugin === undefined) {
+        const known = Object.keys(BUILTIN_PLUGINS).join(', ') || 'none'
+        throw new Error(
+          `plugin "${spec.name}": no built-in plugin "${spec.builtin}" (built-in: ${known})`,
+        )
+      }
+    } else {
+      plugin = (await loadPlugin(spec.path ?? '', spec.symbol ?? '')).plugin
+    }
+    initPlugin(spec.name, plugin, engine, logger, {
+      settings: spec.settings ?? {},
+      dataDir: data.dataDir,
+    })
+  }
+  return engine.instantiate(describeCompiled(data.module, data.origin, 0), {
+    serviceName: data.serviceName,
+    args: data.args,
+    env: data.env,
+    logger,
+    hostId: () => hostId,
+  })
+}
+
+async function run(data: GuestWorkerData): Promise<void> {
+  const logger = createLogger(data.serviceName, (record) =>
+    post({ type: 'log', level: record.level, message: record.message, timeMs: record.timeMs }),
+  )
   let instance
   try {
-    for (const spec of data.plugins) {
-      let plugin: ParigotInit | undefined
-      if (spec.builtin !== undefined) {
-        plugin = BUILTIN_PLUGINS[spec.builtin]
-        if (plugin === undefined) {
-          const known = Object.keys(BUILTIN_PLUGINS).join(', ') || 'none'
-          throw new Error(
-            `plugin "${spec.name}": no built-in plugin "${spec.builtin}" (built-in: ${known})`,
-          )
-        }
-      } else {
-        plugin = (await loadPlugin(spec.path ?? '', spec.symbol ?? '')).plugin
-      }
-      initPlugin(spec.name, plugin, engine, logger, {
-        settings: spec.settings ?? {},
-        dataDir: data.dataDir,
-      })
-    }
-    instance = engine.instantiate(describeCompiled(data.module, data.origin, 0), {
-      serviceName: data.serviceName,
-      args: data.args,
-      env: data.env,
-      logger,
-      hostId: () => hostId,
-    })
+    instance = await instantiate(data, logger)
   } catch (err) {
     post({ type: 'instantiate-failed', message: err instanceof Error ? err.message : String(err) })
     return
@@ -74,7 +82,42 @@ async function run(data: GuestWorkerData): Promise<void> {
   else post({ type: 'ended', kind: 'exited', code: 0 })
 }
 
+/**
+ * While the worker is still idle: goes once through what `run` does (engine, forwarders,
+ * instantiation, WASI args and random_get, a rejected syscall) with a tiny module and a channel
+ * of its own that no kernel serves, logging nowhere. Code that runs for the first time in a
+ * thread is parsed and compiled then, and webcrypto loads on first use: done here, it is not
+ * paid again while a real guest starts. Nothing of it is kept; a failure only skips the warm-up.
+ */
+async function warmUp(): Promise<void> {
+  const logger = createLogger('warm-up', () => undefined)
+  const instance = await instantiate(
+    {
+      module: await WebAssembly.compile(WARM_UP_MODULE),
+      origin: 'warm-up',
+      serviceName: 'warm-up',
+      args: ['warm-up'],
+      env: { WARM_UP: '1' },
+      channel: createChannel(64).buffer,
+      hostId: toRaw(newId('host')),
+      plugins: [],
+      dataDir: '.',
+      direct: {
+        switchboard: createSwitchboard().buffer,
+        slot: 0,
+        gen: 1,
+        inboundQueue: 1,
+        callTimeoutMs: 1,
+      },
+    },
+    logger,
+  )
+  instance.start()
+}
+
 port.once('message', (message: SupervisorMessage) => {
   if (message.type === 'run') void run(message.data)
 })
-post({ type: 'ready' })
+void warmUp()
+  .catch(() => undefined)
+  .finally(() => post({ type: 'ready' }))

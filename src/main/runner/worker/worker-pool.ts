@@ -3,6 +3,12 @@ import type { WorkerMessage } from './messages'
 import { guestWorkerScript } from './worker-script'
 
 /**
+ * How long after a take the pool starts refilling: loading a new worker keeps a core busy for
+ * a while, and it should not compete with the guest it was taken for while that one starts.
+ */
+const REFILL_DELAY_MS = 50
+
+/**
  * Keeps a few guest workers started and idle, because starting a worker thread and loading
  * its script costs tens of milliseconds while instantiating a compiled guest costs about one:
  * a service then starts in the time its own start-up takes. Idle workers do not keep the
@@ -11,14 +17,21 @@ import { guestWorkerScript } from './worker-script'
 export class WorkerPool {
   private readonly idle: Worker[] = []
   private filling = 0
+  private refillTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly size = 2) {}
 
-  /** A loaded worker, from the pool if one is ready; the pool refills in the background. */
+  /**
+   * A loaded worker, from the pool if one is ready; the pool refills in the background, shortly
+   * after (REFILL_DELAY_MS), once the taken worker's guest has had the cores to start.
+   */
   async take(): Promise<Worker> {
     const worker = this.idle.shift() ?? (await this.spawn())
     worker.ref()
-    this.refill()
+    this.refillTimer ??= setTimeout(() => {
+      this.refillTimer = undefined
+      this.refill()
+    }, REFILL_DELAY_MS).unref()
     return worker
   }
 
@@ -41,6 +54,8 @@ export class WorkerPool {
 
   /** Ends the idle workers. */
   async close(): Promise<void> {
+    clearTimeout(this.refillTimer)
+    this.refillTimer = undefined
     const workers = this.idle.splice(0)
     await Promise.all(workers.map((w) => w.terminate()))
   }
