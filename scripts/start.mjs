@@ -5,10 +5,23 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { parsePortArg } from './static-server.mjs'
 
 const require = createRequire(import.meta.url)
 const repo = dirname(import.meta.dirname)
+
+/** `--port N` or `--port=N` (browser mode); undefined lets `parigot serve` pick a free port. */
+function parsePortArg(argv) {
+  let value
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--port') value = argv[++i]
+    else if (arg.startsWith('--port=')) value = arg.slice('--port='.length)
+  }
+  if (value === undefined) return undefined
+  const port = Number(value)
+  if (!/^\d+$/.test(value ?? '') || port > 65535) throw new Error(`invalid --port value: ${value}`)
+  return port
+}
 
 function fail(message) {
   console.error(`parigot-studio: ${message}`)

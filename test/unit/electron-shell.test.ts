@@ -2,13 +2,11 @@
 // be checked for real: the build output (preload format and behaviour, renderer CSP), the
 // security options in the main entry, the window-state file, and the browser-mode file server.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startStaticServer, type StaticServer } from '../../scripts/static-server.mjs'
 import { CONTENT_SECURITY_POLICY } from '../../src/main/csp'
 import {
   DEFAULT_WINDOW_STATE,
@@ -212,77 +210,5 @@ describe('window state file', () => {
       x: 100,
       y: 100,
     })
-  })
-})
-
-/** Sends the request target as-is (fetch would normalise `..` away before sending). */
-function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveGet, rejectGet) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', rejectGet)
-    req.end()
-  })
-}
-
-describe('scripts/static-server.mjs', () => {
-  let dir: string
-  let server: StaticServer
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'studio-static-'))
-    const site = join(dir, 'site')
-    mkdirSync(join(site, 'assets'), { recursive: true })
-    writeFileSync(join(site, 'index.html'), '<!doctype html><title>t</title>')
-    writeFileSync(join(site, 'assets/app.js'), 'console.log(1)')
-    writeFileSync(join(site, 'assets/g.wasm'), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]))
-    writeFileSync(join(dir, 'secret.txt'), 'TOP-SECRET')
-    symlinkSync(join(dir, 'secret.txt'), join(site, 'link.txt'))
-    server = await startStaticServer({ root: site, port: 0 })
-  })
-
-  afterAll(async () => {
-    await server.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
-
-  it('listens on loopback with an ephemeral port', () => {
-    expect(server.port).toBeGreaterThan(0)
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`)
-  })
-
-  it('serves files with the right content type', async () => {
-    const index = await fetch(server.url)
-    expect(index.status).toBe(200)
-    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8')
-    expect(await index.text()).toContain('<title>t</title>')
-    const js = await fetch(`${server.url}assets/app.js`)
-    expect(js.status).toBe(200)
-    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/)
-    const wasm = await fetch(`${server.url}assets/g.wasm`)
-    expect(wasm.headers.get('content-type')).toBe('application/wasm')
-    expect((await fetch(`${server.url}missing.js`)).status).toBe(404)
-    expect((await fetch(`${server.url}assets`)).status).toBe(404)
-  })
-
-  it('never serves anything outside its root', async () => {
-    for (const path of [
-      '/../etc/passwd',
-      '/%2e%2e/%2e%2e/etc/passwd',
-      '/../secret.txt',
-      '/%2e%2e/secret.txt',
-      '/assets/..%2f..%2fsecret.txt',
-      '/..%5csecret.txt',
-      '/link.txt',
-    ]) {
-      const res = await rawGet(server.port, path)
-      expect([403, 404], path).toContain(res.status)
-      expect(res.body).not.toContain('root:')
-      expect(res.body).not.toContain('TOP-SECRET')
-    }
   })
 })
