@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { compileGuestFixture, REPO_ROOT } from '../helpers/asc'
+import { runParigot, type ParigotRun } from '../helpers/parigot-cli'
 
 let dir: string
 
@@ -13,33 +13,12 @@ beforeAll(async () => {
   await writeFile(join(dir, 'client.wasm'), await compileGuestFixture('test-client'))
 }, 120_000)
 
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `parigot <args>` as a user would (bin/parigot.mjs in a child process). */
+/** Runs `parigot <args>` in the test's folder. */
 function parigot(
   args: string[],
   onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString()
-      onStdout?.(stdout, (s) => child.kill(s))
-    })
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-  })
+): Promise<ParigotRun> {
+  return runParigot(args, { cwd: dir, ...(onStdout ? { onStdout } : {}) })
 }
 
 async function config(name: string, text: string): Promise<string> {

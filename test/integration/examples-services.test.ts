@@ -2,12 +2,12 @@
 // guests are compiled from source here, with the checked-in generated stubs, and run through the
 // real `parigot run`. Success and error paths are told apart by logged lines and exit codes.
 
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { runParigot } from '../helpers/parigot-cli'
 
 /** Builds an example's guests from source, as `npm run build:examples` does. */
 async function buildExample(example: string, guests: readonly string[]): Promise<void> {
@@ -18,20 +18,7 @@ async function buildExample(example: string, guests: readonly string[]): Promise
   }
 }
 
-function parigot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const parigot = (args: string[]) => runParigot(args)
 
 /** The lines a service logged, in order (the runner prefixes them with `[service] `). */
 function linesOf(stdout: string, service: string): string[] {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -6,6 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildDescriptorSet } from '../../src/codegen/generate'
 import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
+import { runParigot } from '../helpers/parigot-cli'
 
 /** Builds an example's guest from source, as `npm run build:examples` does. */
 async function buildExample(example: string, guest: string): Promise<void> {
@@ -21,20 +21,7 @@ async function buildDescriptors(example: string): Promise<void> {
   await writeFile(join(REPO_ROOT, 'examples', example, 'build', 'descriptors.binpb'), set)
 }
 
-function parigot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const parigot = (args: string[]) => runParigot(args)
 
 describe('examples', () => {
   it('files: a guest writes, reads back, inspects and deletes files on real disk, exit 0', async () => {

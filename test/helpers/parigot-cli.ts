@@ -1,0 +1,36 @@
+// Runs the `parigot` command as a user would: bin/parigot.mjs in a child process.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { REPO_ROOT } from './asc'
+
+export interface ParigotRun {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface ParigotRunOptions {
+  /** Working directory (default: the repository). */
+  readonly cwd?: string
+  /** Sees stdout as it grows, with a way to signal the process (e.g. SIGINT mid-run). */
+  readonly onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void
+}
+
+export function runParigot(args: string[], options: ParigotRunOptions = {}): Promise<ParigotRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      options.onStdout?.(stdout, (signal) => child.kill(signal))
+    })
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+}
