@@ -121,6 +121,11 @@ export class ImportSet {
 }
 
 function relativeImport(from: string, to: string): string {
+  return `${relativeModulePath(from, to)}.pb`
+}
+
+/** Relative import of another generated file from `from` (both relative to the output root). */
+export function relativeModulePath(from: string, to: string): string {
   const fromDir = from.split('/').slice(0, -1)
   const toParts = to.split('/')
   let common = 0
@@ -132,8 +137,7 @@ function relativeImport(from: string, to: string): string {
     common++
   }
   const up = fromDir.length - common
-  const rest = toParts.slice(common).join('/')
-  return `${up === 0 ? './' : '../'.repeat(up)}${rest}.pb`
+  return `${up === 0 ? './' : '../'.repeat(up)}${toParts.slice(common).join('/')}`
 }
 
 // ---- scalars ----

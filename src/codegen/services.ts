@@ -16,7 +16,7 @@
 // The runtime half lives in src/guest/runtime/service.ts (event loop, call table, Service).
 
 import type { DescFile, DescMessage, DescMethod, DescService } from '@bufbuild/protobuf'
-import { GENERATED_HEADER, Printer, runtimePath, typeIdent } from './messages'
+import { GENERATED_HEADER, Printer, relativeModulePath, runtimePath, typeIdent } from './messages'
 
 export interface ServiceFileOptions {
   /** Import path of the guest SDK (the runtime's index), relative to the output root or bare. */
@@ -63,22 +63,6 @@ const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1)
 /** A message with no fields: the method's parameter is dropped, as the reference does. */
 const isEmpty = (m: DescMessage): boolean => m.fields.length === 0
 
-/** Relative import of another generated file from `from` (both relative to the output root). */
-function relativeTo(from: string, to: string): string {
-  const fromDir = from.split('/').slice(0, -1)
-  const toParts = to.split('/')
-  let common = 0
-  while (
-    common < fromDir.length &&
-    common < toParts.length - 1 &&
-    fromDir[common] === toParts[common]
-  ) {
-    common++
-  }
-  const up = fromDir.length - common
-  return `${up === 0 ? './' : '../'.repeat(up)}${toParts.slice(common).join('/')}`
-}
-
 class Names {
   private readonly byModule = new Map<string, Set<string>>()
 
@@ -87,7 +71,7 @@ class Names {
   /** Records a message reference and returns its identifier. */
   message(m: DescMessage): string {
     const name = typeIdent(m)
-    const module = relativeTo(this.file.name, `${m.file.name}.pb`)
+    const module = relativeModulePath(this.file.name, `${m.file.name}.pb`)
     let names = this.byModule.get(module)
     if (names === undefined) {
       names = new Set()
