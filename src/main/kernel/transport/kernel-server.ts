@@ -151,6 +151,7 @@ export class KernelServer {
     record.closed = true
     record.parked = undefined
     this.attached.delete(record.key)
+    releaseWaiter(record)
     if (record.slot !== undefined && this.switchboard) {
       // Closed first, so no new call lands in it; then the kernel learns every direct call
       // made so far, so the host's ending fails each one still waiting on it.
@@ -210,7 +211,10 @@ export class KernelServer {
     this.timer = undefined
     if (this.noticeTimer) clearTimeout(this.noticeTimer)
     this.noticeTimer = undefined
-    for (const record of this.attached.values()) record.closed = true
+    for (const record of this.attached.values()) {
+      record.closed = true
+      releaseWaiter(record)
+    }
     this.attached.clear()
     this.slots.fill(undefined)
     if (this.switchboard) {
@@ -565,4 +569,13 @@ function rawId(bytes: Uint8Array): IdRaw {
   } catch {
     return create(IdRawSchema)
   }
+}
+
+/**
+ * Resolves the pending Atomics.waitAsync on a closed host's channel. Its worker is gone and will
+ * never write again, and a waiter that is never resolved keeps the channel's buffer, and through
+ * its callback this server and the deployment's switchboard, alive for good.
+ */
+function releaseWaiter(record: Attached): void {
+  Atomics.notify(record.channel.header, Word.STATE)
 }
