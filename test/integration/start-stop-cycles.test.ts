@@ -67,6 +67,7 @@ it('a deployment can be started and stopped 50 times in one process with stable 
   gc()
   const rssSettled = process.memoryUsage().rss
   const threadsSettled = threadCount()
+  const buffersSettled = process.memoryUsage().arrayBuffers
   // After warm-up, the heap must not keep growing with each cycle.
   const early = heapAfter[9]!
   const late = heapAfter[49]!
@@ -74,12 +75,13 @@ it('a deployment can be started and stopped 50 times in one process with stable 
   const summary =
     `heap ${mb(early)} -> ${mb(late)}, rss ${mb(rssAfter[9]!)} -> ${mb(rssAfter[49]!)} ` +
     `(settled ${mb(rssSettled)}), threads ${threadsAfter[9]} -> ${threadsAfter[49]} ` +
-    `(settled ${threadsSettled}), array buffers ${mb(buffersAfter[9]!)} -> ${mb(buffersAfter[49]!)}`
+    `(settled ${threadsSettled}), array buffers ${mb(buffersAfter[9]!)} -> ${mb(buffersAfter[49]!)} (settled ${mb(buffersSettled)})`
   console.log(`50 start/stop cycles: ${summary}`)
   expect(late - early, summary).toBeLessThan(16 * 1024 * 1024)
   // Each deployment's shared buffers (channels, the 8.5 MB switchboard) go with it: a buffer
-  // kept by a forgotten waiter would add megabytes per cycle here, outside the JS heap.
-  expect(buffersAfter[49]! - buffersAfter[9]!, summary).toBeLessThan(8 * 1024 * 1024)
+  // kept by a forgotten waiter adds about 10 MB per cycle here, outside the JS heap. One
+  // deployment's worth may still be on its way out at either sample.
+  expect(buffersSettled - buffersAfter[9]!, summary).toBeLessThan(24 * 1024 * 1024)
   // Guest workers end with their deployment: only the pool's idle workers (and one refilling)
   // may be alive beyond the count after cycle 10.
   expect(threadsSettled - threadsAfter[9]!, summary).toBeLessThanOrEqual(2)
