@@ -16,6 +16,9 @@ export default defineConfig({
           'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts'),
           cli: resolve(root, 'src/main/cli/index.ts'),
         },
+        // Shared chunks sit next to the entries, so that a chunk finds the guest worker as
+        // ./guest-worker.js (worker-script.ts); test/built checks the layout.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

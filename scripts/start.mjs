@@ -58,7 +58,7 @@ function runBrowserMode(port) {
     'Electron binary not installed (offline install): starting Parigot Studio in browser mode',
   )
   // `parigot serve` prints the one line `Studio running at <url>` (the URL carries the token).
-  const args = [join(repo, 'bin/parigot.mjs'), 'serve', '--no-build']
+  const args = [join(repo, 'out/main/cli.js'), 'serve', '--no-build']
   if (port !== undefined) args.push('--port', String(port))
   const child = spawn(process.execPath, args, { cwd: repo, stdio: 'inherit' })
   // The child is in our process group: a terminal Ctrl-C reaches it directly; forward the rest.

@@ -11,6 +11,17 @@ const bin = (name) => join(root, 'node_modules', '.bin', name)
 const resultFile = join(root, 'test-results', 'vitest.json')
 
 const checks = [
+  // Tests drive the built product (out/), so the build is the first check.
+  [
+    'build (npm run build)',
+    process.execPath,
+    [
+      join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'),
+      'build',
+      '--logLevel',
+      'warn',
+    ],
+  ],
   ['generated code is current', process.execPath, ['scripts/gen-proto.mjs', '--check']],
   ['type-check (node, electron main/preload)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
   [

@@ -157,7 +157,7 @@ describe('protoc-gen-parigot services', () => {
     )
     const run = spawnSync(
       process.execPath,
-      [join(REPO_ROOT, 'bin', 'parigot.mjs'), 'run', config],
+      [join(REPO_ROOT, 'out', 'main', 'cli.js'), 'run', config],
       {
         cwd: REPO_ROOT,
         encoding: 'utf8',

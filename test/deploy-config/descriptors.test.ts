@@ -78,7 +78,7 @@ describe('deployment.descriptors', () => {
     )
     const run = spawnSync(
       process.execPath,
-      [join(REPO_ROOT, 'bin', 'parigot.mjs'), 'validate', file],
+      [join(REPO_ROOT, 'out', 'main', 'cli.js'), 'validate', file],
       { encoding: 'utf8' },
     )
     expect(run.stderr.trim()).toBe(

@@ -11,65 +11,6 @@ import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
 
 export const CHROMIUM = process.env['PARIGOT_CHROMIUM'] ?? '/usr/bin/chromium'
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots')
-const RENDERER_INPUTS = [
-  'src/renderer',
-  'src/shared',
-  'electron.vite.config.ts',
-  'svelte.config.js',
-  'package.json',
-]
-
-function newestMtime(path: string): number {
-  const stat = statSync(path, { throwIfNoEntry: false })
-  if (stat === undefined) return 0
-  if (!stat.isDirectory()) return stat.mtimeMs
-  let newest = stat.mtimeMs
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)))
-  return newest
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/**
- * Builds out/renderer when it is missing or older than its sources. Test files run in parallel
- * workers, so a lock directory keeps them from building at the same time; whoever waits
- * re-checks freshness and usually finds nothing to do.
- */
-export async function ensureRendererBuilt(): Promise<void> {
-  const index = join(REPO_ROOT, 'out', 'renderer', 'index.html')
-  const lock = join(REPO_ROOT, 'node_modules', '.cache', 'parigot-e2e-build.lock')
-  mkdirSync(join(lock, '..'), { recursive: true })
-  const stale = (): boolean => {
-    const built = newestMtime(index)
-    return built === 0 || RENDERER_INPUTS.some((p) => newestMtime(join(REPO_ROOT, p)) > built)
-  }
-  for (let waited = 0; stale(); waited += 200) {
-    try {
-      mkdirSync(lock)
-    } catch {
-      // Another worker is building; a lock older than two minutes is left from a crashed run.
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0)
-      if (age > 120_000) rmSync(lock, { recursive: true, force: true })
-      await sleep(200)
-      continue
-    }
-    try {
-      if (!stale()) return
-      const bin = join(REPO_ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js')
-      const built = spawnSync(process.execPath, [bin, 'build', '--logLevel', 'warn'], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-      })
-      if (built.status !== 0) throw new Error(`electron-vite build failed:\n${built.stderr}`)
-      return
-    } finally {
-      rmSync(lock, { recursive: true, force: true })
-    }
-  }
-}
-
 /** Compiles every guest of examples/<name>/guest into examples/<name>/build, as build:examples. */
 export async function buildExample(name: string): Promise<string> {
   const dir = join(REPO_ROOT, 'examples', name)
@@ -90,24 +31,13 @@ export interface ServedStudio {
 }
 
 /**
- * Starts `parigot serve [config] --port 0` and waits for its "Studio running at" line. Another
- * test file may be rebuilding out/renderer at that moment (its sources changed): then wait for
- * that build and start once more.
+ * Starts the built `parigot serve [config] --port 0` (out/main/cli.js, kept current by the test
+ * set-up) and waits for its "Studio running at" line.
  */
 export async function serveStudio(config?: string): Promise<ServedStudio> {
-  try {
-    return await startServe(config)
-  } catch (error) {
-    if (!String(error).includes('renderer is not built')) throw error
-    await ensureRendererBuilt()
-    return startServe(config)
-  }
-}
-
-async function startServe(config: string | undefined): Promise<ServedStudio> {
   // Recent deployments go to a scratch folder, not the developer's ~/.config.
   const studioDir = mkdtempSync(join(tmpdir(), 'parigot-e2e-studio-'))
-  const args = [join(REPO_ROOT, 'bin', 'parigot.mjs'), 'serve']
+  const args = [join(REPO_ROOT, 'out', 'main', 'cli.js'), 'serve']
   if (config !== undefined) args.push(config)
   args.push('--port', '0', '--no-build')
   const child: ChildProcess = spawn(process.execPath, args, {
@@ -182,7 +112,6 @@ export function useStudio(deployment: () => Promise<string | undefined>): Studio
   let browser: Browser | undefined
   let studio: ServedStudio | undefined
   beforeAll(async () => {
-    await ensureRendererBuilt()
     studio = await serveStudio(await deployment())
     browser = await launchChromium()
   }, 120_000)

@@ -1,4 +1,5 @@
-// Runs the `parigot` command as a user would: bin/parigot.mjs in a child process.
+// Runs the `parigot` command as a user would: the built CLI (out/main/cli.js, the bundle
+// bin/parigot.mjs runs) in a child process.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { REPO_ROOT } from './asc'
@@ -19,7 +20,7 @@ export interface ParigotRunOptions {
 
 export function runParigot(args: string[], options: ParigotRunOptions = {}): Promise<ParigotRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'out', 'main', 'cli.js'), ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -11,7 +11,7 @@ import { compileGuestFixture, REPO_ROOT } from '../helpers/asc'
 import { TestClient, until, writeDeployment } from './helpers'
 
 function parigot(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'parigot.mjs'), ...args], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'out', 'main', 'cli.js'), ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

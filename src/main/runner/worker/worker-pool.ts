@@ -61,7 +61,7 @@ export class WorkerPool {
   }
 
   private async spawn(): Promise<Worker> {
-    const worker = new Worker(await guestWorkerScript())
+    const worker = new Worker(guestWorkerScript())
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type !== 'ready') return

@@ -1,41 +1,30 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
-let bundled: URL | undefined
+/** Raised when the guest worker's script is not where the build puts it. */
+export class GuestWorkerMissingError extends Error {
+  constructor(readonly path: string) {
+    super(`the guest worker script ${path} is missing: run \`npm run build\``)
+    this.name = 'GuestWorkerMissingError'
+  }
+}
 
 /**
- * The guest worker's script. A built app ships it compiled next to this module; when running
- * from TypeScript sources (tests, `tsx`), it is bundled once per process with esbuild into the
- * project's node_modules cache, so each worker starts from plain JavaScript in milliseconds.
+ * The guest worker's script, a named entry of the main build (electron.vite.config.ts).
+ * Built code loads the guest-worker.js that sits next to it: the build writes entries and shared
+ * chunks into the one folder out/main, so this holds from any chunk, inside an asar archive too.
+ * Code run from the TypeScript sources (unit and in-process tests) uses the built script in
+ * out/main, which the test set-up keeps current; nothing is compiled or bundled at run time.
  */
-export async function guestWorkerScript(): Promise<URL> {
+export function guestWorkerScript(): URL {
   const here = fileURLToPath(import.meta.url)
-  if (here.endsWith('.js') || here.endsWith('.mjs')) {
-    return new URL('./guest-worker.js', import.meta.url)
-  }
-  if (bundled) return bundled
-  const root = resolve(dirname(here), '../../../..')
-  const outfile = join(
-    root,
-    'node_modules',
-    '.cache',
-    'parigot-studio',
-    `guest-worker-${process.pid}.mjs`,
-  )
-  mkdirSync(dirname(outfile), { recursive: true })
-  const esbuild = await import('esbuild')
-  await esbuild.build({
-    entryPoints: [join(dirname(here), 'guest-worker.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    logLevel: 'error',
-  })
-  process.once('exit', () => rmSync(outfile, { force: true }))
-  bundled = new URL(`file://${outfile}`)
-  return bundled
+  const built = here.endsWith('.js') || here.endsWith('.mjs')
+  const url = built
+    ? new URL('./guest-worker.js', import.meta.url)
+    : pathToFileURL(join(resolve(dirname(here), '../../../..'), 'out', 'main', 'guest-worker.js'))
+  // Inside an asar archive plain existsSync is patched by Electron and still answers truly.
+  const path = fileURLToPath(url)
+  if (!existsSync(path)) throw new GuestWorkerMissingError(path)
+  return url
 }
