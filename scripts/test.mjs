@@ -62,10 +62,12 @@ const vitestOk = run('tests (vitest)', bin('vitest'), [
 
 let testsPassed = 0
 let testsFailed = 0
+let testsSkipped = 0
 try {
   const report = JSON.parse(readFileSync(resultFile, 'utf8'))
   testsPassed = report.numPassedTests
   testsFailed = report.numFailedTests
+  testsSkipped = report.numPendingTests + report.numTodoTests
 } catch {
   // vitest crashed before writing its report; counted below
 }
@@ -73,5 +75,7 @@ try {
 if (!vitestOk && testsFailed === 0) testsFailed = 1
 
 console.log(`\nchecks: ${checksPassed} passed, ${checksFailed} failed`)
-console.log(`${checksPassed + testsPassed} passed, ${checksFailed + testsFailed} failed`)
+console.log(
+  `${checksPassed + testsPassed} passed, ${checksFailed + testsFailed} failed, ${testsSkipped} skipped`,
+)
 process.exit(checksFailed + testsFailed === 0 ? 0 : 1)
