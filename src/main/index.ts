@@ -116,11 +116,15 @@ if (!app.requestSingleInstanceLock()) {
   })
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession)
+    // Installers put the examples next to the app as real files (electron-builder's
+    // extraResources); a development checkout has them beside package.json.
     let examplesDir: string | undefined
     try {
-      examplesDir = join(studioRoot(here), 'examples')
+      examplesDir = app.isPackaged
+        ? join(process.resourcesPath, 'examples')
+        : join(studioRoot(here), 'examples')
     } catch {
-      examplesDir = undefined // a packaged app without its examples
+      examplesDir = undefined
     }
     studio = new StudioSession({
       version,

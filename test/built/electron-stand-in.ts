@@ -35,11 +35,16 @@ export class StandInMain {
   private readonly child: ChildProcess
   private readonly userData = mkdtempSync(join(tmpdir(), 'parigot-stand-in-'))
 
-  constructor(mainScript: string, cwd: string) {
+  constructor(mainScript: string, cwd: string, env: Record<string, string> = {}) {
     this.child = fork(mainScript, [], {
       cwd,
       execArgv: ['--import', REGISTER],
-      env: { ...process.env, STAND_IN_USER_DATA: this.userData, PARIGOT_STUDIO_DIR: this.userData },
+      env: {
+        ...process.env,
+        ...env,
+        STAND_IN_USER_DATA: this.userData,
+        PARIGOT_STUDIO_DIR: this.userData,
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()))

@@ -25,6 +25,9 @@ import { DebugLogger } from 'builder-util'
 import type { Configuration, FileSet } from 'electron-builder'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import config, { bundledIntoRenderer } from '../../electron-builder'
+import { StandInMain } from '../built/electron-stand-in'
+import { runHelloworldThroughIpc } from '../built/run-through-ipc'
+import { buildExample } from '../e2e/harness'
 
 const repo = resolve(import.meta.dirname, '../..')
 const packageJson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
@@ -189,7 +192,9 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
   let archive: string
   let packed: string[]
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // The examples ship with their built guests; the packed app runs one below.
+    await buildExample('helloworld')
     tmp = mkdtempSync(join(tmpdir(), 'studio-pack-'))
     // A copy of the project as a developer's checkout looks: sources, tests, docs, bench... and
     // the clutter a working tree collects, so that "nothing but the app is packed" is checked
@@ -251,6 +256,27 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
       expect(packed, file).toContain(file)
     }
   })
+
+  it('runs helloworld from the packed app: its main under Node with a stand-in for Electron', async () => {
+    // The archive and its unpacked native files, laid out as resources/app the way Electron
+    // would serve them, next to the installed examples.
+    const app = join(resources, 'app')
+    asar.extractAll(archive, app)
+    const main = new StandInMain(join(app, 'out', 'main', 'index.js'), tmp, {
+      STAND_IN_RESOURCES: resources,
+    })
+    try {
+      const info = await main.bridge('studio.info')
+      const examples = (info['result'] as { examples: { name: string; file: string }[] }).examples
+      const helloworld = examples.find((e) => e.name === 'helloworld')
+      expect(helloworld?.file).toBe(join(resources, 'examples', 'helloworld', 'deploy.toml'))
+      await runHelloworldThroughIpc(main, helloworld!.file)
+      main.quit()
+      expect(await main.exited).toEqual({ code: 0, signal: null })
+    } finally {
+      main.kill()
+    }
+  }, 60_000)
 
   it('packs no sources, tests, docs, local data or build configuration', () => {
     const topLevel = new Set(packed.map((p) => p.split('/')[1]))
