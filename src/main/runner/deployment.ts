@@ -3,11 +3,12 @@ import type { DeployConfig, ServiceConfig, ServicePlugin } from '../../shared/de
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import { levelRank } from '../../shared/log/log-record'
 import type { LogRecord } from '../../shared/log/log-record'
-import { compileGuest } from '../engine/compile'
 import type { CompiledGuest } from '../engine/compile'
 import type { PluginSpec } from '../plugins/plugin-api'
+import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
+import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
 
 /** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
@@ -41,10 +42,11 @@ export interface DeploymentOptions {
 }
 
 /**
- * A deploy config brought to life: compile every module (in parallel), start the servers in
- * file order, run the main programs (or, in test mode, the test programs) one after another,
- * then stop the servers. The result is the exit code of the first main that did not exit 0
- * (or 0).
+ * A deploy config brought to life: compile every module (in parallel, each distinct .wasm once,
+ * while worker threads load), start the servers all at once (the kernel holds each in launch
+ * until what it requires runs), run the main programs (or, in test mode, the test programs) one
+ * after another, then stop the servers. The result is the exit code of the first main that did
+ * not exit 0 (or 0).
  */
 export class Deployment {
   private supervisor: Supervisor | undefined
@@ -69,6 +71,8 @@ export class Deployment {
       )
       return ExitCode.NO_MAIN
     }
+    // Threads load while V8 compiles: every server, and the first program, needs one.
+    sharedWorkerPool.prewarm(servers.length + Math.min(programs.length, 1))
     const compiled = await this.compileAll([...servers, ...programs])
     if (compiled === undefined) return ExitCode.BAD_DEPLOYMENT
     this.compiled = compiled
@@ -83,11 +87,11 @@ export class Deployment {
       limits: config.limits,
     })
     try {
-      for (const service of servers) {
-        if (this.stopping) return ExitCode.INTERRUPTED
-        options.onProgress?.(`starting ${service.name}`)
-        await this.supervisor.start(this.guestSpec(service, compiled))
+      if (servers.length > 0) {
+        options.onProgress?.(`starting ${servers.map((s) => s.name).join(', ')}`)
       }
+      await this.startAll(servers, compiled)
+      if (this.stopping) return ExitCode.INTERRUPTED
       options.onStarted?.()
       let result: number = ExitCode.OK
       for (const program of programs) {
@@ -183,23 +187,54 @@ export class Deployment {
       for (const s of [...affected].reverse())
         await supervisor.stop(s.name, this.config.stopGraceMs)
       const ordered = this.config.services.filter((s) => names.includes(s.name))
-      for (const s of [
-        ...ordered.filter((s) => s.role === 'server'),
-        ...ordered.filter((s) => s.role !== 'server'),
-      ]) {
+      await Promise.all(
+        ordered
+          .filter((s) => s.role === 'server')
+          .map((s) =>
+            this.startOne(s, compiled).catch((err: unknown) => this.restartFailed(s, err)),
+          ),
+      )
+      for (const s of ordered.filter((s) => s.role !== 'server')) {
         if (this.stopping) return
         try {
           const handle = await supervisor.start(this.guestSpec(s, compiled))
-          if (s.role !== 'server') this.exitCodeOf(s, await handle.ended)
+          this.exitCodeOf(s, await handle.ended)
         } catch (err) {
-          this.hostLog(
-            'error',
-            `${s.name} did not restart: ${err instanceof Error ? err.message : String(err)}`,
-          )
+          this.restartFailed(s, err)
         }
       }
     })
     return this.restarting
+  }
+
+  private restartFailed(service: ServiceConfig, err: unknown): void {
+    this.hostLog(
+      'error',
+      `${service.name} did not restart: ${err instanceof Error ? err.message : String(err)}`,
+    )
+  }
+
+  /**
+   * Starts servers at the same time: the kernel keeps each in launch until what it requires is
+   * exported by a running service, so dependency order needs no waiting here. Resolves when all
+   * have started; rejects with the first that failed to (the others are stopped with the rest).
+   */
+  private async startAll(
+    servers: readonly ServiceConfig[],
+    compiled: Map<string, CompiledGuest>,
+  ): Promise<void> {
+    const results = await Promise.allSettled(servers.map((s) => this.startOne(s, compiled)))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+  }
+
+  private async startOne(
+    service: ServiceConfig,
+    compiled: Map<string, CompiledGuest>,
+  ): Promise<void> {
+    const supervisor = this.supervisor
+    if (supervisor === undefined || this.stopping) return
+    await supervisor.start(this.guestSpec(service, compiled))
   }
 
   /** Services whose requirements are exported by `service`'s guest, transitively. */
@@ -245,7 +280,7 @@ export class Deployment {
     const results = await Promise.allSettled(
       services.map(async (service) => {
         const bytes = await readFile(service.wasm)
-        const compiled = await compileGuest(new Uint8Array(bytes), service.wasm)
+        const compiled = await sharedModuleCache.compile(new Uint8Array(bytes), service.wasm)
         this.compiledDigests.set(service.name, wasmDigest(bytes))
         this.options.onProgress?.(
           `compiled ${service.name} (${Math.round(bytes.byteLength / 1024)} kB)`,

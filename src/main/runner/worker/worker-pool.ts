@@ -8,56 +8,97 @@ import { guestWorkerScript } from './worker-script'
  */
 const REFILL_DELAY_MS = 50
 
+/** Workers loading at the same time: loading keeps a core busy, and this machine has two. */
+const SPAWN_CONCURRENCY = 4
+
 /**
- * Keeps a few guest workers started and idle, because starting a worker thread and loading
- * its script costs tens of milliseconds while instantiating a compiled guest costs about one:
- * a service then starts in the time its own start-up takes. Idle workers do not keep the
- * process alive.
+ * Keeps guest workers started and idle, because starting a worker thread and loading its script
+ * costs tens of milliseconds while instantiating a compiled guest costs about one: a service
+ * then starts in the time its own start-up takes. A deployment about to start N guests asks for
+ * N (`prewarm`) before it compiles their modules; between deployments `size` stay idle. Idle
+ * workers do not keep the process alive.
  */
 export class WorkerPool {
   private readonly idle: Worker[] = []
-  private filling = 0
+  /** Takers waiting for a worker that is loading. */
+  private readonly takers: ((worker: Promise<Worker>) => void)[] = []
+  private loading = 0
+  /** Workers wanted idle or loading (at least `size`); falls by one at each take. */
+  private wanted: number
   private refillTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly size = 2) {}
+  constructor(private readonly size = 2) {
+    this.wanted = size
+  }
 
   /**
-   * A loaded worker, from the pool if one is ready; the pool refills in the background, shortly
-   * after (REFILL_DELAY_MS), once the taken worker's guest has had the cores to start.
+   * A loaded worker: an idle one, else the next that finishes loading, else a new one. The pool
+   * refills shortly after (REFILL_DELAY_MS), once the taken worker's guest has had the cores.
    */
   async take(): Promise<Worker> {
-    const worker = this.idle.shift() ?? (await this.spawn())
+    this.wanted = Math.max(this.size, this.wanted - 1)
+    let worker: Worker
+    const idle = this.idle.shift()
+    if (idle !== undefined) worker = idle
+    else if (this.loading > this.takers.length) {
+      worker = await new Promise<Promise<Worker>>((resolve) => this.takers.push(resolve))
+    } else worker = await this.spawn()
     worker.ref()
     this.refillTimer ??= setTimeout(() => {
       this.refillTimer = undefined
-      this.refill()
+      this.fill()
     }, REFILL_DELAY_MS).unref()
     return worker
   }
 
-  /** Starts workers until `size` are idle (call early, e.g. when a deployment is opened). */
+  /** Starts workers until `size` are idle (call early, e.g. when the Studio opens). */
   refill(): void {
-    while (this.idle.length + this.filling < this.size) {
-      this.filling++
-      this.spawn().then(
-        (worker) => {
-          this.filling--
-          worker.unref()
-          this.idle.push(worker)
-        },
-        () => {
-          this.filling--
-        },
-      )
-    }
+    this.fill()
+  }
+
+  /**
+   * Starts loading workers until `count` are idle or loading, at most SPAWN_CONCURRENCY at a
+   * time, so that the first are ready early rather than all of them late.
+   */
+  prewarm(count: number): void {
+    this.wanted = Math.max(this.wanted, count)
+    this.fill()
   }
 
   /** Ends the idle workers. */
   async close(): Promise<void> {
+    this.wanted = this.size
     clearTimeout(this.refillTimer)
     this.refillTimer = undefined
     const workers = this.idle.splice(0)
     await Promise.all(workers.map((w) => w.terminate()))
+  }
+
+  private fill(): void {
+    const want = Math.max(this.wanted, this.size)
+    while (this.idle.length + this.loading < want + this.takers.length) {
+      if (this.loading >= SPAWN_CONCURRENCY) return
+      this.loading++
+      const loaded = this.spawn()
+      loaded.then(
+        (worker) => {
+          this.loading--
+          const taker = this.takers.shift()
+          if (taker !== undefined) taker(loaded)
+          else {
+            worker.unref()
+            this.idle.push(worker)
+          }
+          this.fill()
+        },
+        () => {
+          this.loading--
+          // The script itself fails to load: hand the error to a waiting taker, ask no more.
+          this.takers.shift()?.(loaded)
+          this.wanted = this.size
+        },
+      )
+    }
   }
 
   private async spawn(): Promise<Worker> {
