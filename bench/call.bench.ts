@@ -154,7 +154,7 @@ async function measureCalls(
     }
   } finally {
     await supervisor.stopAll(1000)
-    supervisor.close()
+    await supervisor.close()
   }
 }
 
@@ -183,7 +183,7 @@ async function measureColdStarts(
     await isRunning
     samples.push(performance.now() - start)
     await supervisor.stopAll(1000)
-    supervisor.close()
+    await supervisor.close()
   }
   return samples
 }

@@ -49,7 +49,7 @@ function deployment(limits: Partial<KernelLimits> = {}, unresponsiveMs?: number)
 let current: Supervisor | undefined
 afterEach(async () => {
   await current?.stopAll(1000)
-  current?.close()
+  await current?.close()
   current = undefined
 })
 

@@ -127,7 +127,7 @@ export class Deployment {
       return this.stopping ? ExitCode.INTERRUPTED : ExitCode.BAD_DEPLOYMENT
     } finally {
       await this.supervisor.stopAll(config.stopGraceMs)
-      this.supervisor.close()
+      await this.supervisor.close()
     }
   }
 

@@ -14,6 +14,7 @@ import { createChannel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
+import { noteAbandonedThread } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { WorkerPool } from './worker/worker-pool'
 
@@ -61,10 +62,19 @@ interface Running {
   readonly worker: Worker
   ended: HostEnding | undefined
   readonly endedPromise: Promise<HostEnding>
+  /** Set when the guest ends: resolves once its thread is gone (or abandoned, see ended()). */
+  threadGone?: Promise<void>
   settle(ending: HostEnding): void
 }
 
 const WATCHDOG_INTERVAL_MS = 100
+
+/**
+ * How long a terminated worker may take to end. Terminating interrupts JavaScript and wasm at
+ * once; a thread still there after this is blocked in a system call and is abandoned (named in
+ * the log, and by the CLI when it has to end the process).
+ */
+export const TERMINATE_WAIT_MS = 2000
 
 /**
  * Runs each guest in its own worker thread against one kernel, and keeps the kernel told of
@@ -245,17 +255,41 @@ export class Supervisor {
     await Promise.all([...this.guests.keys()].map((name) => this.stop(name, graceMs)))
   }
 
-  close(): void {
+  /**
+   * Ends every guest still there and releases the kernel's timers. Resolves once every guest's
+   * thread is gone, or known to be stuck in a system call (bounded by TERMINATE_WAIT_MS).
+   */
+  async close(): Promise<void> {
     clearInterval(this.watchdog)
     for (const running of this.guests.values()) {
-      if (!running.ended) void this.terminate(running, { kind: 'exited', code: 0 })
+      if (!running.ended) this.finish(running, { kind: 'exited', code: 0 })
     }
     this.server.close()
+    await Promise.all([...this.guests.values()].map((running) => running.threadGone))
   }
 
   private async terminate(running: Running, ending: HostEnding): Promise<void> {
     this.finish(running, ending)
-    await running.worker.terminate()
+    await running.threadGone
+  }
+
+  /** Resolves when `running`'s thread is gone, or after TERMINATE_WAIT_MS if it is stuck. */
+  private async ended(running: Running): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const stuck = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), TERMINATE_WAIT_MS)
+    })
+    const gone = running.worker.terminate().then(() => false as const)
+    const blocked = await Promise.race([gone, stuck])
+    clearTimeout(timer)
+    if (blocked) {
+      const what = `${running.name} (thread ${running.worker.threadId})`
+      this.logger.log(
+        'error',
+        `${what} did not end within ${TERMINATE_WAIT_MS} ms of being terminated: it is blocked in a system call; abandoned`,
+      )
+      noteAbandonedThread(what)
+    }
   }
 
   private finish(running: Running, ending: HostEnding): void {
@@ -266,7 +300,7 @@ export class Supervisor {
     this.server.flush()
     running.settle(ending)
     // A guest that returned from its entry point may leave its worker idle: end it.
-    void running.worker.terminate()
+    running.threadGone = this.ended(running)
   }
 
   private checkResponsiveness(): void {

@@ -20,6 +20,13 @@ import type { FileIdentity } from './open-files'
 import { TEMP_PREFIX } from './paths'
 
 /*
+ * Opens for reading are non-blocking: a FIFO or device put where a guest's file should be would
+ * otherwise block the guest's thread in open() or read(), where no stop can reach it. Regular
+ * files ignore the flag.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK
+
+/*
  * Every function here opens and closes its descriptors within the call (try/finally), so a
  * worker terminated between host calls holds no descriptor, and one terminated inside a call
  * loses at most the descriptors the OS reclaims with the thread's process anyway.
@@ -54,7 +61,8 @@ export function createTemp(tempPath: string, content: Uint8Array): void {
 
 /** Appends to a temporary file made by createTemp (missing means someone removed it: an error). */
 export function appendTemp(tempPath: string, bytes: Uint8Array): void {
-  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW
+  const flags =
+    constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK
   withFd(tempPath, flags, 0o644, (fd) => writeAll(fd, bytes))
 }
 
@@ -91,7 +99,7 @@ export type ReadOutcome =
 /** Identity of the regular file at `path`, or undefined if there is none. */
 export function identityOf(path: string): FileIdentity | undefined {
   try {
-    return withFd(path, constants.O_RDONLY, 0, (fd) => {
+    return withFd(path, READ_FLAGS, 0, (fd) => {
       const st = fstatSync(fd)
       return st.isFile() ? { dev: st.dev, ino: st.ino } : undefined
     })
@@ -109,14 +117,15 @@ export function readAt(
 ): ReadOutcome {
   let fd: number
   try {
-    fd = openSync(path, constants.O_RDONLY)
+    fd = openSync(path, READ_FLAGS)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' }
     throw err
   }
   try {
     const st = fstatSync(fd)
-    if (st.dev !== identity.dev || st.ino !== identity.ino) return { kind: 'replaced' }
+    if (!st.isFile() || st.dev !== identity.dev || st.ino !== identity.ino)
+      return { kind: 'replaced' }
     const buffer = new Uint8Array(length)
     let got = 0
     while (got < length) {
