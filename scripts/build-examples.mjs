@@ -3,37 +3,18 @@
 // Parigot guests use, and writes the descriptor set of each example that has a proto/ folder
 // (examples/<name>/build/descriptors.binpb, a binary FileDescriptorSet with imports, built by the
 // installed buf) for the Studio's queue inspector to decode payloads with (`descriptors` in
-// deploy.toml). Prints one line per output; exits 1 if anything fails.
+// deploy.toml), and embeds that set in each guest's .wasm as its parigot.descriptors section.
+// Prints one line per output; exits 1 if anything fails.
 // Only the files directly in guest/ are entries: guest/gen/ holds the code generated from
 // examples/<name>/proto, checked in and kept current by `npm run gen` (scripts/gen-proto.mjs).
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, existsSync } from 'node:fs'
-import { delimiter, dirname, join, relative } from 'node:path'
+import { mkdirSync, readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import asc from 'assemblyscript/asc'
+import { buildDescriptorSet, withDescriptors } from './wasm-descriptors.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const examples = join(root, 'examples')
-const buf = join(root, 'node_modules', '.bin', 'buf')
 const OPTIONS = ['--runtime', 'incremental', '--use', 'abort=', '--exportStart', '_start', '-O2']
-
-/** Writes the FileDescriptorSet of `protoDir` to `out` with buf; returns an error text or ''. */
-function buildDescriptorSet(protoDir, out) {
-  if (!existsSync(buf)) return `buf not found at ${relative(root, buf)}; run \`npm ci\` first`
-  // buf's npm wrapper may be a `#!/usr/bin/env node` script: the running node comes first.
-  const env = {
-    ...process.env,
-    PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter),
-  }
-  const result = spawnSync(buf, ['build', relative(root, protoDir), '-o', out], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-  })
-  if (result.error) return `cannot run buf: ${result.error.message}`
-  if (result.status !== 0)
-    return `buf build failed (${result.status ?? result.signal}):\n${result.stderr}`
-  return ''
-}
 
 let failed = 0
 for (const example of readdirSync(examples).sort()) {
@@ -42,9 +23,12 @@ for (const example of readdirSync(examples).sort()) {
   const buildDir = join(examples, example, 'build')
   mkdirSync(buildDir, { recursive: true })
   const protoDir = join(examples, example, 'proto')
+  const descriptors = join(buildDir, 'descriptors.binpb')
+  let haveDescriptors = false
   if (existsSync(protoDir)) {
     const started = Date.now()
-    const error = buildDescriptorSet(protoDir, join(buildDir, 'descriptors.binpb'))
+    const error = buildDescriptorSet(protoDir, descriptors)
+    haveDescriptors = error === ''
     if (error) {
       failed++
       console.error(`examples/${example}/proto: no descriptor set: ${error}`)
@@ -65,8 +49,10 @@ for (const example of readdirSync(examples).sort()) {
       failed++
       console.error(`examples/${example}/guest/${file}: does not compile\n${stderr}`)
     } else {
+      // Each guest carries its example's services in a parigot.descriptors section (docs/abi.md).
+      if (haveDescriptors) writeFileSync(out, withDescriptors(readFileSync(out), descriptors))
       console.log(
-        `built examples/${example}/build/${file.replace(/\.ts$/, '.wasm')} (${Date.now() - started} ms)`,
+        `built examples/${example}/build/${file.replace(/\.ts$/, '.wasm')}${haveDescriptors ? ' with descriptors' : ''} (${Date.now() - started} ms)`,
       )
     }
   }

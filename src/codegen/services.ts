@@ -17,6 +17,7 @@
 
 import type { DescFile, DescMessage, DescMethod, DescService } from '@bufbuild/protobuf'
 import { GENERATED_HEADER, Printer, relativeModulePath, runtimePath, typeIdent } from './messages'
+import { snake } from '../shared/naming/snake'
 
 export interface ServiceFileOptions {
   /** Import path of the guest SDK (the runtime's index), relative to the output root or bare. */
@@ -41,22 +42,7 @@ export function hostDeclFileName(file: DescFile): string {
   return [...dir, 'host', `${hostModule(file)}.ts`].join('/')
 }
 
-/**
- * CamelCase → snake_case as the reference does: a lower→Upper transition inserts `_`, runs of
- * capitals are just lowercased (`NutsDB` → `nuts_db`, `HttpConnector` → `http_connector`).
- */
-export function snake(name: string): string {
-  let out = ''
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charAt(i)
-    const prev = i > 0 ? name.charAt(i - 1) : ''
-    const isUpper = c !== c.toLowerCase()
-    const prevLower = prev !== '' && prev === prev.toLowerCase() && prev !== prev.toUpperCase()
-    if (isUpper && prevLower) out += '_'
-    out += c.toLowerCase()
-  }
-  return out
-}
+export { snake }
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1)
 

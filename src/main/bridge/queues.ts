@@ -17,8 +17,8 @@ import { formatId, parseId } from '../../shared/id'
 import { InspectorError, QueueInspector } from '../plugins/queue/inspector'
 import type { DecodedAny, InspectedMessage } from '../plugins/queue/inspector'
 import { DEFAULT_QUEUE_FILE, parseQueueSettings } from '../plugins/queue/plugin'
-import { describeDescriptorProblem, loadDescriptorSets } from './descriptors'
-import type { DescriptorProblem } from './descriptors'
+import { describeDescriptorProblem, loadDescriptorSets } from '../runner/descriptor-sets'
+import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { StudioError } from './errors'
 
 /** Where the deployment's queue plugin keeps its database (its `file` setting, if any). */

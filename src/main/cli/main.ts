@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
 import { Deployment, ExitCode } from '../runner/deployment'
 import type { DeploymentMode } from '../runner/deployment'
+import { CALL_HELP, callCommand } from './call-command'
 import { createTerminalOutput } from './terminal-output'
 
 const USAGE = `usage: parigot <command> [options]
@@ -13,6 +14,9 @@ commands:
   serve [<deploy.toml>]   the Studio in a browser, backed by the engine: prints
                           "Studio running at <url>" and serves until SIGINT/SIGTERM
   validate <deploy.toml>  check the config (and that its files exist); print every problem
+  call <deploy.toml> <package.Service.Method> [<json>]
+                          start the servers, call one method with a JSON request, print the
+                          JSON response (--list: the methods that can be called)
   gen <proto dir>         generate AssemblyScript messages, client stubs and server skeletons
                           for the .proto files under a folder (--out <dir>, default
                           <proto dir>/../gen; --include <dir> for import-only roots)
@@ -63,6 +67,7 @@ output root (re-exports the guest SDK). Output goes to --out (default: a "gen" f
 <proto dir>), mirroring the proto paths. Deterministic; every file starts with a DO NOT EDIT
 header. Runs from a clone of the repository (it uses the installed buf and the generator's
 sources); see docs/guest-authoring.md.`,
+  call: CALL_HELP,
   validate: `usage: parigot validate <deploy.toml> [--json]
 
 Checks the deploy config against its schema and that every wasm and plugin file exists. Prints
@@ -90,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         include: { type: 'string', multiple: true },
         port: { type: 'string' },
         'no-build': { type: 'boolean' },
+        list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -116,6 +122,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`parigot ${command}: --port and --no-build only go with serve`)
     return 1
   }
+  if (command === 'call') return callEntry(rest, parsed.values, io)
+  if (parsed.values.list !== undefined) {
+    io.stderr(`parigot ${command}: --list only goes with call`)
+    return 1
+  }
   if (rest.length !== 1) {
     io.stderr(
       `parigot ${command}: expected exactly one deploy config file, got ${rest.length}\n\n${help}`,
@@ -140,6 +151,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1
   }
   return runDeployment(config, command as DeploymentMode, json, parsed.values.watch === true, io)
+}
+
+async function callEntry(
+  positionals: readonly string[],
+  values: { list?: boolean; json?: boolean; watch?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const list = values.list === true
+  const [file, target, request, ...extra] = positionals
+  if (
+    file === undefined ||
+    extra.length > 0 ||
+    (list && target !== undefined) ||
+    values.json ||
+    values.watch
+  ) {
+    io.stderr(
+      `parigot call: expected <deploy.toml> and a method, or <deploy.toml> --list\n\n${CALL_HELP}`,
+    )
+    return 1
+  }
+  const { config, diagnostics } = await loadDeployConfig(file)
+  for (const d of diagnostics) io.stderr(formatDiagnostic(d))
+  if (config === undefined) return ExitCode.BAD_DEPLOYMENT
+  return callCommand(config, target, request, list, io)
 }
 
 async function runDeployment(

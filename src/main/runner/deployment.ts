@@ -5,6 +5,7 @@ import { levelRank } from '../../shared/log/log-record'
 import type { LogRecord } from '../../shared/log/log-record'
 import type { CompiledGuest } from '../engine/compile'
 import type { PluginSpec } from '../plugins/plugin-api'
+import type { ExternalCaller } from './external-caller'
 import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
@@ -24,7 +25,8 @@ export const ExitCode = {
   NO_MAIN: 255,
 } as const
 
-export type DeploymentMode = 'run' | 'test'
+/** run: servers and main programs; test: servers and test programs; serve: servers only. */
+export type DeploymentMode = 'run' | 'test' | 'serve'
 
 export interface DeploymentOptions {
   readonly mode: DeploymentMode
@@ -60,9 +62,10 @@ export class Deployment {
 
   async run(): Promise<number> {
     const { config, options } = this
-    const programs = config.services.filter(
-      (s) => s.role === (options.mode === 'test' ? 'test' : 'main'),
-    )
+    const programs =
+      options.mode === 'serve'
+        ? []
+        : config.services.filter((s) => s.role === (options.mode === 'test' ? 'test' : 'main'))
     const servers = config.services.filter((s) => s.role === 'server')
     if (options.mode === 'test' && programs.length === 0) {
       this.hostLog(
@@ -115,7 +118,9 @@ export class Deployment {
           'info',
           options.watch
             ? `watching ${config.services.length} module(s) for changes; Ctrl-C stops`
-            : `no main program: serving until interrupted`,
+            : options.mode === 'serve'
+              ? 'servers started'
+              : `no main program: serving until interrupted`,
         )
         await new Promise<void>((resolve) => (this.wakeServeForever = resolve))
         watcher?.close()
@@ -136,6 +141,12 @@ export class Deployment {
     this.stopping = true
     this.wakeServeForever?.()
     await this.supervisor?.stopAll(this.config.stopGraceMs)
+  }
+
+  /** A caller from outside the guests (see ExternalCaller); the deployment must be running. */
+  externalCaller(name: string): ExternalCaller {
+    if (this.supervisor === undefined) throw new Error('the deployment is not running')
+    return this.supervisor.externalCaller(name)
   }
 
   /** The kernel of the current (or last) run, for read-only inspection. */

@@ -9,11 +9,12 @@ import { Kernel } from '../kernel/kernel'
 import type { HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
 import type { PluginSpec } from '../plugins/plugin-api'
-import { toRaw } from '../../shared/id'
+import { formatId, toRaw } from '../../shared/id'
 import { createChannel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
+import { ExternalCaller } from './external-caller'
 import { noteAbandonedThread } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { WorkerPool } from './worker/worker-pool'
@@ -89,6 +90,7 @@ export class Supervisor {
   private readonly now: () => number
   private readonly unresponsiveMs: number
   private readonly watchdog: NodeJS.Timeout
+  private readonly externalCallers = new Map<string, ExternalCaller>()
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? (() => performance.timeOrigin + performance.now())
@@ -100,7 +102,11 @@ export class Supervisor {
       logger: this.logger,
       ...(options.limits ? { limits: options.limits } : {}),
       onEvent: (event) => options.onEvent?.(event),
-      onWake: (host) => late.server?.wake(host),
+      onWake: (host) => {
+        const external = this.externalCallers.get(formatId(host))
+        if (external !== undefined) queueMicrotask(() => external.collect())
+        else late.server?.wake(host)
+      },
     })
     this.server = new KernelServer(
       this.kernel,
@@ -215,6 +221,13 @@ export class Supervisor {
         this.server.release(host)
       })
     })
+  }
+
+  /** A caller from outside the guests (the Studio, `parigot call`), shown as `name`. */
+  externalCaller(name: string): ExternalCaller {
+    const caller = new ExternalCaller(this.kernel, name)
+    this.externalCallers.set(formatId(caller.host), caller)
+    return caller
   }
 
   guest(name: string): GuestHandle | undefined {

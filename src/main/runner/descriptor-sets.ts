@@ -1,5 +1,6 @@
-// The message types the queue inspector decodes payloads with: the FileDescriptorSet files a
-// deployment names in `deployment.descriptors`, read into one registry. The files are user
+// The message and service types of a deployment: the FileDescriptorSet files it names in
+// `deployment.descriptors` (the queue inspector decodes payloads with them), read into one
+// registry, or the sets its guests carry (method-catalog.ts). The files are user
 // input, so each is size-bounded and checked; a bad one is reported by name and left out, and
 // payloads of its types then show in hex with that problem beside them.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
@@ -68,6 +69,14 @@ function loadOne(file: string, maxBytes: number): FileRegistry {
   } catch (err) {
     throw new Error(errorText(err), { cause: err })
   }
+  return registryOf(bytes)
+}
+
+/**
+ * A binary FileDescriptorSet (a file's contents, or a guest's parigot.descriptors section) as a
+ * registry; throws with the reason when it cannot be used.
+ */
+export function registryOf(bytes: Uint8Array): FileRegistry {
   let set
   try {
     set = fromBinary(FileDescriptorSetSchema, bytes)
