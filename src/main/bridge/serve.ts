@@ -67,6 +67,10 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
   const server = await startStudioWebServer({
     bridge,
     rendererDir,
+    onError: (err, context) =>
+      options.stderr(
+        `parigot serve: answered 400 after an error in ${context}: ${describeError(err)}`,
+      ),
     ...(options.port !== undefined ? { port: options.port } : {}),
   })
   return {
@@ -90,7 +94,36 @@ export async function serve(options: ServeOptions, interrupted: Promise<void>): 
     return err instanceof StudioError && err.code !== 'io' ? 2 : 1
   }
   options.stdout(`Studio running at ${studio.server.url}`)
-  await interrupted
-  await studio.close()
+  const removeGuard = guardProcess(options.stderr)
+  try {
+    await interrupted
+    await studio.close()
+  } finally {
+    removeGuard()
+  }
   return 0
+}
+
+/**
+ * The last line of defence while serving: an error that escaped every handler is logged with
+ * its context and stack instead of ending the process, which would take the running deployment
+ * (and every connected client) with it. Handlers catch their own errors; this only makes a
+ * missed one visible and survivable. The session's state changes are synchronous steps on the
+ * event loop and guests run in workers, so no half-done step is left behind by a throw here.
+ */
+export function guardProcess(stderr: (line: string) => void): () => void {
+  const report =
+    (kind: string) =>
+    (err: unknown): void => {
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
+      stderr(`parigot serve: ${kind} (the server keeps running): ${detail}`)
+    }
+  const onException = report('an uncaught exception escaped a handler')
+  const onRejection = report('an unhandled promise rejection escaped a handler')
+  process.on('uncaughtException', onException)
+  process.on('unhandledRejection', onRejection)
+  return () => {
+    process.off('uncaughtException', onException)
+    process.off('unhandledRejection', onRejection)
+  }
 }
