@@ -27,6 +27,7 @@ import { GraphModel } from './graph-model'
 import { listExamples, RecentList } from './library'
 import { LogRing } from './log-ring'
 import { QueueAccess, queueDatabasePath } from './queues'
+import type { TextMatcher } from './user-pattern'
 
 export type SessionEvent =
   | { readonly kind: 'status'; readonly status: DeploymentStatus }
@@ -247,8 +248,13 @@ export class StudioSession {
     return this.requireQueues().peek(queue, options)
   }
 
-  queueSearch(queue: string, text: string, limit?: number): QueueMessageView[] {
-    return this.requireQueues().search(queue, text, limit)
+  queueSearch(
+    queue: string,
+    match: TextMatcher,
+    limit?: number,
+    budgetMs?: number,
+  ): { messages: QueueMessageView[]; incomplete?: true } {
+    return this.requireQueues().searchWithin(queue, match, limit, budgetMs)
   }
 
   queueDelete(msgId: string): boolean {

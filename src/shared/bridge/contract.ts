@@ -124,7 +124,10 @@ export interface LogFilter {
   /** Only these sources (service names, `runner`, `plugin:<name>`); empty or absent = all. */
   readonly sources?: readonly string[]
   readonly minLevel?: LogLevel
-  /** Case-insensitive substring, or a regular expression when `regex` is true. */
+  /**
+   * Case-insensitive substring, or a regular expression when `regex` is true (RE2 syntax: linear
+   * time, no backreferences or lookaround).
+   */
   readonly text?: string
   readonly regex?: boolean
 }
@@ -234,9 +237,14 @@ export const BRIDGE_METHODS = {
     afterSeq: optional(int({ min: 0, max: Number.MAX_SAFE_INTEGER })),
     limit: optional(int({ min: 1, max: 1000 })),
   }),
+  /**
+   * Messages whose payload, sender, type or id contains `text` (case-insensitive), or matches it
+   * as a regular expression (RE2 syntax) when `regex` is true.
+   */
   'queue.search': object({
     queue: name,
     text: str({ max: MAX_LOG_FILTER_CHARS, min: 1 }),
+    regex: optional(bool()),
     limit: optional(int({ min: 1, max: 1000 })),
   }),
   'queue.delete': object({ queue: name, msgId: str({ max: 64, min: 1 }) }),
@@ -257,13 +265,21 @@ export interface BridgeResults {
   'service.restart': DeploymentStatus
   'graph.get': ServiceGraph
   'service.details': ServiceDetails
-  'logs.subscribe': { readonly lines: readonly LogLine[]; readonly truncated: boolean }
+  'logs.subscribe': {
+    readonly lines: readonly LogLine[]
+    /** Older matching lines exist, or may: the backfill scan stops at its time budget. */
+    readonly truncated: boolean
+  }
   'config.validate': { readonly diagnostics: readonly ConfigDiagnostic[] }
   'config.read': ConfigText
   'config.save': ConfigText
   'queue.list': { readonly queues: readonly QueueView[] }
   'queue.peek': { readonly messages: readonly QueueMessageView[] }
-  'queue.search': { readonly messages: readonly QueueMessageView[] }
+  'queue.search': {
+    readonly messages: readonly QueueMessageView[]
+    /** The search stopped at its time budget: later messages were not looked at. */
+    readonly incomplete?: true
+  }
   'queue.delete': { readonly deleted: boolean }
   'queue.purge': { readonly removed: number }
   'queue.redrive': { readonly moved: number }
