@@ -1,7 +1,7 @@
 // Electron entry: one hardened window showing the Studio renderer, and the Studio session the
 // renderer drives over IPC. Kept thin on purpose; the engine, kernel and bridge live in their
 // own modules.
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, screen, session } from 'electron'
 import { version } from '../../package.json'
@@ -12,6 +12,7 @@ import { describeError } from './bridge/errors'
 import { installBridgeIpc } from './bridge/ipc'
 import { studioRoot } from './bridge/paths'
 import { StudioSession } from './bridge/session'
+import { WorkspaceRoots } from './bridge/workspace-roots'
 import { fitToDisplays, loadWindowState, saveWindowState } from './window-state'
 
 const here = import.meta.dirname // out/main
@@ -20,6 +21,7 @@ const INDEX_HTML = join(here, '../renderer/index.html')
 
 let mainWindow: BrowserWindow | undefined
 let studio: StudioSession | undefined
+let roots: WorkspaceRoots | undefined
 
 async function refreshMenu(): Promise<void> {
   const current = studio
@@ -32,8 +34,13 @@ async function refreshMenu(): Promise<void> {
   })
 }
 
+/**
+ * Opens a config the user chose in a native dialog or menu: its folder becomes a workspace root
+ * (the renderer may then read and save files there, and nowhere it was not given).
+ */
 async function openDeployment(file: string): Promise<void> {
   try {
+    await roots?.add(dirname(file))
     await studio?.open(file)
   } catch (err) {
     dialog.showErrorBox('Cannot open the deployment', describeError(err))
@@ -114,7 +121,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('activate', () => {
     if (mainWindow === undefined) mainWindow = createWindow()
   })
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     hardenSession(session.defaultSession)
     let examplesDir: string | undefined
     try {
@@ -122,8 +129,13 @@ if (!app.requestSingleInstanceLock()) {
     } catch {
       examplesDir = undefined // a packaged app without its examples
     }
+    // Roots: the bundled examples, and every folder the user picked (in earlier runs too: the
+    // recent list holds only configs the user opened).
+    roots = await WorkspaceRoots.create([])
+    if (examplesDir !== undefined) await roots.add(examplesDir).catch(() => undefined)
     studio = new StudioSession({
       version,
+      roots,
       dataDir: app.getPath('userData'),
       ...(examplesDir !== undefined ? { examplesDir } : {}),
     })
@@ -144,6 +156,8 @@ if (!app.requestSingleInstanceLock()) {
       removeIpc()
       void closing.close().finally(() => app.quit())
     })
+    for (const file of (await studio.info()).recent)
+      await roots.add(dirname(file)).catch(() => undefined)
     void refreshMenu()
     mainWindow = createWindow()
   })

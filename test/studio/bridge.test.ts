@@ -10,6 +10,7 @@ import { MAX_BRIDGE_MESSAGE_BYTES } from '../../src/shared/bridge/contract'
 import { CONTENT_SECURITY_POLICY } from '../../src/main/csp'
 import { BridgeServer } from '../../src/main/bridge/bridge-server'
 import { StudioSession } from '../../src/main/bridge/session'
+import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import { startStudioWebServer } from '../../src/main/bridge/web-server'
 import type { StudioWebServer } from '../../src/main/bridge/web-server'
 import { TestClient } from './helpers'
@@ -28,7 +29,11 @@ beforeAll(async () => {
   await writeFile(join(site, 'assets', 'app.js'), 'console.log(1)')
   await writeFile(join(dir, 'secret.txt'), 'TOP-SECRET')
   await symlink(join(dir, 'secret.txt'), join(site, 'link.txt'))
-  session = new StudioSession({ version: '9.9.9', dataDir: join(dir, 'data') })
+  session = new StudioSession({
+    version: '9.9.9',
+    roots: await WorkspaceRoots.create([dir]),
+    dataDir: join(dir, 'data'),
+  })
   bridge = new BridgeServer(session)
   server = await startStudioWebServer({ bridge, rendererDir: site })
   client = await TestClient.connect(

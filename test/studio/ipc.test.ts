@@ -25,6 +25,7 @@ vi.mock('electron', () => ({
 
 const { BridgeServer } = await import('../../src/main/bridge/bridge-server')
 const { StudioSession } = await import('../../src/main/bridge/session')
+const { WorkspaceRoots } = await import('../../src/main/bridge/workspace-roots')
 const { installBridgeIpc } = await import('../../src/main/bridge/ipc')
 
 const PAGE = 'file:///opt/parigot-studio/out/renderer/index.html'
@@ -53,10 +54,15 @@ let config: string
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'studio-ipc-'))
   // A deployment whose module is not WebAssembly: each run logs its start, then fails fast.
-  await writeFile(join(dir, 'broken.wasm'), 'not wasm')
+  // The magic number passes the config check; the rest does not compile.
+  await writeFile(join(dir, 'broken.wasm'), '\0asm but not wasm')
   config = join(dir, 'deploy.toml')
   await writeFile(config, '[services.broken]\nwasm = "broken.wasm"\nrole = "main"\n')
-  session = new StudioSession({ version: '1.2.3', dataDir: join(dir, 'data') })
+  session = new StudioSession({
+    version: '1.2.3',
+    roots: await WorkspaceRoots.create([dir]),
+    dataDir: join(dir, 'data'),
+  })
   bridge = new BridgeServer(session, { flushMs: 5 })
   uninstall = installBridgeIpc(bridge, `${PAGE}#/services`)
 })

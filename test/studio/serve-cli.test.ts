@@ -66,7 +66,7 @@ describe('parigot serve', () => {
     const help = parigot(['serve', '--help'])
     expect(await help.exited).toBe(0)
     expect(help.out.stdout).toContain(
-      'usage: parigot serve [<deploy.toml>] [--port N] [--no-build]',
+      'usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]',
     )
     const two = parigot(['serve', 'a.toml', 'b.toml'])
     expect(await two.exited).toBe(1)

@@ -9,10 +9,16 @@ import { studioDataDir, studioRoot, studioVersion } from './paths'
 import { describeError, StudioError } from './errors'
 import { StudioSession } from './session'
 import { startStudioWebServer } from './web-server'
+import { WorkspaceRoots } from './workspace-roots'
 import type { StudioWebServer } from './web-server'
 
 export interface ServeOptions {
   readonly config?: string
+  /**
+   * The workspace roots: the only folders a client may read or write files in (default: the
+   * current directory). The bundled examples' folder and the folder of `config` are added.
+   */
+  readonly roots?: readonly string[]
   readonly port?: number
   /** Build the renderer when out/renderer is missing (default true). */
   readonly build?: boolean
@@ -53,11 +59,24 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
       'io',
       `the Studio renderer is not built (${index} is missing): run \`npm run build\` first`,
     )
+  const examplesDir = join(root, 'examples')
+  let roots: WorkspaceRoots
+  try {
+    roots = await WorkspaceRoots.create(options.roots ?? [process.cwd()])
+    if (existsSync(examplesDir)) await roots.add(examplesDir)
+  } catch (err) {
+    throw new StudioError('invalid-params', `--root: ${describeError(err)}`)
+  }
+  // A config named on the command line was chosen by the user, as in a native dialog.
+  if (options.config !== undefined)
+    await roots.add(dirname(resolve(options.config))).catch(() => {})
   const session = new StudioSession({
     version: studioVersion(root),
+    roots,
     dataDir: studioDataDir(),
-    examplesDir: join(root, 'examples'),
+    examplesDir,
   })
+  options.stderr(`parigot serve: workspace roots: ${roots.list().join(', ')}`)
   if (options.config !== undefined) {
     const opened = await session.open(resolve(options.config))
     for (const d of opened.diagnostics)

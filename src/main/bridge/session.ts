@@ -19,7 +19,8 @@ import type { LogLine } from '../../shared/bridge/contract'
 import type { LogRecord } from '../../shared/log/log-record'
 import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
-import { configPath, readConfig, saveConfig, validateConfigText } from './config-files'
+import type { ReferenceCheckOptions } from '../runner/load-config'
+import { configPath, insideRoots, readConfig, saveConfig, validateConfigText } from './config-files'
 import { describeDescriptorProblem } from './descriptors'
 import type { DescriptorProblem } from './descriptors'
 import { describeError, StudioError } from './errors'
@@ -28,6 +29,7 @@ import { listExamples, RecentList } from './library'
 import { LogRing } from './log-ring'
 import { QueueAccess, queueDatabasePath } from './queues'
 import type { TextMatcher } from './user-pattern'
+import type { WorkspaceRoots } from './workspace-roots'
 
 export type SessionEvent =
   | { readonly kind: 'status'; readonly status: DeploymentStatus }
@@ -37,6 +39,12 @@ export type SessionEvent =
 
 export interface StudioSessionOptions {
   readonly version: string
+  /**
+   * The folders a client may read and write files in (and which a config's files and data_dir
+   * must lie in): the folder `parigot serve` started in or its --root folders, in Electron the
+   * folders the user picked.
+   */
+  readonly roots: WorkspaceRoots
   /** Where the session keeps its own files (recent.json). */
   readonly dataDir: string
   /** Folder of bundled examples (`<name>/deploy.toml`). */
@@ -109,10 +117,10 @@ export class StudioSession {
   /** Opens a deploy config (stopping a running deployment first); does not run it. */
   open(file: string): Promise<ConfigText> {
     return this.exclusive(async () => {
-      const path = configPath(file)
-      const text = await readConfig(path)
+      const path = await configPath(this.options.roots, file, 'read')
+      const text = await readConfig(path, this.referenceChecks())
       await this.stopActive()
-      const loaded = await loadDeployConfig(path)
+      const loaded = await loadDeployConfig(path, this.referenceChecks())
       this.file = path
       this.diagnostics = loaded.diagnostics
       this.adopt(loaded.config)
@@ -211,22 +219,25 @@ export class StudioSession {
 
   // ---- config files ------------------------------------------------------------------------
 
-  readConfig(file: string): Promise<ConfigText> {
-    return readConfig(configPath(file))
+  async readConfig(file: string): Promise<ConfigText> {
+    return readConfig(await configPath(this.options.roots, file, 'read'), this.referenceChecks())
   }
 
   async validateConfig(file: string, text: string): Promise<readonly ConfigDiagnostic[]> {
-    return validateConfigText(configPath(file), text)
+    // Validating text as if at `file` reads nothing there, but the answer says what is next to
+    // it: the path must be inside the roots all the same.
+    const path = await configPath(this.options.roots, file, 'read')
+    return validateConfigText(path, text, this.referenceChecks())
   }
 
   async saveConfig(file: string, text: string): Promise<ConfigText> {
-    const path = configPath(file)
-    const saved = await saveConfig(path, text)
+    const path = await configPath(this.options.roots, file, 'write')
+    const saved = await saveConfig(path, text, this.referenceChecks())
     if (path === this.file && !ACTIVE.has(this.state)) {
       // The open deployment's file changed: its readiness follows what was saved.
       await this.exclusive(async () => {
         if (ACTIVE.has(this.state) || this.deployment) return
-        const loaded = await loadDeployConfig(path)
+        const loaded = await loadDeployConfig(path, this.referenceChecks())
         this.diagnostics = loaded.diagnostics
         this.adopt(loaded.config)
         this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
@@ -277,6 +288,11 @@ export class StudioSession {
     return run
   }
 
+  /** A config's wasm, plugins, descriptor sets and data_dir must lie inside the roots too. */
+  private referenceChecks(): ReferenceCheckOptions {
+    return insideRoots(this.options.roots)
+  }
+
   private requireOpen(): void {
     if (this.file === undefined) throw new StudioError('no-deployment', 'no deployment is open')
   }
@@ -311,7 +327,7 @@ export class StudioSession {
 
   private async start(): Promise<void> {
     const file = this.file as string
-    const loaded = await loadDeployConfig(file)
+    const loaded = await loadDeployConfig(file, this.referenceChecks())
     this.diagnostics = loaded.diagnostics
     this.adopt(loaded.config)
     this.exitCode = undefined

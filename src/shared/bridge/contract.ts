@@ -320,6 +320,7 @@ export const BRIDGE_ERROR_CODES = [
   'not-found', // the named service, queue, message or file does not exist
   'conflict', // not possible in the current state (e.g. run while running)
   'io', // reading or writing a file failed
+  'forbidden', // a path outside the workspace roots (the answer does not say whether it exists)
   'internal',
 ] as const
 export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number]

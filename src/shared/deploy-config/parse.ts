@@ -36,8 +36,11 @@ export interface ParseDeployConfigResult {
 
 /** A file the config names, for the caller to check on disk. */
 export interface ConfigPathReference {
-  readonly kind: 'wasm' | 'plugin' | 'descriptors'
-  /** How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`. */
+  readonly kind: 'wasm' | 'plugin' | 'descriptors' | 'data_dir'
+  /**
+   * How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`, `data_dir`
+   * (a folder: it must be one, or be creatable; the default one is listed too).
+   */
   readonly what: string
   /** Dotted key, e.g. `services.greeting.wasm`. */
   readonly key: string
@@ -59,6 +62,7 @@ const REFERENCE_WHAT: Record<ConfigPathReference['kind'], string> = {
   wasm: 'wasm file',
   plugin: 'plugin module',
   descriptors: 'descriptor set',
+  data_dir: 'data_dir',
 }
 
 type Table = Record<string, unknown>
@@ -236,10 +240,19 @@ function build(
   if (!complete) return { references }
 
   const name = setting<string | undefined>('name') ?? baseName(file)
+  const dataDir = resolve(setting<string | undefined>('data_dir') ?? `.parigot-data/${name}`)
+  const dataDirKey = ['deployment', 'data_dir']
+  references.push({
+    kind: 'data_dir',
+    what: REFERENCE_WHAT.data_dir,
+    key: formatKeyPath(dataDirKey),
+    path: dataDir,
+    ...locator.position(dataDirKey),
+  })
   const config: DeployConfig = {
     file,
     name,
-    dataDir: resolve(setting<string | undefined>('data_dir') ?? `.parigot-data/${name}`),
+    dataDir,
     logLevel: setting<LogLevel>('log_level'),
     limits: {
       launchTimeoutMs: int('launch_timeout_ms'),
