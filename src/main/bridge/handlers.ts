@@ -42,6 +42,7 @@ export function createHandlers(session: StudioSession): Handlers {
     }),
     'config.read': ({ file }) => session.readConfig(file),
     'config.save': ({ file, text }) => session.saveConfig(file, text),
+    'workspace.files': () => session.workspaceFiles(),
     'queue.list': () => ({ queues: session.queueList() }),
     'queue.peek': ({ queue, states, afterSeq, limit }) => ({
       messages: session.queuePeek(queue, {

@@ -11,6 +11,7 @@ import type {
   ServiceDetails,
   ServiceGraph,
   StudioInfo,
+  WorkspaceFiles,
 } from '../../shared/bridge/contract'
 import { BRIDGE_PROTOCOL_VERSION } from '../../shared/bridge/contract'
 import type { ConfigDiagnostic, DeployConfig } from '../../shared/deploy-config/types'
@@ -29,6 +30,7 @@ import { listExamples, RecentList } from './library'
 import { LogRing } from './log-ring'
 import { QueueAccess, queueDatabasePath } from './queues'
 import type { TextMatcher } from './user-pattern'
+import { listWorkspaceConfigs } from './workspace-files'
 import type { WorkspaceRoots } from './workspace-roots'
 
 export type SessionEvent =
@@ -244,6 +246,11 @@ export class StudioSession {
       })
     }
     return saved
+  }
+
+  /** The roots and the deploy configs under them, for an "Open…" without a native dialog. */
+  workspaceFiles(): Promise<WorkspaceFiles> {
+    return listWorkspaceConfigs(this.options.roots)
   }
 
   // ---- queues ------------------------------------------------------------------------------

@@ -183,6 +183,16 @@ export interface StudioInfo {
   readonly recent: readonly string[]
 }
 
+/** What browser mode's "Open…" offers: the roots and the deploy configs found under them. */
+export interface WorkspaceFiles {
+  /** The workspace roots (real paths): a client may open and save files only inside them. */
+  readonly roots: readonly string[]
+  /** Absolute paths of `deploy.toml` files found by a bounded walk of the roots. */
+  readonly files: readonly string[]
+  /** The walk stopped at a limit (depth, folders or files): there may be more. */
+  readonly truncated: boolean
+}
+
 export interface ConfigText {
   readonly file: string
   readonly text: string
@@ -230,6 +240,8 @@ export const BRIDGE_METHODS = {
   'config.read': object({ file: path }),
   /** Save (atomically) and answer the diagnostics of what was saved. */
   'config.save': object({ file: path, text: str({ max: MAX_CONFIG_TEXT_CHARS }) }),
+  /** The workspace roots and the deploy configs under them (browser mode's "Open…"). */
+  'workspace.files': nothing,
   'queue.list': nothing,
   'queue.peek': object({
     queue: name,
@@ -273,6 +285,7 @@ export interface BridgeResults {
   'config.validate': { readonly diagnostics: readonly ConfigDiagnostic[] }
   'config.read': ConfigText
   'config.save': ConfigText
+  'workspace.files': WorkspaceFiles
   'queue.list': { readonly queues: readonly QueueView[] }
   'queue.peek': { readonly messages: readonly QueueMessageView[] }
   'queue.search': {
