@@ -53,7 +53,9 @@ describe('the Open dialog (browser, real engine)', () => {
     // From the top bar: the listed file opens too.
     await page.getByRole('button', { name: 'Open deployment' }).click()
     await page
-      .getByRole('button', { name: `Open ${join(REPO_ROOT, 'examples', 'chain', 'deploy.toml')}` })
+      .getByRole('button', {
+        name: `Open workspace file ${join(REPO_ROOT, 'examples', 'chain', 'deploy.toml')}`,
+      })
       .click()
     await expect
       .poll(() => page.getByTestId('deployment-file').getAttribute('title'), POLL)
