@@ -5,6 +5,7 @@
  */
 import { parse, TomlError } from 'smol-toml'
 import type { LogLevel } from '../log/log-record'
+import { CONFIG_LIMITS, checkConfigLimits } from './limits'
 import { envTable, referenceSpelling } from './reference-spelling'
 import { BUILTIN_PLUGINS, deployConfigSchema, schemaAt } from './schema'
 import { validateAgainstSchema, type SchemaIssue } from './schema-validate'
@@ -66,6 +67,9 @@ const REFERENCE_WHAT: Record<ConfigPathReference['kind'], string> = {
 }
 
 type Table = Record<string, unknown>
+
+/** Diagnostics listed at most; the rest are counted in one more. */
+const MAX_DIAGNOSTICS = 200
 
 function isTable(value: unknown): value is Table {
   return (
@@ -277,9 +281,15 @@ export function analyzeDeployConfig(
   options: ParseDeployConfigOptions,
 ): DeployConfigAnalysis {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text
+  const overLimit = checkConfigLimits(source, file)
+  if (overLimit !== undefined) return { diagnostics: [overLimit], references: [] }
   let root: Table
   try {
-    root = parse(source, { integersAsBigInt: true, unsafeKeyBehaviour: 'throw' }) as Table
+    root = parse(source, {
+      integersAsBigInt: true,
+      unsafeKeyBehaviour: 'throw',
+      maxDepth: CONFIG_LIMITS.depth,
+    }) as Table
   } catch (error) {
     const diagnostic: ConfigDiagnostic = {
       severity: 'error',
@@ -305,7 +315,9 @@ export function analyzeDeployConfig(
   semanticIssues(root, issues)
   const firstErrors = issues.some((i) => i.severity === 'error')
   const built = build(root, file, options, locator, issues, !firstErrors)
-  const diagnostics = issues.map((issue): ConfigDiagnostic => {
+  // Past a couple of hundred problems more are noise, and each costs a position lookup.
+  const shown = issues.slice(0, MAX_DIAGNOSTICS)
+  const diagnostics = shown.map((issue): ConfigDiagnostic => {
     const pos = locator.position(issue.locate ?? issue.path, issue.at ?? 'value')
     return {
       severity: issue.severity,
@@ -317,6 +329,17 @@ export function analyzeDeployConfig(
     }
   })
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column)
+  if (issues.length > shown.length) {
+    const last = diagnostics.at(-1)
+    diagnostics.push({
+      severity: 'error',
+      file,
+      line: last?.line ?? 1,
+      column: last?.column ?? 1,
+      key: '',
+      message: `${issues.length - shown.length} more problems not listed (fix the ones above first)`,
+    })
+  }
   const ok = !diagnostics.some((d) => d.severity === 'error')
   return ok && built.config
     ? { config: built.config, diagnostics, references: built.references }
