@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, screen, session } from 'electron'
 import { version } from '../../package.json'
+import { devToolsAllowed } from './devtools'
 import { installAppMenu } from './menu'
 import { hardenSession, lockNavigation } from './security'
 import { BridgeServer } from './bridge/bridge-server'
@@ -29,6 +30,7 @@ async function refreshMenu(): Promise<void> {
   const { recent } = await current.info()
   installAppMenu({
     recent,
+    devTools: devToolsAllowed(app.isPackaged),
     openDeployment: () => void chooseDeployment(),
     openRecent: (file) => void openDeployment(file),
   })
@@ -83,6 +85,7 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
+      devTools: devToolsAllowed(app.isPackaged),
     },
   })
   lockNavigation(win.webContents, pathToFileURL(INDEX_HTML).href)
@@ -122,7 +125,7 @@ if (!app.requestSingleInstanceLock()) {
     if (mainWindow === undefined) mainWindow = createWindow()
   })
   void app.whenReady().then(async () => {
-    hardenSession(session.defaultSession)
+    hardenSession(session.defaultSession, dirname(INDEX_HTML))
     let examplesDir: string | undefined
     try {
       examplesDir = join(studioRoot(here), 'examples')

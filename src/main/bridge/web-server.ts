@@ -13,7 +13,7 @@ import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
 import { MAX_BRIDGE_MESSAGE_BYTES } from '../../shared/bridge/contract'
-import { CONTENT_SECURITY_POLICY } from '../csp'
+import { servedContentSecurityPolicy } from '../csp'
 import type { BridgeServer } from './bridge-server'
 
 export const BRIDGE_PATH = '/bridge'
@@ -133,7 +133,12 @@ function sameToken(given: string, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-async function serveFile(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveFile(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  policy: string,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD')
     plain(res, 405, 'method not allowed')
@@ -175,7 +180,7 @@ async function serveFile(root: string, req: IncomingMessage, res: ServerResponse
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-cache',
-    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } : {}),
+    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': policy } : {}),
   })
   if (req.method === 'HEAD') {
     res.end()
@@ -199,6 +204,7 @@ export async function startStudioWebServer(
   })
   let origin = ''
   let host = ''
+  let policy = ''
 
   const server: Server = createServer((req, res) => {
     try {
@@ -207,7 +213,7 @@ export async function startStudioWebServer(
         plain(res, 403, 'forbidden host')
         return
       }
-      void serveFile(root, req, res).catch((err: unknown) => {
+      void serveFile(root, req, res, policy).catch((err: unknown) => {
         options.onError?.(err, `serving ${describeTarget(req.url)}`)
         res.destroy()
       })
@@ -272,6 +278,7 @@ export async function startStudioWebServer(
   const port = (server.address() as AddressInfo).port
   host = `127.0.0.1:${port}`
   origin = `http://${host}`
+  policy = servedContentSecurityPolicy(port)
   return {
     url: `${origin}/?token=${token}`,
     origin,
