@@ -22,6 +22,7 @@ import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
 import type { ReferenceCheckOptions } from '../runner/load-config'
 import { configPath, insideRoots, readConfig, saveConfig, validateConfigText } from './config-files'
+import { ConfigWatch } from './config-watch'
 import { describeDescriptorProblem } from './descriptors'
 import type { DescriptorProblem } from './descriptors'
 import { describeError, StudioError } from './errors'
@@ -38,6 +39,7 @@ export type SessionEvent =
   | { readonly kind: 'log'; readonly line: LogLine }
   | { readonly kind: 'kernel'; readonly event: KernelEvent }
   | { readonly kind: 'queues'; readonly queues: readonly string[] }
+  | { readonly kind: 'config'; readonly file: string }
 
 export interface StudioSessionOptions {
   readonly version: string
@@ -82,6 +84,7 @@ export class StudioSession {
   private statusTimer: NodeJS.Timeout | undefined
   private lastRunnerError: string | undefined
   private lifecycle: Promise<unknown> = Promise.resolve()
+  private configWatch: ConfigWatch | undefined
 
   constructor(private readonly options: StudioSessionOptions) {
     this.logs = new LogRing(options.logCapacity)
@@ -129,6 +132,7 @@ export class StudioSession {
       this.exitCode = undefined
       this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
       this.reportDescriptorProblems()
+      this.watchConfig(path, text.text)
       await this.recent.add(path)
       return { ...text, diagnostics: loaded.diagnostics }
     })
@@ -187,6 +191,7 @@ export class StudioSession {
 
   /** Stops whatever runs and releases the queue database; the session can be dropped after. */
   async close(): Promise<void> {
+    this.configWatch?.close()
     await this.exclusive(() => this.stopActive())
     this.queues?.close()
     this.queues = undefined
@@ -234,6 +239,7 @@ export class StudioSession {
 
   async saveConfig(file: string, text: string): Promise<ConfigText> {
     const path = await configPath(this.options.roots, file, 'write')
+    if (path === this.configWatch?.file) this.configWatch.saw(text)
     const saved = await saveConfig(path, text, this.referenceChecks())
     if (path === this.file && !ACTIVE.has(this.state)) {
       // The open deployment's file changed: its readiness follows what was saved.
@@ -293,6 +299,24 @@ export class StudioSession {
     const run = this.lifecycle.then(action, action)
     this.lifecycle = run.catch(() => undefined)
     return run
+  }
+
+  /**
+   * Tells clients when the open config changes on disk (the editor reloads, or shows both
+   * versions when it has unsaved edits); a stopped deployment's readiness follows the file.
+   */
+  private watchConfig(file: string, text: string): void {
+    this.configWatch?.close()
+    this.configWatch = new ConfigWatch(file, text, () => {
+      this.emit({ kind: 'config', file })
+      void this.exclusive(async () => {
+        if (this.file !== file || ACTIVE.has(this.state) || this.deployment) return
+        const loaded = await loadDeployConfig(file, this.referenceChecks())
+        this.diagnostics = loaded.diagnostics
+        this.adopt(loaded.config)
+        this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
+      })
+    })
   }
 
   /** A config's wasm, plugins, descriptor sets and data_dir must lie inside the roots too. */

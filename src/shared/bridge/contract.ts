@@ -318,6 +318,8 @@ export interface BridgeEvents {
   }
   /** The queues changed (counts or messages); the inspector re-reads what it shows. */
   'queues-changed': { readonly queues: readonly string[] }
+  /** The open deploy config changed on disk (not by a `config.save`); read it again. */
+  'config-changed': { readonly file: string }
 }
 export type BridgeEvent = keyof BridgeEvents
 
