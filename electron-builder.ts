@@ -36,6 +36,18 @@ const config: Configuration = {
     ...sqliteBuildLeftovers,
   ],
   asar: true,
+  // Electron fuses, flipped in the packaged binary (docs/security.md): no running the app as a
+  // plain Node (ELECTRON_RUN_AS_NODE), no NODE_OPTIONS and no --inspect from outside, cookies
+  // encrypted, and the code loaded only from app.asar, checked against its integrity hash where
+  // Electron supports that (macOS, Windows). file: keeps its privileges: the window is a file.
+  electronFuses: {
+    runAsNode: false,
+    enableCookieEncryption: true,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+  },
   // A native module cannot be dlopen()ed from inside an archive: Electron redirects loads of
   // app.asar/**/x.node to app.asar.unpacked, which only works if the file is really there.
   // The guest worker (out/main/guest-worker.js) stays in the archive: Electron has supported

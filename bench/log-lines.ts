@@ -5,6 +5,7 @@ import WebSocket from 'ws'
 import type { BridgeServerMessage, LogLine } from '../src/shared/bridge/contract'
 import { BridgeServer } from '../src/main/bridge/bridge-server'
 import { StudioSession } from '../src/main/bridge/session'
+import { WorkspaceRoots } from '../src/main/bridge/workspace-roots'
 import { startStudioWebServer } from '../src/main/bridge/web-server'
 import { compileAssemblyScript } from '../test/helpers/asc'
 import { median } from './lib/stats'
@@ -36,7 +37,11 @@ export const logLinesBenchmark: Benchmark = {
       file,
       `[deployment]\nname = "log-bench"\n[services.logger]\nwasm = "logger.wasm"\nrole = "main"\nargs = ["${LINES}"]\n`,
     )
-    const session = new StudioSession({ version: 'bench', dataDir: join(dir, 'studio') })
+    const session = new StudioSession({
+      version: 'bench',
+      roots: await WorkspaceRoots.create([dir]),
+      dataDir: join(dir, 'studio'),
+    })
     const bridge = new BridgeServer(session)
     const server = await startStudioWebServer({ bridge, rendererDir: dir })
     try {

@@ -13,3 +13,21 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
   "base-uri 'none'",
 ].join('; ')
+
+/** The policy's directives with `connect-src` replaced. */
+function withConnect(sources: string): string {
+  return CONTENT_SECURITY_POLICY.split('; ')
+    .map((d) => (d.startsWith('connect-src ') ? `connect-src ${sources}` : d))
+    .join('; ')
+}
+
+/**
+ * Browser mode's header: the page may connect only to the engine's own port (the <meta> tag,
+ * built before the port is known, allows any loopback port; a browser enforces both).
+ */
+export function servedContentSecurityPolicy(port: number): string {
+  return withConnect(`'self' ws://127.0.0.1:${port}`)
+}
+
+/** The Electron window talks to the engine over IPC: it connects nowhere. */
+export const ELECTRON_CONTENT_SECURITY_POLICY = withConnect("'none'")

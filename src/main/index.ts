@@ -1,10 +1,11 @@
 // Electron entry: one hardened window showing the Studio renderer, and the Studio session the
 // renderer drives over IPC. Kept thin on purpose; the engine, kernel and bridge live in their
 // own modules.
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, screen, session } from 'electron'
 import { version } from '../../package.json'
+import { devToolsAllowed } from './devtools'
 import { installAppMenu } from './menu'
 import { hardenSession, lockNavigation } from './security'
 import { BridgeServer } from './bridge/bridge-server'
@@ -12,6 +13,7 @@ import { describeError } from './bridge/errors'
 import { installBridgeIpc } from './bridge/ipc'
 import { studioRoot } from './bridge/paths'
 import { StudioSession } from './bridge/session'
+import { WorkspaceRoots } from './bridge/workspace-roots'
 import { fitToDisplays, loadWindowState, saveWindowState } from './window-state'
 
 const here = import.meta.dirname // out/main
@@ -20,6 +22,7 @@ const INDEX_HTML = join(here, '../renderer/index.html')
 
 let mainWindow: BrowserWindow | undefined
 let studio: StudioSession | undefined
+let roots: WorkspaceRoots | undefined
 
 async function refreshMenu(): Promise<void> {
   const current = studio
@@ -27,13 +30,19 @@ async function refreshMenu(): Promise<void> {
   const { recent } = await current.info()
   installAppMenu({
     recent,
+    devTools: devToolsAllowed(app.isPackaged),
     openDeployment: () => void chooseDeployment(),
     openRecent: (file) => void openDeployment(file),
   })
 }
 
+/**
+ * Opens a config the user chose in a native dialog or menu: its folder becomes a workspace root
+ * (the renderer may then read and save files there, and nowhere it was not given).
+ */
 async function openDeployment(file: string): Promise<void> {
   try {
+    await roots?.add(dirname(file))
     await studio?.open(file)
   } catch (err) {
     dialog.showErrorBox('Cannot open the deployment', describeError(err))
@@ -76,6 +85,7 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
+      devTools: devToolsAllowed(app.isPackaged),
     },
   })
   lockNavigation(win.webContents, pathToFileURL(INDEX_HTML).href)
@@ -114,8 +124,8 @@ if (!app.requestSingleInstanceLock()) {
   app.on('activate', () => {
     if (mainWindow === undefined) mainWindow = createWindow()
   })
-  void app.whenReady().then(() => {
-    hardenSession(session.defaultSession)
+  void app.whenReady().then(async () => {
+    hardenSession(session.defaultSession, dirname(INDEX_HTML))
     // Installers put the examples next to the app as real files (electron-builder's
     // extraResources); a development checkout has them beside package.json.
     let examplesDir: string | undefined
@@ -126,8 +136,13 @@ if (!app.requestSingleInstanceLock()) {
     } catch {
       examplesDir = undefined
     }
+    // Roots: the bundled examples, and every folder the user picked (in earlier runs too: the
+    // recent list holds only configs the user opened).
+    roots = await WorkspaceRoots.create([])
+    if (examplesDir !== undefined) await roots.add(examplesDir).catch(() => undefined)
     studio = new StudioSession({
       version,
+      roots,
       dataDir: app.getPath('userData'),
       ...(examplesDir !== undefined ? { examplesDir } : {}),
     })
@@ -148,6 +163,8 @@ if (!app.requestSingleInstanceLock()) {
       removeIpc()
       void closing.close().finally(() => app.quit())
     })
+    for (const file of (await studio.info()).recent)
+      await roots.add(dirname(file)).catch(() => undefined)
     void refreshMenu()
     mainWindow = createWindow()
   })

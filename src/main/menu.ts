@@ -9,6 +9,8 @@ export interface AppMenuActions {
   readonly openRecent: (file: string) => void
   /** Recently opened deploy configs, newest first. */
   readonly recent: readonly string[]
+  /** Whether View offers Toggle DevTools (see devtools.ts). */
+  readonly devTools: boolean
 }
 
 export function installAppMenu(actions: AppMenuActions): void {
@@ -31,7 +33,13 @@ export function installAppMenu(actions: AppMenuActions): void {
         { role: 'quit' },
       ],
     },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] },
+    {
+      label: 'View',
+      submenu: [
+        { role: 'reload' },
+        ...(actions.devTools ? [{ role: 'toggleDevTools' } as const] : []),
+      ],
+    },
   ]
   Menu.setApplicationMenu(Menu.buildFromTemplate(template))
 }

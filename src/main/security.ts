@@ -1,7 +1,9 @@
 // Hardening of the Studio's session and web contents: no remote content, no permissions, no new
 // windows, no navigation away from the app's own page, and the CSP also sent as a header.
+import { isAbsolute, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Session, WebContents } from 'electron'
-import { CONTENT_SECURITY_POLICY } from './csp'
+import { ELECTRON_CONTENT_SECURITY_POLICY } from './csp'
 
 // data: and blob: never leave the machine; CSP decides which of them a page may use (Monaco
 // needs data: images and fonts and blob: workers).
@@ -15,11 +17,30 @@ function schemeOf(url: string): string {
   }
 }
 
-export function hardenSession(session: Session): void {
+/** Whether `url` is a file: URL inside `folder` (the app's renderer), after normalising. */
+export function isFileInside(url: string, folder: string): boolean {
+  let path: string
+  try {
+    path = fileURLToPath(url)
+  } catch {
+    return false
+  }
+  const rel = relative(folder, path)
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
+}
+
+/**
+ * Denies permissions and every request but local schemes; file: only inside `fileRoot` (the
+ * built renderer's folder), so that a compromised page cannot load other files of the disk.
+ */
+export function hardenSession(session: Session, fileRoot?: string): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   session.setPermissionCheckHandler(() => false)
   session.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = ALLOWED_SCHEMES.has(schemeOf(details.url))
+    const scheme = schemeOf(details.url)
+    const allowed =
+      ALLOWED_SCHEMES.has(scheme) &&
+      (scheme !== 'file:' || fileRoot === undefined || isFileInside(details.url, fileRoot))
     if (!allowed) console.warn(`security: blocked request to ${details.url}`)
     callback({ cancel: !allowed })
   })
@@ -35,7 +56,7 @@ export function hardenSession(session: Session): void {
         ([name]) => name.toLowerCase() !== 'content-security-policy',
       ),
     )
-    responseHeaders['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY]
+    responseHeaders['Content-Security-Policy'] = [ELECTRON_CONTENT_SECURITY_POLICY]
     callback({ responseHeaders })
   })
 }

@@ -10,6 +10,9 @@ import { formatDiagnostic, loadDeployConfig } from '../../src/main/runner/load-c
 import { REPO_ROOT } from '../helpers/asc'
 import { diagnose, parseText, SERVICE } from './helpers'
 
+/** The smallest valid WebAssembly module: magic number and version 1. */
+const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])
+
 describe('deployment.descriptors', () => {
   it('resolves each path against the file folder, in file order; absent is []', () => {
     const { config, diagnostics } = parseText(
@@ -45,7 +48,7 @@ describe('deployment.descriptors', () => {
 
   it('on disk: a missing file and a directory are reported at their entry, with the key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-descriptors-'))
-    writeFileSync(join(dir, 'a.wasm'), '')
+    writeFileSync(join(dir, 'a.wasm'), EMPTY_MODULE)
     writeFileSync(join(dir, 'good.binpb'), '')
     mkdirSync(join(dir, 'sub'))
     const file = join(dir, 'app.toml')
@@ -70,7 +73,7 @@ describe('deployment.descriptors', () => {
 
   it('`parigot validate` prints the missing file as file:line:column with the key and exits 2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-descriptors-'))
-    writeFileSync(join(dir, 'a.wasm'), '')
+    writeFileSync(join(dir, 'a.wasm'), EMPTY_MODULE)
     const file = join(dir, 'app.toml')
     writeFileSync(
       file,

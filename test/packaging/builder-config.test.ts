@@ -30,6 +30,8 @@ import { runHelloworldThroughIpc } from '../built/run-through-ipc'
 import { buildExample } from '../e2e/harness'
 
 const repo = resolve(import.meta.dirname, '../..')
+/** Marks the fuse wire in an Electron binary (@electron/fuses). */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
 const packageJson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
   main: string
   scripts: Record<string, string>
@@ -218,7 +220,15 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
     // dir target; a one-line script stands in for the real binary it cannot download here.
     const electronDist = join(tmp, 'electron-dist')
     mkdirSync(electronDist)
-    writeFileSync(join(electronDist, 'electron'), '#!/bin/sh\n', { mode: 0o755 })
+    // It carries a fuse wire as Electron's binary does (sentinel, version 1, 8 fuses at their
+    // defaults), so that the fuses electron-builder flips can be read back.
+    writeFileSync(
+      join(electronDist, 'electron'),
+      `#!/bin/sh\n# ${FUSE_SENTINEL}\x01\x0810110001\n`,
+      {
+        mode: 0o755,
+      },
+    )
     writeFileSync(join(electronDist, 'LICENSE'), '')
     execFileSync(
       join(repo, 'node_modules/.bin/electron-builder'),
@@ -243,6 +253,15 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
   }, 300_000)
 
   afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+  it('flips the fuses in the packaged binary', () => {
+    const binary = readFileSync(join(tmp, 'dist/linux-unpacked/parigot-studio'), 'latin1')
+    const at = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length
+    const wire = binary.slice(at + 2, at + 2 + binary.charCodeAt(at + 1))
+    // RunAsNode, CookieEncryption, NodeOptions, NodeCliInspect, AsarIntegrity, OnlyLoadFromAsar,
+    // BrowserV8Snapshot (untouched), GrantFileProtocolExtraPrivileges (untouched).
+    expect(wire).toBe('01001101')
+  })
 
   it('packs the electron-vite output, package.json and the "main" entry', () => {
     const main = '/' + packageJson.main.replace(/^\.\//, '')

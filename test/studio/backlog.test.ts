@@ -11,6 +11,7 @@ import type {
 } from '../../src/shared/bridge/contract'
 import { BridgeServer } from '../../src/main/bridge/bridge-server'
 import { StudioSession } from '../../src/main/bridge/session'
+import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import { compileAssemblyScript } from '../helpers/asc'
 import { until, writeDeployment } from './helpers'
 
@@ -21,6 +22,7 @@ it('a slow peer gets `dropped` for lines the ring overwrote, and every line is a
   )
   const session = new StudioSession({
     version: 'test',
+    roots: await WorkspaceRoots.create([tmpdir()]),
     dataDir: await mkdtemp(join(tmpdir(), 'studio-backlog-')),
     logCapacity: 500,
   })

@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { MAX_BRIDGE_MESSAGE_BYTES } from '../../src/shared/bridge/contract'
-import { CONTENT_SECURITY_POLICY } from '../../src/main/csp'
+import { servedContentSecurityPolicy } from '../../src/main/csp'
 import { BridgeServer } from '../../src/main/bridge/bridge-server'
 import { StudioSession } from '../../src/main/bridge/session'
+import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import { startStudioWebServer } from '../../src/main/bridge/web-server'
 import type { StudioWebServer } from '../../src/main/bridge/web-server'
 import { TestClient } from './helpers'
@@ -28,7 +29,11 @@ beforeAll(async () => {
   await writeFile(join(site, 'assets', 'app.js'), 'console.log(1)')
   await writeFile(join(dir, 'secret.txt'), 'TOP-SECRET')
   await symlink(join(dir, 'secret.txt'), join(site, 'link.txt'))
-  session = new StudioSession({ version: '9.9.9', dataDir: join(dir, 'data') })
+  session = new StudioSession({
+    version: '9.9.9',
+    roots: await WorkspaceRoots.create([dir]),
+    dataDir: join(dir, 'data'),
+  })
   bridge = new BridgeServer(session)
   server = await startStudioWebServer({ bridge, rendererDir: site })
   client = await TestClient.connect(
@@ -220,7 +225,7 @@ describe('loopback web server', () => {
     expect(index.status).toBe(200)
     expect(index.body).toContain('<title>studio</title>')
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8')
-    expect(index.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY)
+    expect(index.headers['content-security-policy']).toBe(servedContentSecurityPolicy(server.port))
     const js = await get('/assets/app.js')
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8')
     for (const path of [

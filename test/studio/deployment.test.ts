@@ -16,6 +16,7 @@ import type {
 import { buildDescriptorSet } from '../../src/codegen/generate'
 import { BridgeServer } from '../../src/main/bridge/bridge-server'
 import { StudioSession } from '../../src/main/bridge/session'
+import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import { startStudioWebServer } from '../../src/main/bridge/web-server'
 import type { StudioWebServer } from '../../src/main/bridge/web-server'
 import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
@@ -30,6 +31,7 @@ beforeAll(async () => {
   const site = await mkdtemp(join(tmpdir(), 'studio-site-'))
   session = new StudioSession({
     version: 'test',
+    roots: await WorkspaceRoots.create([tmpdir()]),
     dataDir: await mkdtemp(join(tmpdir(), 'studio-data-')),
     queuePollMs: 100,
   })

@@ -12,6 +12,7 @@ import { buildDescriptorSet } from '../../src/codegen/generate'
 import { loadDescriptorSets } from '../../src/main/runner/descriptor-sets'
 import { QueueAccess } from '../../src/main/bridge/queues'
 import { StudioSession } from '../../src/main/bridge/session'
+import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import { openQueueDatabase } from '../../src/main/plugins/queue/schema'
 import { QueueStore } from '../../src/main/plugins/queue/store'
 import type { QueueMessageView } from '../../src/shared/bridge/contract'
@@ -236,7 +237,7 @@ describe('the Studio session and a corrupt descriptor set', () => {
   it('logs an error naming the file and the problem, and the inspector falls back to hex', async () => {
     const app = join(dir, 'app')
     mkdirSync(join(app, 'data'), { recursive: true })
-    writeFileSync(join(app, 'producer.wasm'), '')
+    writeFileSync(join(app, 'producer.wasm'), '\0asm') // passes the config check; never run
     const bad = join(app, 'bad.binpb')
     writeFileSync(bad, 'not a descriptor set')
     seedQueue(join(app, 'data', 'queues.sqlite'))
@@ -253,7 +254,11 @@ describe('the Studio session and a corrupt descriptor set', () => {
         '',
       ].join('\n'),
     )
-    session = new StudioSession({ version: 'test', dataDir: join(dir, 'studio-data') })
+    session = new StudioSession({
+      version: 'test',
+      roots: await WorkspaceRoots.create([dir]),
+      dataDir: join(dir, 'studio-data'),
+    })
     const opened = await session.open(file)
     expect(opened.diagnostics).toEqual([])
     expect(session.status().state).toBe('ready')

@@ -3,7 +3,7 @@
 // a real session: only the main frame of our file: page gets answers, events reach the page
 // that subscribed, and a reload or a closed window ends that page's subscriptions.
 import { EventEmitter } from 'node:events'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -25,6 +25,7 @@ vi.mock('electron', () => ({
 
 const { BridgeServer } = await import('../../src/main/bridge/bridge-server')
 const { StudioSession } = await import('../../src/main/bridge/session')
+const { WorkspaceRoots } = await import('../../src/main/bridge/workspace-roots')
 const { installBridgeIpc } = await import('../../src/main/bridge/ipc')
 
 const PAGE = 'file:///opt/parigot-studio/out/renderer/index.html'
@@ -49,14 +50,20 @@ let session: InstanceType<typeof StudioSession>
 let bridge: InstanceType<typeof BridgeServer>
 let uninstall: () => void
 let config: string
+let dir: string
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'studio-ipc-'))
+  dir = await mkdtemp(join(tmpdir(), 'studio-ipc-'))
   // A deployment whose module is not WebAssembly: each run logs its start, then fails fast.
-  await writeFile(join(dir, 'broken.wasm'), 'not wasm')
+  // The magic number passes the config check; the rest does not compile.
+  await writeFile(join(dir, 'broken.wasm'), '\0asm but not wasm')
   config = join(dir, 'deploy.toml')
   await writeFile(config, '[services.broken]\nwasm = "broken.wasm"\nrole = "main"\n')
-  session = new StudioSession({ version: '1.2.3', dataDir: join(dir, 'data') })
+  session = new StudioSession({
+    version: '1.2.3',
+    roots: await WorkspaceRoots.create([dir]),
+    dataDir: join(dir, 'data'),
+  })
   bridge = new BridgeServer(session, { flushMs: 5 })
   uninstall = installBridgeIpc(bridge, `${PAGE}#/services`)
 })
@@ -74,6 +81,27 @@ function call(): Handler {
 }
 
 describe('bridge over Electron IPC', () => {
+  it('keeps file access to the workspace roots, as the WebSocket does', async () => {
+    const page = new FakeContents()
+    await symlink('/etc/passwd', join(dir, 'passwd.toml'))
+    const ask = (id: number, method: string, params: unknown) =>
+      call()(invokeEvent(page, PAGE), { kind: 'request', id, method, params })
+    for (const [id, method, params] of [
+      [1, 'config.read', { file: '/etc/parigot-probe.toml' }],
+      [2, 'config.read', { file: join(dir, 'passwd.toml') }],
+      [3, 'deployment.open', { file: join(dir, '..', 'elsewhere.toml') }],
+      [4, 'config.save', { file: '/etc/parigot-probe.toml', text: '' }],
+      [5, 'config.save', { file: join(dir, 'passwd.toml'), text: '' }],
+    ] as const) {
+      const response = await ask(id, method, params)
+      expect(!response.ok && response.error, `${method} ${JSON.stringify(params)}`).toMatchObject({
+        code: 'forbidden',
+        field: 'params.file',
+      })
+    }
+    expect((await ask(6, 'config.read', { file: config })).ok).toBe(true)
+  })
+
   it('answers the main frame of our page, with the same envelopes as the WebSocket', async () => {
     const page = new FakeContents()
     const response = await call()(invokeEvent(page, `${PAGE}?token=x#/queues`), {

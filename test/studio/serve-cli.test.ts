@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { StudioInfo } from '../../src/shared/bridge/contract'
-import { CONTENT_SECURITY_POLICY } from '../../src/main/csp'
+import { servedContentSecurityPolicy } from '../../src/main/csp'
 import { compileGuestFixture, REPO_ROOT } from '../helpers/asc'
 import { TestClient, until, writeDeployment } from './helpers'
 
@@ -41,7 +41,12 @@ describe('parigot serve', () => {
       const page = await fetch(url)
       expect(page.status).toBe(200)
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
-      expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
+      expect(page.headers.get('content-security-policy')).toBe(
+        servedContentSecurityPolicy(Number(url.port)),
+      )
+      expect(page.headers.get('content-security-policy')).toContain(
+        `connect-src 'self' ws://127.0.0.1:${url.port};`,
+      )
       expect(await page.text()).toMatch(/<!doctype html>/i)
 
       const token = url.searchParams.get('token') as string
@@ -66,7 +71,7 @@ describe('parigot serve', () => {
     const help = parigot(['serve', '--help'])
     expect(await help.exited).toBe(0)
     expect(help.out.stdout).toContain(
-      'usage: parigot serve [<deploy.toml>] [--port N] [--no-build]',
+      'usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]',
     )
     const two = parigot(['serve', 'a.toml', 'b.toml'])
     expect(await two.exited).toBe(1)

@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONTENT_SECURITY_POLICY } from '../../src/main/csp'
+import {
+  CONTENT_SECURITY_POLICY,
+  ELECTRON_CONTENT_SECURITY_POLICY,
+  servedContentSecurityPolicy,
+} from '../../src/main/csp'
+import { devToolsAllowed } from '../../src/main/devtools'
+import { isFileInside } from '../../src/main/security'
 import {
   DEFAULT_WINDOW_STATE,
   fitToDisplays,
@@ -139,6 +145,41 @@ describe('electron-vite build output', () => {
   })
 })
 
+describe('hardening switches', () => {
+  it('offers DevTools in development, and in a packaged app only when asked for', () => {
+    expect(devToolsAllowed(false, [], {})).toBe(true)
+    expect(devToolsAllowed(true, [], {})).toBe(false)
+    expect(devToolsAllowed(true, ['app', '--devtools'], {})).toBe(true)
+    expect(devToolsAllowed(true, [], { PARIGOT_DEVTOOLS: '1' })).toBe(true)
+    expect(devToolsAllowed(true, [], { PARIGOT_DEVTOOLS: 'yes' })).toBe(false)
+    // The window's webPreferences and the menu ask the same function (the built main, out/).
+    const main = readFileSync(join(repo, 'out/main/index.js'), 'utf8')
+    expect(main.match(/devTools:\s*devToolsAllowed\(app\.isPackaged\)/g)).toHaveLength(2)
+  })
+
+  it('lets the window load file: URLs of its own folder only', () => {
+    const app = '/opt/Parigot Studio/resources/app.asar/out/renderer'
+    const url = (p: string) => `file://${encodeURI(p)}`
+    expect(isFileInside(url(`${app}/index.html`), app)).toBe(true)
+    expect(isFileInside(url(`${app}/assets/x.js`), app)).toBe(true)
+    expect(isFileInside(url('/etc/passwd'), app)).toBe(false)
+    expect(isFileInside(`file://${encodeURI(app)}/../../../../../etc/passwd`, app)).toBe(false)
+    expect(isFileInside(`file://${encodeURI(app)}/%2e%2e/%2e%2e/x`, app)).toBe(false)
+    expect(isFileInside(url(`${app}-evil/x.js`), app)).toBe(false)
+    expect(isFileInside('file://host/share/x', app)).toBe(false)
+    expect(isFileInside('not a url', app)).toBe(false)
+  })
+
+  it('lets the Electron window connect nowhere and a served page only to its own port', () => {
+    expect(ELECTRON_CONTENT_SECURITY_POLICY).toContain("connect-src 'none';")
+    expect(servedContentSecurityPolicy(4242)).toContain("connect-src 'self' ws://127.0.0.1:4242;")
+    // Everything else is the <meta> policy's.
+    const rest = (p: string) => p.split('; ').filter((d) => !d.startsWith('connect-src'))
+    expect(rest(ELECTRON_CONTENT_SECURITY_POLICY)).toEqual(rest(CONTENT_SECURITY_POLICY))
+    expect(rest(servedContentSecurityPolicy(1))).toEqual(rest(CONTENT_SECURITY_POLICY))
+  })
+})
+
 describe('main entry security settings', () => {
   const source = readFileSync(join(repo, 'src/main/index.ts'), 'utf8')
   const prefs = /webPreferences:\s*\{([^}]*)\}/.exec(source)?.[1] ?? ''
@@ -153,7 +194,7 @@ describe('main entry security settings', () => {
 
   it('hardens the session and locks navigation', () => {
     expect(source).toContain('requestSingleInstanceLock()')
-    expect(source).toMatch(/hardenSession\(session\.defaultSession\)/)
+    expect(source).toMatch(/hardenSession\(session\.defaultSession, dirname\(INDEX_HTML\)\)/)
     expect(source).toMatch(/lockNavigation\(win\.webContents/)
     const security = readFileSync(join(repo, 'src/main/security.ts'), 'utf8')
     expect(security).toContain("setWindowOpenHandler(() => ({ action: 'deny' }))")

@@ -199,6 +199,9 @@ export class BridgeServer {
           case 'queues':
             connection.sendEvent('queues-changed', { queues: event.queues })
             break
+          case 'config':
+            connection.sendEvent('config-changed', { file: event.file })
+            break
           case 'kernel':
             connection.kernelEvent(event.event, this.maxPendingKernelEvents)
             break

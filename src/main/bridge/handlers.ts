@@ -4,6 +4,7 @@ import type { BridgeMethod, BridgeParams, BridgeResult } from '../../shared/brid
 import type { LogPredicate } from './log-filter'
 import { compileLogFilter } from './log-filter'
 import type { StudioSession } from './session'
+import { compileUserPattern, MATCH_BUDGET_MS } from './user-pattern'
 
 /** What a handler may change about the connection that called it. */
 export interface CallerState {
@@ -32,7 +33,7 @@ export function createHandlers(session: StudioSession): Handlers {
     'logs.subscribe': ({ filter, backfill }, caller) => {
       const match = compileLogFilter(filter)
       const next = session.logs.next
-      const { lines, truncated } = session.logs.tail(backfill, match)
+      const { lines, truncated } = session.logs.tail(backfill, match, MATCH_BUDGET_MS)
       caller.subscribeLogs(match, next)
       return { lines, truncated }
     },
@@ -41,6 +42,7 @@ export function createHandlers(session: StudioSession): Handlers {
     }),
     'config.read': ({ file }) => session.readConfig(file),
     'config.save': ({ file, text }) => session.saveConfig(file, text),
+    'workspace.files': () => session.workspaceFiles(),
     'queue.list': () => ({ queues: session.queueList() }),
     'queue.peek': ({ queue, states, afterSeq, limit }) => ({
       messages: session.queuePeek(queue, {
@@ -49,9 +51,13 @@ export function createHandlers(session: StudioSession): Handlers {
         ...(limit !== undefined ? { limit } : {}),
       }),
     }),
-    'queue.search': ({ queue, text, limit }) => ({
-      messages: session.queueSearch(queue, text, limit),
-    }),
+    'queue.search': ({ queue, text, regex, limit }) =>
+      session.queueSearch(
+        queue,
+        compileUserPattern(text, regex === true, 'params.text'),
+        limit,
+        MATCH_BUDGET_MS,
+      ),
     'queue.delete': ({ msgId }) => ({ deleted: session.queueDelete(msgId) }),
     'queue.purge': ({ queue, state }) => ({ removed: session.queuePurge(queue, state) }),
     'queue.redrive': ({ queue }) => ({ moved: session.queueRedrive(queue) }),

@@ -1,10 +1,11 @@
 // Per-connection log filters. A filter arrives from an untrusted renderer: its regular expression
-// is length-bounded by the contract, compiled here once, and refused (naming the field) when it
-// does not compile.
+// is length-bounded by the contract, compiled here once with RE2 (linear-time matching, see
+// user-pattern.ts), and refused (naming the field) when it does not compile.
 import type { LogFilter, LogLine } from '../../shared/bridge/contract'
 import { MAX_LOG_FILTER_CHARS } from '../../shared/bridge/contract'
 import { levelRank } from '../../shared/log/log-record'
 import { StudioError } from './errors'
+import { compileUserPattern } from './user-pattern'
 
 export type LogPredicate = (line: LogLine) => boolean
 
@@ -21,22 +22,7 @@ export function compileLogFilter(filter: LogFilter, field = 'params.filter'): Lo
         `${field}.text: at most ${MAX_LOG_FILTER_CHARS} characters`,
         `${field}.text`,
       )
-    if (filter.regex === true) {
-      let pattern: RegExp
-      try {
-        pattern = new RegExp(filter.text, 'i')
-      } catch (err) {
-        throw new StudioError(
-          'invalid-params',
-          `${field}.text: not a valid regular expression (${err instanceof Error ? err.message : String(err)})`,
-          `${field}.text`,
-        )
-      }
-      text = (message) => pattern.test(message)
-    } else {
-      const needle = filter.text.toLowerCase()
-      text = (message) => message.toLowerCase().includes(needle)
-    }
+    text = compileUserPattern(filter.text, filter.regex === true, `${field}.text`)
   }
   if (sources === undefined && minRank === 0 && text === undefined) return MATCH_ALL
   return (line) =>

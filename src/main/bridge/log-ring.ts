@@ -39,17 +39,26 @@ export class LogRing {
 
   /**
    * The newest `limit` lines that `match`, oldest first; `truncated` when older matching lines
-   * exist (beyond the limit, or already overwritten).
+   * exist (beyond the limit, or already overwritten), or may exist: the scan stops after
+   * `budgetMs` of matching, so that no filter holds the engine's thread for long.
    */
-  tail(limit: number, match: LogPredicate): { lines: LogLine[]; truncated: boolean } {
+  tail(
+    limit: number,
+    match: LogPredicate,
+    budgetMs = Infinity,
+  ): { lines: LogLine[]; truncated: boolean } {
+    const deadline = performance.now() + budgetMs
+    const overBudget = (seq: number): boolean => (seq & 255) === 0 && performance.now() > deadline
     const found: LogLine[] = []
     let seq = this.nextSeq - 1
     for (; seq >= this.oldest && found.length < limit; seq--) {
+      if (overBudget(seq)) return { lines: found.reverse(), truncated: true }
       const line = this.lines[seq % this.capacity] as LogLine
       if (match(line)) found.push(line)
     }
     let truncated = this.oldest > 0
     for (; !truncated && seq >= this.oldest; seq--) {
+      if (overBudget(seq)) return { lines: found.reverse(), truncated: true }
       if (match(this.lines[seq % this.capacity] as LogLine)) truncated = true
     }
     return { lines: found.reverse(), truncated }

@@ -20,6 +20,7 @@ import { DEFAULT_QUEUE_FILE, parseQueueSettings } from '../plugins/queue/plugin'
 import { describeDescriptorProblem, loadDescriptorSets } from '../runner/descriptor-sets'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { StudioError } from './errors'
+import type { TextMatcher } from './user-pattern'
 
 /** Where the deployment's queue plugin keeps its database (its `file` setting, if any). */
 export function queueDatabasePath(config: DeployConfig): string {
@@ -149,12 +150,28 @@ export class QueueAccess {
     )
   }
 
-  search(queue: string, text: string, limit?: number): QueueMessageView[] {
+  search(queue: string, match: string | TextMatcher, limit?: number): QueueMessageView[] {
     return this.guard(() =>
       this.require()
-        .search(queue, text, limit)
+        .search(queue, match, limit)
         .map((m) => this.view(m)),
     )
+  }
+
+  /** Like search, stopping after `budgetMs` of scanning; `incomplete` says it did. */
+  searchWithin(
+    queue: string,
+    match: string | TextMatcher,
+    limit?: number,
+    budgetMs = Infinity,
+  ): { messages: QueueMessageView[]; incomplete?: true } {
+    return this.guard(() => {
+      const found = this.require().searchWithin(queue, match, limit, budgetMs)
+      return {
+        messages: found.messages.map((m) => this.view(m)),
+        ...(found.incomplete ? { incomplete: true as const } : {}),
+      }
+    })
   }
 
   delete(msgId: string): boolean {

@@ -9,10 +9,16 @@ import { studioDataDir, studioRoot, studioVersion } from './paths'
 import { describeError, StudioError } from './errors'
 import { StudioSession } from './session'
 import { startStudioWebServer } from './web-server'
+import { WorkspaceRoots } from './workspace-roots'
 import type { StudioWebServer } from './web-server'
 
 export interface ServeOptions {
   readonly config?: string
+  /**
+   * The workspace roots: the only folders a client may read or write files in (default: the
+   * current directory). The bundled examples' folder and the folder of `config` are added.
+   */
+  readonly roots?: readonly string[]
   readonly port?: number
   /** Build the renderer when out/renderer is missing (default true). */
   readonly build?: boolean
@@ -53,11 +59,24 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
       'io',
       `the Studio renderer is not built (${index} is missing): run \`npm run build\` first`,
     )
+  const examplesDir = join(root, 'examples')
+  let roots: WorkspaceRoots
+  try {
+    roots = await WorkspaceRoots.create(options.roots ?? [process.cwd()])
+    if (existsSync(examplesDir)) await roots.add(examplesDir)
+  } catch (err) {
+    throw new StudioError('invalid-params', `--root: ${describeError(err)}`)
+  }
+  // A config named on the command line was chosen by the user, as in a native dialog.
+  if (options.config !== undefined)
+    await roots.add(dirname(resolve(options.config))).catch(() => {})
   const session = new StudioSession({
     version: studioVersion(root),
+    roots,
     dataDir: studioDataDir(),
-    examplesDir: join(root, 'examples'),
+    examplesDir,
   })
+  options.stderr(`parigot serve: workspace roots: ${roots.list().join(', ')}`)
   if (options.config !== undefined) {
     const opened = await session.open(resolve(options.config))
     for (const d of opened.diagnostics)
@@ -67,6 +86,10 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
   const server = await startStudioWebServer({
     bridge,
     rendererDir,
+    onError: (err, context) =>
+      options.stderr(
+        `parigot serve: answered 400 after an error in ${context}: ${describeError(err)}`,
+      ),
     ...(options.port !== undefined ? { port: options.port } : {}),
   })
   return {
@@ -90,7 +113,36 @@ export async function serve(options: ServeOptions, interrupted: Promise<void>): 
     return err instanceof StudioError && err.code !== 'io' ? 2 : 1
   }
   options.stdout(`Studio running at ${studio.server.url}`)
-  await interrupted
-  await studio.close()
+  const removeGuard = guardProcess(options.stderr)
+  try {
+    await interrupted
+    await studio.close()
+  } finally {
+    removeGuard()
+  }
   return 0
+}
+
+/**
+ * The last line of defence while serving: an error that escaped every handler is logged with
+ * its context and stack instead of ending the process, which would take the running deployment
+ * (and every connected client) with it. Handlers catch their own errors; this only makes a
+ * missed one visible and survivable. The session's state changes are synchronous steps on the
+ * event loop and guests run in workers, so no half-done step is left behind by a throw here.
+ */
+export function guardProcess(stderr: (line: string) => void): () => void {
+  const report =
+    (kind: string) =>
+    (err: unknown): void => {
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
+      stderr(`parigot serve: ${kind} (the server keeps running): ${detail}`)
+    }
+  const onException = report('an uncaught exception escaped a handler')
+  const onRejection = report('an unhandled promise rejection escaped a handler')
+  process.on('uncaughtException', onException)
+  process.on('unhandledRejection', onRejection)
+  return () => {
+    process.off('uncaughtException', onException)
+    process.off('unhandledRejection', onRejection)
+  }
 }

@@ -11,6 +11,7 @@ import type {
   ServiceDetails,
   ServiceGraph,
   StudioInfo,
+  WorkspaceFiles,
 } from '../../shared/bridge/contract'
 import { BRIDGE_PROTOCOL_VERSION } from '../../shared/bridge/contract'
 import type { ConfigDiagnostic, DeployConfig } from '../../shared/deploy-config/types'
@@ -19,7 +20,9 @@ import type { LogLine } from '../../shared/bridge/contract'
 import type { LogRecord } from '../../shared/log/log-record'
 import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
-import { configPath, readConfig, saveConfig, validateConfigText } from './config-files'
+import type { ReferenceCheckOptions } from '../runner/load-config'
+import { configPath, insideRoots, readConfig, saveConfig, validateConfigText } from './config-files'
+import { ConfigWatch } from './config-watch'
 import { describeDescriptorProblem } from '../runner/descriptor-sets'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { describeError, StudioError } from './errors'
@@ -27,15 +30,25 @@ import { GraphModel } from './graph-model'
 import { listExamples, RecentList } from './library'
 import { LogRing } from './log-ring'
 import { QueueAccess, queueDatabasePath } from './queues'
+import type { TextMatcher } from './user-pattern'
+import { listWorkspaceConfigs } from './workspace-files'
+import type { WorkspaceRoots } from './workspace-roots'
 
 export type SessionEvent =
   | { readonly kind: 'status'; readonly status: DeploymentStatus }
   | { readonly kind: 'log'; readonly line: LogLine }
   | { readonly kind: 'kernel'; readonly event: KernelEvent }
   | { readonly kind: 'queues'; readonly queues: readonly string[] }
+  | { readonly kind: 'config'; readonly file: string }
 
 export interface StudioSessionOptions {
   readonly version: string
+  /**
+   * The folders a client may read and write files in (and which a config's files and data_dir
+   * must lie in): the folder `parigot serve` started in or its --root folders, in Electron the
+   * folders the user picked.
+   */
+  readonly roots: WorkspaceRoots
   /** Where the session keeps its own files (recent.json). */
   readonly dataDir: string
   /** Folder of bundled examples (`<name>/deploy.toml`). */
@@ -71,6 +84,7 @@ export class StudioSession {
   private statusTimer: NodeJS.Timeout | undefined
   private lastRunnerError: string | undefined
   private lifecycle: Promise<unknown> = Promise.resolve()
+  private configWatch: ConfigWatch | undefined
 
   constructor(private readonly options: StudioSessionOptions) {
     this.logs = new LogRing(options.logCapacity)
@@ -108,16 +122,17 @@ export class StudioSession {
   /** Opens a deploy config (stopping a running deployment first); does not run it. */
   open(file: string): Promise<ConfigText> {
     return this.exclusive(async () => {
-      const path = configPath(file)
-      const text = await readConfig(path)
+      const path = await configPath(this.options.roots, file, 'read')
+      const text = await readConfig(path, this.referenceChecks())
       await this.stopActive()
-      const loaded = await loadDeployConfig(path)
+      const loaded = await loadDeployConfig(path, this.referenceChecks())
       this.file = path
       this.diagnostics = loaded.diagnostics
       this.adopt(loaded.config)
       this.exitCode = undefined
       this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
       this.reportDescriptorProblems()
+      this.watchConfig(path, text.text)
       await this.recent.add(path)
       return { ...text, diagnostics: loaded.diagnostics }
     })
@@ -176,6 +191,7 @@ export class StudioSession {
 
   /** Stops whatever runs and releases the queue database; the session can be dropped after. */
   async close(): Promise<void> {
+    this.configWatch?.close()
     await this.exclusive(() => this.stopActive())
     this.queues?.close()
     this.queues = undefined
@@ -210,28 +226,37 @@ export class StudioSession {
 
   // ---- config files ------------------------------------------------------------------------
 
-  readConfig(file: string): Promise<ConfigText> {
-    return readConfig(configPath(file))
+  async readConfig(file: string): Promise<ConfigText> {
+    return readConfig(await configPath(this.options.roots, file, 'read'), this.referenceChecks())
   }
 
   async validateConfig(file: string, text: string): Promise<readonly ConfigDiagnostic[]> {
-    return validateConfigText(configPath(file), text)
+    // Validating text as if at `file` reads nothing there, but the answer says what is next to
+    // it: the path must be inside the roots all the same.
+    const path = await configPath(this.options.roots, file, 'read')
+    return validateConfigText(path, text, this.referenceChecks())
   }
 
   async saveConfig(file: string, text: string): Promise<ConfigText> {
-    const path = configPath(file)
-    const saved = await saveConfig(path, text)
+    const path = await configPath(this.options.roots, file, 'write')
+    if (path === this.configWatch?.file) this.configWatch.saw(text)
+    const saved = await saveConfig(path, text, this.referenceChecks())
     if (path === this.file && !ACTIVE.has(this.state)) {
       // The open deployment's file changed: its readiness follows what was saved.
       await this.exclusive(async () => {
         if (ACTIVE.has(this.state) || this.deployment) return
-        const loaded = await loadDeployConfig(path)
+        const loaded = await loadDeployConfig(path, this.referenceChecks())
         this.diagnostics = loaded.diagnostics
         this.adopt(loaded.config)
         this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
       })
     }
     return saved
+  }
+
+  /** The roots and the deploy configs under them, for an "Open…" without a native dialog. */
+  workspaceFiles(): Promise<WorkspaceFiles> {
+    return listWorkspaceConfigs(this.options.roots)
   }
 
   // ---- queues ------------------------------------------------------------------------------
@@ -247,8 +272,13 @@ export class StudioSession {
     return this.requireQueues().peek(queue, options)
   }
 
-  queueSearch(queue: string, text: string, limit?: number): QueueMessageView[] {
-    return this.requireQueues().search(queue, text, limit)
+  queueSearch(
+    queue: string,
+    match: TextMatcher,
+    limit?: number,
+    budgetMs?: number,
+  ): { messages: QueueMessageView[]; incomplete?: true } {
+    return this.requireQueues().searchWithin(queue, match, limit, budgetMs)
   }
 
   queueDelete(msgId: string): boolean {
@@ -269,6 +299,29 @@ export class StudioSession {
     const run = this.lifecycle.then(action, action)
     this.lifecycle = run.catch(() => undefined)
     return run
+  }
+
+  /**
+   * Tells clients when the open config changes on disk (the editor reloads, or shows both
+   * versions when it has unsaved edits); a stopped deployment's readiness follows the file.
+   */
+  private watchConfig(file: string, text: string): void {
+    this.configWatch?.close()
+    this.configWatch = new ConfigWatch(file, text, () => {
+      this.emit({ kind: 'config', file })
+      void this.exclusive(async () => {
+        if (this.file !== file || ACTIVE.has(this.state) || this.deployment) return
+        const loaded = await loadDeployConfig(file, this.referenceChecks())
+        this.diagnostics = loaded.diagnostics
+        this.adopt(loaded.config)
+        this.setState(loaded.config ? 'ready' : 'invalid', this.configMessage())
+      })
+    })
+  }
+
+  /** A config's wasm, plugins, descriptor sets and data_dir must lie inside the roots too. */
+  private referenceChecks(): ReferenceCheckOptions {
+    return insideRoots(this.options.roots)
   }
 
   private requireOpen(): void {
@@ -305,7 +358,7 @@ export class StudioSession {
 
   private async start(): Promise<void> {
     const file = this.file as string
-    const loaded = await loadDeployConfig(file)
+    const loaded = await loadDeployConfig(file, this.referenceChecks())
     this.diagnostics = loaded.diagnostics
     this.adopt(loaded.config)
     this.exitCode = undefined

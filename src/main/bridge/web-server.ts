@@ -13,7 +13,7 @@ import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
 import { MAX_BRIDGE_MESSAGE_BYTES } from '../../shared/bridge/contract'
-import { CONTENT_SECURITY_POLICY } from '../csp'
+import { servedContentSecurityPolicy } from '../csp'
 import type { BridgeServer } from './bridge-server'
 
 export const BRIDGE_PATH = '/bridge'
@@ -44,6 +44,8 @@ export interface StudioWebServerOptions {
   readonly port?: number
   /** Default: 32 random bytes, hex. */
   readonly token?: string
+  /** Hears an unexpected error of a request handler (answered 400), with what it was doing. */
+  readonly onError?: (err: unknown, context: string) => void
 }
 
 export interface StudioWebServer {
@@ -76,13 +78,67 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   )
 }
 
+function answerBadRequest(res: ServerResponse): void {
+  if (res.headersSent) res.destroy()
+  else plain(res, 400, 'bad request')
+}
+
+/** The request target, cut and printable, for a log line about it. */
+function describeTarget(target: string | undefined): string {
+  return JSON.stringify((target ?? '').slice(0, 200))
+}
+
+/**
+ * The path and `token` query parameter of an origin-form request target (`/bridge?token=…`),
+ * or undefined for anything else (`//[`, `http://[::1`, `*`, control characters). Never throws:
+ * it runs before the client is authenticated.
+ */
+export function parseTarget(
+  target: string | undefined,
+): { readonly path: string; readonly token: string } | undefined {
+  if (target === undefined || target.length > 8192) return undefined
+  // Origin-form only: a single leading slash, visible ASCII, no fragment.
+  if (!/^\/(?!\/)[\x21-\x7e]*$/.test(target) || target.includes('#')) return undefined
+  const query = target.indexOf('?')
+  const path = query < 0 ? target : target.slice(0, query)
+  let token: string | undefined
+  if (query >= 0) {
+    for (const pair of target.slice(query + 1).split('&')) {
+      const eq = pair.indexOf('=')
+      if (eq < 0 || pair.slice(0, eq) !== 'token') continue
+      // Two tokens are ambiguous: which one a proxy or a log would see is anyone's guess.
+      if (token !== undefined) return undefined
+      // The token is hex: anything percent-encoded or otherwise odd simply does not match.
+      token = pair.slice(eq + 1)
+    }
+  }
+  return { path, token: token ?? '' }
+}
+
+/** Host and Origin each given once: Node keeps the first of two, another reader the last. */
+function singleHeaders(req: IncomingMessage): boolean {
+  let hosts = 0
+  let origins = 0
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? '').toLowerCase()
+    if (name === 'host') hosts++
+    else if (name === 'origin') origins++
+  }
+  return hosts === 1 && origins === 1
+}
+
 function sameToken(given: string, token: string): boolean {
   const a = Buffer.from(given)
   const b = Buffer.from(token)
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-async function serveFile(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveFile(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  policy: string,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD')
     plain(res, 405, 'method not allowed')
@@ -124,7 +180,7 @@ async function serveFile(root: string, req: IncomingMessage, res: ServerResponse
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-cache',
-    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } : {}),
+    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': policy } : {}),
   })
   if (req.method === 'HEAD') {
     res.end()
@@ -148,27 +204,51 @@ export async function startStudioWebServer(
   })
   let origin = ''
   let host = ''
+  let policy = ''
 
   const server: Server = createServer((req, res) => {
-    if (req.headers.host !== host) {
-      // A page of another name resolving to 127.0.0.1 (DNS rebinding) gets nothing.
-      plain(res, 403, 'forbidden host')
-      return
+    try {
+      if (req.headers.host !== host) {
+        // A page of another name resolving to 127.0.0.1 (DNS rebinding) gets nothing.
+        plain(res, 403, 'forbidden host')
+        return
+      }
+      void serveFile(root, req, res, policy).catch((err: unknown) => {
+        options.onError?.(err, `serving ${describeTarget(req.url)}`)
+        res.destroy()
+      })
+    } catch (err) {
+      // Nothing a client sends before the token is checked may reach the process.
+      options.onError?.(err, `request for ${describeTarget(req.url)}`)
+      answerBadRequest(res)
     }
-    void serveFile(root, req, res).catch(() => res.destroy())
+  })
+
+  // Bytes that are not HTTP at all: Node's parser gives up; answer 400 and close.
+  server.on('clientError', (_err: Error, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
   })
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
-    const url = new URL(req.url ?? '/', origin)
-    if (url.pathname !== BRIDGE_PATH) return refuseUpgrade(socket, 404, 'Not Found')
-    if (!sameToken(url.searchParams.get('token') ?? '', token))
-      return refuseUpgrade(socket, 401, 'Unauthorized')
-    if (req.headers.origin !== origin || req.headers.host !== host)
-      return refuseUpgrade(socket, 403, 'Forbidden')
-    if (options.bridge.connectionCount >= MAX_CONNECTIONS)
-      return refuseUpgrade(socket, 503, 'Too Many Connections')
-    sockets.handleUpgrade(req, socket, head, (ws) => attach(ws))
+    try {
+      const target = parseTarget(req.url)
+      if (target === undefined) return refuseUpgrade(socket, 400, 'Bad Request')
+      if (target.path !== BRIDGE_PATH) return refuseUpgrade(socket, 404, 'Not Found')
+      if (!sameToken(target.token, token)) return refuseUpgrade(socket, 401, 'Unauthorized')
+      if (req.headers.origin !== origin || req.headers.host !== host || !singleHeaders(req))
+        return refuseUpgrade(socket, 403, 'Forbidden')
+      if (req.headers['sec-websocket-version'] !== '13')
+        return refuseUpgrade(socket, 400, 'Bad Request')
+      if (options.bridge.connectionCount >= MAX_CONNECTIONS)
+        return refuseUpgrade(socket, 503, 'Too Many Connections')
+      sockets.handleUpgrade(req, socket, head, (ws) => attach(ws))
+    } catch (err) {
+      options.onError?.(err, `upgrade request for ${describeTarget(req.url)}`)
+      if (socket.writable) refuseUpgrade(socket, 400, 'Bad Request')
+      else socket.destroy()
+    }
   })
 
   function attach(ws: WebSocket): void {
@@ -198,6 +278,7 @@ export async function startStudioWebServer(
   const port = (server.address() as AddressInfo).port
   host = `127.0.0.1:${port}`
   origin = `http://${host}`
+  policy = servedContentSecurityPolicy(port)
   return {
     url: `${origin}/?token=${token}`,
     origin,

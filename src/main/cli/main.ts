@@ -47,12 +47,15 @@ does not compile is reported and the last good version keeps running.`,
   test: `usage: parigot test <deploy.toml> [--json]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
-  serve: `usage: parigot serve [<deploy.toml>] [--port N] [--no-build]
+  serve: `usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]
 
 Starts the Studio engine and serves the Studio to a browser on 127.0.0.1 only, then prints one
 line on stdout: "Studio running at http://127.0.0.1:<port>/?token=<token>". Open that URL; the
 token (random for each run) is what lets the page talk to the engine. With a deploy config it
-is opened (not run). --port N listens on port N (default: a free port). The page is the built
+is opened (not run). --port N listens on port N (default: a free port). The page may read and
+write files only inside the workspace roots: the current folder, or each --root DIR instead
+(plus the bundled examples and the folder of a deploy config named here); a config's wasm,
+plugins, descriptor sets and data_dir must lie inside them too. The page is the built
 renderer in out/renderer: when it is missing it is built first (npm run build), unless
 --no-build, which fails instead. SIGINT/SIGTERM stop the running deployment, close the server,
 and exit with code 0.`,
@@ -94,6 +97,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         out: { type: 'string' },
         include: { type: 'string', multiple: true },
         port: { type: 'string' },
+        root: { type: 'string', multiple: true },
         'no-build': { type: 'boolean' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -118,8 +122,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0
   }
   if (command === 'serve') return serveCommand(rest, parsed.values, io)
-  if (parsed.values.port !== undefined || parsed.values['no-build'] !== undefined) {
-    io.stderr(`parigot ${command}: --port and --no-build only go with serve`)
+  if (
+    parsed.values.port !== undefined ||
+    parsed.values['no-build'] !== undefined ||
+    parsed.values.root !== undefined
+  ) {
+    io.stderr(`parigot ${command}: --port, --root and --no-build only go with serve`)
     return 1
   }
   if (command === 'call') return callEntry(rest, parsed.values, io)
@@ -206,7 +214,13 @@ async function runDeployment(
 
 async function serveCommand(
   positionals: readonly string[],
-  values: { port?: string; 'no-build'?: boolean; json?: boolean; watch?: boolean },
+  values: {
+    port?: string
+    root?: string[]
+    'no-build'?: boolean
+    json?: boolean
+    watch?: boolean
+  },
   io: CliIo,
 ): Promise<number> {
   const help = COMMAND_HELP['serve'] as string
@@ -236,6 +250,7 @@ async function serveCommand(
       {
         ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
         ...(port !== undefined ? { port } : {}),
+        ...(values.root !== undefined ? { roots: values.root } : {}),
         build: values['no-build'] !== true,
         stdout: io.stdout,
         stderr: io.stderr,

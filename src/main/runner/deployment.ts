@@ -79,7 +79,16 @@ export class Deployment {
     const compiled = await this.compileAll([...servers, ...programs])
     if (compiled === undefined) return ExitCode.BAD_DEPLOYMENT
     this.compiled = compiled
-    await mkdir(config.dataDir, { recursive: true })
+    try {
+      await mkdir(config.dataDir, { recursive: true })
+    } catch (err) {
+      // Checked when the config loaded; the disk may have changed since.
+      this.hostLog(
+        'error',
+        `${config.file}: deployment.data_dir: cannot create ${config.dataDir}: ${fsCode(err)}`,
+      )
+      return ExitCode.BAD_DEPLOYMENT
+    }
 
     const minLevel = levelRank(config.logLevel)
     this.supervisor = new Supervisor({
@@ -290,7 +299,15 @@ export class Deployment {
     this.options.onProgress?.(`compiling ${services.length} module(s)`)
     const results = await Promise.allSettled(
       services.map(async (service) => {
-        const bytes = await readFile(service.wasm)
+        let bytes: Buffer
+        try {
+          bytes = await readFile(service.wasm)
+        } catch (err) {
+          throw new Error(
+            `${this.config.file}: services.${service.name}.wasm: cannot read ${service.wasm}: ${fsCode(err)}`,
+            { cause: err },
+          )
+        }
         const compiled = await sharedModuleCache.compile(new Uint8Array(bytes), service.wasm)
         this.compiledDigests.set(service.name, wasmDigest(bytes))
         this.options.onProgress?.(
@@ -335,4 +352,10 @@ function toPluginSpec(plugin: ServicePlugin): PluginSpec {
   return 'builtin' in plugin
     ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings }
     : { name: plugin.name, path: plugin.path, symbol: plugin.symbol, settings: plugin.settings }
+}
+
+/** The error code of a file-system error (`EIO`, `EACCES`…), or its message. */
+function fsCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)
 }

@@ -124,7 +124,10 @@ export interface LogFilter {
   /** Only these sources (service names, `runner`, `plugin:<name>`); empty or absent = all. */
   readonly sources?: readonly string[]
   readonly minLevel?: LogLevel
-  /** Case-insensitive substring, or a regular expression when `regex` is true. */
+  /**
+   * Case-insensitive substring, or a regular expression when `regex` is true (RE2 syntax: linear
+   * time, no backreferences or lookaround).
+   */
   readonly text?: string
   readonly regex?: boolean
 }
@@ -180,6 +183,16 @@ export interface StudioInfo {
   readonly recent: readonly string[]
 }
 
+/** What browser mode's "Open…" offers: the roots and the deploy configs found under them. */
+export interface WorkspaceFiles {
+  /** The workspace roots (real paths): a client may open and save files only inside them. */
+  readonly roots: readonly string[]
+  /** Absolute paths of `deploy.toml` files found by a bounded walk of the roots. */
+  readonly files: readonly string[]
+  /** The walk stopped at a limit (depth, folders or files): there may be more. */
+  readonly truncated: boolean
+}
+
 export interface ConfigText {
   readonly file: string
   readonly text: string
@@ -227,6 +240,8 @@ export const BRIDGE_METHODS = {
   'config.read': object({ file: path }),
   /** Save (atomically) and answer the diagnostics of what was saved. */
   'config.save': object({ file: path, text: str({ max: MAX_CONFIG_TEXT_CHARS }) }),
+  /** The workspace roots and the deploy configs under them (browser mode's "Open…"). */
+  'workspace.files': nothing,
   'queue.list': nothing,
   'queue.peek': object({
     queue: name,
@@ -234,9 +249,14 @@ export const BRIDGE_METHODS = {
     afterSeq: optional(int({ min: 0, max: Number.MAX_SAFE_INTEGER })),
     limit: optional(int({ min: 1, max: 1000 })),
   }),
+  /**
+   * Messages whose payload, sender, type or id contains `text` (case-insensitive), or matches it
+   * as a regular expression (RE2 syntax) when `regex` is true.
+   */
   'queue.search': object({
     queue: name,
     text: str({ max: MAX_LOG_FILTER_CHARS, min: 1 }),
+    regex: optional(bool()),
     limit: optional(int({ min: 1, max: 1000 })),
   }),
   'queue.delete': object({ queue: name, msgId: str({ max: 64, min: 1 }) }),
@@ -257,13 +277,22 @@ export interface BridgeResults {
   'service.restart': DeploymentStatus
   'graph.get': ServiceGraph
   'service.details': ServiceDetails
-  'logs.subscribe': { readonly lines: readonly LogLine[]; readonly truncated: boolean }
+  'logs.subscribe': {
+    readonly lines: readonly LogLine[]
+    /** Older matching lines exist, or may: the backfill scan stops at its time budget. */
+    readonly truncated: boolean
+  }
   'config.validate': { readonly diagnostics: readonly ConfigDiagnostic[] }
   'config.read': ConfigText
   'config.save': ConfigText
+  'workspace.files': WorkspaceFiles
   'queue.list': { readonly queues: readonly QueueView[] }
   'queue.peek': { readonly messages: readonly QueueMessageView[] }
-  'queue.search': { readonly messages: readonly QueueMessageView[] }
+  'queue.search': {
+    readonly messages: readonly QueueMessageView[]
+    /** The search stopped at its time budget: later messages were not looked at. */
+    readonly incomplete?: true
+  }
   'queue.delete': { readonly deleted: boolean }
   'queue.purge': { readonly removed: number }
   'queue.redrive': { readonly moved: number }
@@ -289,6 +318,8 @@ export interface BridgeEvents {
   }
   /** The queues changed (counts or messages); the inspector re-reads what it shows. */
   'queues-changed': { readonly queues: readonly string[] }
+  /** The open deploy config changed on disk (not by a `config.save`); read it again. */
+  'config-changed': { readonly file: string }
 }
 export type BridgeEvent = keyof BridgeEvents
 
@@ -304,6 +335,7 @@ export const BRIDGE_ERROR_CODES = [
   'not-found', // the named service, queue, message or file does not exist
   'conflict', // not possible in the current state (e.g. run while running)
   'io', // reading or writing a file failed
+  'forbidden', // a path outside the workspace roots (the answer does not say whether it exists)
   'internal',
 ] as const
 export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number]

@@ -5,6 +5,7 @@
  */
 import { parse, TomlError } from 'smol-toml'
 import type { LogLevel } from '../log/log-record'
+import { CONFIG_LIMITS, checkConfigLimits } from './limits'
 import { envTable, referenceSpelling } from './reference-spelling'
 import { BUILTIN_PLUGINS, deployConfigSchema, schemaAt } from './schema'
 import { validateAgainstSchema, type SchemaIssue } from './schema-validate'
@@ -36,8 +37,11 @@ export interface ParseDeployConfigResult {
 
 /** A file the config names, for the caller to check on disk. */
 export interface ConfigPathReference {
-  readonly kind: 'wasm' | 'plugin' | 'descriptors'
-  /** How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`. */
+  readonly kind: 'wasm' | 'plugin' | 'descriptors' | 'data_dir'
+  /**
+   * How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`, `data_dir`
+   * (a folder: it must be one, or be creatable; the default one is listed too).
+   */
   readonly what: string
   /** Dotted key, e.g. `services.greeting.wasm`. */
   readonly key: string
@@ -59,9 +63,13 @@ const REFERENCE_WHAT: Record<ConfigPathReference['kind'], string> = {
   wasm: 'wasm file',
   plugin: 'plugin module',
   descriptors: 'descriptor set',
+  data_dir: 'data_dir',
 }
 
 type Table = Record<string, unknown>
+
+/** Diagnostics listed at most; the rest are counted in one more. */
+const MAX_DIAGNOSTICS = 200
 
 function isTable(value: unknown): value is Table {
   return (
@@ -236,10 +244,19 @@ function build(
   if (!complete) return { references }
 
   const name = setting<string | undefined>('name') ?? baseName(file)
+  const dataDir = resolve(setting<string | undefined>('data_dir') ?? `.parigot-data/${name}`)
+  const dataDirKey = ['deployment', 'data_dir']
+  references.push({
+    kind: 'data_dir',
+    what: REFERENCE_WHAT.data_dir,
+    key: formatKeyPath(dataDirKey),
+    path: dataDir,
+    ...locator.position(dataDirKey),
+  })
   const config: DeployConfig = {
     file,
     name,
-    dataDir: resolve(setting<string | undefined>('data_dir') ?? `.parigot-data/${name}`),
+    dataDir,
     logLevel: setting<LogLevel>('log_level'),
     limits: {
       launchTimeoutMs: int('launch_timeout_ms'),
@@ -264,9 +281,15 @@ export function analyzeDeployConfig(
   options: ParseDeployConfigOptions,
 ): DeployConfigAnalysis {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text
+  const overLimit = checkConfigLimits(source, file)
+  if (overLimit !== undefined) return { diagnostics: [overLimit], references: [] }
   let root: Table
   try {
-    root = parse(source, { integersAsBigInt: true, unsafeKeyBehaviour: 'throw' }) as Table
+    root = parse(source, {
+      integersAsBigInt: true,
+      unsafeKeyBehaviour: 'throw',
+      maxDepth: CONFIG_LIMITS.depth,
+    }) as Table
   } catch (error) {
     const diagnostic: ConfigDiagnostic = {
       severity: 'error',
@@ -292,7 +315,9 @@ export function analyzeDeployConfig(
   semanticIssues(root, issues)
   const firstErrors = issues.some((i) => i.severity === 'error')
   const built = build(root, file, options, locator, issues, !firstErrors)
-  const diagnostics = issues.map((issue): ConfigDiagnostic => {
+  // Past a couple of hundred problems more are noise, and each costs a position lookup.
+  const shown = issues.slice(0, MAX_DIAGNOSTICS)
+  const diagnostics = shown.map((issue): ConfigDiagnostic => {
     const pos = locator.position(issue.locate ?? issue.path, issue.at ?? 'value')
     return {
       severity: issue.severity,
@@ -304,6 +329,17 @@ export function analyzeDeployConfig(
     }
   })
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column)
+  if (issues.length > shown.length) {
+    const last = diagnostics.at(-1)
+    diagnostics.push({
+      severity: 'error',
+      file,
+      line: last?.line ?? 1,
+      column: last?.column ?? 1,
+      key: '',
+      message: `${issues.length - shown.length} more problems not listed (fix the ones above first)`,
+    })
+  }
   const ok = !diagnostics.some((d) => d.severity === 'error')
   return ok && built.config
     ? { config: built.config, diagnostics, references: built.references }

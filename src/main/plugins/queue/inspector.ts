@@ -154,23 +154,44 @@ export class QueueInspector {
 
   /**
    * Messages of the queue (any state) whose decoded payload or sender text, type name or id
-   * contains `text` (case-insensitive). Scans the queue; meant for people, not hot paths.
+   * contains `text` (case-insensitive), or satisfies `text` when it is a matcher (the Studio
+   * passes a linear-time RE2 matcher). Scans the queue; meant for people, not hot paths.
    */
-  search(queueName: string, text: string, limit = 100): InspectedMessage[] {
+  search(
+    queueName: string,
+    text: string | ((candidate: string) => boolean),
+    limit = 100,
+  ): InspectedMessage[] {
+    return this.searchWithin(queueName, text, limit).messages
+  }
+
+  /** Like search, stopping after `budgetMs` of scanning; `incomplete` says it stopped early. */
+  searchWithin(
+    queueName: string,
+    text: string | ((candidate: string) => boolean),
+    limit = 100,
+    budgetMs = Infinity,
+  ): { messages: InspectedMessage[]; incomplete: boolean } {
+    const deadline = performance.now() + budgetMs
     const queue = this.queue(queueName)
-    const needle = text.toLowerCase()
+    const needle = typeof text === 'string' ? text.toLowerCase() : ''
+    const matches =
+      typeof text === 'string'
+        ? (candidate: string): boolean => candidate.toLowerCase().includes(needle)
+        : text
     const out: InspectedMessage[] = []
     let afterSeq = 0
     const all = [MessageState.pending, MessageState.done, MessageState.dead]
     for (;;) {
-      const page = this.store.peek(queue, { states: all, afterSeq, limit: 500 })
+      const page = this.store.peek(queue, { states: all, afterSeq, limit: 100 })
       for (const m of page) {
         const view = this.view(m)
-        if (searchText(view).toLowerCase().includes(needle)) out.push(view)
-        if (out.length === limit) return out
+        if (matches(searchText(view))) out.push(view)
+        if (out.length === limit) return { messages: out, incomplete: false }
       }
       const last = page.at(-1)
-      if (page.length < 500 || last === undefined) return out
+      if (page.length < 100 || last === undefined) return { messages: out, incomplete: false }
+      if (performance.now() > deadline) return { messages: out, incomplete: true }
       afterSeq = last.seq
     }
   }
