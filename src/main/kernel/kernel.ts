@@ -51,7 +51,7 @@ import {
 import type { CallId, HostId, IdKind, Id, ServiceId } from '../../shared/id'
 import type { Logger } from '../engine/logger'
 import { DependencyGraph } from './dependency-graph'
-import { clampExitCode, DEFAULT_KERNEL_LIMITS } from './limits'
+import { DEFAULT_KERNEL_LIMITS, guestExitCode } from './limits'
 import type { KernelLimits } from './limits'
 import type { HostRecord, InboundCall, PendingCall, ServiceRecord } from './records'
 
@@ -135,17 +135,22 @@ export class Kernel {
   }
 
   /** The guest of `host` ended: its services stop and every caller waiting on them fails. */
-  hostEnded(hostId: HostId, ending: HostEnding): void {
+  hostEnded(hostId: HostId, ending: HostEnding): HostEnding {
     const host = this.hostById(hostId)
-    if (host === undefined || !host.alive) return
+    if (host === undefined || !host.alive) {
+      return ending.kind === 'exited'
+        ? { kind: 'exited', code: guestExitCode(ending.code) }
+        : ending
+    }
     host.alive = false
+    ending = this.effectiveEnding(host, ending)
     for (const service of host.services) {
       if (service.state === 'exited' || service.state === 'failed') continue
       if (ending.kind === 'failed') {
         service.failure = ending.reason
         this.setState(service, 'failed', ending.reason)
       } else {
-        service.exitCode = service.exitCode ?? clampExitCode(ending.code)
+        service.exitCode = service.exitCode ?? ending.code
         this.setState(service, 'exited', undefined, service.exitCode)
       }
     }
@@ -164,10 +169,53 @@ export class Kernel {
       host: host.key,
       name: host.name,
       outcome: ending.kind,
-      ...(ending.kind === 'exited' ? { exitCode: clampExitCode(ending.code) } : {}),
+      ...(ending.kind === 'exited' ? { exitCode: ending.code } : {}),
       ...(ending.kind === 'failed' ? { reason: ending.reason } : {}),
     })
+    this.failDoomedLaunches()
     this.findRunnable()
+    return ending
+  }
+
+  /**
+   * The one exit-code rule (docs/abi.md, "Exit codes"): a guest that called exit_ ends with
+   * the code it gave there, whatever it did next (return from _start, proc_exit); otherwise
+   * with its proc_exit code (0 when _start returned). Either way mapped by `guestExitCode`.
+   */
+  private effectiveEnding(host: HostRecord, ending: HostEnding): HostEnding {
+    if (ending.kind !== 'exited') return ending
+    const requested = host.services.find((s) => s.exitCode !== undefined)?.exitCode
+    return { kind: 'exited', code: guestExitCode(requested ?? ending.code) }
+  }
+
+  /**
+   * Fails at once every launch that can no longer succeed: a required name whose exporters
+   * have all ended. Repeats, since a service failed here may be the only exporter of another.
+   */
+  private failDoomedLaunches(): void {
+    let changed = true
+    while (changed) {
+      changed = false
+      for (const service of this.services.values()) {
+        if (service.state !== 'waiting') continue
+        const doom = this.doomOf(service)
+        if (doom === undefined) continue
+        this.failLaunch(service, KernelErr.ServiceFailed, doom)
+        changed = true
+      }
+    }
+  }
+
+  /** Why `service` can never run (a required name whose every exporter ended), or undefined. */
+  private doomOf(service: ServiceRecord): string | undefined {
+    for (const name of service.requires) {
+      const exporters = this.graph.exportersOf(name)
+      if (exporters.length === 0 || exporters.some((e) => !isEnded(e))) continue
+      return `${name}, whose ${exporters.length === 1 ? 'only exporter' : 'exporters'} ${exporters
+        .map((e) => `${e.host.name} ${describeEnd(e)}`)
+        .join(', ')}`
+    }
+    return undefined
   }
 
   /** Asks a host's guest to leave its loop: its next read_one answers `exit`. */
@@ -374,6 +422,14 @@ export class Kernel {
     if (!call.ok) return call.code
     const record = service.value
     if (record.state === 'failed' || record.state === 'exited') return KernelErr.ServiceFailed
+    const doom = record.state === 'running' ? undefined : this.doomOf(record)
+    if (doom !== undefined) {
+      this.logger.log(
+        'error',
+        `${host.value.name} (${record.fullName}): launch refused: requires ${doom}`,
+      )
+      return KernelErr.ServiceFailed
+    }
     const now = this.now()
     const pending: PendingCall = {
       kind: 'launch',
@@ -679,7 +735,7 @@ export class Kernel {
     if (!call.ok) return call.code
     const service = this.ownService(host.value, req.pair?.serviceId, 'exit_')
     if (!service.ok) return service.code
-    const code = clampExitCode(req.pair?.code ?? 0)
+    const code = guestExitCode(req.pair?.code ?? 0)
     service.value.exitCode = code
     const pair = create(ExitPairSchema, { serviceId: wireId(service.value.id), code })
     resp.pair = pair
@@ -701,7 +757,7 @@ export class Kernel {
     const host = this.actingHost(caller, undefined)
     if (!host.ok) return host.code
     const raw = req.pair?.serviceId
-    const code = clampExitCode(req.pair?.code ?? 0)
+    const code = guestExitCode(req.pair?.code ?? 0)
     if (raw !== undefined && isZero(raw)) {
       // The zero id means "everything": the runner stops the deployment.
       const byService = host.value.services[0]?.key ?? host.value.key
@@ -713,6 +769,7 @@ export class Kernel {
     if (!service.ok) return service.code
     service.value.exitCode = code
     this.setState(service.value, 'exited', undefined, code)
+    this.failDoomedLaunches()
     resp.pair = create(ExitPairSchema, { serviceId: wireId(service.value.id), code })
     return KernelErr.NoError
   }
@@ -721,6 +778,19 @@ export class Kernel {
 
   /** Fails calls and launches whose deadline has passed. */
   tick(): void {
+    // Launches that expire together each report their own timeout, not each other's failure.
+    this.inTick = true
+    try {
+      this.expire()
+    } finally {
+      this.inTick = false
+    }
+    this.failDoomedLaunches()
+  }
+
+  private inTick = false
+
+  private expire(): void {
     const now = this.now()
     for (const call of [...this.pending.values()]) {
       if (call.deadlineMs > now || !this.pending.has(call.key)) continue
@@ -780,7 +850,21 @@ export class Kernel {
     const reason = `launch timed out after ${this.limits.launchTimeoutMs} ms; unmet: ${unmet
       .map((u) => `${u.name} (${u.reason})`)
       .join('; ')}`
-    this.logger.log('error', `${service.fullName}: ${reason}`)
+    this.failLaunch(service, KernelErr.RunTimeout, reason, true)
+  }
+
+  /**
+   * Ends `service`'s wait to run: it is failed, and every launch call waiting on it resolves
+   * with `code` (as result_error and kernel_error). `requirement` names what it waited for.
+   */
+  private failLaunch(
+    service: ServiceRecord,
+    code: KernelErr,
+    requirement: string,
+    timedOut = false,
+  ): void {
+    const reason = timedOut ? requirement : `launch failed: requires ${requirement}`
+    this.logger.log('error', `${service.host.name} (${service.fullName}): ${reason}`)
     service.failure = reason
     this.setState(service, 'failed', reason)
     for (const call of [...this.pending.values()]) {
@@ -789,11 +873,12 @@ export class Kernel {
       call.callerHost.ready.push({
         callId: call.rawCallId,
         result: undefined,
-        resultError: KernelErr.RunTimeout,
-        kernelError: KernelErr.RunTimeout,
+        resultError: code,
+        kernelError: code,
       })
       this.wake(call.callerHost)
     }
+    if (!this.inTick) this.failDoomedLaunches()
     this.findRunnable()
   }
 
@@ -984,6 +1069,17 @@ export class Kernel {
     }
     return { ok: true, value: { packagePath, service } }
   }
+}
+
+function isEnded(service: ServiceRecord): boolean {
+  return service.state === 'exited' || service.state === 'failed' || !service.host.alive
+}
+
+/** How an ended service ended, for messages: `exited 1`, `failed (trap: unreachable)`. */
+export function describeEnd(service: ServiceRecord): string {
+  if (service.state === 'failed') return `failed (${service.failure ?? 'no reason given'})`
+  if (service.state === 'exited') return `exited ${service.exitCode ?? 0}`
+  return service.host.alive ? service.state : 'ended'
 }
 
 /** An id as a protobuf IdRaw message. */

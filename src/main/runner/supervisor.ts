@@ -258,11 +258,13 @@ export class Supervisor {
     await running.worker.terminate()
   }
 
-  private finish(running: Running, ending: HostEnding): void {
+  private finish(running: Running, observed: HostEnding): void {
     if (running.ended) return
-    running.ended = ending
+    running.ended = observed
     this.server.detach(running.host)
-    this.kernel.hostEnded(running.host, ending)
+    // The kernel applies the exit-code rule (an exit_ code wins; out of range -> 192).
+    const ending = this.kernel.hostEnded(running.host, observed)
+    running.ended = ending
     this.server.flush()
     running.settle(ending)
     // A guest that returned from its entry point may leave its worker idle: end it.

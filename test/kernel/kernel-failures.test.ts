@@ -1,0 +1,131 @@
+// Failure propagation in the kernel (issue 17): a launch that can no longer succeed ends at
+// once, naming the requirement, its exporter and how that ended; no timer is involved.
+import { describe, expect, it } from 'vitest'
+import { KernelErr } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
+import { KernelHarness } from './kernel-driver'
+
+describe('kernel: a launch waiting on an exporter that ends fails at once', () => {
+  it.each([
+    [{ kind: 'exited', code: 1 } as const, 'exited 1'],
+    [
+      { kind: 'failed', reason: 'wasm trap: unreachable' } as const,
+      'failed (wasm trap: unreachable)',
+    ],
+  ])(
+    'exporter %j: the waiting launch resolves ServiceFailed with no time passing',
+    (ending, how) => {
+      const k = new KernelHarness()
+      const greet = k.guest('greet')
+      greet.register('greeting.v1.Greeting')
+      greet.export('greeting.v1.Greeting')
+      greet.require('store.v1.Store') // so greet waits, and main waits on greet
+      greet.launch()
+      const main = k.guest('helloworld')
+      main.register('helloworld.v1.hello')
+      main.require('greeting.v1.Greeting')
+      const launchId = main.launch().callId
+      expect(main.readOne().code).toBe('empty')
+      k.kernel.hostEnded(greet.host, ending)
+      const { resp } = main.readOne()
+      expect(resp.resolved?.callId).toEqual(launchId)
+      expect(resp.resolved?.kernelError).toBe(KernelErr.ServiceFailed)
+      expect(resp.resolved?.resultError).toBe(KernelErr.ServiceFailed)
+      expect(k.logText()).toContain(
+        `helloworld (helloworld.v1.hello): launch failed: requires greeting.v1.Greeting, whose only exporter greet ${how}`,
+      )
+      const state = k.events.filter((e) => e.type === 'service-state').at(-1)
+      expect(state).toMatchObject({ name: 'helloworld.v1.hello', state: 'failed' })
+    },
+  )
+
+  it('a launch after the only exporter ended is refused at once, with the reason logged', () => {
+    const k = new KernelHarness()
+    const greet = k.guest('greet')
+    greet.serve('greeting.v1.Greeting')
+    k.kernel.hostEnded(greet.host, { kind: 'exited', code: 3 })
+    const main = k.guest('helloworld')
+    main.register('helloworld.v1.hello')
+    main.require('greeting.v1.Greeting')
+    expect(main.launch().code).toBe(KernelErr.ServiceFailed)
+    expect(k.logText()).toContain('whose only exporter greet exited 3')
+  })
+
+  it('failure cascades: a service waiting on a service that just failed its launch fails too', () => {
+    const k = new KernelHarness()
+    const db = k.guest('db')
+    db.serve('app.Db')
+    const api = k.guest('api')
+    api.register('app.Api')
+    api.export('app.Api')
+    api.require('app.Db', 'app.Auth') // app.Auth nobody exports yet: api waits
+    api.launch()
+    const web = k.guest('web')
+    web.register('app.Web')
+    web.require('app.Api')
+    web.launch()
+    k.kernel.hostEnded(db.host, { kind: 'failed', reason: 'out of memory' })
+    expect(web.readOne().resp.resolved?.kernelError).toBe(KernelErr.ServiceFailed)
+    expect(k.logText()).toContain(
+      'web (app.Web): launch failed: requires app.Api, whose only exporter api failed (launch failed: requires app.Db, whose only exporter db failed (out of memory))',
+    )
+  })
+
+  it('a name with a second, live exporter keeps the launch waiting', () => {
+    const k = new KernelHarness()
+    const a = k.guest('a')
+    a.register('x.v1.X')
+    a.export('x.v1.X')
+    a.require('y.v1.Y')
+    a.launch()
+    const b = k.guest('b')
+    b.register('x.v1.X')
+    b.export('x.v1.X')
+    b.require('y.v1.Y')
+    b.launch()
+    const main = k.guest('main')
+    main.register('m.v1.M')
+    main.require('x.v1.X')
+    main.launch()
+    k.kernel.hostEnded(a.host, { kind: 'exited', code: 0 })
+    expect(main.readOne().code).toBe('empty')
+    k.kernel.hostEnded(b.host, { kind: 'exited', code: 2 })
+    expect(main.readOne().resp.resolved?.kernelError).toBe(KernelErr.ServiceFailed)
+    expect(k.logText()).toContain('whose exporters a exited 0, b exited 2')
+  })
+})
+
+describe('kernel: the exit-code rule', () => {
+  it.each([
+    [0, 0],
+    [7, 7],
+    [192, 192],
+    [193, 192],
+    [5000, 192],
+    [-1, 192],
+  ])('exit_(%i) then a normal return ends the host with %i, in every event', (code, expected) => {
+    const k = new KernelHarness()
+    const g = k.guest('g')
+    g.serve('e.v1.main')
+    expect(g.exit(code).resp.pair?.code).toBe(expected)
+    const ending = k.kernel.hostEnded(g.host, { kind: 'exited', code: 0 })
+    expect(ending).toEqual({ kind: 'exited', code: expected })
+    const ended = k.events.find((e) => e.type === 'host-ended')
+    expect(ended).toMatchObject({ exitCode: expected })
+    const state = k.events.filter((e) => e.type === 'service-state').at(-1)
+    expect(state).toMatchObject({ state: 'exited', exitCode: expected })
+  })
+
+  it.each([
+    [5000, 192],
+    [-3, 192],
+    [42, 42],
+  ])('proc_exit(%i) without exit_ ends the host with %i', (code, expected) => {
+    const k = new KernelHarness()
+    const g = k.guest('g')
+    g.serve('e.v1.main')
+    expect(k.kernel.hostEnded(g.host, { kind: 'exited', code })).toEqual({
+      kind: 'exited',
+      code: expected,
+    })
+  })
+})
