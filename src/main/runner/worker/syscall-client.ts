@@ -81,6 +81,18 @@ export function syscallForwarders(
           memory.writeI32(errPtr, KernelErr.GuestReadFailed)
           return 0n
         }
+        // The whole out buffer the guest declared must be writable before the kernel acts:
+        // after it has (read_one_ hands out a result, dispatch_ queues a call), a failed write
+        // would lose what it answered.
+        const outProblem =
+          entry.response === undefined
+            ? undefined
+            : outBufferProblem(memory, outPtr, capacity, errPtr)
+        if (outProblem !== undefined) {
+          guest.logger.log('warn', `${qualified}: ${outProblem}; the kernel was not called`)
+          memory.writeI32(errPtr, KernelErr.GuestWriteFailed)
+          return 0n
+        }
         Atomics.add(header, Word.SYSCALL_COUNT, 1)
         let answer = fast(entry.name, request, capacity)
         if (answer === undefined) {
@@ -113,6 +125,22 @@ export function syscallForwarders(
       }
     },
   }))
+}
+
+/** Why the out buffer `[outPtr, outPtr+capacity)` cannot take an answer, or undefined. */
+function outBufferProblem(
+  memory: { contains(ptr: number, len: number): boolean; readonly size: number },
+  outPtr: number,
+  capacity: number,
+  errPtr: number,
+): string | undefined {
+  if (!memory.contains(outPtr, capacity)) {
+    return `out buffer [${outPtr}, +${capacity}) is outside guest memory (${memory.size} bytes)`
+  }
+  if (outPtr < errPtr + 4 && errPtr < outPtr + capacity) {
+    return `out buffer [${outPtr}, +${capacity}) overlaps the error word at ${errPtr}`
+  }
+  return undefined
 }
 
 /** A short bounded spin (the kernel often answers within microseconds), then a real sleep. */
