@@ -17,6 +17,8 @@ export const ExitCode = {
   BAD_DEPLOYMENT: 2,
   /** Stopped by SIGINT/SIGTERM. */
   INTERRUPTED: 130,
+  /** Every guest waited for something no guest could give (the log has the report). */
+  DEADLOCK: 254,
   /** A main (or test) program trapped or was killed (the reference's ExitCodeTrapped). */
   MAIN_FAILED: 253,
   /** Test mode with no `test` service, or `run` of a deployment that has neither main nor server. */
@@ -49,6 +51,7 @@ export interface DeploymentOptions {
 export class Deployment {
   private supervisor: Supervisor | undefined
   private stopping = false
+  private deadlocked = false
   private compiled: Map<string, CompiledGuest> | undefined
 
   constructor(
@@ -81,6 +84,7 @@ export class Deployment {
       },
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       limits: config.limits,
+      onDeadlock: () => (this.deadlocked = true),
     })
     try {
       for (const service of servers) {
@@ -95,6 +99,10 @@ export class Deployment {
         const handle = await this.supervisor.start(this.guestSpec(program, compiled))
         const ending = await handle.ended
         if (this.stopping) return ExitCode.INTERRUPTED
+        if (this.deadlocked) {
+          this.hostLog('error', `deadlock: the deployment ended (exit code ${ExitCode.DEADLOCK})`)
+          return ExitCode.DEADLOCK
+        }
         result = this.exitCodeOf(program, ending)
         if (result !== 0 && !options.watch) return result
       }
@@ -277,6 +285,7 @@ export class Deployment {
       env: service.env,
       plugins: service.plugins.map(toPluginSpec),
       dataDir: this.config.dataDir,
+      program: service.role !== 'server',
     }
   }
 

@@ -10,7 +10,8 @@ import type { HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
 import type { PluginSpec } from '../plugins/plugin-api'
 import { toRaw } from '../../shared/id'
-import { createChannel } from '../kernel/transport/channel'
+import { createChannel, Word } from '../kernel/transport/channel'
+import type { Channel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
@@ -26,6 +27,11 @@ export interface GuestSpec {
   readonly plugins?: readonly PluginSpec[]
   /** The deployment's data directory, handed to plugins. Default: the current directory. */
   readonly dataDir?: string
+  /**
+   * A main (or test) program: deadlock detection runs only while one is alive, since servers
+   * waiting for calls with no program left is how a deployment without a main serves.
+   */
+  readonly program?: boolean
 }
 
 export interface GuestHandle {
@@ -53,12 +59,20 @@ export interface SupervisorOptions {
    * syscall through the kernel's thread.
    */
   readonly directCalls?: boolean
+  /**
+   * Every live guest waits for good and nothing can wake any of them, with a program among
+   * them: the kernel has logged the report (and emitted a `deadlock` event) and every live
+   * guest is being killed. Receives the report.
+   */
+  readonly onDeadlock?: (report: string) => void
 }
 
 interface Running {
   readonly name: string
   readonly host: HostId
   readonly worker: Worker
+  readonly channel: Channel
+  readonly program: boolean
   ended: HostEnding | undefined
   readonly endedPromise: Promise<HostEnding>
   settle(ending: HostEnding): void
@@ -145,6 +159,8 @@ export class Supervisor {
       name: spec.name,
       host,
       worker,
+      channel,
+      program: spec.program === true,
       ended: undefined,
       endedPromise,
       settle,
@@ -168,6 +184,9 @@ export class Supervisor {
             break
           case 'started':
             resolve(handle)
+            break
+          case 'idle':
+            this.checkDeadlock()
             break
           case 'instantiate-failed':
             this.finish(running, { kind: 'failed', reason: message.message })
@@ -269,6 +288,30 @@ export class Supervisor {
     running.settle(ending)
     // A guest that returned from its entry point may leave its worker idle: end it.
     void running.worker.terminate()
+    this.checkDeadlock()
+  }
+
+  private deadlocked = false
+
+  /**
+   * Ends the deployment when every live guest waits for good (each worker says so through its
+   * channel's IDLE word: back in read_one_ after an empty read, no host call since) and the
+   * kernel knows nothing that could wake any of them: nothing to read, no mail, no call
+   * outstanding. Run when a guest goes idle or ends; no timer.
+   */
+  private checkDeadlock(): void {
+    if (this.deadlocked) return
+    const live = [...this.guests.values()].filter((r) => r.ended === undefined)
+    const allIdle = () => live.every((r) => Atomics.load(r.channel.header, Word.IDLE) === 1)
+    if (!live.some((r) => r.program) || !allIdle()) return
+    this.server.drainNotices()
+    if (live.some((r) => this.server.hasMail(r.host))) return
+    const report = this.kernel.waitReport(live.map((r) => r.host))
+    if (report === undefined || !allIdle()) return
+    this.deadlocked = true
+    const reason = this.kernel.reportDeadlock(report)
+    this.options.onDeadlock?.(reason)
+    for (const r of live) void this.kill(r.name, 'deadlock (see the report above)')
   }
 
   private checkResponsiveness(): void {

@@ -176,6 +176,18 @@ export class KernelServer {
     }
   }
 
+  /** True when the host's mailbox holds cells its worker has not taken yet. */
+  hasMail(host: HostId): boolean {
+    const slot = this.attached.get(formatId(host))?.slot
+    const mailbox = slot === undefined ? undefined : this.switchboard?.mailboxes[slot]
+    if (mailbox === undefined) return false
+    const h = mailbox.header
+    return (
+      ((Atomics.load(h, Ring.TAIL) - Atomics.load(h, Ring.HEAD)) | 0) > 0 ||
+      Atomics.load(h, Ring.QUEUED) > 0
+    )
+  }
+
   /** True while the host's guest is blocked in a syscall waiting for something to read. */
   isParked(host: HostId): boolean {
     return this.attached.get(formatId(host))?.parked !== undefined

@@ -15,6 +15,7 @@ import { loadPlugin } from '../../plugins/loader'
 import type { ParigotInit } from '../../plugins/plugin-api'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
+import { IdleTracker } from './idle-tracker'
 import { syscallForwarders } from './syscall-client'
 import { WARM_UP_MODULE } from './warm-up-module'
 
@@ -23,7 +24,11 @@ if (port === null) throw new Error('guest-worker must run in a worker thread')
 const post = (message: WorkerMessage) => port.postMessage(message)
 
 /** The guest's engine (plugins initialised) and its instance; throws what instantiation threw. */
-async function instantiate(data: GuestWorkerData, logger: Logger): Promise<GuestInstance> {
+async function instantiate(
+  data: GuestWorkerData,
+  logger: Logger,
+  onIdle: () => void = () => post({ type: 'idle' }),
+): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
   const direct = data.direct && {
@@ -34,8 +39,9 @@ async function instantiate(data: GuestWorkerData, logger: Logger): Promise<Guest
     inboundQueue: data.direct.inboundQueue,
     callTimeoutMs: data.direct.callTimeoutMs,
   }
-  for (const def of syscallForwarders(openChannel(data.channel), direct))
-    engine.registerHostFunction(def)
+  const channel = openChannel(data.channel)
+  const idle = new IdleTracker(channel.header, onIdle)
+  for (const def of syscallForwarders(channel, direct, idle)) engine.registerHostFunction(def)
   for (const spec of data.plugins) {
     let plugin: ParigotInit | undefined
     if (spec.builtin !== undefined) {
@@ -60,6 +66,14 @@ async function instantiate(data: GuestWorkerData, logger: Logger): Promise<Guest
     env: data.env,
     logger,
     hostId: () => hostId,
+    // Plugin and WASI calls are activity too (parigot's are seen by the forwarders).
+    wrapImport: (module, _name, fn) =>
+      module === 'parigot'
+        ? fn
+        : (...args: number[]) => {
+            idle.active()
+            return fn(...args)
+          },
   })
 }
 
@@ -111,6 +125,7 @@ async function warmUp(): Promise<void> {
       },
     },
     logger,
+    () => undefined,
   )
   instance.start()
 }

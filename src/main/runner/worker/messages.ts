@@ -39,6 +39,8 @@ export type WorkerMessage =
       readonly timeMs: number
     }
   | { readonly type: 'started' }
+  /** The guest waits for good (channel word IDLE was just set): time to check for deadlock. */
+  | { readonly type: 'idle' }
   | { readonly type: 'instantiate-failed'; readonly message: string }
   | { readonly type: 'ended'; readonly kind: 'exited'; readonly code: number }
   | { readonly type: 'ended'; readonly kind: 'failed'; readonly reason: string }

@@ -5,6 +5,7 @@ import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
 import { SYSCALLS } from '../../kernel/syscall-table'
 import { DirectPath } from './direct-path'
+import type { IdleTracker } from './idle-tracker'
 import type { Answer, DirectPathConfig } from './direct-path'
 
 /** Spins this many times on the state word before sleeping in Atomics.wait. */
@@ -19,6 +20,7 @@ const SPIN_LIMIT = 2000
 export function syscallForwarders(
   channel: Channel,
   directConfig?: DirectPathConfig,
+  idle?: IdleTracker,
 ): HostFunctionDef[] {
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
@@ -94,12 +96,20 @@ export function syscallForwarders(
           return 0n
         }
         Atomics.add(header, Word.SYSCALL_COUNT, 1)
+        const isRead = entry.name === 'read_one_'
+        if (isRead) idle?.reading()
+        else idle?.active()
         let answer = fast(entry.name, request, capacity)
         if (answer === undefined) {
           answer = { ...viaKernel(index, request, capacity), bytes: undefined }
           if (entry.name === 'dispatch_') direct?.learnRoute(answer.code)
         }
         const { code, length } = answer
+        if (isRead && idle !== undefined) {
+          idle.answered(
+            code === KernelErr.NoError ? (answer.bytes ?? data).subarray(0, length) : undefined,
+          )
+        }
         if (code === KernelErr.DataTooLarge) {
           memory.writeI32(errPtr, code)
           return BigInt(length) << 32n
