@@ -2,7 +2,8 @@
 // once, naming the requirement, its exporter and how that ended; no timer is involved.
 import { describe, expect, it } from 'vitest'
 import { KernelErr } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
-import { KernelHarness } from './kernel-driver'
+import { newCallId, newMethodId, newServiceId } from '../../src/shared/id'
+import { KernelHarness, raw } from './kernel-driver'
 
 describe('kernel: a launch waiting on an exporter that ends fails at once', () => {
   it.each([
@@ -127,5 +128,105 @@ describe('kernel: the exit-code rule', () => {
       kind: 'exited',
       code: expected,
     })
+  })
+})
+
+describe('kernel: every warning about guest input names the guest, the syscall and the fault', () => {
+  const setup = () => {
+    const k = new KernelHarness()
+    const server = k.guest('greet')
+    server.serve('greeting.v1.Greeting', ['Fetch'])
+    const client = k.guest('hello')
+    client.register('helloworld.v1.hello')
+    client.require('greeting.v1.Greeting')
+    return { k, server, client }
+  }
+  const serverIds = (k: KernelHarness) => {
+    const svc = k.kernel.serviceByName('greeting.v1', 'Greeting')[0]
+    const method = svc?.methodsByName.get('Fetch')
+    if (svc === undefined || method === undefined) throw new Error('no server')
+    return { service: raw(svc.id), method: raw(method) }
+  }
+  const cases: [string, (d: ReturnType<typeof setup>) => KernelErr | 'empty', KernelErr, RegExp][] =
+    [
+      [
+        'register_ bad name',
+        (d) => d.client.register('bad name.x').code,
+        KernelErr.BadId,
+        /register_ from hello: package name "bad name" is not a dotted identifier/,
+      ],
+      [
+        'export_ bad name',
+        (d) => d.client.export('x.1y'),
+        KernelErr.BadId,
+        /export_ from hello: service name "1y" is not a dotted identifier/,
+      ],
+      [
+        'require_ empty name',
+        (d) => d.client.require('.'),
+        KernelErr.BadId,
+        /require_ from hello: package name "" is not a dotted identifier/,
+      ],
+      [
+        'bind_method_ bad name',
+        (d) => d.client.bind('no way').code,
+        KernelErr.IdDispatch,
+        /bind_method_ from hello: helloworld\.v1\.hello: method name "no way" is not an identifier/,
+      ],
+      [
+        'dispatch_ a call id as service_id',
+        (d) => d.client.dispatch(raw(newCallId()), serverIds(d.k).method, undefined).code,
+        KernelErr.BadId,
+        /dispatch_ from hello: service_id is not a service id/,
+      ],
+      [
+        'dispatch_ unknown service',
+        (d) => d.client.dispatch(raw(newServiceId()), serverIds(d.k).method, undefined).code,
+        KernelErr.NotFound,
+        /dispatch_ from hello: no service svc-/,
+      ],
+      [
+        'dispatch_ unknown method',
+        (d) => d.client.dispatch(serverIds(d.k).service, raw(newMethodId()), undefined).code,
+        KernelErr.NotFound,
+        /dispatch_ from hello: greeting\.v1\.Greeting has no method /,
+      ],
+      [
+        'dispatch_ duplicate call id',
+        (d) => {
+          const id = raw(newCallId())
+          d.client.dispatch(serverIds(d.k).service, serverIds(d.k).method, undefined, id)
+          return d.client.dispatch(serverIds(d.k).service, serverIds(d.k).method, undefined, id)
+            .code
+        },
+        KernelErr.BadCallId,
+        /dispatch_ from hello: call_id .* is already in flight/,
+      ],
+      [
+        'return_value_ unknown call',
+        (d) => d.server.returnValue(raw(newCallId())),
+        KernelErr.BadCallId,
+        /return_value_ from greet: no call .* is waiting for a result/,
+      ],
+      [
+        'return_value_ empty call id',
+        (d) => d.server.returnValue(undefined),
+        KernelErr.BadId,
+        /return_value_ from greet: call_id is empty/,
+      ],
+      [
+        "launch_ of another host's service",
+        (d) => {
+          d.client.serviceId = serverIds(d.k).service
+          return d.client.launch().code
+        },
+        KernelErr.BadId,
+        /launch_ from hello: service greeting\.v1\.Greeting belongs to another host/,
+      ],
+    ]
+  it.each(cases)('%s', (_name, act, code, message) => {
+    const d = setup()
+    expect(act(d)).toBe(code)
+    expect(d.k.logText()).toMatch(message)
   })
 })

@@ -341,7 +341,7 @@ export class Kernel {
   register(caller: HostId, req: RegisterRequest, resp: RegisterResponse): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const name = this.checkFqs(req.fqs, 'register_')
+    const name = this.checkFqs(req.fqs, 'register_', host.value)
     if (!name.ok) return name.code
     const { packagePath, service } = name.value
     const existing = host.value.services.find(
@@ -355,7 +355,7 @@ export class Kernel {
     if (host.value.services.length >= this.limits.servicesPerHost) {
       this.logger.log(
         'warn',
-        `register_: host ${host.value.name} already has ${this.limits.servicesPerHost} services`,
+        `register_ from ${host.value.name}: it already has ${this.limits.servicesPerHost} services`,
       )
       return KernelErr.NamespaceExhausted
     }
@@ -404,7 +404,7 @@ export class Kernel {
     if (!service.ok) return service.code
     const names: string[] = []
     for (const fqs of req.service) {
-      const name = this.checkFqs(fqs, 'export_')
+      const name = this.checkFqs(fqs, 'export_', host.value)
       if (!name.ok) return name.code
       names.push(`${name.value.packagePath}.${name.value.service}`)
     }
@@ -430,7 +430,7 @@ export class Kernel {
     if (!service.ok) return service.code
     const names: string[] = []
     for (const fqs of req.dest) {
-      const name = this.checkFqs(fqs, 'require_')
+      const name = this.checkFqs(fqs, 'require_', host.value)
       if (!name.ok) return name.code
       names.push(`${name.value.packagePath}.${name.value.service}`)
     }
@@ -457,13 +457,17 @@ export class Kernel {
     if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME.test(name)) {
       this.logger.log(
         'warn',
-        `bind_method_: ${service.value.fullName}: method name ${JSON.stringify(name.slice(0, 80))} is not an identifier`,
+        `bind_method_ from ${host.value.name}: ${service.value.fullName}: method name ${JSON.stringify(name.slice(0, 80))} is not an identifier`,
       )
       return KernelErr.IdDispatch
     }
     let id = service.value.methodsByName.get(name)
     if (id === undefined) {
       if (service.value.methodsByName.size >= this.limits.methodsPerService) {
+        this.logger.log(
+          'warn',
+          `bind_method_ from ${host.value.name}: ${service.value.fullName} already has ${this.limits.methodsPerService} methods`,
+        )
         return KernelErr.NamespaceExhausted
       }
       id = newMethodId()
@@ -477,14 +481,18 @@ export class Kernel {
   launch(caller: HostId, req: LaunchRequest): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const method = this.idField('method', req.methodId)
+    const method = this.idField('method', req.methodId, {
+      syscall: 'launch_',
+      host: host.value,
+      field: 'method_id',
+    })
     if (!method.ok || formatId(method.value) !== formatId(LaunchMethod)) {
       this.logger.log('warn', `launch_ from ${host.value.name}: method_id must be LaunchMethod`)
       return KernelErr.BadId
     }
     const service = this.ownService(host.value, req.serviceId, 'launch_')
     if (!service.ok) return service.code
-    const call = this.newCallKey(req.callId)
+    const call = this.newCallKey(req.callId, 'launch_', host.value)
     if (!call.ok) return call.code
     const record = service.value
     if (record.state === 'failed' || record.state === 'exited') return KernelErr.ServiceFailed
@@ -553,7 +561,10 @@ export class Kernel {
       create(MethodBindingSchema, { methodName, methodId: wireId(id) }),
     )
     if (resp.binding.length === 0) {
-      this.logger.log('warn', `locate_: ${fullName} has bound no methods yet`)
+      this.logger.log(
+        'warn',
+        `locate_ from ${host.value.name}: ${fullName} has bound no methods yet`,
+      )
     }
     return KernelErr.NoError
   }
@@ -571,30 +582,43 @@ export class Kernel {
   ): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const call = this.newCallKey(req.callId)
+    const where = { syscall: 'dispatch_', host: host.value }
+    const call = this.newCallKey(req.callId, 'dispatch_', host.value)
     if (!call.ok) return call.code
-    const sid = this.idField('service', req.serviceId)
+    const sid = this.idField('service', req.serviceId, { ...where, field: 'service_id' })
     if (!sid.ok) return sid.code
     const target = this.services.get(formatId(sid.value))
-    if (target === undefined) return KernelErr.NotFound
-    const mid = this.idField('method', req.methodId)
+    if (target === undefined) {
+      this.logger.log(
+        'warn',
+        `dispatch_ from ${host.value.name}: no service ${formatId(sid.value)} (locate_ it first)`,
+      )
+      return KernelErr.NotFound
+    }
+    const mid = this.idField('method', req.methodId, { ...where, field: 'method_id' })
     if (!mid.ok) return mid.code
     const methodName = target.methodNamesByKey.get(formatId(mid.value))
-    if (methodName === undefined) return KernelErr.NotFound
+    if (methodName === undefined) {
+      this.logger.log(
+        'warn',
+        `dispatch_ from ${host.value.name}: ${target.fullName} has no method ${formatId(mid.value)}`,
+      )
+      return KernelErr.NotFound
+    }
     if (target.state === 'failed' || target.state === 'exited' || !target.host.alive) {
       return KernelErr.ServiceFailed
     }
     if (host.value.pendingCount >= this.limits.pendingPerHost) {
       this.logger.log(
         'warn',
-        `dispatch_: ${host.value.name} has ${this.limits.pendingPerHost} calls outstanding`,
+        `dispatch_ from ${host.value.name}: ${this.limits.pendingPerHost} calls already outstanding`,
       )
       return KernelErr.NamespaceExhausted
     }
     if (direct === undefined && target.host.inbound.length >= this.limits.inboundQueue) {
       this.logger.log(
         'warn',
-        `dispatch_: ${target.fullName}.${methodName}: inbound queue full (${this.limits.inboundQueue} calls)`,
+        `dispatch_ from ${host.value.name}: ${target.fullName}.${methodName}: inbound queue full (${this.limits.inboundQueue} calls)`,
       )
       return KernelErr.CallQueueFull
     }
@@ -680,7 +704,11 @@ export class Kernel {
   ): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const cid = this.idField('call', req.callId)
+    const cid = this.idField('call', req.callId, {
+      syscall: 'return_value_',
+      host: host.value,
+      field: 'call_id',
+    })
     if (!cid.ok) return cid.code
     const key = formatId(cid.value)
     const call = this.pending.get(key)
@@ -688,18 +716,22 @@ export class Kernel {
       if (this.expired.has(key)) {
         this.logger.log(
           'info',
-          `return_value_: late result for call ${key} dropped (it had timed out)`,
+          `return_value_ from ${host.value.name}: late result for call ${key} dropped (it had timed out)`,
         )
         return KernelErr.NoError
       }
       // A direct call whose caller has ended: nothing is waiting for it.
       if (direct !== undefined) return KernelErr.NoError
+      this.logger.log(
+        'warn',
+        `return_value_ from ${host.value.name}: no call ${key} is waiting for a result`,
+      )
       return KernelErr.BadCallId
     }
     if (call.kind !== 'call' || call.target.host !== host.value) {
       this.logger.log(
         'warn',
-        `return_value_: ${host.value.name} tried to answer call ${key}, which belongs to ${call.target.fullName}`,
+        `return_value_ from ${host.value.name}: tried to answer call ${key}, which belongs to ${call.target.fullName}`,
       )
       return KernelErr.BadId
     }
@@ -795,9 +827,17 @@ export class Kernel {
   exit(caller: HostId, req: ExitRequest, resp: ExitResponse): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const method = this.idField('method', req.methodId)
-    if (!method.ok || formatId(method.value) !== formatId(ExitMethod)) return KernelErr.BadId
-    const call = this.newCallKey(req.callId)
+    const method = this.idField('method', req.methodId, {
+      syscall: 'exit_',
+      host: host.value,
+      field: 'method_id',
+    })
+    if (!method.ok) return method.code
+    if (formatId(method.value) !== formatId(ExitMethod)) {
+      this.logger.log('warn', `exit_ from ${host.value.name}: method_id must be ExitMethod`)
+      return KernelErr.BadId
+    }
+    const call = this.newCallKey(req.callId, 'exit_', host.value)
     if (!call.ok) return call.code
     const service = this.ownService(host.value, req.pair?.serviceId, 'exit_')
     if (!service.ok) return service.code
@@ -1079,7 +1119,7 @@ export class Kernel {
     raw: IdRaw | undefined,
     syscall: string,
   ): Checked<ServiceRecord> {
-    const sid = this.idField('service', raw)
+    const sid = this.idField('service', raw, { syscall, host, field: 'service id' })
     if (!sid.ok) return sid
     const service = this.services.get(formatId(sid.value))
     if (service === undefined) {
@@ -1100,24 +1140,45 @@ export class Kernel {
   }
 
   /** A non-empty, non-zero id of the given kind (a wrong type letter is BadId). */
-  private idField<K extends IdKind>(kind: K, raw: IdRaw | undefined): Checked<Id<K>> {
-    if (raw === undefined || isEmpty(raw) || isZero(raw))
-      return { ok: false, code: KernelErr.BadId }
-    const parsed = fromRawChecked(kind, raw)
-    return parsed.ok ? { ok: true, value: parsed.id } : { ok: false, code: KernelErr.BadId }
+  private idField<K extends IdKind>(
+    kind: K,
+    raw: IdRaw | undefined,
+    where?: { readonly syscall: string; readonly host: HostRecord; readonly field: string },
+  ): Checked<Id<K>> {
+    let problem: string | undefined
+    let parsedId: Id<K> | undefined
+    if (raw === undefined || isEmpty(raw)) problem = 'is empty'
+    else if (isZero(raw)) problem = 'is the zero id'
+    else {
+      const parsed = fromRawChecked(kind, raw)
+      if (parsed.ok) parsedId = parsed.id
+      else problem = `is not a ${kind} id`
+    }
+    if (parsedId !== undefined) return { ok: true, value: parsedId }
+    if (where !== undefined) {
+      this.logger.log('warn', `${where.syscall} from ${where.host.name}: ${where.field} ${problem}`)
+    }
+    return { ok: false, code: KernelErr.BadId }
   }
 
   /** A call id that is valid and not already in flight. */
-  private newCallKey(raw: IdRaw | undefined): Checked<CallId> {
-    const cid = this.idField('call', raw)
+  private newCallKey(raw: IdRaw | undefined, syscall: string, host: HostRecord): Checked<CallId> {
+    const cid = this.idField('call', raw, { syscall, host, field: 'call_id' })
     if (!cid.ok) return cid
-    if (this.pending.has(formatId(cid.value))) return { ok: false, code: KernelErr.BadCallId }
+    if (this.pending.has(formatId(cid.value))) {
+      this.logger.log(
+        'warn',
+        `${syscall} from ${host.name}: call_id ${formatId(cid.value)} is already in flight`,
+      )
+      return { ok: false, code: KernelErr.BadCallId }
+    }
     return cid
   }
 
   private checkFqs(
     fqs: FullyQualifiedService | undefined,
     syscall: string,
+    host: HostRecord,
   ): Checked<{ packagePath: string; service: string }> {
     const packagePath = fqs?.packagePath ?? ''
     const service = fqs?.service ?? ''
@@ -1128,7 +1189,7 @@ export class Kernel {
       if (value.length === 0 || value.length > MAX_NAME_LENGTH || !NAME.test(value)) {
         this.logger.log(
           'warn',
-          `${syscall}: ${what} name ${JSON.stringify(value.slice(0, 80))} is not a dotted identifier`,
+          `${syscall} from ${host.name}: ${what} name ${JSON.stringify(value.slice(0, 80))} is not a dotted identifier`,
         )
         return { ok: false, code: KernelErr.BadId }
       }
