@@ -10,6 +10,9 @@ import { Supervisor } from './supervisor'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import type { HostEnding } from '../kernel/kernel'
 
+/** A guest's linear memory cap when neither its service nor the deployment sets one. */
+export const DEFAULT_MEMORY_LIMIT_MB = 256
+
 /** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
 export const ExitCode = {
   OK: 0,
@@ -109,7 +112,7 @@ export class Deployment {
       if (programs.length === 0 || options.watch) {
         const watcher = options.watch
           ? new ServiceWatcher(
-              config.services,
+              config.services.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
               this.compiledDigests,
               (service, module) => this.restart(service, module, compiled),
               (message) => this.hostLog('error', message),
@@ -253,7 +256,12 @@ export class Deployment {
     const results = await Promise.allSettled(
       services.map(async (service) => {
         const bytes = await readFile(service.wasm)
-        const compiled = await compileGuest(new Uint8Array(bytes), service.wasm)
+        const compiled = await compileGuest(
+          new Uint8Array(bytes),
+          service.wasm,
+          undefined,
+          this.memoryLimitOf(service),
+        )
         this.compiledDigests.set(service.name, wasmDigest(bytes))
         this.options.onProgress?.(
           `compiled ${service.name} (${Math.round(bytes.byteLength / 1024)} kB)`,
@@ -286,7 +294,13 @@ export class Deployment {
       plugins: service.plugins.map(toPluginSpec),
       dataDir: this.config.dataDir,
       program: service.role !== 'server',
+      memoryLimitMb: this.memoryLimitOf(service),
     }
+  }
+
+  /** The service's memory_limit_mb, else the deployment's, else the default (256). */
+  private memoryLimitOf(service: ServiceConfig): number {
+    return service.memoryLimitMb ?? this.config.limits.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB
   }
 
   private hostLog(level: LogRecord['level'], message: string): void {

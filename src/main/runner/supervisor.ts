@@ -32,6 +32,8 @@ export interface GuestSpec {
    * waiting for calls with no program left is how a deployment without a main serves.
    */
   readonly program?: boolean
+  /** The cap compiled into the module (compileGuest), so a trap at it can name it. */
+  readonly memoryLimitMb?: number
 }
 
 export interface GuestHandle {
@@ -73,6 +75,7 @@ interface Running {
   readonly worker: Worker
   readonly channel: Channel
   readonly program: boolean
+  killed?: boolean
   ended: HostEnding | undefined
   readonly endedPromise: Promise<HostEnding>
   settle(ending: HostEnding): void
@@ -140,6 +143,7 @@ export class Supervisor {
       hostId: toRaw(host),
       plugins: spec.plugins ?? [],
       dataDir: spec.dataDir ?? process.cwd(),
+      ...(spec.memoryLimitMb !== undefined ? { memoryLimitMb: spec.memoryLimitMb } : {}),
       ...(slot && board
         ? {
             direct: {
@@ -256,6 +260,7 @@ export class Supervisor {
     const running = this.guests.get(name)
     if (running === undefined || running.ended) return
     this.logger.log('error', `${name} killed: ${reason}`)
+    running.killed = true
     await this.terminate(running, { kind: 'failed', reason })
   }
 
@@ -284,6 +289,10 @@ export class Supervisor {
     // The kernel applies the exit-code rule (an exit_ code wins; out of range -> 192).
     const ending = this.kernel.hostEnded(running.host, observed)
     running.ended = ending
+    // Nothing silent: a guest that fails says so, whatever its role (a kill has said it).
+    if (ending.kind === 'failed' && !running.killed) {
+      this.logger.log('error', `${running.name} failed: ${ending.reason}`)
+    }
     this.server.flush()
     running.settle(ending)
     // A guest that returned from its entry point may leave its worker idle: end it.

@@ -92,8 +92,19 @@ async function run(data: GuestWorkerData): Promise<void> {
   const outcome = instance.start()
   if (outcome.kind === 'exited') post({ type: 'ended', kind: 'exited', code: outcome.code })
   else if (outcome.kind === 'trapped')
-    post({ type: 'ended', kind: 'failed', reason: outcome.message })
+    post({ type: 'ended', kind: 'failed', reason: outcome.message + atLimit(instance, data) })
   else post({ type: 'ended', kind: 'exited', code: 0 })
+}
+
+/** A trap with the memory at its cap was most likely a failed allocation: say which cap. */
+function atLimit(instance: GuestInstance, data: GuestWorkerData): string {
+  const limit = data.memoryLimitMb
+  if (limit === undefined) return ''
+  const size = instance.memory.size
+  // An allocator asks for more than it needs (AssemblyScript doubles), so the failed grow may
+  // have left some room: within an eighth of the cap counts as at it.
+  if (size < (limit * 1024 * 1024 * 7) / 8) return ''
+  return ` (its linear memory is at its memory_limit_mb: ${Math.floor(size / 1048576)} of ${limit} MiB in use)`
 }
 
 /**

@@ -15,6 +15,8 @@ export interface GuestWorkerData {
   /** Plugins to initialise in this worker's engine before the guest is instantiated. */
   readonly plugins: readonly PluginSpec[]
   readonly dataDir: string
+  /** The module's memory cap (MiB), to name it when the guest traps at it. */
+  readonly memoryLimitMb?: number
   /** The worker-to-worker path (docs/architecture.md), when the deployment has one. */
   readonly direct?: {
     readonly switchboard: SharedArrayBuffer
