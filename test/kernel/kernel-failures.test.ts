@@ -230,3 +230,42 @@ describe('kernel: every warning about guest input names the guest, the syscall a
     expect(d.k.logText()).toMatch(message)
   })
 })
+
+describe('kernel: hostile but legal sequences', () => {
+  it('re-register answers the same id with existed_previously; export twice changes nothing', () => {
+    const k = new KernelHarness()
+    const g = k.guest('g')
+    const first = g.register('a.v1.A')
+    const again = g.register('a.v1.A')
+    expect(again).toMatchObject({ code: KernelErr.NoError, existed: true, id: first.id })
+    expect(g.export('a.v1.A')).toBe(KernelErr.NoError)
+    expect(g.export('a.v1.A')).toBe(KernelErr.NoError)
+    expect(k.kernel.exportersOf('a.v1.A')).toHaveLength(1)
+    expect(k.events.filter((e) => e.type === 'service-exported')).toHaveLength(1)
+  })
+
+  it('require self (the only exporter) is DependencyCycle, named in the log', () => {
+    const k = new KernelHarness()
+    const g = k.guest('g')
+    g.register('a.v1.A')
+    g.export('a.v1.A')
+    expect(g.require('a.v1.A')).toBe(KernelErr.DependencyCycle)
+    expect(k.logText()).toContain('a.v1.A: requiring a.v1.A would create a dependency cycle')
+  })
+
+  it('a call to itself is delivered to its own read_one_ and can be answered', () => {
+    const k = new KernelHarness()
+    const g = k.guest('g')
+    g.serve('a.v1.A', ['Ping'])
+    g.readOne() // the launch
+    const svc = k.kernel.serviceByName('a.v1', 'A')[0]
+    const method = svc?.methodsByName.get('Ping')
+    if (svc === undefined || method === undefined) throw new Error('not served')
+    const sent = g.dispatch(raw(svc.id), raw(method), undefined)
+    expect(sent.code).toBe(KernelErr.NoError)
+    const inbound = g.readOne().resp
+    expect(inbound.callId).toEqual(sent.callId)
+    expect(g.returnValue(inbound.callId)).toBe(KernelErr.NoError)
+    expect(g.readOne().resp.resolved?.callId).toEqual(sent.callId)
+  })
+})
