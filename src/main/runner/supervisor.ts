@@ -125,6 +125,19 @@ export class Supervisor {
 
   /** Starts a guest in a new worker; resolves once it is instantiated and running its entry. */
   async start(spec: GuestSpec): Promise<GuestHandle> {
+    // While a guest is starting, it may yet export what the others wait for: no deadlock call.
+    this.starting++
+    try {
+      return await this.startGuest(spec)
+    } finally {
+      this.starting--
+      this.checkDeadlock()
+    }
+  }
+
+  private starting = 0
+
+  private async startGuest(spec: GuestSpec): Promise<GuestHandle> {
     const previous = this.guests.get(spec.name)
     if (previous !== undefined && previous.ended === undefined) {
       throw new Error(`a guest named "${spec.name}" is already running`)
@@ -309,7 +322,7 @@ export class Supervisor {
    * outstanding. Run when a guest goes idle or ends; no timer.
    */
   private checkDeadlock(): void {
-    if (this.deadlocked) return
+    if (this.deadlocked || this.starting > 0) return
     const live = [...this.guests.values()].filter((r) => r.ended === undefined)
     const allIdle = () => live.every((r) => Atomics.load(r.channel.header, Word.IDLE) === 1)
     if (!live.some((r) => r.program) || !allIdle()) return
