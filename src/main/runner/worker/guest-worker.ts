@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads'
 import { describeCompiled } from '../../engine/compile'
 import { createEngine } from '../../engine/engine'
+import type { WasmImport } from '../../engine/host-function'
 import type { GuestInstance } from '../../engine/instance'
 import { createLogger } from '../../engine/logger'
 import type { Logger } from '../../engine/logger'
@@ -67,13 +68,7 @@ async function instantiate(
     logger,
     hostId: () => hostId,
     // Plugin and WASI calls are activity too (parigot's are seen by the forwarders).
-    wrapImport: (module, _name, fn) =>
-      module === 'parigot'
-        ? fn
-        : (...args: number[]) => {
-            idle.active()
-            return fn(...args)
-          },
+    wrapImport: (module, _name, fn) => (module === 'parigot' ? fn : withActivity(fn, idle)),
   })
 }
 
@@ -94,6 +89,30 @@ async function run(data: GuestWorkerData): Promise<void> {
   else if (outcome.kind === 'trapped')
     post({ type: 'ended', kind: 'failed', reason: outcome.message + atLimit(instance, data) })
   else post({ type: 'ended', kind: 'exited', code: 0 })
+}
+
+/**
+ * `fn`, telling `idle` first. Fixed arities for the common shapes (the plugin ABI has four
+ * parameters), so a host call allocates no argument array.
+ */
+function withActivity(fn: WasmImport, idle: IdleTracker): WasmImport {
+  type F = (...a: unknown[]) => unknown
+  const f = fn as F
+  switch (fn.length) {
+    case 1:
+      return ((a: unknown) => (idle.active(), f(a))) as WasmImport
+    case 2:
+      return ((a: unknown, b: unknown) => (idle.active(), f(a, b))) as WasmImport
+    case 3:
+      return ((a: unknown, b: unknown, c: unknown) => (idle.active(), f(a, b, c))) as WasmImport
+    case 4:
+      return ((a: unknown, b: unknown, c: unknown, d: unknown) => (
+        idle.active(),
+        f(a, b, c, d)
+      )) as WasmImport
+    default:
+      return ((...args: unknown[]) => (idle.active(), f(...args))) as WasmImport
+  }
 }
 
 /** A trap with the memory at its cap was most likely a failed allocation: say which cap. */

@@ -37,15 +37,15 @@ export class IdleTracker {
     this.onIdle()
   }
 
-  /** read_one_ answered: `bytes` is its response (undefined for an error). */
-  answered(bytes: Uint8Array | undefined): void {
-    if (bytes !== undefined && sameBytes(bytes, TIMEOUT_ANSWER)) this.emptyRead = true
+  /** read_one_ answered: its first `length` bytes of `bytes` (undefined for an error). */
+  answered(bytes: Uint8Array | undefined, length: number): void {
+    if (bytes !== undefined && isTimeout(bytes, length)) this.emptyRead = true
     else this.active()
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+function isTimeout(bytes: Uint8Array, length: number): boolean {
+  if (length !== TIMEOUT_ANSWER.byteLength) return false
+  for (let i = 0; i < length; i++) if (bytes[i] !== TIMEOUT_ANSWER[i]) return false
   return true
 }

@@ -106,9 +106,7 @@ export function syscallForwarders(
         }
         const { code, length } = answer
         if (isRead && idle !== undefined) {
-          idle.answered(
-            code === KernelErr.NoError ? (answer.bytes ?? data).subarray(0, length) : undefined,
-          )
+          idle.answered(code === KernelErr.NoError ? (answer.bytes ?? data) : undefined, length)
         }
         if (code === KernelErr.DataTooLarge) {
           memory.writeI32(errPtr, code)
