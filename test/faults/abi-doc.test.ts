@@ -28,6 +28,30 @@ afterEach(async () => {
 })
 
 describe('docs/abi.md', () => {
+  it('the same client with an undecodable request: the server names the method, the client sees the error', async () => {
+    const wat = (await docClient()).replace(
+      'FetchGreetingRequest\\12\\02\\08\\02"',
+      'FetchGreetingRequest\\12\\02\\ff\\ff"',
+    )
+    expect(wat).toContain('\\12\\02\\ff\\ff"')
+    const engine = createEngine()
+    const client = await engine.compile(await assembleWat(wat, 'garbage.wat'), 'garbage.wat')
+    const greeting = await engine.compile(
+      await compileAssemblyScript('examples/helloworld/guest/greeting.ts'),
+      'greeting.wasm',
+    )
+    const logs: LogRecord[] = []
+    supervisor = new Supervisor({ logSink: (r) => logs.push(r) })
+    await supervisor.start({ name: 'greet', compiled: greeting })
+    const handle = await supervisor.start({ name: 'wat-client', compiled: client, program: true })
+    // Step 6 of the client: the call resolved with an error.
+    expect(await handle.ended).toEqual({ kind: 'exited', code: 6 })
+    const text = logs.map((r) => `[${r.source}] ${r.message}`).join('\n')
+    expect(text).toContain(
+      '[greet] greeting.v1.greeting.FetchGreeting: param (2 bytes, type type.googleapis.com/greeting.v1.FetchGreetingRequest) is not a valid request; answered UnmarshalFailed',
+    )
+  }, 60_000)
+
   it('its WAT client of the greeting server assembles, runs and prints the greeting', async () => {
     const engine = createEngine()
     const client = await engine.compile(await assembleWat(await docClient(), 'abi.md'), 'abi.md')

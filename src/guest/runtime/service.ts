@@ -199,14 +199,27 @@ export class InboundCall {
   constructor(
     public readonly callId: Id,
     public readonly param: Any,
+    /** `package.service.Method`, for messages ('' when unknown). */
+    public readonly method: string = '',
   ) {}
 
-  /** The param decoded as T; null (and the call answered UnmarshalFailed) if it is malformed. */
+  /**
+   * The param decoded as T; null (and the call answered UnmarshalFailed, with a log line naming
+   * the method and what arrived) if it is malformed.
+   */
   decode<T>(): T | null {
     const r = new Reader(this.param.value)
     const value = instantiate<T>()
     value.mergeFrom(r)
     if (r.ok) return value
+    logError(
+      (this.method.length > 0 ? this.method : 'inbound call') +
+        ': param (' +
+        this.param.value.length.toString() +
+        ' bytes, type ' +
+        (this.param.typeUrl.length > 0 ? this.param.typeUrl : 'not given') +
+        ') is not a valid request; answered UnmarshalFailed',
+    )
     this.fail(KernelErr.UnmarshalFailed)
     return null
   }
@@ -259,6 +272,7 @@ export abstract class Invoker {
 }
 
 const invokers = new Map<string, Invoker>()
+const methodNames = new Map<string, string>()
 
 function invokerKey(serviceId: Id, methodId: Id): string {
   return serviceId.toString() + '/' + methodId.toString()
@@ -361,6 +375,7 @@ export class Service {
     const res = bindMethod(this.id, method)
     if (!res.ok) fatal('bind ' + this.name.toString() + '.' + method, res.err)
     invokers.set(invokerKey(this.id, res.value), invoker)
+    methodNames.set(invokerKey(this.id, res.value), this.name.toString() + '.' + method)
     return this
   }
 
@@ -437,8 +452,12 @@ export function runLoop(): i32 {
         completeCall(ev.resolved)
         break
       case EventKind.Call: {
-        const call = new InboundCall(ev.callId, ev.param)
         const key = invokerKey(ev.serviceId, ev.methodId)
+        const call = new InboundCall(
+          ev.callId,
+          ev.param,
+          methodNames.has(key) ? methodNames.get(key) : '',
+        )
         if (invokers.has(key)) invokers.get(key).invoke(call)
         else call.fail(KernelErr.NotFound)
         break
