@@ -111,7 +111,9 @@ args = ["client", "test.v1.echo", "echo:fine"]
     )
     const run = await runParigot(['run', file], { cwd: dir })
     expect(run.code, run.stdout + run.stderr).toBe(0)
-    expect(run.stdout).toMatch(/\[host\] error: hog failed: .*wasm trap.*memory_limit_mb: 7 of 8 MiB in use/)
+    expect(run.stdout).toMatch(
+      /\[host\] error: hog failed: .*wasm trap.*memory_limit_mb: 7 of 8 MiB in use/,
+    )
     expect(run.stdout).toContain('[client] result echo:fine -> ok echo:fine')
   }, 60_000)
 })
