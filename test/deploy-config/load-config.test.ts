@@ -18,7 +18,7 @@ describe('loadDeployConfig', () => {
       name: 'helloworld',
       dataDir: join(VALID, 'data'),
       logLevel: 'debug',
-      limits: { launchTimeoutMs: 5000, callTimeoutMs: 2500, inboundQueue: 64 },
+      limits: { launchTimeoutMs: 5000, callTimeoutMs: 2500, inboundQueue: 64, memoryLimitMb: 256 },
       stopGraceMs: 500,
       services: [
         {

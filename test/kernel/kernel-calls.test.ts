@@ -222,13 +222,13 @@ describe('kernel: calls between guests', () => {
 })
 
 describe('kernel: exit', () => {
-  it('exit codes are clamped to 0..192 and delivered as a resolved call', () => {
+  it('exit codes outside 0..192 become 192 (one rule), delivered as a resolved call', () => {
     const k = new KernelHarness()
     const g = k.guest('g')
     g.serve('e.v1.main')
     g.readOne()
     expect(g.exit(250).resp.pair?.code).toBe(192)
-    expect(g.exit(-5).resp.pair?.code).toBe(0)
+    expect(g.exit(-5).resp.pair?.code).toBe(192)
     expect(g.exit(7).resp.pair?.code).toBe(7)
     const { resp } = g.readOne()
     expect(resp.resolved?.result?.typeUrl).toBe('type.googleapis.com/syscall.v1.ExitResponse')

@@ -286,7 +286,7 @@ describe('kernel: dependency-ordered launch', () => {
     expect(resp.resolved?.kernelError).toBe(KernelErr.RunTimeout)
     const log = k.logText()
     expect(log).toContain(
-      'app.frontend: launch timed out after 10000 ms; unmet: app.backend (nobody exports app.backend)',
+      'frontend (app.frontend): launch timed out after 10000 ms; unmet: app.backend (nobody exports app.backend)',
     )
     expect(log).toMatch(
       /app\.auth \(its exporter app\.auth (is itself waiting for app\.db \(nobody exports app\.db\)|failed)/,

@@ -59,7 +59,13 @@ describe('completeAt: table headers', () => {
 describe('completeAt: keys', () => {
   it('offers the keys of the current table with their descriptions, minus those written', () => {
     const r = complete('[services.api]\nwasm = "a.wasm"\n|\nargs = []\n[plugins.file]\n')
-    expect(labels(r).sort()).toEqual(['[services.api.plugin.<name>]', 'env', 'plugins', 'role'])
+    expect(labels(r).sort()).toEqual([
+      '[services.api.plugin.<name>]',
+      'env',
+      'memory_limit_mb',
+      'plugins',
+      'role',
+    ])
     const role = r.items.find((i) => i.label === 'role')
     expect(role?.kind).toBe('key')
     expect(role?.insertText).toBe('role = "${1|server,main,test|}"')

@@ -33,6 +33,65 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/'
 /** The error a generated client reports when it cannot even send the call (the reference's). */
 export const DISPATCH_ERROR: i32 = 1
 
+/**
+ * Exit codes of the service layer (docs/guest-authoring.md, "Exit codes"): a server whose
+ * `ready()` returned false; a service whose launch failed (a requirement's exporter ended, or
+ * the launch timed out); a syscall of the service layer that failed (register, export, ...).
+ */
+export const EXIT_NOT_READY: i32 = 1
+export const EXIT_LAUNCH_FAILED: i32 = 4
+export const EXIT_SYSCALL_FAILED: i32 = 5
+
+/** A call (or launch) the kernel ended, as the guest sees it: the typed error of a failure. */
+export class KernelFailure {
+  constructor(
+    /** The callee's error, or DISPATCH_ERROR when the kernel ended the call. */
+    public readonly resultError: i32,
+    /** Why the kernel ended it: KernelErr.ServiceFailed, CallTimeout, RunTimeout, ... */
+    public readonly kernelError: i32,
+  ) {}
+
+  /** `ServiceFailed (41)`: the kernel error by name, for log lines. */
+  toString(): string {
+    return kernelErrName(this.kernelError) + ' (' + this.kernelError.toString() + ')'
+  }
+}
+
+/** The name of a KernelErr value (the numbers of proto/parigot/syscall/v1/syscall.proto). */
+export function kernelErrName(err: i32): string {
+  switch (err) {
+    case KernelErr.NoError:
+      return 'NoError'
+    case KernelErr.NotFound:
+      return 'NotFound'
+    case KernelErr.BadId:
+      return 'BadId'
+    case KernelErr.NotRequired:
+      return 'NotRequired'
+    case KernelErr.RunTimeout:
+      return 'RunTimeout'
+    case KernelErr.DependencyCycle:
+      return 'DependencyCycle'
+    case KernelErr.CallTimeout:
+      return 'CallTimeout'
+    case KernelErr.ServiceFailed:
+      return 'ServiceFailed'
+    case KernelErr.CallQueueFull:
+      return 'CallQueueFull'
+    case KernelErr.GuestReadFailed:
+      return 'GuestReadFailed'
+    case KernelErr.GuestWriteFailed:
+      return 'GuestWriteFailed'
+    case KernelErr.DataTooLarge:
+      return 'DataTooLarge'
+    default:
+      return 'KernelErr'
+  }
+}
+
+/** The kernel's reason for the last failed call or launch this guest saw (null if none). */
+export let lastFailure: KernelFailure | null = null
+
 /** How long one read_one_ of the event loop waits before it checks again. */
 export const LOOP_TIMEOUT_MS: i32 = 50
 
@@ -54,6 +113,7 @@ export class ResponseCompleter<T> extends Completer {
   complete(resolved: ResolvedCall): void {
     if (resolved.resultError != 0) {
       lastKernelError = resolved.kernelError
+      lastFailure = new KernelFailure(resolved.resultError, resolved.kernelError)
       this.future.completeMethod(null, resolved.resultError)
       return
     }
@@ -124,6 +184,7 @@ export function callMethod<Resp>(
   )
   if (!res.ok) {
     lastKernelError = res.err
+    lastFailure = new KernelFailure(DISPATCH_ERROR, res.err)
     future.completeMethod(null, DISPATCH_ERROR)
     return future
   }
@@ -138,14 +199,27 @@ export class InboundCall {
   constructor(
     public readonly callId: Id,
     public readonly param: Any,
+    /** `package.service.Method`, for messages ('' when unknown). */
+    public readonly method: string = '',
   ) {}
 
-  /** The param decoded as T; null (and the call answered UnmarshalFailed) if it is malformed. */
+  /**
+   * The param decoded as T; null (and the call answered UnmarshalFailed, with a log line naming
+   * the method and what arrived) if it is malformed.
+   */
   decode<T>(): T | null {
     const r = new Reader(this.param.value)
     const value = instantiate<T>()
     value.mergeFrom(r)
     if (r.ok) return value
+    logError(
+      (this.method.length > 0 ? this.method : 'inbound call') +
+        ': param (' +
+        this.param.value.length.toString() +
+        ' bytes, type ' +
+        (this.param.typeUrl.length > 0 ? this.param.typeUrl : 'not given') +
+        ') is not a valid request; answered UnmarshalFailed',
+    )
     this.fail(KernelErr.UnmarshalFailed)
     return null
   }
@@ -198,6 +272,7 @@ export abstract class Invoker {
 }
 
 const invokers = new Map<string, Invoker>()
+const methodNames = new Map<string, string>()
 
 function invokerKey(serviceId: Id, methodId: Id): string {
   return serviceId.toString() + '/' + methodId.toString()
@@ -209,7 +284,8 @@ function invokerKey(serviceId: Id, methodId: Id): string {
 export abstract class Server {
   /**
    * Called after launch, before any call reaches the server: locate what it requires here.
-   * Returning false ends the program with exit code 1.
+   * Returning false ends the program with EXIT_NOT_READY (1); the kernel then fails, at once,
+   * every launch and call that waits on this service.
    */
   ready(_self: Service): bool {
     return true
@@ -229,21 +305,29 @@ class LaunchCompleter extends Completer {
   complete(resolved: ResolvedCall): void {
     const svc = this.service
     if (resolved.resultError != 0) {
+      // The kernel has logged why (which requirement, whose exporter ended how). Failure
+      // handlers run first; then the program ends, since a service that cannot run can serve
+      // nothing and a main left in its loop would wait for ever.
       lastKernelError = resolved.kernelError
+      const failure = new KernelFailure(resolved.resultError, resolved.kernelError)
+      lastFailure = failure
       logError(
         svc.name.toString() +
-          ': launch failed ' +
-          resolved.resultError.toString() +
-          ' kernel ' +
-          resolved.kernelError.toString(),
+          ': launch failed: ' +
+          failure.toString() +
+          '; exiting ' +
+          EXIT_LAUNCH_FAILED.toString(),
       )
       svc.launched.completeMethod(null, resolved.resultError)
+      svc.exit(EXIT_LAUNCH_FAILED)
       return
     }
     for (let i = 0; i < svc.servers.length; i++) {
       if (!svc.servers[i].ready(svc)) {
-        logError(svc.name.toString() + ': not ready, exiting')
-        svc.exit(1)
+        logError(
+          svc.name.toString() + ': ready() returned false; exiting ' + EXIT_NOT_READY.toString(),
+        )
+        svc.exit(EXIT_NOT_READY)
       }
     }
     svc.launched.completeMethod(new Launched(svc), 0)
@@ -291,6 +375,7 @@ export class Service {
     const res = bindMethod(this.id, method)
     if (!res.ok) fatal('bind ' + this.name.toString() + '.' + method, res.err)
     invokers.set(invokerKey(this.id, res.value), invoker)
+    methodNames.set(invokerKey(this.id, res.value), this.name.toString() + '.' + method)
     return this
   }
 
@@ -305,7 +390,21 @@ export class Service {
     const callId = newCallId()
     matchCompleter(callId, new LaunchCompleter(this))
     const err = launch(this.id, callId)
-    if (err != 0) fatal('launch ' + this.name.toString(), err)
+    if (err != 0) {
+      // Refused at once (a requirement's exporter has already ended): the kernel logged why.
+      lastKernelError = err
+      lastFailure = new KernelFailure(err, err)
+      logError(
+        this.name.toString() +
+          ': launch failed: ' +
+          kernelErrName(err) +
+          ' (' +
+          err.toString() +
+          '); exiting ' +
+          EXIT_LAUNCH_FAILED.toString(),
+      )
+      this.exit(EXIT_LAUNCH_FAILED)
+    }
     return this.launched
   }
 
@@ -330,8 +429,8 @@ export class Service {
 }
 
 function fatal(what: string, err: i32): void {
-  logError(what + ' failed ' + err.toString())
-  exitProcess(5)
+  logError(what + ' failed: ' + kernelErrName(err) + ' (' + err.toString() + ')')
+  exitProcess(EXIT_SYSCALL_FAILED)
 }
 
 /**
@@ -353,8 +452,12 @@ export function runLoop(): i32 {
         completeCall(ev.resolved)
         break
       case EventKind.Call: {
-        const call = new InboundCall(ev.callId, ev.param)
         const key = invokerKey(ev.serviceId, ev.methodId)
+        const call = new InboundCall(
+          ev.callId,
+          ev.param,
+          methodNames.has(key) ? methodNames.get(key) : '',
+        )
         if (invokers.has(key)) invokers.get(key).invoke(call)
         else call.fail(KernelErr.NotFound)
         break

@@ -83,6 +83,8 @@ export class StudioSession {
   private descriptorProblems: readonly DescriptorProblem[] = []
   private statusTimer: NodeJS.Timeout | undefined
   private lastRunnerError: string | undefined
+  /** The kernel's report when the last run ended in a deadlock (the status message then). */
+  private deadlockReason: string | undefined
   private lifecycle: Promise<unknown> = Promise.resolve()
   private configWatch: ConfigWatch | undefined
 
@@ -369,6 +371,7 @@ export class StudioSession {
     }
     this.errorCount = 0
     this.lastRunnerError = undefined
+    this.deadlockReason = undefined
     this.stopRequested = false
     this.studioLog('info', `starting ${config.name} (${config.file})`)
     this.reportDescriptorProblems()
@@ -406,7 +409,7 @@ export class StudioSession {
       this.setState('failed', this.lastRunnerError ?? 'a module did not compile')
     } else {
       this.exitCode = code
-      this.setState('exited')
+      this.setState('exited', code === ExitCode.DEADLOCK ? this.deadlockReason : undefined)
     }
   }
 
@@ -466,6 +469,7 @@ export class StudioSession {
 
   private onKernelEvent(event: KernelEvent): void {
     this.graphModel.apply(event)
+    if (event.type === 'deadlock') this.deadlockReason = event.reason
     this.emit({ kind: 'kernel', event })
     if (this.deployment === undefined) return
     if (event.type === 'host-ended' && this.state === 'running') this.checkAllEnded()

@@ -206,7 +206,10 @@ async function runDeployment(
     void deployment.stop()
   })
   try {
-    return await deployment.run()
+    const code = await deployment.run()
+    // --json ends with the run's result: the same number the process exits with.
+    if (json) io.stdout(JSON.stringify({ type: 'result', exitCode: code }))
+    return code
   } finally {
     removeHandler()
   }

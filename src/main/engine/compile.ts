@@ -1,4 +1,5 @@
 import { EngineError } from './errors'
+import { limitMemory } from './memory-limit'
 
 /** The reference meant 32 MiB (it wrote 0x1024*0x1024*0x20 by mistake). */
 export const DEFAULT_MAX_MODULE_BYTES = 32 * 1024 * 1024
@@ -21,6 +22,8 @@ export async function compileGuest(
   bytes: Uint8Array,
   origin: string,
   maxBytes = DEFAULT_MAX_MODULE_BYTES,
+  /** Caps the guest's linear memory (docs/deploy-config.md, `memory_limit_mb`). */
+  memoryLimitMb?: number,
 ): Promise<CompiledGuest> {
   if (bytes.byteLength > maxBytes) {
     throw new EngineError(
@@ -28,6 +31,7 @@ export async function compileGuest(
       `${origin}: module is ${bytes.byteLength} bytes, over the limit of ${maxBytes} bytes`,
     )
   }
+  if (memoryLimitMb !== undefined) bytes = limitMemory(bytes, memoryLimitMb, origin)
   let module: WebAssembly.Module
   try {
     module = await WebAssembly.compile(bytes)

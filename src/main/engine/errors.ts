@@ -10,6 +10,8 @@ export type EngineErrorCode =
   | 'GuestTrapped'
   | 'DuplicateHostFunction'
   | 'BadHostFunctionName'
+  /** The module's memory cannot fit (or cannot be held to) its memory_limit_mb. */
+  | 'MemoryLimit'
 
 export class EngineError extends Error {
   constructor(

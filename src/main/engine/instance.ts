@@ -20,6 +20,8 @@ export interface GuestConfig {
   readonly logger: Logger
   readonly hostId?: () => HostId | undefined
   readonly clock?: WasiClock
+  /** Wraps each import as it is bound (the runner uses it to notice a guest's host calls). */
+  readonly wrapImport?: (module: string, name: string, fn: WasmImport) => WasmImport
 }
 
 /** One running copy of a guest. */
@@ -75,7 +77,7 @@ export function instantiateGuest(
         : registry.lookup(imp.module, imp.name)?.bind(binding)
     if (fn === undefined) throw missingImport(registry, origin, imp)
     const target = (importObject[imp.module] ??= {})
-    target[imp.name] = fn
+    target[imp.name] = config.wrapImport ? config.wrapImport(imp.module, imp.name, fn) : fn
   }
 
   let instance: WebAssembly.Instance

@@ -51,7 +51,7 @@ import {
 import type { CallId, HostId, IdKind, Id, ServiceId } from '../../shared/id'
 import type { Logger } from '../engine/logger'
 import { DependencyGraph } from './dependency-graph'
-import { clampExitCode, DEFAULT_KERNEL_LIMITS } from './limits'
+import { DEFAULT_KERNEL_LIMITS, guestExitCode } from './limits'
 import type { KernelLimits } from './limits'
 import type { HostRecord, InboundCall, PendingCall, ServiceRecord } from './records'
 
@@ -135,17 +135,22 @@ export class Kernel {
   }
 
   /** The guest of `host` ended: its services stop and every caller waiting on them fails. */
-  hostEnded(hostId: HostId, ending: HostEnding): void {
+  hostEnded(hostId: HostId, ending: HostEnding): HostEnding {
     const host = this.hostById(hostId)
-    if (host === undefined || !host.alive) return
+    if (host === undefined || !host.alive) {
+      return ending.kind === 'exited'
+        ? { kind: 'exited', code: guestExitCode(ending.code) }
+        : ending
+    }
     host.alive = false
+    ending = this.effectiveEnding(host, ending)
     for (const service of host.services) {
       if (service.state === 'exited' || service.state === 'failed') continue
       if (ending.kind === 'failed') {
         service.failure = ending.reason
         this.setState(service, 'failed', ending.reason)
       } else {
-        service.exitCode = service.exitCode ?? clampExitCode(ending.code)
+        service.exitCode = service.exitCode ?? ending.code
         this.setState(service, 'exited', undefined, service.exitCode)
       }
     }
@@ -164,10 +169,53 @@ export class Kernel {
       host: host.key,
       name: host.name,
       outcome: ending.kind,
-      ...(ending.kind === 'exited' ? { exitCode: clampExitCode(ending.code) } : {}),
+      ...(ending.kind === 'exited' ? { exitCode: ending.code } : {}),
       ...(ending.kind === 'failed' ? { reason: ending.reason } : {}),
     })
+    this.failDoomedLaunches()
     this.findRunnable()
+    return ending
+  }
+
+  /**
+   * The one exit-code rule (docs/abi.md, "Exit codes"): a guest that called exit_ ends with
+   * the code it gave there, whatever it did next (return from _start, proc_exit); otherwise
+   * with its proc_exit code (0 when _start returned). Either way mapped by `guestExitCode`.
+   */
+  private effectiveEnding(host: HostRecord, ending: HostEnding): HostEnding {
+    if (ending.kind !== 'exited') return ending
+    const requested = host.services.find((s) => s.exitCode !== undefined)?.exitCode
+    return { kind: 'exited', code: guestExitCode(requested ?? ending.code) }
+  }
+
+  /**
+   * Fails at once every launch that can no longer succeed: a required name whose exporters
+   * have all ended. Repeats, since a service failed here may be the only exporter of another.
+   */
+  private failDoomedLaunches(): void {
+    let changed = true
+    while (changed) {
+      changed = false
+      for (const service of this.services.values()) {
+        if (service.state !== 'waiting') continue
+        const doom = this.doomOf(service)
+        if (doom === undefined) continue
+        this.failLaunch(service, KernelErr.ServiceFailed, doom)
+        changed = true
+      }
+    }
+  }
+
+  /** Why `service` can never run (a required name whose every exporter ended), or undefined. */
+  private doomOf(service: ServiceRecord): string | undefined {
+    for (const name of service.requires) {
+      const exporters = this.graph.exportersOf(name)
+      if (exporters.length === 0 || exporters.some((e) => !isEnded(e))) continue
+      return `${name}, whose ${exporters.length === 1 ? 'only exporter' : 'exporters'} ${exporters
+        .map((e) => `${e.host.name} ${describeEnd(e)}`)
+        .join(', ')}`
+    }
+    return undefined
   }
 
   /** Asks a host's guest to leave its loop: its next read_one answers `exit`. */
@@ -183,6 +231,72 @@ export class Kernel {
     const host = this.hostById(hostId)
     if (host === undefined) return false
     return host.exitRequested || host.ready.length > 0 || host.inbound.length > 0
+  }
+
+  /**
+   * What each of `hostIds` waits for, if none of them can be woken by the kernel: no result,
+   * call or exit request to read, no method call outstanding (its result or its timeout would
+   * wake it). Launches do not count as wake-ups: a launch completes only when an exporter
+   * starts running, which needs some other guest to act. Undefined when one of them can wake.
+   * The transport has decided that each guest waits (it is back in read_one_ with nothing done
+   * since an empty read); this adds what only the kernel knows.
+   */
+  waitReport(
+    hostIds: readonly HostId[],
+  ): { host: string; name: string; waitsFor: string }[] | undefined {
+    const report: { host: string; name: string; waitsFor: string }[] = []
+    for (const id of hostIds) {
+      const host = this.hostById(id)
+      if (host === undefined || !host.alive) continue
+      if (this.hasEvent(id)) return undefined
+      const launches: PendingCall[] = []
+      for (const call of this.pending.values()) {
+        if (call.callerHost !== host) continue
+        if (call.kind === 'call') return undefined
+        launches.push(call)
+      }
+      report.push({ host: host.key, name: host.name, waitsFor: this.describeWait(host, launches) })
+    }
+    return report
+  }
+
+  /** Ends the books on a deadlock: the report as an event and as error lines of the log. */
+  reportDeadlock(report: readonly { host: string; name: string; waitsFor: string }[]): string {
+    const reason = `deadlock: every guest waits and none can wake another:\n${report
+      .map((g) => `  ${g.name} ${g.waitsFor}`)
+      .join('\n')}`
+    for (const line of reason.split('\n')) this.logger.log('error', line.trim())
+    this.emit({ type: 'deadlock', guests: report, reason })
+    return reason
+  }
+
+  private describeWait(host: HostRecord, launches: readonly PendingCall[]): string {
+    if (launches.length > 0) {
+      return launches
+        .map((call) => {
+          const unmet = this.graph.unmetRequirements(call.target)
+          const what = unmet.map((u) => `${u.name} (${u.reason})`).join(', ')
+          return `waits in launch of ${call.target.fullName} for ${what || 'nothing (it should run)'}`
+        })
+        .join('; ')
+    }
+    const services = host.services
+    if (services.length === 0) {
+      return 'waits in read_one_ with nothing outstanding (it registered no service)'
+    }
+    const launched = services.filter((s) => s.state === 'running')
+    if (launched.length === 0) {
+      return `waits in read_one_ with nothing outstanding: ${services
+        .map((s) => s.fullName)
+        .join(', ')} never called launch_`
+    }
+    const exported = launched.filter((s) => s.exports.size > 0)
+    if (exported.length === 0) {
+      return 'waits in read_one_ with no call outstanding and nothing to serve'
+    }
+    return `waits in read_one_ for calls to ${exported
+      .map((s) => s.fullName)
+      .join(', ')}; no guest is calling it`
   }
 
   // ---- services (the SyscallData role) ----------------------------------------------------
@@ -227,7 +341,7 @@ export class Kernel {
   register(caller: HostId, req: RegisterRequest, resp: RegisterResponse): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const name = this.checkFqs(req.fqs, 'register_')
+    const name = this.checkFqs(req.fqs, 'register_', host.value)
     if (!name.ok) return name.code
     const { packagePath, service } = name.value
     const existing = host.value.services.find(
@@ -241,7 +355,7 @@ export class Kernel {
     if (host.value.services.length >= this.limits.servicesPerHost) {
       this.logger.log(
         'warn',
-        `register_: host ${host.value.name} already has ${this.limits.servicesPerHost} services`,
+        `register_ from ${host.value.name}: it already has ${this.limits.servicesPerHost} services`,
       )
       return KernelErr.NamespaceExhausted
     }
@@ -290,7 +404,7 @@ export class Kernel {
     if (!service.ok) return service.code
     const names: string[] = []
     for (const fqs of req.service) {
-      const name = this.checkFqs(fqs, 'export_')
+      const name = this.checkFqs(fqs, 'export_', host.value)
       if (!name.ok) return name.code
       names.push(`${name.value.packagePath}.${name.value.service}`)
     }
@@ -316,7 +430,7 @@ export class Kernel {
     if (!service.ok) return service.code
     const names: string[] = []
     for (const fqs of req.dest) {
-      const name = this.checkFqs(fqs, 'require_')
+      const name = this.checkFqs(fqs, 'require_', host.value)
       if (!name.ok) return name.code
       names.push(`${name.value.packagePath}.${name.value.service}`)
     }
@@ -343,13 +457,17 @@ export class Kernel {
     if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME.test(name)) {
       this.logger.log(
         'warn',
-        `bind_method_: ${service.value.fullName}: method name ${JSON.stringify(name.slice(0, 80))} is not an identifier`,
+        `bind_method_ from ${host.value.name}: ${service.value.fullName}: method name ${JSON.stringify(name.slice(0, 80))} is not an identifier`,
       )
       return KernelErr.IdDispatch
     }
     let id = service.value.methodsByName.get(name)
     if (id === undefined) {
       if (service.value.methodsByName.size >= this.limits.methodsPerService) {
+        this.logger.log(
+          'warn',
+          `bind_method_ from ${host.value.name}: ${service.value.fullName} already has ${this.limits.methodsPerService} methods`,
+        )
         return KernelErr.NamespaceExhausted
       }
       id = newMethodId()
@@ -363,17 +481,29 @@ export class Kernel {
   launch(caller: HostId, req: LaunchRequest): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const method = this.idField('method', req.methodId)
+    const method = this.idField('method', req.methodId, {
+      syscall: 'launch_',
+      host: host.value,
+      field: 'method_id',
+    })
     if (!method.ok || formatId(method.value) !== formatId(LaunchMethod)) {
       this.logger.log('warn', `launch_ from ${host.value.name}: method_id must be LaunchMethod`)
       return KernelErr.BadId
     }
     const service = this.ownService(host.value, req.serviceId, 'launch_')
     if (!service.ok) return service.code
-    const call = this.newCallKey(req.callId)
+    const call = this.newCallKey(req.callId, 'launch_', host.value)
     if (!call.ok) return call.code
     const record = service.value
     if (record.state === 'failed' || record.state === 'exited') return KernelErr.ServiceFailed
+    const doom = record.state === 'running' ? undefined : this.doomOf(record)
+    if (doom !== undefined) {
+      this.logger.log(
+        'error',
+        `${host.value.name} (${record.fullName}): launch refused: requires ${doom}`,
+      )
+      return KernelErr.ServiceFailed
+    }
     const now = this.now()
     const pending: PendingCall = {
       kind: 'launch',
@@ -431,7 +561,10 @@ export class Kernel {
       create(MethodBindingSchema, { methodName, methodId: wireId(id) }),
     )
     if (resp.binding.length === 0) {
-      this.logger.log('warn', `locate_: ${fullName} has bound no methods yet`)
+      this.logger.log(
+        'warn',
+        `locate_ from ${host.value.name}: ${fullName} has bound no methods yet`,
+      )
     }
     return KernelErr.NoError
   }
@@ -449,30 +582,43 @@ export class Kernel {
   ): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const call = this.newCallKey(req.callId)
+    const where = { syscall: 'dispatch_', host: host.value }
+    const call = this.newCallKey(req.callId, 'dispatch_', host.value)
     if (!call.ok) return call.code
-    const sid = this.idField('service', req.serviceId)
+    const sid = this.idField('service', req.serviceId, { ...where, field: 'service_id' })
     if (!sid.ok) return sid.code
     const target = this.services.get(formatId(sid.value))
-    if (target === undefined) return KernelErr.NotFound
-    const mid = this.idField('method', req.methodId)
+    if (target === undefined) {
+      this.logger.log(
+        'warn',
+        `dispatch_ from ${host.value.name}: no service ${formatId(sid.value)} (locate_ it first)`,
+      )
+      return KernelErr.NotFound
+    }
+    const mid = this.idField('method', req.methodId, { ...where, field: 'method_id' })
     if (!mid.ok) return mid.code
     const methodName = target.methodNamesByKey.get(formatId(mid.value))
-    if (methodName === undefined) return KernelErr.NotFound
+    if (methodName === undefined) {
+      this.logger.log(
+        'warn',
+        `dispatch_ from ${host.value.name}: ${target.fullName} has no method ${formatId(mid.value)}`,
+      )
+      return KernelErr.NotFound
+    }
     if (target.state === 'failed' || target.state === 'exited' || !target.host.alive) {
       return KernelErr.ServiceFailed
     }
     if (host.value.pendingCount >= this.limits.pendingPerHost) {
       this.logger.log(
         'warn',
-        `dispatch_: ${host.value.name} has ${this.limits.pendingPerHost} calls outstanding`,
+        `dispatch_ from ${host.value.name}: ${this.limits.pendingPerHost} calls already outstanding`,
       )
       return KernelErr.NamespaceExhausted
     }
     if (direct === undefined && target.host.inbound.length >= this.limits.inboundQueue) {
       this.logger.log(
         'warn',
-        `dispatch_: ${target.fullName}.${methodName}: inbound queue full (${this.limits.inboundQueue} calls)`,
+        `dispatch_ from ${host.value.name}: ${target.fullName}.${methodName}: inbound queue full (${this.limits.inboundQueue} calls)`,
       )
       return KernelErr.CallQueueFull
     }
@@ -558,7 +704,11 @@ export class Kernel {
   ): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const cid = this.idField('call', req.callId)
+    const cid = this.idField('call', req.callId, {
+      syscall: 'return_value_',
+      host: host.value,
+      field: 'call_id',
+    })
     if (!cid.ok) return cid.code
     const key = formatId(cid.value)
     const call = this.pending.get(key)
@@ -566,18 +716,22 @@ export class Kernel {
       if (this.expired.has(key)) {
         this.logger.log(
           'info',
-          `return_value_: late result for call ${key} dropped (it had timed out)`,
+          `return_value_ from ${host.value.name}: late result for call ${key} dropped (it had timed out)`,
         )
         return KernelErr.NoError
       }
       // A direct call whose caller has ended: nothing is waiting for it.
       if (direct !== undefined) return KernelErr.NoError
+      this.logger.log(
+        'warn',
+        `return_value_ from ${host.value.name}: no call ${key} is waiting for a result`,
+      )
       return KernelErr.BadCallId
     }
     if (call.kind !== 'call' || call.target.host !== host.value) {
       this.logger.log(
         'warn',
-        `return_value_: ${host.value.name} tried to answer call ${key}, which belongs to ${call.target.fullName}`,
+        `return_value_ from ${host.value.name}: tried to answer call ${key}, which belongs to ${call.target.fullName}`,
       )
       return KernelErr.BadId
     }
@@ -673,13 +827,21 @@ export class Kernel {
   exit(caller: HostId, req: ExitRequest, resp: ExitResponse): KernelErr {
     const host = this.actingHost(caller, req.hostId)
     if (!host.ok) return host.code
-    const method = this.idField('method', req.methodId)
-    if (!method.ok || formatId(method.value) !== formatId(ExitMethod)) return KernelErr.BadId
-    const call = this.newCallKey(req.callId)
+    const method = this.idField('method', req.methodId, {
+      syscall: 'exit_',
+      host: host.value,
+      field: 'method_id',
+    })
+    if (!method.ok) return method.code
+    if (formatId(method.value) !== formatId(ExitMethod)) {
+      this.logger.log('warn', `exit_ from ${host.value.name}: method_id must be ExitMethod`)
+      return KernelErr.BadId
+    }
+    const call = this.newCallKey(req.callId, 'exit_', host.value)
     if (!call.ok) return call.code
     const service = this.ownService(host.value, req.pair?.serviceId, 'exit_')
     if (!service.ok) return service.code
-    const code = clampExitCode(req.pair?.code ?? 0)
+    const code = guestExitCode(req.pair?.code ?? 0)
     service.value.exitCode = code
     const pair = create(ExitPairSchema, { serviceId: wireId(service.value.id), code })
     resp.pair = pair
@@ -701,7 +863,7 @@ export class Kernel {
     const host = this.actingHost(caller, undefined)
     if (!host.ok) return host.code
     const raw = req.pair?.serviceId
-    const code = clampExitCode(req.pair?.code ?? 0)
+    const code = guestExitCode(req.pair?.code ?? 0)
     if (raw !== undefined && isZero(raw)) {
       // The zero id means "everything": the runner stops the deployment.
       const byService = host.value.services[0]?.key ?? host.value.key
@@ -713,6 +875,7 @@ export class Kernel {
     if (!service.ok) return service.code
     service.value.exitCode = code
     this.setState(service.value, 'exited', undefined, code)
+    this.failDoomedLaunches()
     resp.pair = create(ExitPairSchema, { serviceId: wireId(service.value.id), code })
     return KernelErr.NoError
   }
@@ -721,6 +884,19 @@ export class Kernel {
 
   /** Fails calls and launches whose deadline has passed. */
   tick(): void {
+    // Launches that expire together each report their own timeout, not each other's failure.
+    this.inTick = true
+    try {
+      this.expire()
+    } finally {
+      this.inTick = false
+    }
+    this.failDoomedLaunches()
+  }
+
+  private inTick = false
+
+  private expire(): void {
     const now = this.now()
     for (const call of [...this.pending.values()]) {
       if (call.deadlineMs > now || !this.pending.has(call.key)) continue
@@ -780,7 +956,21 @@ export class Kernel {
     const reason = `launch timed out after ${this.limits.launchTimeoutMs} ms; unmet: ${unmet
       .map((u) => `${u.name} (${u.reason})`)
       .join('; ')}`
-    this.logger.log('error', `${service.fullName}: ${reason}`)
+    this.failLaunch(service, KernelErr.RunTimeout, reason, true)
+  }
+
+  /**
+   * Ends `service`'s wait to run: it is failed, and every launch call waiting on it resolves
+   * with `code` (as result_error and kernel_error). `requirement` names what it waited for.
+   */
+  private failLaunch(
+    service: ServiceRecord,
+    code: KernelErr,
+    requirement: string,
+    timedOut = false,
+  ): void {
+    const reason = timedOut ? requirement : `launch failed: requires ${requirement}`
+    this.logger.log('error', `${service.host.name} (${service.fullName}): ${reason}`)
     service.failure = reason
     this.setState(service, 'failed', reason)
     for (const call of [...this.pending.values()]) {
@@ -789,11 +979,12 @@ export class Kernel {
       call.callerHost.ready.push({
         callId: call.rawCallId,
         result: undefined,
-        resultError: KernelErr.RunTimeout,
-        kernelError: KernelErr.RunTimeout,
+        resultError: code,
+        kernelError: code,
       })
       this.wake(call.callerHost)
     }
+    if (!this.inTick) this.failDoomedLaunches()
     this.findRunnable()
   }
 
@@ -928,7 +1119,7 @@ export class Kernel {
     raw: IdRaw | undefined,
     syscall: string,
   ): Checked<ServiceRecord> {
-    const sid = this.idField('service', raw)
+    const sid = this.idField('service', raw, { syscall, host, field: 'service id' })
     if (!sid.ok) return sid
     const service = this.services.get(formatId(sid.value))
     if (service === undefined) {
@@ -949,24 +1140,45 @@ export class Kernel {
   }
 
   /** A non-empty, non-zero id of the given kind (a wrong type letter is BadId). */
-  private idField<K extends IdKind>(kind: K, raw: IdRaw | undefined): Checked<Id<K>> {
-    if (raw === undefined || isEmpty(raw) || isZero(raw))
-      return { ok: false, code: KernelErr.BadId }
-    const parsed = fromRawChecked(kind, raw)
-    return parsed.ok ? { ok: true, value: parsed.id } : { ok: false, code: KernelErr.BadId }
+  private idField<K extends IdKind>(
+    kind: K,
+    raw: IdRaw | undefined,
+    where?: { readonly syscall: string; readonly host: HostRecord; readonly field: string },
+  ): Checked<Id<K>> {
+    let problem: string | undefined
+    let parsedId: Id<K> | undefined
+    if (raw === undefined || isEmpty(raw)) problem = 'is empty'
+    else if (isZero(raw)) problem = 'is the zero id'
+    else {
+      const parsed = fromRawChecked(kind, raw)
+      if (parsed.ok) parsedId = parsed.id
+      else problem = `is not a ${kind} id`
+    }
+    if (parsedId !== undefined) return { ok: true, value: parsedId }
+    if (where !== undefined) {
+      this.logger.log('warn', `${where.syscall} from ${where.host.name}: ${where.field} ${problem}`)
+    }
+    return { ok: false, code: KernelErr.BadId }
   }
 
   /** A call id that is valid and not already in flight. */
-  private newCallKey(raw: IdRaw | undefined): Checked<CallId> {
-    const cid = this.idField('call', raw)
+  private newCallKey(raw: IdRaw | undefined, syscall: string, host: HostRecord): Checked<CallId> {
+    const cid = this.idField('call', raw, { syscall, host, field: 'call_id' })
     if (!cid.ok) return cid
-    if (this.pending.has(formatId(cid.value))) return { ok: false, code: KernelErr.BadCallId }
+    if (this.pending.has(formatId(cid.value))) {
+      this.logger.log(
+        'warn',
+        `${syscall} from ${host.name}: call_id ${formatId(cid.value)} is already in flight`,
+      )
+      return { ok: false, code: KernelErr.BadCallId }
+    }
     return cid
   }
 
   private checkFqs(
     fqs: FullyQualifiedService | undefined,
     syscall: string,
+    host: HostRecord,
   ): Checked<{ packagePath: string; service: string }> {
     const packagePath = fqs?.packagePath ?? ''
     const service = fqs?.service ?? ''
@@ -977,13 +1189,24 @@ export class Kernel {
       if (value.length === 0 || value.length > MAX_NAME_LENGTH || !NAME.test(value)) {
         this.logger.log(
           'warn',
-          `${syscall}: ${what} name ${JSON.stringify(value.slice(0, 80))} is not a dotted identifier`,
+          `${syscall} from ${host.name}: ${what} name ${JSON.stringify(value.slice(0, 80))} is not a dotted identifier`,
         )
         return { ok: false, code: KernelErr.BadId }
       }
     }
     return { ok: true, value: { packagePath, service } }
   }
+}
+
+function isEnded(service: ServiceRecord): boolean {
+  return service.state === 'exited' || service.state === 'failed' || !service.host.alive
+}
+
+/** How an ended service ended, for messages: `exited 1`, `failed (trap: unreachable)`. */
+export function describeEnd(service: ServiceRecord): string {
+  if (service.state === 'failed') return `failed (${service.failure ?? 'no reason given'})`
+  if (service.state === 'exited') return `exited ${service.exitCode ?? 0}`
+  return service.host.alive ? service.state : 'ended'
 }
 
 /** An id as a protobuf IdRaw message. */

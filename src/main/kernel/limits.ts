@@ -32,7 +32,13 @@ export const DEFAULT_KERNEL_LIMITS: KernelLimits = {
 /** The reference's exit-code ceiling; larger codes are reserved for the runner's own. */
 export const MAX_EXIT_CODE = 192
 
-export function clampExitCode(code: number): number {
-  if (!Number.isFinite(code)) return MAX_EXIT_CODE
-  return Math.min(MAX_EXIT_CODE, Math.max(0, Math.trunc(code)))
+/**
+ * The one exit-code rule (docs/abi.md, "Exit codes"), used for exit_, synchronous_exit_ and
+ * WASI proc_exit alike, and so by the kernel's events, the runner's result, the CLI's exit
+ * code, `--json` and the Studio: an integer in 0..192 is kept; anything else (negative, above
+ * 192, not an integer) becomes 192, so a guest can never turn a failure into success (or into
+ * one of the runner's own codes) by overflow.
+ */
+export function guestExitCode(code: number): number {
+  return Number.isInteger(code) && code >= 0 && code <= MAX_EXIT_CODE ? code : MAX_EXIT_CODE
 }

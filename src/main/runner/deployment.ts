@@ -12,6 +12,9 @@ import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
 
+/** A guest's linear memory cap when neither its service nor the deployment sets one. */
+export const DEFAULT_MEMORY_LIMIT_MB = 256
+
 /** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
 export const ExitCode = {
   OK: 0,
@@ -19,6 +22,8 @@ export const ExitCode = {
   BAD_DEPLOYMENT: 2,
   /** Stopped by SIGINT/SIGTERM. */
   INTERRUPTED: 130,
+  /** Every guest waited for something no guest could give (the log has the report). */
+  DEADLOCK: 254,
   /** A main (or test) program trapped or was killed (the reference's ExitCodeTrapped). */
   MAIN_FAILED: 253,
   /** Test mode with no `test` service, or `run` of a deployment that has neither main nor server. */
@@ -53,6 +58,7 @@ export interface DeploymentOptions {
 export class Deployment {
   private supervisor: Supervisor | undefined
   private stopping = false
+  private deadlocked = false
   private compiled: Map<string, CompiledGuest> | undefined
 
   constructor(
@@ -97,6 +103,7 @@ export class Deployment {
       },
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       limits: config.limits,
+      onDeadlock: () => (this.deadlocked = true),
     })
     try {
       if (servers.length > 0) {
@@ -111,13 +118,17 @@ export class Deployment {
         const handle = await this.supervisor.start(this.guestSpec(program, compiled))
         const ending = await handle.ended
         if (this.stopping) return ExitCode.INTERRUPTED
+        if (this.deadlocked) {
+          this.hostLog('error', `deadlock: the deployment ended (exit code ${ExitCode.DEADLOCK})`)
+          return ExitCode.DEADLOCK
+        }
         result = this.exitCodeOf(program, ending)
         if (result !== 0 && !options.watch) return result
       }
       if (programs.length === 0 || options.watch) {
         const watcher = options.watch
           ? new ServiceWatcher(
-              config.services,
+              config.services.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
               this.compiledDigests,
               (service, module) => this.restart(service, module, compiled),
               (message) => this.hostLog('error', message),
@@ -308,7 +319,11 @@ export class Deployment {
             { cause: err },
           )
         }
-        const compiled = await sharedModuleCache.compile(new Uint8Array(bytes), service.wasm)
+        const compiled = await sharedModuleCache.compile(
+          new Uint8Array(bytes),
+          service.wasm,
+          this.memoryLimitOf(service),
+        )
         this.compiledDigests.set(service.name, wasmDigest(bytes))
         this.options.onProgress?.(
           `compiled ${service.name} (${Math.round(bytes.byteLength / 1024)} kB)`,
@@ -340,7 +355,14 @@ export class Deployment {
       env: service.env,
       plugins: service.plugins.map(toPluginSpec),
       dataDir: this.config.dataDir,
+      program: service.role !== 'server',
+      memoryLimitMb: this.memoryLimitOf(service),
     }
+  }
+
+  /** The service's memory_limit_mb, else the deployment's, else the default (256). */
+  private memoryLimitOf(service: ServiceConfig): number {
+    return service.memoryLimitMb ?? this.config.limits.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB
   }
 
   private hostLog(level: LogRecord['level'], message: string): void {

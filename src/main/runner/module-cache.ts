@@ -16,12 +16,18 @@ export class ModuleCache {
 
   constructor(private readonly maxModules = MAX_MODULES) {}
 
-  /** `bytes` compiled (or found compiled), described for `origin`; throws what compiling threw. */
-  async compile(bytes: Uint8Array, origin: string): Promise<CompiledGuest> {
-    const digest = wasmDigest(bytes)
+  /**
+   * `bytes` compiled (or found compiled) with its linear memory capped at `memoryLimitMb` (which
+   * rewrites the module, so it is part of the key), described for `origin`; throws what
+   * compiling threw.
+   */
+  async compile(bytes: Uint8Array, origin: string, memoryLimitMb?: number): Promise<CompiledGuest> {
+    const digest = `${wasmDigest(bytes)}/${memoryLimitMb ?? 'unlimited'}`
     let module = this.modules.get(digest)
     if (module === undefined) {
-      module = compileGuest(bytes, origin).then((compiled) => compiled.module)
+      module = compileGuest(bytes, origin, undefined, memoryLimitMb).then(
+        (compiled) => compiled.module,
+      )
       this.modules.set(digest, module)
       // A module that does not compile is not kept: the next try reports the error again.
       module.catch(() => this.modules.delete(digest))

@@ -66,7 +66,12 @@ export class ServiceWatcher {
     if (this.digests.get(service.name) === hash) return
     let module: CompiledGuest
     try {
-      module = await compileGuest(new Uint8Array(bytes), service.wasm)
+      module = await compileGuest(
+        new Uint8Array(bytes),
+        service.wasm,
+        undefined,
+        service.memoryLimitMb,
+      )
     } catch (err) {
       this.onError(
         `${service.name}: ${(err as Error).message}; keeping the last good version running`,

@@ -10,7 +10,8 @@ import type { HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
 import type { PluginSpec } from '../plugins/plugin-api'
 import { formatId, toRaw } from '../../shared/id'
-import { createChannel } from '../kernel/transport/channel'
+import { createChannel, Word } from '../kernel/transport/channel'
+import type { Channel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
@@ -28,6 +29,13 @@ export interface GuestSpec {
   readonly plugins?: readonly PluginSpec[]
   /** The deployment's data directory, handed to plugins. Default: the current directory. */
   readonly dataDir?: string
+  /**
+   * A main (or test) program: deadlock detection runs only while one is alive, since servers
+   * waiting for calls with no program left is how a deployment without a main serves.
+   */
+  readonly program?: boolean
+  /** The cap compiled into the module (compileGuest), so a trap at it can name it. */
+  readonly memoryLimitMb?: number
 }
 
 export interface GuestHandle {
@@ -55,12 +63,21 @@ export interface SupervisorOptions {
    * syscall through the kernel's thread.
    */
   readonly directCalls?: boolean
+  /**
+   * Every live guest waits for good and nothing can wake any of them, with a program among
+   * them: the kernel has logged the report (and emitted a `deadlock` event) and every live
+   * guest is being killed. Receives the report.
+   */
+  readonly onDeadlock?: (report: string) => void
 }
 
 interface Running {
   readonly name: string
   readonly host: HostId
   readonly worker: Worker
+  readonly channel: Channel
+  readonly program: boolean
+  killed?: boolean
   ended: HostEnding | undefined
   readonly endedPromise: Promise<HostEnding>
   /** Set when the guest ends: resolves once its thread is gone (or abandoned, see ended()). */
@@ -124,6 +141,19 @@ export class Supervisor {
 
   /** Starts a guest in a new worker; resolves once it is instantiated and running its entry. */
   async start(spec: GuestSpec): Promise<GuestHandle> {
+    // While a guest is starting, it may yet export what the others wait for: no deadlock call.
+    this.starting++
+    try {
+      return await this.startGuest(spec)
+    } finally {
+      this.starting--
+      this.checkDeadlock()
+    }
+  }
+
+  private starting = 0
+
+  private async startGuest(spec: GuestSpec): Promise<GuestHandle> {
     const previous = this.guests.get(spec.name)
     if (previous !== undefined && previous.ended === undefined) {
       throw new Error(`a guest named "${spec.name}" is already running`)
@@ -142,6 +172,7 @@ export class Supervisor {
       hostId: toRaw(host),
       plugins: spec.plugins ?? [],
       dataDir: spec.dataDir ?? process.cwd(),
+      ...(spec.memoryLimitMb !== undefined ? { memoryLimitMb: spec.memoryLimitMb } : {}),
       ...(slot && board
         ? {
             direct: {
@@ -161,6 +192,8 @@ export class Supervisor {
       name: spec.name,
       host,
       worker,
+      channel,
+      program: spec.program === true,
       ended: undefined,
       endedPromise,
       settle,
@@ -184,6 +217,9 @@ export class Supervisor {
             break
           case 'started':
             resolve(handle)
+            break
+          case 'idle':
+            this.checkDeadlock()
             break
           case 'instantiate-failed':
             this.finish(running, { kind: 'failed', reason: message.message })
@@ -260,6 +296,7 @@ export class Supervisor {
     const running = this.guests.get(name)
     if (running === undefined || running.ended) return
     this.logger.log('error', `${name} killed: ${reason}`)
+    running.killed = true
     await this.terminate(running, { kind: 'failed', reason })
   }
 
@@ -305,15 +342,45 @@ export class Supervisor {
     }
   }
 
-  private finish(running: Running, ending: HostEnding): void {
+  private finish(running: Running, observed: HostEnding): void {
     if (running.ended) return
-    running.ended = ending
+    running.ended = observed
     this.server.detach(running.host)
-    this.kernel.hostEnded(running.host, ending)
+    // The kernel applies the exit-code rule (an exit_ code wins; out of range -> 192).
+    const ending = this.kernel.hostEnded(running.host, observed)
+    running.ended = ending
+    // Nothing silent: a guest that fails says so, whatever its role (a kill has said it).
+    if (ending.kind === 'failed' && !running.killed) {
+      this.logger.log('error', `${running.name} failed: ${ending.reason}`)
+    }
     this.server.flush()
     running.settle(ending)
     // A guest that returned from its entry point may leave its worker idle: end it.
     running.threadGone = this.ended(running)
+    this.checkDeadlock()
+  }
+
+  private deadlocked = false
+
+  /**
+   * Ends the deployment when every live guest waits for good (each worker says so through its
+   * channel's IDLE word: back in read_one_ after an empty read, no host call since) and the
+   * kernel knows nothing that could wake any of them: nothing to read, no mail, no call
+   * outstanding. Run when a guest goes idle or ends; no timer.
+   */
+  private checkDeadlock(): void {
+    if (this.deadlocked || this.starting > 0) return
+    const live = [...this.guests.values()].filter((r) => r.ended === undefined)
+    const allIdle = () => live.every((r) => Atomics.load(r.channel.header, Word.IDLE) === 1)
+    if (!live.some((r) => r.program) || !allIdle()) return
+    this.server.drainNotices()
+    if (live.some((r) => this.server.hasMail(r.host))) return
+    const report = this.kernel.waitReport(live.map((r) => r.host))
+    if (report === undefined || !allIdle()) return
+    this.deadlocked = true
+    const reason = this.kernel.reportDeadlock(report)
+    this.options.onDeadlock?.(reason)
+    for (const r of live) void this.kill(r.name, 'deadlock (see the report above)')
   }
 
   private checkResponsiveness(): void {

@@ -235,6 +235,9 @@ function build(
       args: (Array.isArray(raw['args']) ? raw['args'] : []) as string[],
       env: Object.fromEntries(Object.entries(env)) as Record<string, string>,
       plugins,
+      ...(raw['memory_limit_mb'] !== undefined
+        ? { memoryLimitMb: Number(raw['memory_limit_mb'] as bigint | number) }
+        : {}),
     })
   }
   // Built-in settings shared by several services are checked once, at their own key.
@@ -262,6 +265,7 @@ function build(
       launchTimeoutMs: int('launch_timeout_ms'),
       callTimeoutMs: int('call_timeout_ms'),
       inboundQueue: int('inbound_queue'),
+      memoryLimitMb: int('memory_limit_mb'),
     },
     stopGraceMs: int('stop_grace_ms'),
     services,

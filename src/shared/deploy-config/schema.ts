@@ -42,6 +42,8 @@ export type BuiltinPluginName = (typeof BUILTIN_PLUGINS)[number]
 
 /** One hour: the ceiling of every timeout, so that a typo cannot hang a deployment for days. */
 export const MAX_TIMEOUT_MS = 3_600_000
+/** wasm32 memory ends at 4 GiB. */
+export const MAX_MEMORY_LIMIT_MB = 4096
 
 /** More descriptor sets than this is a mistake (one per proto module is the usual count). */
 export const MAX_DESCRIPTOR_FILES = 64
@@ -169,6 +171,13 @@ const serviceSchema: JsonSchema = {
       },
       additionalProperties: pluginSchema,
     },
+    memory_limit_mb: {
+      description:
+        "This service's cap on its guest's linear memory, in MiB (overrides `deployment.memory_limit_mb`): the memory's maximum at instantiation, so `memory.grow` past it fails and the guest gets -1 (AssemblyScript then traps, naming the limit in the log).",
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_MEMORY_LIMIT_MB,
+    },
   },
 }
 
@@ -230,6 +239,14 @@ export const deployConfigSchema: JsonSchema = {
           minimum: 1,
           maximum: 1_000_000,
           default: 1024,
+        },
+        memory_limit_mb: {
+          description:
+            "Each guest's cap on its linear memory, in MiB, unless its service sets `memory_limit_mb`: the memory's maximum at instantiation (`memory.grow` past it fails; a module whose initial memory is larger does not start). Each worker's JavaScript heap is capped too (resourceLimits), so one guest cannot take the process down.",
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_MEMORY_LIMIT_MB,
+          default: 256,
         },
         stop_grace_ms: {
           description:

@@ -29,6 +29,8 @@ export interface DeployLimits {
   readonly launchTimeoutMs: number
   readonly callTimeoutMs: number
   readonly inboundQueue: number
+  /** Default cap on each guest's linear memory, in MiB (services may override it). */
+  readonly memoryLimitMb?: number
 }
 
 export type ServiceRole = 'server' | 'main' | 'test'
@@ -43,6 +45,8 @@ export interface ServiceConfig {
   readonly args: readonly string[]
   readonly env: Readonly<Record<string, string>>
   readonly plugins: readonly ServicePlugin[]
+  /** Cap on this guest's linear memory, in MiB (absent: the deployment's). */
+  readonly memoryLimitMb?: number
 }
 
 /** A plugin a service uses: built-in by name, or a JavaScript module (absolute path) + export. */

@@ -83,6 +83,20 @@ export type KernelEventBody =
       readonly kernelError: number
     }
   | {
+      /**
+       * Every live guest waits for something no guest can give any more (and a main program is
+       * among them): the deployment ends. One entry per guest, in words a user can act on.
+       */
+      readonly type: 'deadlock'
+      readonly guests: readonly {
+        readonly host: string
+        readonly name: string
+        readonly waitsFor: string
+      }[]
+      /** The whole report, one line per guest. */
+      readonly reason: string
+    }
+  | {
       readonly type: 'shutdown-requested'
       readonly byService: string
       readonly exitCode: number

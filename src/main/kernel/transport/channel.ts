@@ -28,6 +28,11 @@ export const Word = {
   ROUTE_GEN: 9,
   /** Worker: 1 while its guest holds a call taken from its mailbox (for the watchdog). */
   SERVING: 10,
+  /**
+   * Worker: 1 while its guest waits for good (read_one_ again after an empty one, no other
+   * host call since; see runner/worker/idle-tracker.ts), for the supervisor's deadlock check.
+   */
+  IDLE: 11,
 } as const
 
 /** Set in FUNCTION: answer now, never park (the worker waits on its mailbox meanwhile). */

@@ -176,6 +176,23 @@ export class KernelServer {
     }
   }
 
+  /** The guest's name in the deployment (its service, e.g. `greet`), for messages. */
+  private guestName(record: Attached): string {
+    return this.kernel.hostById(record.host)?.name ?? `host ${record.key}`
+  }
+
+  /** True when the host's mailbox holds cells its worker has not taken yet. */
+  hasMail(host: HostId): boolean {
+    const slot = this.attached.get(formatId(host))?.slot
+    const mailbox = slot === undefined ? undefined : this.switchboard?.mailboxes[slot]
+    if (mailbox === undefined) return false
+    const h = mailbox.header
+    return (
+      ((Atomics.load(h, Ring.TAIL) - Atomics.load(h, Ring.HEAD)) | 0) > 0 ||
+      Atomics.load(h, Ring.QUEUED) > 0
+    )
+  }
+
   /** True while the host's guest is blocked in a syscall waiting for something to read. */
   isParked(host: HostId): boolean {
     return this.attached.get(formatId(host))?.parked !== undefined
@@ -303,7 +320,7 @@ export class KernelServer {
     const index = fn & ~POLL_FLAG
     const entry = SYSCALLS[index]
     if (entry === undefined) {
-      this.logger.log('error', `host ${record.key}: unknown syscall #${index}`)
+      this.logger.log('error', `${this.guestName(record)}: unknown syscall #${index}`)
       this.respond(record, KernelErr.ExecError, 0)
       return
     }
@@ -316,7 +333,7 @@ export class KernelServer {
     } catch (err) {
       this.logger.log(
         'warn',
-        `${entry.name}: request is not a valid ${entry.request.typeName}: ${err instanceof Error ? err.message : String(err)}`,
+        `${entry.name} from ${this.guestName(record)}: request (${length} bytes) is not a valid ${entry.request.typeName}: ${err instanceof Error ? err.message : String(err)}`,
       )
       this.respond(record, KernelErr.UnmarshalFailed, 0)
       return
@@ -387,7 +404,7 @@ export class KernelServer {
     } catch (err) {
       this.logger.log(
         'error',
-        `${call.entry.name} threw in the kernel: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        `${call.entry.name} from ${this.guestName(record)} threw in the kernel: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       )
       record.parked = undefined
       this.respond(record, KernelErr.ExecError, 0)

@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads'
 import { describeCompiled } from '../../engine/compile'
 import { createEngine } from '../../engine/engine'
+import type { WasmImport } from '../../engine/host-function'
 import type { GuestInstance } from '../../engine/instance'
 import { createLogger } from '../../engine/logger'
 import type { Logger } from '../../engine/logger'
@@ -15,6 +16,7 @@ import { loadPlugin } from '../../plugins/loader'
 import type { ParigotInit } from '../../plugins/plugin-api'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
+import { IdleTracker } from './idle-tracker'
 import { syscallForwarders } from './syscall-client'
 import { WARM_UP_MODULE } from './warm-up-module'
 
@@ -23,7 +25,11 @@ if (port === null) throw new Error('guest-worker must run in a worker thread')
 const post = (message: WorkerMessage) => port.postMessage(message)
 
 /** The guest's engine (plugins initialised) and its instance; throws what instantiation threw. */
-async function instantiate(data: GuestWorkerData, logger: Logger): Promise<GuestInstance> {
+async function instantiate(
+  data: GuestWorkerData,
+  logger: Logger,
+  onIdle: () => void = () => post({ type: 'idle' }),
+): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
   const direct = data.direct && {
@@ -34,8 +40,9 @@ async function instantiate(data: GuestWorkerData, logger: Logger): Promise<Guest
     inboundQueue: data.direct.inboundQueue,
     callTimeoutMs: data.direct.callTimeoutMs,
   }
-  for (const def of syscallForwarders(openChannel(data.channel), direct))
-    engine.registerHostFunction(def)
+  const channel = openChannel(data.channel)
+  const idle = new IdleTracker(channel.header, onIdle)
+  for (const def of syscallForwarders(channel, direct, idle)) engine.registerHostFunction(def)
   for (const spec of data.plugins) {
     let plugin: ParigotInit | undefined
     if (spec.builtin !== undefined) {
@@ -60,6 +67,8 @@ async function instantiate(data: GuestWorkerData, logger: Logger): Promise<Guest
     env: data.env,
     logger,
     hostId: () => hostId,
+    // Plugin and WASI calls are activity too (parigot's are seen by the forwarders).
+    wrapImport: (module, _name, fn) => (module === 'parigot' ? fn : withActivity(fn, idle)),
   })
 }
 
@@ -78,8 +87,43 @@ async function run(data: GuestWorkerData): Promise<void> {
   const outcome = instance.start()
   if (outcome.kind === 'exited') post({ type: 'ended', kind: 'exited', code: outcome.code })
   else if (outcome.kind === 'trapped')
-    post({ type: 'ended', kind: 'failed', reason: outcome.message })
+    post({ type: 'ended', kind: 'failed', reason: outcome.message + atLimit(instance, data) })
   else post({ type: 'ended', kind: 'exited', code: 0 })
+}
+
+/**
+ * `fn`, telling `idle` first. Fixed arities for the common shapes (the plugin ABI has four
+ * parameters), so a host call allocates no argument array.
+ */
+function withActivity(fn: WasmImport, idle: IdleTracker): WasmImport {
+  type F = (...a: unknown[]) => unknown
+  const f = fn as F
+  switch (fn.length) {
+    case 1:
+      return ((a: unknown) => (idle.active(), f(a))) as WasmImport
+    case 2:
+      return ((a: unknown, b: unknown) => (idle.active(), f(a, b))) as WasmImport
+    case 3:
+      return ((a: unknown, b: unknown, c: unknown) => (idle.active(), f(a, b, c))) as WasmImport
+    case 4:
+      return ((a: unknown, b: unknown, c: unknown, d: unknown) => (
+        idle.active(),
+        f(a, b, c, d)
+      )) as WasmImport
+    default:
+      return ((...args: unknown[]) => (idle.active(), f(...args))) as WasmImport
+  }
+}
+
+/** A trap with the memory at its cap was most likely a failed allocation: say which cap. */
+function atLimit(instance: GuestInstance, data: GuestWorkerData): string {
+  const limit = data.memoryLimitMb
+  if (limit === undefined) return ''
+  const size = instance.memory.size
+  // An allocator asks for more than it needs (AssemblyScript doubles), so the failed grow may
+  // have left some room: within an eighth of the cap counts as at it.
+  if (size < (limit * 1024 * 1024 * 7) / 8) return ''
+  return ` (its linear memory is at its memory_limit_mb: ${Math.floor(size / 1048576)} of ${limit} MiB in use)`
 }
 
 /**
@@ -111,6 +155,7 @@ async function warmUp(): Promise<void> {
       },
     },
     logger,
+    () => undefined,
   )
   instance.start()
 }

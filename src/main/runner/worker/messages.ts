@@ -15,6 +15,8 @@ export interface GuestWorkerData {
   /** Plugins to initialise in this worker's engine before the guest is instantiated. */
   readonly plugins: readonly PluginSpec[]
   readonly dataDir: string
+  /** The module's memory cap (MiB), to name it when the guest traps at it. */
+  readonly memoryLimitMb?: number
   /** The worker-to-worker path (docs/architecture.md), when the deployment has one. */
   readonly direct?: {
     readonly switchboard: SharedArrayBuffer
@@ -39,6 +41,8 @@ export type WorkerMessage =
       readonly timeMs: number
     }
   | { readonly type: 'started' }
+  /** The guest waits for good (channel word IDLE was just set): time to check for deadlock. */
+  | { readonly type: 'idle' }
   | { readonly type: 'instantiate-failed'; readonly message: string }
   | { readonly type: 'ended'; readonly kind: 'exited'; readonly code: number }
   | { readonly type: 'ended'; readonly kind: 'failed'; readonly reason: string }

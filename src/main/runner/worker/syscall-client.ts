@@ -5,6 +5,7 @@ import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
 import { SYSCALLS } from '../../kernel/syscall-table'
 import { DirectPath } from './direct-path'
+import type { IdleTracker } from './idle-tracker'
 import type { Answer, DirectPathConfig } from './direct-path'
 
 /** Spins this many times on the state word before sleeping in Atomics.wait. */
@@ -19,6 +20,7 @@ const SPIN_LIMIT = 2000
 export function syscallForwarders(
   channel: Channel,
   directConfig?: DirectPathConfig,
+  idle?: IdleTracker,
 ): HostFunctionDef[] {
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
@@ -81,13 +83,31 @@ export function syscallForwarders(
           memory.writeI32(errPtr, KernelErr.GuestReadFailed)
           return 0n
         }
+        // The whole out buffer the guest declared must be writable before the kernel acts:
+        // after it has (read_one_ hands out a result, dispatch_ queues a call), a failed write
+        // would lose what it answered.
+        const outProblem =
+          entry.response === undefined
+            ? undefined
+            : outBufferProblem(memory, outPtr, capacity, errPtr)
+        if (outProblem !== undefined) {
+          guest.logger.log('warn', `${qualified}: ${outProblem}; the kernel was not called`)
+          memory.writeI32(errPtr, KernelErr.GuestWriteFailed)
+          return 0n
+        }
         Atomics.add(header, Word.SYSCALL_COUNT, 1)
+        const isRead = entry.name === 'read_one_'
+        if (isRead) idle?.reading()
+        else idle?.active()
         let answer = fast(entry.name, request, capacity)
         if (answer === undefined) {
           answer = { ...viaKernel(index, request, capacity), bytes: undefined }
           if (entry.name === 'dispatch_') direct?.learnRoute(answer.code)
         }
         const { code, length } = answer
+        if (isRead && idle !== undefined) {
+          idle.answered(code === KernelErr.NoError ? (answer.bytes ?? data) : undefined, length)
+        }
         if (code === KernelErr.DataTooLarge) {
           memory.writeI32(errPtr, code)
           return BigInt(length) << 32n
@@ -113,6 +133,22 @@ export function syscallForwarders(
       }
     },
   }))
+}
+
+/** Why the out buffer `[outPtr, outPtr+capacity)` cannot take an answer, or undefined. */
+function outBufferProblem(
+  memory: { contains(ptr: number, len: number): boolean; readonly size: number },
+  outPtr: number,
+  capacity: number,
+  errPtr: number,
+): string | undefined {
+  if (!memory.contains(outPtr, capacity)) {
+    return `out buffer [${outPtr}, +${capacity}) is outside guest memory (${memory.size} bytes)`
+  }
+  if (outPtr < errPtr + 4 && errPtr < outPtr + capacity) {
+    return `out buffer [${outPtr}, +${capacity}) overlaps the error word at ${errPtr}`
+  }
+  return undefined
 }
 
 /** A short bounded spin (the kernel often answers within microseconds), then a real sleep. */

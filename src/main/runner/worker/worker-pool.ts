@@ -102,7 +102,7 @@ export class WorkerPool {
   }
 
   private async spawn(): Promise<Worker> {
-    const worker = new Worker(guestWorkerScript())
+    const worker = new Worker(guestWorkerScript(), { resourceLimits: WORKER_RESOURCE_LIMITS })
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type !== 'ready') return
@@ -116,6 +116,13 @@ export class WorkerPool {
     return worker
   }
 }
+
+/**
+ * Each guest worker's JavaScript heap (plugins, decoded messages) is capped, so a runaway one
+ * ends that worker (ERR_WORKER_OUT_OF_MEMORY: the guest fails with "out of memory") instead of
+ * the process. A guest's own linear memory is outside this heap; memory_limit_mb caps it.
+ */
+export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 }
 
 /** The process-wide pool the supervisors share. */
 export const sharedWorkerPool = new WorkerPool()
