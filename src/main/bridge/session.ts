@@ -481,6 +481,8 @@ export class StudioSession {
    * ended and there was a main, the status says `exited` with the first failing main's code.
    */
   private checkAllEnded(): void {
+    // A deadlock ends the run itself, with its own code and report (see ended()).
+    if (this.deadlockReason !== undefined) return
     const endings = this.graphModel.endings()
     const mains = endings.filter((e) => e.role === 'main')
     if (mains.length === 0 || mains.some((m) => m.outcome === undefined)) return
