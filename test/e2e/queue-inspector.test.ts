@@ -61,7 +61,9 @@ function queueItem(page: Page, name: string): Locator {
   return page.locator(`[data-testid=queue-item][data-queue="${name}"]`)
 }
 
-async function counts(item: Locator): Promise<Record<string, number>> {
+async function counts(
+  item: Locator,
+): Promise<{ ready: number; inFlight: number; done: number; dead: number }> {
   const read = async (what: string): Promise<number> =>
     Number(await item.getByTestId(`count-${what}`).textContent())
   return {
@@ -234,9 +236,9 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
     // A payload that does not fit orders.v1.Order is refused by the engine, naming the field.
     await page.getByTestId('queue-send-open').click()
     const form = page.getByTestId('queue-send')
-    await expect.poll(() => page.getByTestId('queue-send-type').inputValue(), POLL).toBe(
-      'orders.v1.Order',
-    )
+    await expect
+      .poll(() => page.getByTestId('queue-send-type').inputValue(), POLL)
+      .toBe('orders.v1.Order')
     await page.getByTestId('queue-send-payload').fill('{"id": "order-x", "colour": "red"}')
     await page.getByTestId('queue-send-submit').click()
     await page.getByTestId('confirm-ok').click()
@@ -259,9 +261,7 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
     await page.getByTestId('queue-send-submit').click()
     expect(await dialog.textContent()).toContain('Put one orders.v1.Order on queue orders')
     await page.getByTestId('confirm-ok').click()
-    await expect
-      .poll(() => counts(orders), POLL)
-      .toEqual({ ...before, ready: before.ready + 1 })
+    await expect.poll(() => counts(orders), POLL).toEqual({ ...before, ready: before.ready + 1 })
     expect(await page.getByTestId('queue-note').textContent()).toMatch(/^Sent message /)
     await page.getByTestId('queue-search').fill('order-sent-by-hand')
     const rows = page.getByTestId('queue-message')
@@ -273,15 +273,15 @@ describe('queue inspector (browser, real engine, real SQLite)', () => {
 
     // Purge ready: cancelled first, then confirmed; done and dead stay.
     await page.getByTestId('queue-purge-ready').click()
-    expect(await dialog.textContent()).toContain(`${before.ready + 1} ready messages of queue orders`)
+    expect(await dialog.textContent()).toContain(
+      `${before.ready + 1} ready messages of queue orders`,
+    )
     await page.getByTestId('confirm-cancel').click()
     await dialog.waitFor({ state: 'detached' })
     expect((await counts(orders)).ready).toBe(before.ready + 1)
     await page.getByTestId('queue-purge-ready').click()
     await page.getByTestId('confirm-ok').click()
-    await expect
-      .poll(() => counts(orders), POLL)
-      .toEqual({ ...before, ready: 0 })
+    await expect.poll(() => counts(orders), POLL).toEqual({ ...before, ready: 0 })
     expect(await page.getByTestId('queue-note').textContent()).toBe(
       `Purged ${before.ready + 1} ready messages`,
     )
@@ -306,9 +306,7 @@ describe('the queue example in the Studio (browser, real engine)', () => {
     const config = join(EXAMPLE_WORK, 'deploy.toml')
     writeFileSync(
       config,
-      example
-        .replace(/data_dir = ".*"/, 'data_dir = "data"')
-        .replaceAll('build/', ''),
+      example.replace(/data_dir = ".*"/, 'data_dir = "data"').replaceAll('build/', ''),
     )
     return config
   })
