@@ -90,7 +90,8 @@ while (true) {
 /**
  * `count` services in layers: service i requires service (i - 1) / 2 (a binary tree) and,
  * every third one, also service i - 2; the last one fails once launched (after a logError).
- * A main program `watcher` requires the root and keeps running until stopped.
+ * A main program `watcher` requires the root and keeps running until stopped; `hopeful`
+ * requires a name nobody exports, so it waits (for a minute, its launch timeout).
  */
 export async function graphDeployment(count: number): Promise<string> {
   const dir = join(WORK, 'graph')
@@ -110,6 +111,9 @@ export async function graphDeployment(count: number): Promise<string> {
     )
   }
   toml.push(
+    '[services.hopeful]',
+    'wasm = "node.wasm"',
+    'args = ["graph.v1.hopeful", "graph.v1.nobody"]',
     '[services.watcher]',
     'wasm = "node.wasm"',
     'role = "main"',

@@ -92,9 +92,13 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
       `graph pane: ${Math.round(box.width)}x${Math.round(box.height)} = ${((await paneShare()) * 100).toFixed(1)}% of the window`,
     )
     // Labels of the legend are readable (>= 11 px).
-    const legendSize = await page
-      .getByTestId('graph-legend')
-      .evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
+    const legendSize = parseFloat(
+      String(
+        await page.evaluate(
+          'getComputedStyle(document.querySelector("[data-testid=graph-legend]")).fontSize',
+        ),
+      ),
+    )
     expect(legendSize).toBeGreaterThanOrEqual(11)
     await screenshot(page, 'layout-1280x800-opened')
 
@@ -114,7 +118,7 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
       .poll(async () => Math.round((await pane.boundingBox())?.height ?? 0), POLL)
       .toBe(Math.round(dragged))
     // Back to the default for the other tests (they share this browser's storage).
-    await page.evaluate(() => localStorage.clear())
+    await page.evaluate('localStorage.clear()')
     await page.close()
     expect(errors).toEqual([])
   }, 60_000)
@@ -173,12 +177,15 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
     await expect
       .poll(async () => (await separators(page)).some((s) => s.includes('— restarted at')), POLL)
       .toBe(true)
+    // The restarted shopper has ended too (its second "exited" line), so no main runs.
+    const filter = page.getByRole('searchbox', { name: 'Log text filter' })
+    await filter.fill('shopper exited with code 0')
+    await expect
+      .poll(() => page.locator('[data-testid=log-row][data-source=runner]').count(), POLL)
+      .toBe(2)
     await page
       .locator('[data-testid=service-item][data-service=shopper][data-state=exited]')
       .waitFor(POLL)
-    await expect
-      .poll(() => page.getByTestId('deployment-state').getAttribute('data-state'), POLL)
-      .toBe('running')
     await page.getByRole('button', { name: 'Stop deployment' }).click()
     expect(await page.getByTestId('confirm-dialog').count()).toBe(0)
     await expect
@@ -198,7 +205,7 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
       const { page, errors } = await openAt(browser, graph)
       await page.getByRole('button', { name: 'Run deployment' }).click()
       const items = page.locator('[data-testid=service-item]')
-      await expect.poll(() => items.count(), POLL).toBe(31)
+      await expect.poll(() => items.count(), POLL).toBe(32)
       await page
         .locator('[data-testid=service-item][data-service=s29][data-state=failed]')
         .waitFor({ timeout: 90_000 })
@@ -215,9 +222,63 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
       await errorRow.waitFor(POLL)
       expect(await errorRow.getAttribute('data-level')).toBe('error')
 
-      await expect.poll(async () => (await nodeBoxes(page)).length, POLL).toBe(31)
+      // 32 services and the placeholder for the name nobody exports.
+      await expect.poll(async () => (await nodeBoxes(page)).length, POLL).toBe(33)
       await expect.poll(async () => overlaps(await nodeBoxes(page)), POLL).toEqual([])
       await screenshot(page, 'layout-30-services')
+
+      // A waiting service counts down to its launch timeout and names what it waits for.
+      const countdown = page.locator(
+        '[data-testid=service-item][data-service=hopeful] [data-testid=launch-countdown]',
+      )
+      await countdown.waitFor(POLL)
+      const seconds = async (): Promise<number> =>
+        Number(/timeout in (\d+) s/.exec((await countdown.textContent()) ?? '')?.[1])
+      expect(await countdown.textContent()).toMatch(
+        /waiting for graph\.v1\.nobody · launch\s+timeout in \d+ s/,
+      )
+      const first = await seconds()
+      expect(first).toBeGreaterThan(0)
+      expect(first).toBeLessThanOrEqual(60)
+      await expect.poll(seconds, POLL).toBeLessThan(first)
+
+      // Service controls from the graph: a node's context menu stops it...
+      const canvas = page.getByTestId('graph-canvas')
+      const origin = await canvas.boundingBox()
+      if (origin === null) throw new Error('no canvas')
+      const centre = async (name: string): Promise<{ x: number; y: number }> => {
+        const all = await canvas.evaluate((el) =>
+          (
+            el as unknown as { nodeCenters(): { id: string; x: number; y: number }[] }
+          ).nodeCenters(),
+        )
+        const found = all.find((n) => n.id === `svc:${name}`)
+        if (found === undefined) throw new Error(`no node ${name}`)
+        return { x: origin.x + found.x, y: origin.y + found.y }
+      }
+      const at = await centre('s20')
+      await page.mouse.click(at.x, at.y, { button: 'right' })
+      const menu = page.getByTestId('service-menu')
+      await menu.waitFor()
+      expect(
+        await menu.getByRole('menuitem', { name: 'start s20', exact: true }).isDisabled(),
+      ).toBe(true)
+      await screenshot(page, 'layout-service-menu')
+      await menu.getByRole('menuitem', { name: 'stop s20', exact: true }).click()
+      const s20 = page.locator('[data-testid=service-item][data-service=s20]')
+      await expect.poll(() => s20.getAttribute('data-state'), POLL).toBe('exited')
+      // ...the details pane starts it again...
+      await page.getByRole('button', { name: /^Service s20/ }).click()
+      const details = page.getByTestId('service-details')
+      await details.getByRole('button', { name: 'start s20', exact: true }).click()
+      await expect.poll(() => s20.getAttribute('data-state'), POLL).toBe('running')
+      // ...and restarts it; each leaves a separator in the log.
+      await details.getByRole('button', { name: 'restart s20', exact: true }).click()
+      await expect
+        .poll(async () => (await separators(page)).map((s) => /— (.+) at/.exec(s)?.[1]), POLL)
+        .toEqual(expect.arrayContaining(['stop of s20', 'start of s20', 'restart of s20']))
+      await expect.poll(() => s20.getAttribute('data-state'), POLL).toBe('running')
+      await screenshot(page, 'layout-service-details-controls')
 
       // The main program still runs: Stop asks first; cancelling keeps everything running.
       await page.getByRole('button', { name: 'Stop deployment' }).click()
