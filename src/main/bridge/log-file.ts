@@ -181,7 +181,8 @@ export class RunLogFile {
     this.flush()
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
-    const path = this.parts.length === 0 ? this.path : `${this.path}.${this.parts.length + this.droppedParts}`
+    const path =
+      this.parts.length === 0 ? this.path : `${this.path}.${this.parts.length + this.droppedParts}`
     try {
       this.fd = openSync(path, 'a')
     } catch {

@@ -47,6 +47,6 @@ export function compileLogFilter(
   return (line) =>
     (separators && line.mark === 'separator') ||
     ((sources === undefined || sources.has(line.source)) &&
-    levelRank(line.level) >= minRank &&
+      levelRank(line.level) >= minRank &&
       (text === undefined || text(line.message)))
 }

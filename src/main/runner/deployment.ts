@@ -158,9 +158,9 @@ export class Deployment {
   stopService(name: string): Promise<void> {
     this.serviceNamed(name)
     const supervisor = this.supervisor
-    if (supervisor === undefined) throw new Error(`${name} cannot stop: the deployment is not running`)
-    if (supervisor.guest(name) === undefined)
-      throw new Error(`${name} is not running`)
+    if (supervisor === undefined)
+      throw new Error(`${name} cannot stop: the deployment is not running`)
+    if (supervisor.guest(name) === undefined) throw new Error(`${name} is not running`)
     this.restarting = this.restarting.then(async () => {
       this.hostLog('info', `${name} stop requested`)
       await supervisor.stop(name, this.config.stopGraceMs)

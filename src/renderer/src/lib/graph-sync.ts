@@ -107,7 +107,8 @@ function place(core: cytoscape.Core, node: cytoscape.NodeSingular, unplaced: Set
       if (neighbour === undefined && !unplaced.has(n.id())) neighbour = { ...n.position() }
     })
   const bottom = Math.max(0, ...placed.map((b) => b.y2))
-  const at = neighbour !== undefined ? { x: neighbour.x + 180, y: neighbour.y } : { x: 0, y: bottom + 60 }
+  const at =
+    neighbour !== undefined ? { x: neighbour.x + 180, y: neighbour.y } : { x: 0, y: bottom + 60 }
   const w = (node.data('width') as number) / 2 + 10
   const h = 30
   const hits = (): boolean =>

@@ -65,7 +65,8 @@ export function activeFilters(
 ): { key: 'source' | 'minLevel' | 'text'; label: string }[] {
   const chips: { key: 'source' | 'minLevel' | 'text'; label: string }[] = []
   if (input.source !== '') chips.push({ key: 'source', label: `source: ${input.source}` })
-  if (input.minLevel !== 'debug') chips.push({ key: 'minLevel', label: `level ≥ ${input.minLevel}` })
+  if (input.minLevel !== 'debug')
+    chips.push({ key: 'minLevel', label: `level ≥ ${input.minLevel}` })
   if (input.text !== '')
     chips.push({ key: 'text', label: `${input.regex ? 'regex' : 'text'}: ${input.text}` })
   return chips

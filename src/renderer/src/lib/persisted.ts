@@ -3,7 +3,7 @@
 const PREFIX = 'parigot.studio.'
 
 export function readNumber(key: string, fallback: number, min: number, max: number): number {
-  let raw: string | null = null
+  let raw: string | null
   try {
     raw = localStorage.getItem(PREFIX + key)
   } catch {

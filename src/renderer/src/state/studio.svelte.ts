@@ -83,7 +83,8 @@ export type ServiceCommand = 'start' | 'stop' | 'restart'
 /** Which commands a service in `state` accepts while the deployment runs. */
 export function serviceCommands(state: string | undefined): Record<ServiceCommand, boolean> {
   const deploymentUp = studio.status.state === 'running'
-  const alive = state === 'running' || state === 'waiting' || state === 'registered' || state === 'exported'
+  const alive =
+    state === 'running' || state === 'waiting' || state === 'registered' || state === 'exported'
   return {
     start: deploymentUp && !alive,
     stop: deploymentUp && alive,
