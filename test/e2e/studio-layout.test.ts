@@ -123,7 +123,7 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
     expect(errors).toEqual([])
   }, 60_000)
 
-  it('lays out the chain left to right without overlap, tells edge calls, and marks runs in the log', async () => {
+  it('lays out the chain left to right without overlap, tells edge calls, marks runs in the log, and resets filters on a switch', async () => {
     const { page, errors } = await openAt(browser, chain)
     await page.getByRole('button', { name: 'Run deployment' }).click()
     await page
@@ -195,6 +195,24 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
     const order = (await separators(page)).map((s) => /— (\w+)/.exec(s)?.[1])
     expect(order.slice(-3)).toEqual(['started', 'restarted', 'stopped'])
     await screenshot(page, 'layout-chain-separators')
+
+    // Filters show as chips; a new deployment starts without them, after a "switched" line.
+    await page.getByRole('combobox', { name: 'Log level filter' }).selectOption('warn')
+    await expect
+      .poll(() => page.getByTestId('filter-chip').allTextContents(), POLL)
+      .toEqual([expect.stringContaining('level ≥ warn'), expect.stringContaining('text: ')])
+    await page.getByRole('button', { name: 'Open deployment' }).click()
+    await page.getByRole('button', { name: 'Open example helloworld' }).click()
+    await expect
+      .poll(() => page.getByTestId('deployment-file').getAttribute('title'), POLL)
+      .toMatch(/examples\/helloworld\/deploy\.toml$/)
+    await expect.poll(() => page.getByTestId('filter-chip').count(), POLL).toBe(0)
+    expect(await page.getByRole('combobox', { name: 'Log level filter' }).inputValue()).toBe(
+      'debug',
+    )
+    await expect
+      .poll(async () => (await separators(page)).at(-1), POLL)
+      .toMatch(/^helloworld — switched from chain at \d\d:\d\d:\d\d$/)
     await page.close()
     expect(errors).toEqual([])
   }, 90_000)
