@@ -44,6 +44,84 @@ while (true) {
 }
 `
 
+/**
+ * argv[1]: the `package.Service` it registers and exports; argv[2...]: those it requires.
+ * With `--fail` among them it logs an error (logError) once launched and then traps.
+ */
+const GRAPH_NODE = `
+import { args, EventKind, exitProcess, exportService, Fqs, launch, log, logError, newCallId,
+  readOne, register, requireService } from '../../../src/guest/runtime'
+
+function fqs(name: string): Fqs {
+  const dot = name.lastIndexOf('.')
+  return new Fqs(name.substring(0, dot), name.substring(dot + 1))
+}
+
+const argv = args()
+const own = fqs(argv[1])
+let failing = false
+const required: Fqs[] = []
+for (let i = 2; i < argv.length; i++) {
+  if (argv[i] == '--fail') failing = true
+  else required.push(fqs(argv[i]))
+}
+const reg = register(own.packagePath, own.service)
+if (!reg.ok) exitProcess(5)
+if (exportService(reg.value, [own]) != 0) exitProcess(5)
+if (required.length > 0 && requireService(reg.value, required) != 0) exitProcess(6)
+const launchId = newCallId()
+launch(reg.value, launchId)
+while (true) {
+  const ev = readOne(1000)
+  if (ev.kind == EventKind.Resolved && ev.resolved.callId.equals(launchId)) break
+  if (ev.kind == EventKind.Exit) exitProcess(0)
+}
+log(argv[1] + ' launched')
+if (failing) {
+  logError(argv[1] + ': giving up on purpose')
+  unreachable()
+}
+while (true) {
+  const ev = readOne(1000)
+  if (ev.kind == EventKind.Exit) break
+}
+`
+
+/**
+ * `count` services in layers: service i requires service (i - 1) / 2 (a binary tree) and,
+ * every third one, also service i - 2; the last one fails once launched (after a logError).
+ * A main program `watcher` requires the root and keeps running until stopped; `hopeful`
+ * requires a name nobody exports, so it waits (for a minute, its launch timeout).
+ */
+export async function graphDeployment(count: number): Promise<string> {
+  const dir = join(WORK, 'graph')
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'node.wasm'), await compileSource('graph-node', GRAPH_NODE))
+  const name = (i: number): string => `s${String(i).padStart(2, '0')}`
+  const toml = ['[deployment]', 'name = "graph"', 'launch_timeout_ms = 60000']
+  for (let i = 0; i < count; i++) {
+    const requires: string[] = []
+    if (i > 0) requires.push(`graph.v1.${name(Math.floor((i - 1) / 2))}`)
+    if (i > 2 && i % 3 === 0) requires.push(`graph.v1.${name(i - 2)}`)
+    if (i === count - 1) requires.push('--fail')
+    toml.push(
+      `[services.${name(i)}]`,
+      'wasm = "node.wasm"',
+      `args = ${JSON.stringify([`graph.v1.${name(i)}`, ...requires])}`,
+    )
+  }
+  toml.push(
+    '[services.hopeful]',
+    'wasm = "node.wasm"',
+    'args = ["graph.v1.hopeful", "graph.v1.nobody"]',
+    '[services.watcher]',
+    'wasm = "node.wasm"',
+    'role = "main"',
+    `args = ["graph.v1.watcher", "graph.v1.${name(0)}"]`,
+  )
+  return writeDeployment('graph', toml)
+}
+
 /** argv[1]: how many lines to log, as fast as the guest can. */
 const FLOOD = `
 import { args, log } from '../../../src/guest/runtime'

@@ -26,7 +26,7 @@ describe('Studio log stream under a flood (browser, real engine)', () => {
     const count = async (): Promise<number> =>
       Number(await page.getByTestId('log-count').getAttribute('data-count'))
     const firstRowSeq = (): Promise<string | null> =>
-      page.locator('[data-testid=log-row]').first().getAttribute('data-seq')
+      page.locator('[data-testid=log-stream] [data-seq]').first().getAttribute('data-seq')
 
     // Pause before the flood: the reader's position must hold while lines pour in.
     await page.getByRole('button', { name: 'Pause log' }).click()

@@ -116,7 +116,12 @@ describe('a running deployment over the bridge', () => {
         g.nodes.find((n) => n.name === 'echo')?.state === 'running' &&
         g.nodes.find((n) => n.name === 'client')?.state === 'exited',
     )
-    expect(graph.edges).toEqual([{ from: 'client', to: 'echo', via: 'test.v1.echo' }])
+    expect(graph.edges).toMatchObject([{ from: 'client', to: 'echo', via: 'test.v1.echo' }])
+    // The edge counts the client's calls to the echo service, the trapped one as an error.
+    const edgeCalls = graph.edges[0]?.calls
+    expect(edgeCalls?.count).toBeGreaterThanOrEqual(3)
+    expect(edgeCalls?.errors).toBeGreaterThanOrEqual(1)
+    expect(edgeCalls?.p50Ms).toBeGreaterThan(0)
     const echo = graph.nodes.find((n) => n.name === 'echo')
     expect(echo).toMatchObject({
       role: 'server',
@@ -138,7 +143,12 @@ describe('a running deployment over the bridge', () => {
     await until('the filtered log line', () =>
       client.payloads('logs').some((p) => p.lines.length > 0),
     )
-    const lines = client.payloads('logs').flatMap((p) => p.lines)
+    const all = client.payloads('logs').flatMap((p) => p.lines)
+    // Separators pass every filter: they frame the runs whatever is filtered.
+    expect(all.filter((l) => l.mark === 'separator').map((l) => l.message)).toEqual([
+      expect.stringMatching(/^echo — started at \d\d:\d\d:\d\d$/),
+    ])
+    const lines = all.filter((l) => l.mark === undefined)
     expect(lines.map((l) => l.message)).toEqual(['result error:3 -> error 3 kernel 0'])
     expect(lines.every((l) => l.source === 'client')).toBe(true)
 

@@ -33,7 +33,7 @@ describe('WASI preview 1', () => {
       ['info', '--greeting=bonjour'],
       ['info', 'PARIGOT_MODE=test'],
       // stderr had no newline: flushed as a final line at exit
-      ['warn', 'to stderr, no newline'],
+      ['error', 'to stderr, no newline'],
     ])
     expect(records.every((r) => r.source === 'wasi-guest')).toBe(true)
   })

@@ -1,5 +1,5 @@
 // Log lines through WASI fd_write: stdout (fd 1) becomes an info line of the service, stderr
-// (fd 2) a warning. Text is written as UTF-8 with a trailing newline.
+// (fd 2) an error line. Text is written as UTF-8 with a trailing newline.
 
 import { fd_write } from './abi'
 

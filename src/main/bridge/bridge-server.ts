@@ -62,6 +62,7 @@ class Connection implements BridgeConnection, CallerState {
   private logMatch: LogPredicate | undefined
   private logCursor = 0
   private droppedLines = 0
+  private gaps: { fromSeq: number; toSeq: number }[] = []
   private kernelEvents: KernelEvent[] = []
   private timer: NodeJS.Timeout | undefined
   private closed = false
@@ -85,6 +86,7 @@ class Connection implements BridgeConnection, CallerState {
     this.logMatch = match
     this.logCursor = fromSeq
     this.droppedLines = 0
+    this.gaps = []
     this.schedule()
   }
 
@@ -151,6 +153,9 @@ class Connection implements BridgeConnection, CallerState {
     const ring = this.server.session.logs
     if (this.logCursor < ring.oldest) {
       this.droppedLines += ring.oldest - this.logCursor
+      const last = this.gaps.at(-1)
+      if (last !== undefined && last.toSeq === this.logCursor) last.toSeq = ring.oldest
+      else this.gaps.push({ fromSeq: this.logCursor, toSeq: ring.oldest })
       this.logCursor = ring.oldest
     }
     const lines: LogLine[] = []
@@ -166,8 +171,13 @@ class Connection implements BridgeConnection, CallerState {
       bytes += line.message.length + line.source.length + LINE_OVERHEAD_BYTES
     }
     if (lines.length > 0 || this.droppedLines > 0) {
-      this.sendEvent('logs', { lines, dropped: this.droppedLines })
+      this.sendEvent('logs', {
+        lines,
+        dropped: this.droppedLines,
+        ...(this.gaps.length > 0 ? { gaps: this.gaps } : {}),
+      })
       this.droppedLines = 0
+      this.gaps = []
     }
     return this.logCursor < ring.next
   }

@@ -3,6 +3,7 @@
 // One node per program of the deploy config; a restarted program is the newest host of its name.
 import type {
   CallSummary,
+  EdgeCallStats,
   ServiceEdge,
   ServiceGraph,
   ServiceNode,
@@ -14,6 +15,8 @@ import type { KernelEvent, ServiceState, UnmetRequirement } from '../../shared/e
 const MAX_HISTORY = 100
 const MAX_RECENT_CALLS = 50
 const MAX_OPEN_CALLS = 4096
+/** Latencies kept per edge for its median: the newest ones, so the figure follows the run. */
+const LATENCY_SAMPLES = 256
 
 interface ServiceInfo {
   readonly key: string
@@ -23,6 +26,8 @@ interface ServiceInfo {
   readonly exports: Set<string>
   readonly requires: Set<string>
   unmet: readonly UnmetRequirement[]
+  /** Set when it starts waiting to launch (the kernel's deadline, from the launch timeout). */
+  launchDeadlineMs?: number
 }
 
 interface HostInfo {
@@ -43,6 +48,26 @@ interface ProgramInfo {
 interface OpenCall {
   readonly summary: CallSummary
   readonly programs: readonly string[]
+  readonly edge: EdgeTally | undefined
+}
+
+/** The calls along one edge of the graph: caller program, target program, service name. */
+interface EdgeTally {
+  count: number
+  errors: number
+  readonly latencies: number[]
+  next: number
+}
+
+const edgeKey = (from: string, to: string, via: string): string => `${from}\n${to}\n${via}`
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 // The state a program shows is that of its least advanced service.
@@ -67,10 +92,14 @@ export class GraphModel {
   private readonly hosts = new Map<string, HostInfo>()
   private readonly services = new Map<string, ServiceInfo>()
   private readonly openCalls = new Map<string, OpenCall>()
+  private readonly edgeTallies = new Map<string, EdgeTally>()
   private cycle: readonly string[] | undefined
   private cycleReason: string | undefined
 
-  constructor(services: readonly ServiceConfig[]) {
+  constructor(
+    services: readonly ServiceConfig[],
+    private readonly launchTimeoutMs?: number,
+  ) {
     for (const config of services) {
       this.programs.set(config.name, {
         config,
@@ -133,6 +162,9 @@ export class GraphModel {
       case 'service-state': {
         const service = this.services.get(event.service)
         if (service === undefined) break
+        if (event.state === 'waiting' && service.state !== 'waiting' && this.launchTimeoutMs)
+          service.launchDeadlineMs = event.timeMs + this.launchTimeoutMs
+        if (event.state !== 'waiting') service.launchDeadlineMs = undefined
         service.state = event.state
         if (event.state === 'running') service.unmet = []
         break
@@ -163,7 +195,10 @@ export class GraphModel {
       for (const via of node.requires) {
         const exporters = nodes.filter((n) => n.name !== node.name && n.exports.includes(via))
         if (exporters.length === 0) edges.push({ from: node.name, via })
-        for (const to of exporters) edges.push({ from: node.name, to: to.name, via })
+        for (const to of exporters) {
+          const calls = this.edgeStats(node.name, to.name, via)
+          edges.push({ from: node.name, to: to.name, via, ...(calls ? { calls } : {}) })
+        }
       }
     }
     return {
@@ -172,6 +207,13 @@ export class GraphModel {
       ...(this.cycle ? { cycle: this.cycle } : {}),
       ...(this.cycleReason ? { cycleReason: this.cycleReason } : {}),
     }
+  }
+
+  private edgeStats(from: string, to: string, via: string): EdgeCallStats | undefined {
+    const tally = this.edgeTallies.get(edgeKey(from, to, via))
+    if (tally === undefined) return undefined
+    const p50Ms = median(tally.latencies)
+    return { count: tally.count, errors: tally.errors, ...(p50Ms !== undefined ? { p50Ms } : {}) }
   }
 
   has(program: string): boolean {
@@ -184,6 +226,9 @@ export class GraphModel {
     const union = (pick: (s: ServiceInfo) => Iterable<string>) => [
       ...new Set(services.flatMap((s) => [...pick(s)])),
     ]
+    const deadlines = services.flatMap((s) =>
+      s.state === 'waiting' && s.launchDeadlineMs !== undefined ? [s.launchDeadlineMs] : [],
+    )
     return {
       name: program.config.name,
       role: program.config.role,
@@ -195,6 +240,9 @@ export class GraphModel {
       unmet: services.flatMap((s) => s.unmet),
       ...(host?.ended?.exitCode !== undefined ? { exitCode: host.ended.exitCode } : {}),
       ...(host?.ended?.reason !== undefined ? { reason: host.ended.reason } : {}),
+      ...(deadlines.length > 0 && host?.ended === undefined
+        ? { launchDeadlineMs: Math.min(...deadlines) }
+        : {}),
     }
   }
 
@@ -288,7 +336,17 @@ export class GraphModel {
       const oldest = this.openCalls.keys().next().value
       if (oldest !== undefined) this.openCalls.delete(oldest)
     }
-    this.openCalls.set(event.call, { summary, programs })
+    let edge: EdgeTally | undefined
+    if (fullName !== undefined && this.programs.has(caller) && this.programs.has(target)) {
+      const key = edgeKey(caller, target, fullName)
+      edge = this.edgeTallies.get(key)
+      if (edge === undefined) {
+        edge = { count: 0, errors: 0, latencies: [], next: 0 }
+        this.edgeTallies.set(key, edge)
+      }
+      edge.count++
+    }
+    this.openCalls.set(event.call, { summary, programs, edge })
     for (const name of programs) this.pushCall(name, summary)
   }
 
@@ -301,6 +359,13 @@ export class GraphModel {
       latencyMs: event.latencyMs,
       ...(event.resultError !== 0 ? { resultError: event.resultError } : {}),
       ...(event.kernelError !== 0 ? { kernelError: event.kernelError } : {}),
+    }
+    const edge = open.edge
+    if (edge !== undefined) {
+      if (event.resultError !== 0 || event.kernelError !== 0) edge.errors++
+      if (edge.latencies.length < LATENCY_SAMPLES) edge.latencies.push(event.latencyMs)
+      else edge.latencies[edge.next] = event.latencyMs
+      edge.next = (edge.next + 1) % LATENCY_SAMPLES
     }
     for (const name of open.programs) {
       const calls = this.programs.get(name)?.calls

@@ -1,6 +1,7 @@
 // What each bridge method does, over a StudioSession. Parameters arrive already validated
 // against BRIDGE_METHODS; what the validators cannot know (files, names, regexes) is checked here.
 import type { BridgeMethod, BridgeParams, BridgeResult } from '../../shared/bridge/contract'
+import { MAX_LOG_BACKFILL } from '../../shared/bridge/contract'
 import type { LogPredicate } from './log-filter'
 import { compileLogFilter } from './log-filter'
 import type { StudioSession } from './session'
@@ -35,7 +36,8 @@ export function createHandlers(session: StudioSession): Handlers {
       const next = session.logs.next
       const { lines, truncated } = session.logs.tail(backfill, match, MATCH_BUDGET_MS)
       caller.subscribeLogs(match, next)
-      return { lines, truncated }
+      const file = session.logFileInfo()
+      return { lines, truncated, ...(file ? { file } : {}) }
     },
     'config.validate': async ({ file, text }) => ({
       diagnostics: await session.validateConfig(file, text),
@@ -61,5 +63,19 @@ export function createHandlers(session: StudioSession): Handlers {
     'queue.delete': ({ msgId }) => ({ deleted: session.queueDelete(msgId) }),
     'queue.purge': ({ queue, state }) => ({ removed: session.queuePurge(queue, state) }),
     'queue.redrive': ({ queue }) => ({ moved: session.queueRedrive(queue) }),
+    'service.start': ({ name }) => session.startService(name),
+    'service.stop': ({ name }) => session.stopService(name),
+    'logs.read': ({ fromSeq, toSeq, limit }) =>
+      session.readLog(fromSeq, toSeq, limit ?? MAX_LOG_BACKFILL),
+    'logs.search': ({ filter, afterSeq, limit }) =>
+      session.searchLog(
+        compileLogFilter(filter, 'params.filter', false),
+        afterSeq ?? -1,
+        limit ?? MAX_LOG_BACKFILL,
+      ),
+    'queue.send': ({ queue, typeName, payload }) => ({
+      msgId: session.queueSend(queue, typeName, payload),
+    }),
+    'queue.types': () => ({ types: session.queueTypes() }),
   }
 }

@@ -11,7 +11,12 @@ export type LogPredicate = (line: LogLine) => boolean
 
 export const MATCH_ALL: LogPredicate = () => true
 
-export function compileLogFilter(filter: LogFilter, field = 'params.filter'): LogPredicate {
+/** Separator lines pass every filter (they frame the runs) unless `separators` is false. */
+export function compileLogFilter(
+  filter: LogFilter,
+  field = 'params.filter',
+  separators = true,
+): LogPredicate {
   const sources = filter.sources && filter.sources.length > 0 ? new Set(filter.sources) : undefined
   const minRank = filter.minLevel ? levelRank(filter.minLevel) : 0
   let text: ((message: string) => boolean) | undefined
@@ -26,7 +31,8 @@ export function compileLogFilter(filter: LogFilter, field = 'params.filter'): Lo
   }
   if (sources === undefined && minRank === 0 && text === undefined) return MATCH_ALL
   return (line) =>
-    (sources === undefined || sources.has(line.source)) &&
-    levelRank(line.level) >= minRank &&
-    (text === undefined || text(line.message))
+    (separators && line.mark === 'separator') ||
+    ((sources === undefined || sources.has(line.source)) &&
+      levelRank(line.level) >= minRank &&
+      (text === undefined || text(line.message)))
 }

@@ -16,7 +16,7 @@ export class LogRing {
     this.lines = new Array<LogLine | undefined>(capacity)
   }
 
-  push(record: LogRecord): LogLine {
+  push(record: LogRecord & { readonly mark?: LogLine['mark'] }): LogLine {
     const line: LogLine = { ...record, seq: this.nextSeq }
     this.lines[this.nextSeq % this.capacity] = line
     this.nextSeq++

@@ -2,6 +2,7 @@
 // database is opened lazily (it exists only once a guest has used the queue plugin) on a
 // connection of its own, so the inspector never blocks the guests for long (WAL). Payloads are
 // decoded with the deployment's descriptor sets (`deployment.descriptors`), hex otherwise.
+import { fromJson, toBinary } from '@bufbuild/protobuf'
 import type { Registry } from '@bufbuild/protobuf'
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -180,8 +181,55 @@ export class QueueAccess {
     return this.guard(() => this.require().deleteMessage(id.id))
   }
 
-  purge(queue: string, state?: 'done' | 'dead'): number {
+  purge(queue: string, state?: 'done' | 'dead' | 'ready'): number {
     return this.guard(() => this.require().purge(queue, state))
+  }
+
+  /**
+   * Encodes `payload` (JSON text) as `typeName` with the deployment's descriptors and puts it
+   * on `queue`. A payload that does not fit the type is refused with protobuf's own words.
+   */
+  send(queue: string, typeName: string, payload: string): string {
+    const desc = this.registry?.getMessage(typeName)
+    if (desc === undefined)
+      throw new StudioError(
+        'invalid-params',
+        `params.typeName: ${typeName} is not a message type of the deployment's descriptors` +
+          (this.missingTypeNote !== '' ? ` (${this.missingTypeNote})` : ''),
+        'params.typeName',
+      )
+    let json: unknown
+    try {
+      json = JSON.parse(payload)
+    } catch (err) {
+      throw new StudioError(
+        'invalid-params',
+        `params.payload: not JSON (${err instanceof Error ? err.message : String(err)})`,
+        'params.payload',
+      )
+    }
+    let value: Uint8Array
+    try {
+      const message = fromJson(desc, json as JsonValue, { registry: this.registry })
+      value = toBinary(desc, message)
+    } catch (err) {
+      throw new StudioError(
+        'invalid-params',
+        `params.payload: not a valid ${typeName}: ${err instanceof Error ? err.message : String(err)}`,
+        'params.payload',
+      )
+    }
+    const typeUrl = `type.googleapis.com/${typeName}`
+    return this.guard(() => formatId(this.require().send(queue, { typeUrl, value })))
+  }
+
+  /** Message types the descriptor sets define, sorted (what `send` accepts). */
+  types(): string[] {
+    const registry = this.registry
+    if (registry === undefined) return []
+    const names: string[] = []
+    for (const type of registry) if (type.kind === 'message') names.push(type.typeName)
+    return names.sort()
   }
 
   redrive(queue: string): number {

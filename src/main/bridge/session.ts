@@ -25,9 +25,12 @@ import { configPath, insideRoots, readConfig, saveConfig, validateConfigText } f
 import { ConfigWatch } from './config-watch'
 import { describeDescriptorProblem } from '../runner/descriptor-sets'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
+import { join } from 'node:path'
 import { describeError, StudioError } from './errors'
 import { GraphModel } from './graph-model'
 import { listExamples, RecentList } from './library'
+import { RunLogFile } from './log-file'
+import type { LogPredicate } from './log-filter'
 import { LogRing } from './log-ring'
 import { QueueAccess, queueDatabasePath } from './queues'
 import type { TextMatcher } from './user-pattern'
@@ -87,6 +90,8 @@ export class StudioSession {
   private deadlockReason: string | undefined
   private lifecycle: Promise<unknown> = Promise.resolve()
   private configWatch: ConfigWatch | undefined
+  /** Every line of the current (or last) run, on disk. */
+  private logFile: RunLogFile | undefined
 
   constructor(private readonly options: StudioSessionOptions) {
     this.logs = new LogRing(options.logCapacity)
@@ -126,9 +131,21 @@ export class StudioSession {
     return this.exclusive(async () => {
       const path = await configPath(this.options.roots, file, 'read')
       const text = await readConfig(path, this.referenceChecks())
+      const previous = this.deploymentName()
       await this.stopActive()
       const loaded = await loadDeployConfig(path, this.referenceChecks())
       this.file = path
+      const next = loaded.config?.name ?? path
+      this.logFile?.close()
+      this.logFile = undefined
+      this.separator(
+        next,
+        previous === undefined
+          ? 'opened'
+          : previous === next
+            ? 'reopened'
+            : `switched from ${previous}`,
+      )
       this.diagnostics = loaded.diagnostics
       this.adopt(loaded.config)
       this.exitCode = undefined
@@ -147,7 +164,7 @@ export class StudioSession {
       if (ACTIVE.has(this.state))
         throw new StudioError('conflict', `the deployment is already ${this.state}`)
       await this.stopActive()
-      await this.start()
+      await this.start('started')
       return this.status()
     })
   }
@@ -158,6 +175,7 @@ export class StudioSession {
       if (this.deployment === undefined)
         throw new StudioError('conflict', `the deployment is not running (${this.state})`)
       await this.stopActive()
+      this.separator(this.deploymentName() ?? '', 'stopped')
       return this.status()
     })
   }
@@ -166,27 +184,50 @@ export class StudioSession {
     return this.exclusive(async () => {
       this.requireOpen()
       await this.stopActive()
-      await this.start()
+      await this.start('restarted')
       return this.status()
     })
   }
 
   /** Restarts one program and its dependents; answers at once, progress shows in the log. */
   restartService(name: string): DeploymentStatus {
+    return this.serviceAction(name, 'restart', (d) => d.restartService(name))
+  }
+
+  /** Starts one program that is not running; answers at once, progress shows in the log. */
+  startService(name: string): DeploymentStatus {
+    if (this.graphModel.alive(name))
+      throw new StudioError('conflict', `${name} is already running`, 'params.name')
+    return this.serviceAction(name, 'start', (d) => d.startService(name))
+  }
+
+  /** Stops one program; answers at once, its state shows in the graph. */
+  stopService(name: string): DeploymentStatus {
+    if (this.graphModel.has(name) && !this.graphModel.alive(name))
+      throw new StudioError('conflict', `${name} is not running`, 'params.name')
+    return this.serviceAction(name, 'stop', (d) => d.stopService(name))
+  }
+
+  private serviceAction(
+    name: string,
+    action: string,
+    perform: (deployment: Deployment) => Promise<void>,
+  ): DeploymentStatus {
     this.requireOpen()
     if (this.config?.services.some((s) => s.name === name) !== true)
       throw new StudioError('not-found', `no service named "${name}"`, 'params.name')
     const deployment = this.deployment
     if (deployment === undefined || this.state === 'starting' || this.state === 'stopping')
       throw new StudioError('conflict', `the deployment is not running (${this.state})`)
-    let restarting: Promise<void>
+    let acting: Promise<void>
     try {
-      restarting = deployment.restartService(name)
+      acting = perform(deployment)
     } catch (err) {
       throw new StudioError('conflict', describeError(err))
     }
-    restarting.catch((err: unknown) =>
-      this.studioLog('error', `restart of ${name}: ${describeError(err)}`),
+    this.separator(this.deploymentName() ?? '', `${action} of ${name}`)
+    acting.catch((err: unknown) =>
+      this.studioLog('error', `${action} of ${name}: ${describeError(err)}`),
     )
     return this.status()
   }
@@ -198,6 +239,7 @@ export class StudioSession {
     this.queues?.close()
     this.queues = undefined
     clearTimeout(this.statusTimer)
+    this.logFile?.close()
     this.listeners.clear()
   }
 
@@ -287,12 +329,20 @@ export class StudioSession {
     return this.requireQueues().delete(msgId)
   }
 
-  queuePurge(queue: string, state?: 'done' | 'dead'): number {
+  queuePurge(queue: string, state?: 'done' | 'dead' | 'ready'): number {
     return this.requireQueues().purge(queue, state)
   }
 
   queueRedrive(queue: string): number {
     return this.requireQueues().redrive(queue)
+  }
+
+  queueSend(queue: string, typeName: string, payload: string): string {
+    return this.requireQueues().send(queue, typeName, payload)
+  }
+
+  queueTypes(): string[] {
+    return this.requireQueues().types()
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -347,7 +397,7 @@ export class StudioSession {
    */
   private adopt(config: DeployConfig | undefined): void {
     this.config = config
-    this.graphModel = new GraphModel(config?.services ?? [])
+    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs)
     const path = config ? queueDatabasePath(config) : undefined
     if (this.queues?.path !== path) {
       this.queues?.close()
@@ -358,7 +408,24 @@ export class StudioSession {
     this.errorCount = this.diagnostics.filter((d) => d.severity === 'error').length
   }
 
-  private async start(): Promise<void> {
+  private deploymentName(): string | undefined {
+    return this.config?.name ?? this.file
+  }
+
+  /** A line between runs in the log: which deployment, what happened, when. */
+  private separator(deployment: string, action: string): void {
+    const now = new Date()
+    const clock = now.toTimeString().slice(0, 8)
+    this.onLog({
+      timeMs: now.getTime(),
+      level: 'info',
+      source: 'studio',
+      message: `${deployment} — ${action} at ${clock}`,
+      mark: 'separator',
+    })
+  }
+
+  private async start(action: string): Promise<void> {
     const file = this.file as string
     const loaded = await loadDeployConfig(file, this.referenceChecks())
     this.diagnostics = loaded.diagnostics
@@ -373,6 +440,9 @@ export class StudioSession {
     this.lastRunnerError = undefined
     this.deadlockReason = undefined
     this.stopRequested = false
+    this.logFile?.close()
+    this.logFile = new RunLogFile(join(this.options.dataDir, 'logs'), config.name)
+    this.separator(config.name, action)
     this.studioLog('info', `starting ${config.name} (${config.file})`)
     this.reportDescriptorProblems()
     const deployment = new Deployment(config, {
@@ -441,13 +511,33 @@ export class StudioSession {
     this.statusTimer.unref()
   }
 
-  private onLog(record: LogRecord): void {
+  private onLog(record: LogRecord & { readonly mark?: LogLine['mark'] }): void {
     if (record.level === 'error') {
       this.errorCount++
       if (record.source === 'runner') this.lastRunnerError = record.message
       this.statusSoon()
     }
-    this.emit({ kind: 'log', line: this.logs.push(record) })
+    const line = this.logs.push(record)
+    this.logFile?.append(line)
+    this.emit({ kind: 'log', line })
+  }
+
+  // ---- the run's log file ------------------------------------------------------------------
+
+  logFileInfo() {
+    return this.logFile?.info()
+  }
+
+  async readLog(fromSeq: number, toSeq: number, limit: number) {
+    const file = this.logFile
+    if (file === undefined) return { lines: [], more: false, file: undefined }
+    return { ...(await file.read(fromSeq, toSeq, limit)), file: file.info() }
+  }
+
+  async searchLog(match: LogPredicate, afterSeq: number, limit: number) {
+    const file = this.logFile
+    if (file === undefined) return { lines: [], more: false, file: undefined }
+    return { ...(await file.search(match, afterSeq, limit)), file: file.info() }
   }
 
   /**

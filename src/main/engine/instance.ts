@@ -16,7 +16,10 @@ export interface GuestConfig {
   /** argv after argv[0]. */
   readonly args?: readonly string[]
   readonly env?: Readonly<Record<string, string>>
-  /** Receives the guest's log lines (stdout at info, stderr at warn) and host-side messages. */
+  /**
+   * Receives the guest's log lines (stdout at info; stderr at error, since a guest's logError
+   * writes there) and host-side messages.
+   */
   readonly logger: Logger
   readonly hostId?: () => HostId | undefined
   readonly clock?: WasiClock
@@ -63,7 +66,7 @@ export function instantiateGuest(
       args: [config.serviceName, ...(config.args ?? [])],
       env: config.env ?? {},
       stdout: (line) => config.logger.log('info', line),
-      stderr: (line) => config.logger.log('warn', line),
+      stderr: (line) => config.logger.log('error', line),
       ...(config.clock ? { clock: config.clock } : {}),
     },
     memoryAccess,

@@ -189,6 +189,42 @@ export class Deployment {
     return this.restart(service, module, compiled, 'restart requested')
   }
 
+  /** Stops one service's guest (its dependents keep running, and their calls to it fail). */
+  stopService(name: string): Promise<void> {
+    this.serviceNamed(name)
+    const supervisor = this.supervisor
+    if (supervisor === undefined)
+      throw new Error(`${name} cannot stop: the deployment is not running`)
+    if (supervisor.guest(name) === undefined) throw new Error(`${name} is not running`)
+    this.restarting = this.restarting.then(async () => {
+      this.hostLog('info', `${name} stop requested`)
+      await supervisor.stop(name, this.config.stopGraceMs)
+    })
+    return this.restarting
+  }
+
+  /** Starts one service that is not running (stopped, exited or failed) with its module. */
+  startService(name: string): Promise<void> {
+    const service = this.serviceNamed(name)
+    const compiled = this.compiled
+    const supervisor = this.supervisor
+    if (compiled === undefined || supervisor === undefined)
+      throw new Error(`${name} cannot start: the deployment is not running`)
+    this.restarting = this.restarting.then(async () => {
+      if (this.stopping) return
+      this.hostLog('info', `${name} start requested`)
+      const handle = await supervisor.start(this.guestSpec(service, compiled))
+      if (service.role !== 'server') this.exitCodeOf(service, await handle.ended)
+    })
+    return this.restarting
+  }
+
+  private serviceNamed(name: string): ServiceConfig {
+    const service = this.config.services.find((s) => s.name === name)
+    if (service === undefined) throw new Error(`no service named "${name}" in ${this.config.file}`)
+    return service
+  }
+
   private wakeServeForever: (() => void) | undefined
   /**
    * Digest of the bytes each running module was compiled from: watch mode compares changes

@@ -67,6 +67,8 @@ export interface ServiceNode {
   readonly unmet: readonly UnmetRequirement[]
   readonly exitCode?: number
   readonly reason?: string
+  /** While waiting: when the kernel gives up launching it (ms since epoch, engine clock). */
+  readonly launchDeadlineMs?: number
 }
 
 export interface ServiceEdge {
@@ -75,6 +77,16 @@ export interface ServiceEdge {
   /** ...the program that exports `via`. Undefined `to` = nobody exports it (yet). */
   readonly to?: string
   readonly via: string
+  /** Calls `from` made to `via` of `to` so far in this run (absent before the first). */
+  readonly calls?: EdgeCallStats
+}
+
+export interface EdgeCallStats {
+  readonly count: number
+  /** Calls that ended with a callee error or a kernel error. */
+  readonly errors: number
+  /** Median latency of the finished calls (over the newest few hundred), in ms. */
+  readonly p50Ms?: number
 }
 
 export interface ServiceGraph {
@@ -118,6 +130,22 @@ export interface ServiceDetails {
 export interface LogLine extends LogRecord {
   /** Position in the deployment's log, so clients can detect gaps and deduplicate. */
   readonly seq: number
+  /**
+   * 'separator': a line the Studio wrote between runs (start, stop, restart, switch), naming
+   * the deployment, what happened and when. It passes every filter.
+   */
+  readonly mark?: 'separator'
+}
+
+/** Where the engine keeps every line of the current run (the ring holds only the newest). */
+export interface LogFileInfo {
+  /** Absolute path of the run's first NDJSON file (later ones add `.1`, `.2`, ...). */
+  readonly file: string
+  /** Sequence numbers the files hold: [firstSeq, nextSeq). */
+  readonly firstSeq: number
+  readonly nextSeq: number
+  /** Lines the engine could not write (the disk refused); counted, never silent. */
+  readonly unwritten: number
 }
 
 export interface LogFilter {
@@ -260,8 +288,35 @@ export const BRIDGE_METHODS = {
     limit: optional(int({ min: 1, max: 1000 })),
   }),
   'queue.delete': object({ queue: name, msgId: str({ max: 64, min: 1 }) }),
-  'queue.purge': object({ queue: name, state: optional(oneOf(['done', 'dead'] as const)) }),
+  'queue.purge': object({
+    queue: name,
+    state: optional(oneOf(['done', 'dead', 'ready'] as const)),
+  }),
   'queue.redrive': object({ queue: name }),
+  /** Start one program of the running deployment that is not running (stopped, ended). */
+  'service.start': object({ name }),
+  /** Stop one program of the running deployment (what depends on it keeps running). */
+  'service.stop': object({ name }),
+  /** Lines [fromSeq, toSeq) of the current run, read from its log file (not the ring). */
+  'logs.read': object({
+    fromSeq: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    toSeq: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    limit: optional(int({ min: 1, max: MAX_LOG_BACKFILL })),
+  }),
+  /** Lines of the whole current run matching `filter`, from its log file, after `afterSeq`. */
+  'logs.search': object({
+    filter: logFilter,
+    afterSeq: optional(int({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+    limit: optional(int({ min: 1, max: MAX_LOG_BACKFILL })),
+  }),
+  /** Put one message on a queue: `payload` is JSON of the message type `typeName`. */
+  'queue.send': object({
+    queue: name,
+    typeName: name,
+    payload: str({ max: MAX_CONFIG_TEXT_CHARS, min: 1 }),
+  }),
+  /** The message types the deployment's descriptor sets define (for queue.send). */
+  'queue.types': nothing,
 } as const satisfies Record<string, Checked<unknown>>
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -281,6 +336,8 @@ export interface BridgeResults {
     readonly lines: readonly LogLine[]
     /** Older matching lines exist, or may: the backfill scan stops at its time budget. */
     readonly truncated: boolean
+    /** The current run's log file, which holds what the backfill could not. */
+    readonly file?: LogFileInfo
   }
   'config.validate': { readonly diagnostics: readonly ConfigDiagnostic[] }
   'config.read': ConfigText
@@ -296,6 +353,21 @@ export interface BridgeResults {
   'queue.delete': { readonly deleted: boolean }
   'queue.purge': { readonly removed: number }
   'queue.redrive': { readonly moved: number }
+  'service.start': DeploymentStatus
+  'service.stop': DeploymentStatus
+  'logs.read': {
+    readonly lines: readonly LogLine[]
+    readonly file: LogFileInfo | undefined
+    /** More lines in the range than `limit`: ask again from the last seq + 1. */
+    readonly more: boolean
+  }
+  'logs.search': {
+    readonly lines: readonly LogLine[]
+    readonly file: LogFileInfo | undefined
+    readonly more: boolean
+  }
+  'queue.send': { readonly msgId: string }
+  'queue.types': { readonly types: readonly string[] }
 }
 export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]
 
@@ -315,6 +387,11 @@ export interface BridgeEvents {
     readonly lines: readonly LogLine[]
     /** Lines this connection missed because it could not keep up (never silently). */
     readonly dropped: number
+    /**
+     * Where the missed lines were: [fromSeq, toSeq) ranges of the log, before this batch's
+     * lines (the log file still has them: `logs.read`).
+     */
+    readonly gaps?: readonly { readonly fromSeq: number; readonly toSeq: number }[]
   }
   /** The queues changed (counts or messages); the inspector re-reads what it shows. */
   'queues-changed': { readonly queues: readonly string[] }

@@ -58,6 +58,12 @@ export type InspectorEvent =
       readonly removed: number
     }
   | {
+      readonly kind: 'message-sent'
+      readonly queue: string
+      readonly queueId: QueueId
+      readonly msgId: QueueMsgId
+    }
+  | {
       readonly kind: 'dead-letters-redriven'
       readonly queue: string
       readonly queueId: QueueId
@@ -227,12 +233,28 @@ export class QueueInspector {
     return true
   }
 
-  /** Deletes every message of the queue, or those in one state; the queue itself stays. */
-  purge(queueName: string, state?: Exclude<MessageStateName, 'ready' | 'in-flight'>): number {
+  /**
+   * Deletes every message of the queue, or those in one state (ready: pending and visible, so
+   * messages in flight stay with their consumer); the queue itself stays.
+   */
+  purge(queueName: string, state?: Exclude<MessageStateName, 'in-flight'>): number {
     const queue = this.queue(queueName)
-    const removed = this.store.purge(queue, state === undefined ? undefined : STORED_STATE[state])
+    const removed =
+      state === 'ready'
+        ? this.store.purgeReady(queue)
+        : this.store.purge(queue, state === undefined ? undefined : STORED_STATE[state])
     this.onEvent?.({ kind: 'queue-purged', queue: queue.name, queueId: queue.id, state, removed })
     return removed
+  }
+
+  /** Puts one message (already encoded, with its type URL) on the queue; answers its id. */
+  send(queueName: string, payload: { typeUrl: string; value: Uint8Array }): QueueMsgId {
+    const queue = this.queue(queueName)
+    const result = this.store.send(queue.id, [{ payload }])
+    if (!result.ok) throw new InspectorError(result.error)
+    const msgId = result.value[0] as QueueMsgId
+    this.onEvent?.({ kind: 'message-sent', queue: queue.name, queueId: queue.id, msgId })
+    return msgId
   }
 
   /** Moves the queue's dead letters back to ready (receive count reset). */

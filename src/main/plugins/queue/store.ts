@@ -217,6 +217,7 @@ export class QueueStore {
     deleteMessage: Statement
     purgeAll: Statement
     purgeState: Statement
+    purgeReady: Statement
   }
 
   constructor(
@@ -283,6 +284,8 @@ export class QueueStore {
       deleteMessage: q('DELETE FROM message WHERE id_high = ? AND id_low = ?'),
       purgeAll: q('DELETE FROM message WHERE queue_key = ?'),
       purgeState: q('DELETE FROM message WHERE queue_key = ? AND state = ?'),
+      // Ready = pending and visible; a message in flight stays with its consumer.
+      purgeReady: q('DELETE FROM message WHERE queue_key = ? AND state = 0 AND visible_at_ms <= ?'),
     }
     this.tx = {
       send: db.transaction((id: QueueId, messages: readonly OutgoingMessage[]) =>
@@ -530,6 +533,11 @@ export class QueueStore {
 
   deleteMessage(msgId: QueueMsgId): boolean {
     return this.st.deleteMessage.run(signed(msgId.high), signed(msgId.low)).changes > 0
+  }
+
+  /** Deletes the queue's ready messages (pending and visible, not in flight); how many. */
+  purgeReady(queue: QueueInfo): number {
+    return this.st.purgeReady.run(queue.key, this.now()).changes
   }
 
   /** Deletes the queue's messages (all, or those in one state); returns how many. */

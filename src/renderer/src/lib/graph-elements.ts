@@ -13,9 +13,25 @@ export const STATE_COLOURS: Readonly<Record<string, string>> = {
   missing: '#2a2e37',
 }
 
+/** What the legend names each node state (same order as it lists them). */
+export const STATE_LEGEND: readonly (readonly [string, string])[] = [
+  ['not-started', 'not started'],
+  ['waiting', 'waiting'],
+  ['running', 'running'],
+  ['exited', 'exited'],
+  ['failed', 'failed'],
+]
+
+const CHAR_PX = 7.4
+const NODE_PADDING_PX = 26
+
 export interface NodeDef {
   readonly id: string
   readonly label: string
+  /** Name and state on two lines: the state reads without telling colours apart. */
+  readonly text: string
+  /** Box width that fits the text (cytoscape sizes nodes from data, not from labels). */
+  readonly width: number
   readonly state: string
   /** A name nobody exports, drawn as a hollow placeholder so the unmet edge has an end. */
   readonly missing: boolean
@@ -28,6 +44,13 @@ export interface EdgeDef {
   readonly target: string
   readonly label: string
   readonly unmet: boolean
+  readonly from: string
+  readonly to: string
+  readonly via: string
+  readonly calls: number
+  readonly errors: number
+  /** Median latency in ms, or -1 before the first finished call. */
+  readonly p50: number
   /** The require the kernel refused because it closed the cycle (not a live edge). */
   readonly refused: boolean
   readonly inCycle: boolean
@@ -39,13 +62,18 @@ const missingNodeId = (via: string): string => `missing:${via}`
 export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: EdgeDef[] } {
   const cycle = graph.cycle ?? []
   const cycleNames = new Set(cycle)
-  const nodes: NodeDef[] = graph.nodes.map((n) => ({
-    id: serviceNodeId(n.name),
-    label: n.name,
-    state: n.state,
-    missing: false,
-    inCycle: cycleNames.has(n.name),
-  }))
+  const nodes: NodeDef[] = graph.nodes.map((n) => {
+    const state = n.exitCode === undefined ? n.state : `${n.state} (${n.exitCode})`
+    return {
+      id: serviceNodeId(n.name),
+      label: n.name,
+      text: `${n.name}\n${state.replace('-', ' ')}`,
+      width: boxWidth(n.name, state),
+      state: n.state,
+      missing: false,
+      inCycle: cycleNames.has(n.name),
+    }
+  })
   const unmetOf = new Map(graph.nodes.map((n) => [n.name, new Set(n.unmet.map((u) => u.name))]))
   const edges: EdgeDef[] = []
   const pairs = new Set<string>()
@@ -54,7 +82,15 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
     if (e.to === undefined) {
       target = missingNodeId(e.via)
       if (!nodes.some((n) => n.id === target)) {
-        nodes.push({ id: target, label: e.via, state: 'missing', missing: true, inCycle: false })
+        nodes.push({
+          id: target,
+          label: e.via,
+          text: `${e.via}\nnobody exports it`,
+          width: boxWidth(e.via, 'nobody exports it'),
+          state: 'missing',
+          missing: true,
+          inCycle: false,
+        })
       }
     } else {
       target = serviceNodeId(e.to)
@@ -66,6 +102,12 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
       target,
       label: e.via,
       unmet: e.to === undefined || (unmetOf.get(e.from)?.has(e.via) ?? false),
+      from: e.from,
+      to: e.to ?? '',
+      via: e.via,
+      calls: e.calls?.count ?? 0,
+      errors: e.calls?.errors ?? 0,
+      p50: e.calls?.p50Ms ?? -1,
       refused: false,
       inCycle: false,
     })
@@ -89,6 +131,12 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
         target: serviceNodeId(to),
         label: 'refused',
         unmet: true,
+        from,
+        to,
+        via: '',
+        calls: 0,
+        errors: 0,
+        p50: -1,
         refused: true,
         inCycle: true,
       })
@@ -122,4 +170,8 @@ export function describeCycle(graph: ServiceGraph): string | undefined {
     )
   }
   return `${steps.join('; ')}. None of them could ever start, so the kernel refused the require that closed the cycle.`
+}
+
+function boxWidth(...lines: string[]): number {
+  return Math.round(Math.max(...lines.map((l) => l.length)) * CHAR_PX + NODE_PADDING_PX)
 }

@@ -1,25 +1,49 @@
-// Keeps a cytoscape graph in step with the engine's ServiceGraph. Positions are kept across
-// updates: only nodes that appear are placed (next to a neighbour when they have one), so a live
-// deployment does not reshuffle under the reader's eyes.
+// Keeps a cytoscape graph in step with the engine's ServiceGraph. Whenever the shape changes
+// (a service, a require or an export appears or goes), the whole graph is laid out again by
+// ELK's layered algorithm: requirers on the left, what they require on the right, no two boxes
+// on top of each other. ELK is deterministic, so an unchanged shape never moves. Once the reader
+// drags a node the layout is theirs: new nodes are then only placed beside a neighbour.
 import type cytoscape from 'cytoscape'
 import type { ServiceGraph } from '../../../shared/bridge/contract'
 import { graphElements } from './graph-elements'
 
-/**
- * A node placed while it had no edges sits wherever the layout put a loose node. A deployment's
- * graph starts like that (requires are only known once its guests run), so the first edges
- * trigger one real layout; after that, positions stay. Kept in cytoscape's scratch, not data.
- */
-const PROVISIONAL = 'parigotProvisional'
+const PINNED = 'parigotPinned'
 
-/** Returns whether nodes were added or moved (the view may want to fit them in). */
-export function syncGraph(core: cytoscape.Core, next: ServiceGraph): boolean {
+/** ELK's layered algorithm, left to right; spacing leaves room for the edge labels. */
+export const LAYERED_LAYOUT = {
+  name: 'elk',
+  fit: false,
+  animate: false,
+  nodeDimensionsIncludeLabels: false,
+  elk: {
+    algorithm: 'layered',
+    'elk.direction': 'RIGHT',
+    'elk.spacing.nodeNode': 36,
+    'elk.layered.spacing.nodeNodeBetweenLayers': 130,
+    'elk.spacing.componentComponent': 60,
+    'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+    'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
+  },
+} as const
+
+/**
+ * Applies `next`; answers the layout it started (the view fits once it stops), or undefined
+ * when nothing moved.
+ */
+export function syncGraph(
+  core: cytoscape.Core,
+  next: ServiceGraph,
+): { layout: cytoscape.Layouts | undefined; placed: boolean } {
   const { nodes, edges } = graphElements(next)
   const wanted = new Set([...nodes.map((n) => n.id), ...edges.map((e) => e.id)])
   const added: cytoscape.NodeSingular[] = []
+  let shapeChanged = false
   core.batch(() => {
     core.elements().forEach((element) => {
-      if (!wanted.has(element.id())) core.remove(element)
+      if (!wanted.has(element.id())) {
+        core.remove(element)
+        shapeChanged = true
+      }
     })
     for (const node of nodes) {
       const existing = core.getElementById(node.id)
@@ -28,56 +52,52 @@ export function syncGraph(core: cytoscape.Core, next: ServiceGraph): boolean {
     }
     for (const edge of edges) {
       const existing = core.getElementById(edge.id)
-      if (existing.nonempty()) existing.data({ ...edge })
-      else core.add({ group: 'edges', data: { ...edge } })
+      if (existing.nonempty()) {
+        existing.data({ ...edge })
+      } else {
+        core.add({ group: 'edges', data: { ...edge } })
+        shapeChanged = true
+      }
     }
   })
-  const everything = added.length > 0 && added.length === core.nodes().length
-  let settling = false
+  if (added.length === 0 && !shapeChanged) return { layout: undefined, placed: false }
+  let pinned = false
   core.nodes().forEach((n) => {
-    if (n.scratch(PROVISIONAL) === true && n.degree(false) > 0) settling = true
+    if (n.scratch(PINNED) === true) pinned = true
   })
-  if (everything || settling) {
-    layoutAll(core)
-    return true
+  if (!pinned) {
+    const layout = core.layout(LAYERED_LAYOUT as unknown as cytoscape.LayoutOptions)
+    layout.run()
+    return { layout, placed: true }
   }
-  if (added.length === 0) return false
   const fresh = new Set(added.map((n) => n.id()))
   for (const node of added) {
     place(core, node, fresh)
-    node.scratch(PROVISIONAL, node.degree(false) === 0)
     fresh.delete(node.id())
   }
-  return true
+  return { layout: undefined, placed: added.length > 0 }
 }
 
-/** Marks a node the reader moved: it is never laid out again. */
+/** Marks the layout as the reader's: no more automatic layouts until `unpinAll`. */
 export function pinNode(node: cytoscape.NodeSingular): void {
-  node.scratch(PROVISIONAL, false)
+  node.scratch(PINNED, true)
 }
 
-/** Requirers above what they require; a box sized from the graph, not from the view (which
- * may not have its size yet), and no fit: the view fits when it knows its size. */
-function layoutAll(core: cytoscape.Core): void {
-  const n = Math.max(2, core.nodes().length)
-  core
-    .layout({
-      name: 'breadthfirst',
-      directed: true,
-      fit: false,
-      boundingBox: { x1: 0, y1: 0, w: 160 * n, h: 110 * n },
-    })
-    .run()
-  core.nodes().forEach((node) => {
-    node.scratch(PROVISIONAL, node.degree(false) === 0)
-  })
-}
-
-/** Puts a new node beside a placed neighbour, or to the right of everything. */
-function place(core: cytoscape.Core, node: cytoscape.NodeSingular, unplaced: Set<string>): void {
-  const placed: cytoscape.Position[] = []
+/** Gives the layout back to ELK (the "Lay out" button). */
+export function relayout(core: cytoscape.Core): cytoscape.Layouts {
   core.nodes().forEach((n) => {
-    if (!unplaced.has(n.id())) placed.push({ ...n.position() })
+    n.scratch(PINNED, false)
+  })
+  const layout = core.layout(LAYERED_LAYOUT as unknown as cytoscape.LayoutOptions)
+  layout.run()
+  return layout
+}
+
+/** Puts a new node beside a placed neighbour, or below everything, on no other node. */
+function place(core: cytoscape.Core, node: cytoscape.NodeSingular, unplaced: Set<string>): void {
+  const placed: cytoscape.BoundingBox12[] = []
+  core.nodes().forEach((n) => {
+    if (!unplaced.has(n.id())) placed.push(n.boundingBox())
   })
   let neighbour: cytoscape.Position | undefined
   node
@@ -86,16 +106,13 @@ function place(core: cytoscape.Core, node: cytoscape.NodeSingular, unplaced: Set
     .forEach((n) => {
       if (neighbour === undefined && !unplaced.has(n.id())) neighbour = { ...n.position() }
     })
-  const right = Math.max(0, ...placed.map((p) => p.x))
-  const middle = placed.reduce((sum, p) => sum + p.y, 0) / Math.max(1, placed.length)
+  const bottom = Math.max(0, ...placed.map((b) => b.y2))
   const at =
-    neighbour !== undefined
-      ? { x: neighbour.x + 90, y: neighbour.y + 90 }
-      : { x: right + 110, y: middle }
-  // Do not land on another node.
-  while (placed.some((p) => samePlace(p, at))) at.y += 60
+    neighbour !== undefined ? { x: neighbour.x + 180, y: neighbour.y } : { x: 0, y: bottom + 60 }
+  const w = (node.data('width') as number) / 2 + 10
+  const h = 30
+  const hits = (): boolean =>
+    placed.some((b) => at.x + w > b.x1 && at.x - w < b.x2 && at.y + h > b.y1 && at.y - h < b.y2)
+  while (hits()) at.y += 50
   node.position(at)
 }
-
-const samePlace = (a: cytoscape.Position, b: cytoscape.Position): boolean =>
-  Math.abs(a.x - b.x) < 30 && Math.abs(a.y - b.y) < 30

@@ -46,7 +46,28 @@ export function lineMatcher(input: LogFilterInput): (line: LogLine) => boolean {
     }
   }
   return (line) =>
-    (input.source === '' || line.source === input.source) &&
-    levelRank(line.level) >= rank &&
-    text(line.message)
+    line.mark === 'separator' ||
+    ((input.source === '' || line.source === input.source) &&
+      levelRank(line.level) >= rank &&
+      text(line.message))
+}
+
+export const NO_FILTER: Readonly<LogFilterInput> = {
+  source: '',
+  minLevel: 'debug',
+  text: '',
+  regex: false,
+}
+
+/** The filters in force, as the chips above the log name them (none: an empty list). */
+export function activeFilters(
+  input: LogFilterInput,
+): { key: 'source' | 'minLevel' | 'text'; label: string }[] {
+  const chips: { key: 'source' | 'minLevel' | 'text'; label: string }[] = []
+  if (input.source !== '') chips.push({ key: 'source', label: `source: ${input.source}` })
+  if (input.minLevel !== 'debug')
+    chips.push({ key: 'minLevel', label: `level ≥ ${input.minLevel}` })
+  if (input.text !== '')
+    chips.push({ key: 'text', label: `${input.regex ? 'regex' : 'text'}: ${input.text}` })
+  return chips
 }

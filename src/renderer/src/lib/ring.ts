@@ -23,15 +23,18 @@ export class Ring<T> {
     return this.droppedTotal
   }
 
-  push(item: T): void {
+  /** Adds `item`; answers the oldest item it pushed out, if the ring was full. */
+  push(item: T): T | undefined {
     if (this.count < this.capacity) {
       this.items[(this.start + this.count) % this.capacity] = item
       this.count++
-      return
+      return undefined
     }
+    const evicted = this.items[this.start]
     this.items[this.start] = item
     this.start = (this.start + 1) % this.capacity
     this.droppedTotal++
+    return evicted
   }
 
   /** The i-th oldest kept item. */

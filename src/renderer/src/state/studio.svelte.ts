@@ -77,3 +77,27 @@ export async function openDeployment(file: string): Promise<void> {
     refreshGraph()
   })
 }
+
+export type ServiceCommand = 'start' | 'stop' | 'restart'
+
+/** Which commands a service in `state` accepts while the deployment runs. */
+export function serviceCommands(state: string | undefined): Record<ServiceCommand, boolean> {
+  const deploymentUp = studio.status.state === 'running'
+  const alive =
+    state === 'running' || state === 'waiting' || state === 'registered' || state === 'exported'
+  return {
+    start: deploymentUp && !alive,
+    stop: deploymentUp && alive,
+    restart: deploymentUp,
+  }
+}
+
+/** Starts, stops or restarts one service; a failure shows in the top bar. */
+export async function commandService(name: string, command: ServiceCommand): Promise<void> {
+  const bridge = studio.bridge
+  if (bridge === undefined) return
+  await act(`${command} ${name}`, async () => {
+    studio.status = await bridge.call(`service.${command}`, { name })
+    refreshGraph()
+  })
+}
