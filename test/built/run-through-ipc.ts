@@ -8,8 +8,11 @@ interface LogsPayload {
 }
 
 export async function runHelloworldThroughIpc(main: StandInMain, config: string): Promise<void> {
-  await main.until('the IPC handler', () =>
-    main.calls.find((c) => c.api === 'ipcMain.handle' && c.args[0] === 'parigot:call'),
+  await main.until(
+    'the IPC handler and the page',
+    () =>
+      main.calls.find((c) => c.api === 'BrowserWindow.loadFile') &&
+      main.calls.find((c) => c.api === 'ipcMain.handle' && c.args[0] === 'parigot:call'),
   )
   const opened = await main.bridge('deployment.open', { file: config })
   expect(opened, JSON.stringify(opened)).toMatchObject({ kind: 'response', ok: true })

@@ -285,6 +285,10 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
       STAND_IN_RESOURCES: resources,
     })
     try {
+      // The handler is installed at start-up, and the page (the frame that may call) after it.
+      await main.until('the window', () =>
+        main.calls.find((c) => c.api === 'BrowserWindow.loadFile'),
+      )
       const info = await main.bridge('studio.info')
       const examples = (info['result'] as { examples: { name: string; file: string }[] }).examples
       const helloworld = examples.find((e) => e.name === 'helloworld')

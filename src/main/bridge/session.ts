@@ -448,6 +448,7 @@ export class StudioSession {
     const deployment = new Deployment(config, {
       mode: 'run',
       watch: true,
+      outsideCallers: true,
       onLog: (record) => this.onLog(record),
       onEvent: (event) => this.onKernelEvent(event),
       onProgress: (message) =>

@@ -606,6 +606,16 @@ export class Kernel {
       return KernelErr.NotFound
     }
     if (target.state === 'failed' || target.state === 'exited' || !target.host.alive) {
+      const why =
+        target.state === 'failed'
+          ? `failed: ${target.failure ?? 'its guest failed'}`
+          : target.state === 'exited'
+            ? `exited ${target.exitCode ?? 0}`
+            : 'ended'
+      this.logger.log(
+        'warn',
+        `dispatch_ from ${host.value.name}: ${target.fullName}.${methodName}: callee ${target.fullName} ${why}`,
+      )
       return KernelErr.ServiceFailed
     }
     if (host.value.pendingCount >= this.limits.pendingPerHost) {

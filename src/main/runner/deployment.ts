@@ -44,6 +44,8 @@ export interface DeploymentOptions {
    * its .wasm changes; a module that no longer compiles leaves the last good version running.
    */
   readonly watch?: boolean
+  /** Calls can come from outside the guests (the Studio): see SupervisorOptions.outsideCallers. */
+  readonly outsideCallers?: boolean
   /** Called once every server has started, before the main (or test) programs run. */
   readonly onStarted?: () => void
 }
@@ -104,6 +106,7 @@ export class Deployment {
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
+      ...(options.outsideCallers ? { outsideCallers: true } : {}),
     })
     try {
       if (servers.length > 0) {

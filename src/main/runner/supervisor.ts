@@ -69,6 +69,11 @@ export interface SupervisorOptions {
    * guest is being killed. Receives the report.
    */
   readonly onDeadlock?: (report: string) => void
+  /**
+   * Calls can come from outside the guests (the Studio's invoke form): a program that serves a
+   * running service can then always be woken, so no wait is final while one is live.
+   */
+  readonly outsideCallers?: boolean
 }
 
 interface Running {
@@ -373,6 +378,8 @@ export class Supervisor {
     const live = [...this.guests.values()].filter((r) => r.ended === undefined)
     const allIdle = () => live.every((r) => Atomics.load(r.channel.header, Word.IDLE) === 1)
     if (!live.some((r) => r.program) || !allIdle()) return
+    if (this.options.outsideCallers && live.some((r) => r.program && this.servesRunning(r.host)))
+      return
     this.server.drainNotices()
     if (live.some((r) => this.server.hasMail(r.host))) return
     const report = this.kernel.waitReport(live.map((r) => r.host))
@@ -381,6 +388,11 @@ export class Supervisor {
     const reason = this.kernel.reportDeadlock(report)
     this.options.onDeadlock?.(reason)
     for (const r of live) void this.kill(r.name, 'deadlock (see the report above)')
+  }
+
+  private servesRunning(host: HostId): boolean {
+    const services = this.kernel.hostById(host)?.services ?? []
+    return services.some((s) => s.state === 'running' && s.exports.size > 0)
   }
 
   private checkResponsiveness(): void {
