@@ -5,7 +5,27 @@ import type { ExampleEntry } from '../../shared/bridge/contract'
 
 const MAX_RECENT = 10
 
-/** `<examplesDir>/<name>/deploy.toml`, titled by the first comment line of the file. */
+const MAX_TITLE_CHARS = 120
+
+/**
+ * The first sentence of the comment block that opens a file (comments wrap, so a sentence may
+ * span lines), shortened at a word to MAX_TITLE_CHARS.
+ */
+function firstSentence(text: string): string | undefined {
+  const block = /^(?:#[^\n]*\n?)+/.exec(text.trimStart())?.[0]
+  if (block === undefined) return undefined
+  const joined = block
+    .split('\n')
+    .map((line) => line.replace(/^#\s?/, '').trim())
+    .join(' ')
+    .trim()
+  const sentence = /^.+?[.!?](?=\s|$)/.exec(joined)?.[0] ?? joined
+  if (sentence.length <= MAX_TITLE_CHARS) return sentence
+  const cut = sentence.slice(0, MAX_TITLE_CHARS)
+  return `${cut.slice(0, cut.lastIndexOf(' '))}…`
+}
+
+/** `<examplesDir>/<name>/deploy.toml`, titled by the first sentence of its opening comment. */
 export async function listExamples(examplesDir: string): Promise<ExampleEntry[]> {
   let names: string[]
   try {
@@ -25,9 +45,8 @@ export async function listExamples(examplesDir: string): Promise<ExampleEntry[]>
     } catch {
       continue
     }
-    const comment = /^#\s*(.+)$/m.exec(text)?.[1]?.trim()
     // "The queue example: a producer ..." -> "a producer ..." reads best after the name.
-    const title = comment?.replace(/^the \S+ example:\s*/i, '') ?? name
+    const title = firstSentence(text)?.replace(/^the \S+ example:\s*/i, '') ?? name
     found.push({ name, title: title.charAt(0).toUpperCase() + title.slice(1), file })
   }
   return found
