@@ -16,7 +16,7 @@ import { KernelServer } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
 import { ExternalCaller } from './external-caller'
-import { noteAbandonedThread } from './worker/abandoned'
+import { noteAbandonedThread, noteThreadEnded } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { WorkerPool } from './worker/worker-pool'
 
@@ -97,7 +97,7 @@ const WATCHDOG_INTERVAL_MS = 100
  * once; a thread still there after this is blocked in a system call and is abandoned (named in
  * the log, and by the CLI when it has to end the process).
  */
-export const TERMINATE_WAIT_MS = 2000
+export const TERMINATE_WAIT_MS = 5000
 
 /**
  * Runs each guest in its own worker thread against one kernel, and keeps the kernel told of
@@ -341,9 +341,10 @@ export class Supervisor {
       const what = `${running.name} (thread ${running.worker.threadId})`
       this.logger.log(
         'error',
-        `${what} did not end within ${TERMINATE_WAIT_MS} ms of being terminated: it is blocked in a system call; abandoned`,
+        `${what} did not end within ${TERMINATE_WAIT_MS} ms of being terminated: it is blocked in a system call (or the machine is overloaded); abandoned`,
       )
       noteAbandonedThread(what)
+      void gone.then(() => noteThreadEnded(what))
     }
   }
 

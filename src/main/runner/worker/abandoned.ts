@@ -11,6 +11,11 @@ export function noteAbandonedThread(description: string): void {
   abandoned.add(description)
 }
 
+/** A thread given up on did end after all (it was only slow to): it no longer holds the exit. */
+export function noteThreadEnded(description: string): void {
+  abandoned.delete(description)
+}
+
 export function abandonedThreads(): readonly string[] {
   return [...abandoned]
 }
