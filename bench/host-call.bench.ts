@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises'
-import { fromBinary } from '@bufbuild/protobuf'
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { EmptySchema } from '@bufbuild/protobuf/wkt'
 import { createEngine, createMemoryLogger, invokeAdapter } from '../src/main/engine'
 import { KERNEL_ABI_ERRORS } from '../src/main/kernel/abi-errors'
+import { IdRawSchema } from '../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
+import { LocateRequestSchema } from '../src/shared/gen/parigot/syscall/v1/syscall_pb'
 import { assembleWat } from '../test/helpers/wat'
 import { median, sampleRounds } from './lib/stats'
 import type { Benchmark, BenchResult } from './lib/result'
@@ -31,6 +33,19 @@ async function hostCall(): Promise<BenchResult[]> {
       impl: () => 0,
     }),
   )
+  let seen = 0
+  engine.registerHostFunction(
+    invokeAdapter({
+      module: 'bench',
+      name: 'locate_',
+      request: LocateRequestSchema,
+      errors: KERNEL_ABI_ERRORS,
+      impl: (_ctx, request) => {
+        seen += request.serviceName.length
+        return 0
+      },
+    }),
+  )
   const source = await readFile(new URL('./fixtures/host-call-bench.wat', import.meta.url), 'utf8')
   const compiled = await engine.compile(await assembleWat(source), 'host-call-bench.wat')
   const guest = engine.instantiate(compiled, {
@@ -39,14 +54,31 @@ async function hostCall(): Promise<BenchResult[]> {
   })
   const loopRaw = guest.exports['loop_raw'] as (n: number) => void
   const loopNoop = guest.exports['loop_noop'] as (n: number) => void
+  const loopLocate = guest.exports['loop_locate'] as (n: number, len: number) => void
   const memory = guest.exports['memory'] as WebAssembly.Memory
+  const locate = toBinary(
+    LocateRequestSchema,
+    create(LocateRequestSchema, {
+      packageName: 'greeting.v1',
+      serviceName: 'greeting',
+      calledBy: create(IdRawSchema, { high: 0x7365727669636501n, low: 42n }),
+    }),
+  )
+  new Uint8Array(memory.buffer).set(locate, REQUEST_PTR)
   let sink = 0
   const decodeLoop = (n: number) => {
     const bytes = new Uint8Array(memory.buffer)
     for (let i = 0; i < n; i++) {
       const view = bytes.subarray(REQUEST_PTR, REQUEST_PTR + REQUEST_LEN)
       const message = fromBinary(EmptySchema, view)
-      if (message.$typeName.length === 0) sink++
+      if (message.$typeName.length > 0) sink++
+    }
+  }
+  const decodeLocateLoop = (n: number) => {
+    const bytes = new Uint8Array(memory.buffer)
+    for (let i = 0; i < n; i++) {
+      const view = bytes.subarray(REQUEST_PTR, REQUEST_PTR + locate.length)
+      sink += fromBinary(LocateRequestSchema, view).serviceName.length
     }
   }
   const perCall = (samples: number[]) => median(samples) / CALLS_PER_ROUND
@@ -54,12 +86,18 @@ async function hostCall(): Promise<BenchResult[]> {
   const raw: number[] = []
   const noop: number[] = []
   const decode: number[] = []
+  const locateCall: number[] = []
+  const locateDecode: number[] = []
   for (let i = 0; i < 3; i++) {
     raw.push(...sampleRounds(ROUNDS, WARMUP, () => loopRaw(CALLS_PER_ROUND)))
     noop.push(...sampleRounds(ROUNDS, WARMUP, () => loopNoop(CALLS_PER_ROUND)))
     decode.push(...sampleRounds(ROUNDS, WARMUP, () => decodeLoop(CALLS_PER_ROUND)))
+    locateCall.push(
+      ...sampleRounds(ROUNDS, WARMUP, () => loopLocate(CALLS_PER_ROUND, locate.length)),
+    )
+    locateDecode.push(...sampleRounds(ROUNDS, WARMUP, () => decodeLocateLoop(CALLS_PER_ROUND)))
   }
-  if (sink !== 0) throw new Error('decoded message lost its type name')
+  if (seen === 0 || sink === 0) throw new Error('the locate request was not decoded')
   const setting = `median of ${raw.length} rounds x ${CALLS_PER_ROUND} calls, (i32 x4)->i64, empty request, in-thread`
   return [
     {
@@ -68,6 +106,22 @@ async function hostCall(): Promise<BenchResult[]> {
       unit: 'ns',
       better: 'lower',
       setting: `median of ${decode.length} rounds x ${CALLS_PER_ROUND}: fromBinary(EmptySchema) of the request's ${REQUEST_LEN} bytes as a view of the guest's memory (no copy), in a JS loop`,
+    },
+    {
+      id: 'floor-protobuf-decode-locate-ns',
+      value: perCall(locateDecode),
+      unit: 'ns',
+      better: 'lower',
+      setting: `the same for a ${locate.length}-byte syscall.v1.LocateRequest (two strings, an IdRaw)`,
+    },
+    {
+      id: 'host-call-locate-ns',
+      value: perCall(locateCall),
+      unit: 'ns',
+      better: 'lower',
+      setting: `${setting.replace('empty request', `${locate.length}-byte LocateRequest`)}, via invoke adapter, the implementation reads a field`,
+      baseline: 'floor-protobuf-decode-locate-ns',
+      targets: [{ kind: 'max-ratio', of: 'floor-protobuf-decode-locate-ns', ratio: 2 }],
     },
     { id: 'raw-import-call-ns', value: perCall(raw), unit: 'ns', better: 'lower', setting },
     {
@@ -86,7 +140,13 @@ export const hostCallBenchmark: Benchmark = {
   name: 'host call',
   measurements: [
     {
-      ids: ['floor-protobuf-decode-ns', 'raw-import-call-ns', 'host-call-noop-ns'],
+      ids: [
+        'floor-protobuf-decode-ns',
+        'raw-import-call-ns',
+        'host-call-noop-ns',
+        'floor-protobuf-decode-locate-ns',
+        'host-call-locate-ns',
+      ],
       run: hostCall,
     },
   ],

@@ -1,5 +1,5 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
-import type { DescMessage, MessageShape } from '@bufbuild/protobuf'
+import { create, fromBinary, ScalarType, toBinary } from '@bufbuild/protobuf'
+import type { BinaryReadOptions, DescMessage, MessageShape } from '@bufbuild/protobuf'
 import { GuestTrap } from './errors'
 import { manufactureHostContext } from './host-context'
 import type { HostContext } from './host-context'
@@ -84,6 +84,14 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
   const qualified = `${spec.module}.${spec.name}`
   const errors = spec.errors
   const responseSchema = 'response' in spec ? spec.response : undefined
+  // A request type with no bytes field anywhere decodes straight from guest memory: its strings
+  // and numbers are fresh values, so nothing of the decoded request aliases the guest. Bytes
+  // fields would be views of the input (protobuf-es does not copy them), so those request types
+  // are decoded from a copy, which later guest writes (or a grown memory) cannot change.
+  const inPlace = !hasBytesField(spec.request)
+  const readOptions: Partial<BinaryReadOptions> | undefined = inPlace
+    ? { readUnknownFields: false }
+    : undefined
 
   const fail = (errPtr: number, code: number): bigint => {
     guest.memory().writeI32(errPtr, code)
@@ -99,7 +107,7 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
 
     const capacity = outBufferCapacity(guest, errPtr, qualified)
 
-    const requestBytes = memory.read(inPtr, inLen)
+    const requestBytes = inPlace ? memory.peek(inPtr, inLen) : memory.read(inPtr, inLen)
     if (requestBytes === undefined) {
       guest.logger.log(
         'warn',
@@ -110,7 +118,8 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
 
     let request: MessageShape<Req>
     try {
-      request = fromBinary(spec.request, requestBytes)
+      request =
+        inLen === 0 ? create(spec.request) : fromBinary(spec.request, requestBytes, readOptions)
     } catch (err) {
       guest.logger.log(
         'warn',
@@ -181,6 +190,37 @@ export function outBufferCapacity(guest: GuestBinding, errPtr: number, qualified
     throw new GuestTrap(message)
   }
   return word === 0 ? DEFAULT_OUT_CAPACITY : word
+}
+
+/**
+ * True when a message of this type can carry bytes that a decoder would hand out as views of its
+ * input: a bytes field (also in a oneof, a list or a map value), in it or in any message it can
+ * contain (unknown fields are dropped when decoding in place).
+ */
+export function hasBytesField(desc: DescMessage, seen = new Set<DescMessage>()): boolean {
+  if (seen.has(desc)) return false
+  seen.add(desc)
+  for (const field of desc.fields) {
+    switch (field.fieldKind) {
+      case 'scalar':
+        if (field.scalar === ScalarType.BYTES) return true
+        break
+      case 'list':
+        if (field.listKind === 'scalar' && field.scalar === ScalarType.BYTES) return true
+        if (field.listKind === 'message' && hasBytesField(field.message, seen)) return true
+        break
+      case 'map':
+        if (field.mapKind === 'scalar' && field.scalar === ScalarType.BYTES) return true
+        if (field.mapKind === 'message' && hasBytesField(field.message, seen)) return true
+        break
+      case 'message':
+        if (hasBytesField(field.message, seen)) return true
+        break
+      case 'enum':
+        break
+    }
+  }
+  return false
 }
 
 function errorText(err: unknown): string {
