@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import DatabaseConstructor from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
+import { better, defineQueue } from 'plainjob'
 import { openQueueDatabase, walAutocheckpointPages } from '../src/main/plugins/queue/schema'
 import type { SynchronousMode } from '../src/main/plugins/queue/schema'
 import { QueueStore } from '../src/main/plugins/queue/store'
@@ -12,22 +15,42 @@ const ROUNDS = 7
 const ONE_AT_A_TIME = 2_000
 const BATCH = 1_000
 const BATCHES = 20
+const PAYLOAD_BYTES = 100
 const PAYLOAD: AnyBytes = {
   typeUrl: 'type.googleapis.com/bench.Payload',
-  value: new Uint8Array(100).fill(7),
+  value: new Uint8Array(PAYLOAD_BYTES).fill(7),
+}
+
+function inTempDir<T>(body: (file: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'parigot-queue-bench-'))
+  try {
+    return body(join(dir, 'queues.sqlite'))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 function withStore<T>(synchronous: SynchronousMode, body: (store: QueueStore) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'parigot-queue-bench-'))
-  const store = new QueueStore(
-    openQueueDatabase(join(dir, 'queues.sqlite'), { synchronous, busyTimeoutMs: 5000 }),
-  )
-  try {
-    return body(store)
-  } finally {
-    store.close()
-    rmSync(dir, { recursive: true, force: true })
+  return inTempDir((file) => {
+    const store = new QueueStore(openQueueDatabase(file, { synchronous, busyTimeoutMs: 5000 }))
+    try {
+      return body(store)
+    } finally {
+      store.close()
+    }
+  })
+}
+
+/** Rates of ROUNDS rounds of `n` units (after one unmeasured warm-up round). */
+function rounds(n: number, round: () => void): number[] {
+  const rates: number[] = []
+  for (let r = 0; r <= ROUNDS; r++) {
+    const start = process.hrtime.bigint()
+    round()
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9
+    if (r > 0) rates.push(n / seconds)
   }
+  return rates
 }
 
 /** Messages per second of each round's send -> receive -> mark_done, one message at a time. */
@@ -36,19 +59,14 @@ function oneAtATime(synchronous: SynchronousMode): number[] {
     const q = store.createQueue('bench')
     if (!q.ok) throw new Error(q.error)
     const id = q.value.id
-    const rates: number[] = []
-    for (let round = 0; round <= ROUNDS; round++) {
-      const start = process.hrtime.bigint()
+    return rounds(ONE_AT_A_TIME, () => {
       for (let i = 0; i < ONE_AT_A_TIME; i++) {
         if (!store.send(id, [{ payload: PAYLOAD }]).ok) throw new Error('send failed')
         const got = store.receive(id, 1)
         if (!got.ok || got.value.length !== 1) throw new Error('receive failed')
         if (!store.markDone(id, [got.value[0]!.msgId]).ok) throw new Error('mark done failed')
       }
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9
-      if (round > 0) rates.push(ONE_AT_A_TIME / seconds) // round 0 warms up
-    }
-    return rates
+    })
   })
 }
 
@@ -58,53 +76,202 @@ function batched(synchronous: SynchronousMode): number[] {
     const q = store.createQueue('bench')
     if (!q.ok) throw new Error(q.error)
     const batch = Array.from({ length: BATCH }, () => ({ payload: PAYLOAD }))
-    const rates: number[] = []
-    for (let round = 0; round <= ROUNDS; round++) {
-      const start = process.hrtime.bigint()
+    return rounds(BATCH * BATCHES, () => {
       for (let i = 0; i < BATCHES; i++) {
         if (!store.send(q.value.id, batch).ok) throw new Error('send failed')
       }
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9
-      if (round > 0) rates.push((BATCH * BATCHES) / seconds)
-    }
-    return rates
+    })
   })
 }
 
+/** A bare better-sqlite3 connection with the plugin's pragmas (schema.ts openQueueDatabase). */
+function plainDatabase(file: string): Database {
+  const db = new DatabaseConstructor(file, { timeout: 5000 })
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages('NORMAL')}`)
+  db.pragma('foreign_keys = ON')
+  return db
+}
+
 /**
- * queue-durable-msgs-per-s and queue-batch-enqueue-msgs-per-s: the queue store on a real file in
- * the temp directory, WAL journal, with the plugin's default synchronous mode (NORMAL) and, for
- * comparison, FULL (an fsync per commit).
+ * The floor of one-at-a-time durability: three autocommit statements per message (insert, claim
+ * the oldest unclaimed row, delete it) on a minimal table, the plugin's pragmas.
  */
+function sqliteCycle(): number[] {
+  return inTempDir((file) => {
+    const db = plainDatabase(file)
+    try {
+      db.exec(`CREATE TABLE job (id INTEGER PRIMARY KEY, claimed INTEGER NOT NULL DEFAULT 0,
+                 payload BLOB NOT NULL);
+               CREATE INDEX job_unclaimed ON job (claimed, id);`)
+      const insert = db.prepare('INSERT INTO job (payload) VALUES (?)')
+      const claim = db
+        .prepare(
+          `UPDATE job SET claimed = 1 WHERE id =
+             (SELECT id FROM job WHERE claimed = 0 ORDER BY id LIMIT 1) RETURNING id, payload`,
+        )
+        .raw(true)
+      const remove = db.prepare('DELETE FROM job WHERE id = ?')
+      return rounds(ONE_AT_A_TIME, () => {
+        for (let i = 0; i < ONE_AT_A_TIME; i++) {
+          insert.run(PAYLOAD.value)
+          const row = claim.get() as [number, Uint8Array] | undefined
+          if (row === undefined) throw new Error('claim found nothing')
+          remove.run(row[0])
+        }
+      })
+    } finally {
+      db.close()
+    }
+  })
+}
+
+/** The floor of batched enqueue: BATCH rows per transaction into a rowid table. */
+function sqliteBulk(): number[] {
+  return inTempDir((file) => {
+    const db = plainDatabase(file)
+    try {
+      db.exec('CREATE TABLE job (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)')
+      const insert = db.prepare('INSERT INTO job (payload) VALUES (?)')
+      const insertBatch = db.transaction(() => {
+        for (let i = 0; i < BATCH; i++) insert.run(PAYLOAD.value)
+      })
+      return rounds(BATCH * BATCHES, () => {
+        for (let i = 0; i < BATCHES; i++) insertBatch.immediate()
+      })
+    } finally {
+      db.close()
+    }
+  })
+}
+
+const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} }
+
+/** plainjob (npm): add -> getAndMarkJobAsProcessing -> markJobAsDone, one job at a time. */
+function plainjob(): number[] {
+  return inTempDir((file) => {
+    const db = new DatabaseConstructor(file, { timeout: 5000 })
+    const queue = defineQueue({ connection: better(db), logger: silent })
+    const data = 'x'.repeat(PAYLOAD_BYTES)
+    try {
+      return rounds(ONE_AT_A_TIME, () => {
+        for (let i = 0; i < ONE_AT_A_TIME; i++) {
+          queue.add('bench', data)
+          const job = queue.getAndMarkJobAsProcessing('bench')
+          if (job === undefined) throw new Error('plainjob gave no job')
+          queue.markJobAsDone(job.id)
+        }
+      })
+    } finally {
+      queue.close()
+      db.close()
+    }
+  })
+}
+
+const mode = (synchronous: SynchronousMode) =>
+  `journal_mode=WAL, synchronous=${synchronous}, wal_autocheckpoint=${walAutocheckpointPages(synchronous)} pages, ${PAYLOAD_BYTES}-byte payload, file in ${tmpdir()}`
+const oneSetting = `median of ${ROUNDS} rounds x ${ONE_AT_A_TIME} msgs one at a time`
+const batchSetting = `median of ${ROUNDS} rounds x ${BATCHES} batches of ${BATCH}, one transaction each`
+
+function result(
+  id: string,
+  rates: number[],
+  unit: string,
+  setting: string,
+  extra: Partial<BenchResult> = {},
+): BenchResult {
+  return { id, value: median(rates), unit, better: 'higher', setting, ...extra }
+}
+
 export const queueBenchmark: Benchmark = {
   name: 'queue',
-  async run(): Promise<BenchResult[]> {
-    const results: BenchResult[] = []
-    const oneTarget = '>= 15000 msg/s one at a time, durable (DESIGN 9)'
-    const batchTarget = '>= 100000 msg/s batched enqueue (DESIGN 9)'
-    for (const synchronous of ['NORMAL', 'FULL'] as const) {
-      const suffix = synchronous === 'NORMAL' ? '' : '-sync-full'
-      const mode =
-        `journal_mode=WAL, synchronous=${synchronous}, ` +
-        `wal_autocheckpoint=${walAutocheckpointPages(synchronous)} pages, 100-byte payload, ` +
-        `file in ${tmpdir()}`
-      results.push({
-        id: `queue-durable-msgs-per-s${suffix}`,
-        value: median(oneAtATime(synchronous)),
-        unit: 'msg/s',
-        better: 'higher',
-        setting: `median of ${ROUNDS} rounds x ${ONE_AT_A_TIME} msgs, send -> receive -> mark_done one at a time (3 transactions per msg) through QueueStore, ${mode}`,
-        target: oneTarget,
-      })
-      results.push({
-        id: `queue-batch-enqueue-msgs-per-s${suffix}`,
-        value: median(batched(synchronous)),
-        unit: 'msg/s',
-        better: 'higher',
-        setting: `median of ${ROUNDS} rounds x ${BATCHES} sends of ${BATCH} msgs (one transaction each) through QueueStore, ${mode}`,
-        target: batchTarget,
-      })
-    }
-    return results
-  },
+  measurements: [
+    {
+      ids: ['floor-sqlite-cycle-msgs-per-s'],
+      run: async () => [
+        result(
+          'floor-sqlite-cycle-msgs-per-s',
+          sqliteCycle(),
+          'msg/s',
+          `${oneSetting}: plain better-sqlite3 insert, claim (UPDATE ... RETURNING the oldest unclaimed), delete, 3 autocommits per msg, ${mode('NORMAL')}`,
+        ),
+      ],
+    },
+    {
+      ids: ['peer-plainjob-jobs-per-s'],
+      run: async () => [
+        result(
+          'peer-plainjob-jobs-per-s',
+          plainjob(),
+          'jobs/s',
+          `${oneSetting}: plainjob ${'0.0.14'} add -> getAndMarkJobAsProcessing -> markJobAsDone (its own pragmas: WAL, synchronous NORMAL), ${PAYLOAD_BYTES}-char string`,
+        ),
+      ],
+    },
+    {
+      ids: ['queue-durable-msgs-per-s'],
+      run: async () => [
+        result(
+          'queue-durable-msgs-per-s',
+          oneAtATime('NORMAL'),
+          'msg/s',
+          `${oneSetting}: send -> receive -> mark_done through QueueStore, ${mode('NORMAL')}`,
+          {
+            baseline: 'floor-sqlite-cycle-msgs-per-s',
+            targets: [
+              { kind: 'min-ratio', of: 'floor-sqlite-cycle-msgs-per-s', ratio: 1.3 },
+              { kind: 'min-ratio', of: 'peer-plainjob-jobs-per-s', ratio: 2 },
+            ],
+          },
+        ),
+      ],
+    },
+    {
+      ids: ['floor-sqlite-bulk-rows-per-s'],
+      run: async () => [
+        result(
+          'floor-sqlite-bulk-rows-per-s',
+          sqliteBulk(),
+          'rows/s',
+          `${batchSetting}: plain better-sqlite3 INSERT into (id INTEGER PRIMARY KEY, payload BLOB), ${mode('NORMAL')}`,
+        ),
+      ],
+    },
+    {
+      ids: ['queue-batch-enqueue-msgs-per-s'],
+      run: async () => [
+        result(
+          'queue-batch-enqueue-msgs-per-s',
+          batched('NORMAL'),
+          'msg/s',
+          `${batchSetting}: send through QueueStore, ${mode('NORMAL')}`,
+          {
+            baseline: 'floor-sqlite-bulk-rows-per-s',
+            targets: [{ kind: 'min-ratio', of: 'floor-sqlite-bulk-rows-per-s', ratio: 0.5 }],
+          },
+        ),
+      ],
+    },
+    {
+      ids: ['queue-durable-msgs-per-s-sync-full', 'queue-batch-enqueue-msgs-per-s-sync-full'],
+      run: async () => [
+        result(
+          'queue-durable-msgs-per-s-sync-full',
+          oneAtATime('FULL'),
+          'msg/s',
+          `${oneSetting}: send -> receive -> mark_done through QueueStore, ${mode('FULL')} (an fsync per commit)`,
+          { baseline: 'queue-durable-msgs-per-s' },
+        ),
+        result(
+          'queue-batch-enqueue-msgs-per-s-sync-full',
+          batched('FULL'),
+          'msg/s',
+          `${batchSetting}: send through QueueStore, ${mode('FULL')}`,
+          { baseline: 'queue-batch-enqueue-msgs-per-s' },
+        ),
+      ],
+    },
+  ],
 }

@@ -2,7 +2,9 @@
  * Bounds-checked access to a guest's linear memory. Every pointer a guest hands the host is
  * untrusted: a read or write that does not fit entirely inside the memory returns `undefined` /
  * `false` instead of touching anything. The view is re-derived when the memory grows, because
- * growing detaches the old ArrayBuffer.
+ * growing detaches the old ArrayBuffer: the check runs against the view it has (a detached view
+ * is 0 bytes long), and only an access that does not fit asks the memory for its current buffer
+ * (the `buffer` getter costs more than the rest of a small access).
  */
 export class GuestMemory {
   private buffer: ArrayBuffer | SharedArrayBuffer
@@ -23,9 +25,12 @@ export class GuestMemory {
 
   /** True when `[ptr, ptr+len)` lies inside memory; pointers are treated as unsigned 32-bit. */
   contains(ptr: number, len: number): boolean {
+    if (!(len >= 0 && Number.isInteger(len))) return false
+    const end = (ptr >>> 0) + len
+    if (end <= this.bytes.byteLength) return true
+    // Memory only grows: a range past the view may fit the current buffer.
     this.refresh()
-    const start = ptr >>> 0
-    return len >= 0 && Number.isInteger(len) && start + len <= this.bytes.byteLength
+    return end <= this.bytes.byteLength
   }
 
   /** A copy of the bytes, so later guest writes cannot change what the host decoded. */
@@ -35,7 +40,11 @@ export class GuestMemory {
     return this.bytes.slice(start, start + len)
   }
 
-  /** A view without copying, for the host's own short-lived use (e.g. decoding in place). */
+  /**
+   * A view without copying, for the host's own short-lived use (e.g. decoding in place). It
+   * aliases guest memory: nothing derived from it may outlive the host call, and it is empty
+   * once the memory grows.
+   */
   peek(ptr: number, len: number): Uint8Array | undefined {
     if (!this.contains(ptr, len)) return undefined
     const start = ptr >>> 0

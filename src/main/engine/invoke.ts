@@ -106,6 +106,15 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
     const errPtr = errPtrArg >>> 0
 
     const capacity = outBufferCapacity(guest, errPtr, qualified)
+    // Checked before the implementation runs: one that changes state (a queue's receive_
+    // claims a message) must not act for an answer that could not be delivered.
+    if (responseSchema !== undefined && !memory.contains(outPtr, capacity)) {
+      guest.logger.log(
+        'warn',
+        `${qualified}: out buffer [${outPtr}, +${capacity}) is outside guest memory (${memory.size} bytes); not run`,
+      )
+      return fail(errPtr, errors.guestWriteFailed)
+    }
 
     const requestBytes = inPlace ? memory.peek(inPtr, inLen) : memory.read(inPtr, inLen)
     if (requestBytes === undefined) {

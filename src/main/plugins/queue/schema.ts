@@ -12,7 +12,7 @@ export const SYNCHRONOUS_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number]
 
 // Ids are stored as the signed 64-bit bit-casts of their unsigned halves (SQLite integers are
-// signed), as the reference did. `seq` is the send order: ids are random, so they cannot order.
+// signed), as the reference did. `seq` is the send order (ids are time-ordered per worker only).
 // Times are integer milliseconds since the epoch from the store's clock.
 //
 // Version 2 (a version-1 file is migrated on open): a message is found by its id through a UNIQUE index

@@ -1,7 +1,7 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3'
 import { QueueErr } from '../../../shared/gen/parigot/queue/v1/queue_pb'
 import { randomFillSync } from 'node:crypto'
-import { formatId, fromRaw, isEmpty, isZero, newQueueId } from '../../../shared/id'
+import { formatId, fromRaw, HIGH_DATA_MASK, newQueueId } from '../../../shared/id'
 import type { QueueId, QueueMsgId } from '../../../shared/id'
 import { MessageState } from './schema'
 
@@ -22,7 +22,7 @@ export interface StoreOptions {
   readonly maxReceives?: number
   /** Upper bound on one receive's batch, whatever the caller asks for. */
   readonly maxReceiveBatch?: number
-  /** Message id source (tests inject collisions); default: crypto-random ids. */
+  /** Message id source (tests inject collisions); default: time-ordered ids (timeOrderedIds). */
   readonly newMessageId?: () => QueueMsgId
 }
 
@@ -130,23 +130,61 @@ const signed = (u: bigint): bigint => BigInt.asIntN(64, u)
 const unsigned = (s: bigint): bigint => BigInt.asUintN(64, s)
 const optNumber = (v: bigint | null): number | undefined => (v === null ? undefined : Number(v))
 
-// One getRandomValues call per id costs more than the SQLite insert it feeds; draw ids from a
-// pool refilled from the same crypto source.
+// Message ids (docs/queue.md section 3): `high` is the kind letter and 56 crypto-random bits,
+// `low` is time-ordered: the store clock's millisecond in bits 21..62 (bit 63 stays clear until
+// the year 2109, so the signed value SQLite stores orders the same way) and a 21-bit sequence
+// within that millisecond. New ids therefore land at the end of the UNIQUE id_low index (an
+// append, not a write into a random page), which is most of what a batched send commits.
+const SEQUENCE_BITS = 21n
+const SEQUENCE_LIMIT = 1 << 21
+const QUEUE_MSG_LETTER = fromRaw('queueMsg', { high: 0n, low: 1n }).high
+// One getRandomValues call per id costs more than the SQLite insert it feeds; draw the random
+// halves from a pool refilled from the same crypto source.
 const ID_POOL = new BigUint64Array(512)
 let idPoolNext = ID_POOL.length
 
-function newMessageId(): QueueMsgId {
-  for (;;) {
-    if (idPoolNext + 2 > ID_POOL.length) {
-      randomFillSync(ID_POOL)
-      idPoolNext = 0
+function randomHigh(): bigint {
+  if (idPoolNext >= ID_POOL.length) {
+    randomFillSync(ID_POOL)
+    idPoolNext = 0
+  }
+  return ID_POOL[idPoolNext++] ?? 0n
+}
+
+/**
+ * Time-ordered message ids: strictly increasing for one generator (a clock that steps back is
+ * ignored; more than 2^21 ids in one millisecond borrow the next one). Generators in other
+ * workers start each millisecond's sequence at a random point, so two of them rarely pick the
+ * same low half; when they do, the insert finds it taken and `send` draws the next id.
+ */
+export function timeOrderedIds(now: () => number): () => QueueMsgId {
+  let lastMs = -1
+  let sequence = 0
+  return () => {
+    const ms = Math.max(Math.trunc(now()), 0)
+    if (ms > lastMs) {
+      lastMs = ms
+      sequence = Math.floor(Math.random() * (SEQUENCE_LIMIT / 2))
+    } else if (++sequence >= SEQUENCE_LIMIT) {
+      lastMs++
+      sequence = 0
     }
-    const high = ID_POOL[idPoolNext++] ?? 0n
-    const low = ID_POOL[idPoolNext++] ?? 0n
-    const id = fromRaw('queueMsg', { high, low })
-    if (!isZero(id) && !isEmpty(id)) return id
+    const low = (BigInt(lastMs) << SEQUENCE_BITS) | BigInt(sequence)
+    // Built as fromRaw builds it, without its range checks (which cost more than the insert):
+    // both halves are in range by construction.
+    return Object.freeze({
+      kind: 'queueMsg' as const,
+      high: QUEUE_MSG_LETTER | (randomHigh() & HIGH_DATA_MASK),
+      low,
+    })
   }
 }
+
+/** Rows per multi-row INSERT of a batched send (9 parameters each, far below SQLite's limit). */
+const INSERT_CHUNK = 50
+
+/** A chunk's insert found an id's low half taken (thrown to undo the chunk's savepoint). */
+class IdTaken extends Error {}
 
 function fail<T>(code: QueueErr, error: string): StoreResult<T> {
   return { ok: false, code, error }
@@ -190,6 +228,14 @@ export class QueueStore {
     >
     receive: Transaction<(id: QueueId, wanted: number) => StoreResult<StoredMessage[]>>
     markDone: Transaction<(id: QueueId, msgIds: readonly QueueMsgId[]) => StoreResult<QueueMsgId[]>>
+    insertChunk: Transaction<
+      (
+        key: number,
+        now: number,
+        chunk: readonly OutgoingMessage[],
+        ids: readonly QueueMsgId[],
+      ) => void
+    >
   }
 
   /** The receive query, one per batch size (see visibleStatement). */
@@ -206,6 +252,7 @@ export class QueueStore {
     deleteQueue: Statement
     length: Statement
     insertMessage: Statement
+    insertChunk: Statement
     deliver: Statement
     kill: Statement
     markDone: Statement
@@ -228,7 +275,7 @@ export class QueueStore {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES
     this.maxReceiveBatch = options.maxReceiveBatch ?? DEFAULT_MAX_RECEIVE_BATCH
-    this.newMessageId = options.newMessageId ?? newMessageId
+    this.newMessageId = options.newMessageId ?? timeOrderedIds(this.now)
     const q = (sql: string): Statement => db.prepare(sql).safeIntegers(true)
     const queueCols = 'key, id_high, id_low, name, created_ms'
     this.st = {
@@ -247,6 +294,12 @@ export class QueueStore {
       insertMessage: q(
         `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
            sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id_low) DO NOTHING`,
+      ),
+      insertChunk: q(
+        `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+           sender_type, sender, payload_type, payload) VALUES
+         ${Array.from({ length: INSERT_CHUNK }, () => '(?, ?, ?, 0, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (id_low) DO NOTHING`,
       ),
       deliver: q(
@@ -294,6 +347,11 @@ export class QueueStore {
       receive: db.transaction((id: QueueId, wanted: number) => this.receiveInTx(id, wanted)),
       markDone: db.transaction((id: QueueId, msgIds: readonly QueueMsgId[]) =>
         this.markDoneInTx(id, msgIds),
+      ),
+      // Called inside send's transaction, so better-sqlite3 runs it as a savepoint.
+      insertChunk: db.transaction(
+        (key: number, now: number, chunk: readonly OutgoingMessage[], ids: readonly QueueMsgId[]) =>
+          this.insertChunkInTx(key, now, chunk, ids),
       ),
     }
   }
@@ -379,28 +437,73 @@ export class QueueStore {
     if (key === undefined) return notFound(id)
     const now = this.now()
     const ids: QueueMsgId[] = []
-    for (const m of messages) {
-      const payload = m.payload as AnyBytes
-      for (;;) {
-        const msgId = this.newMessageId()
-        const inserted = this.st.insertMessage.run(
-          signed(msgId.high),
-          signed(msgId.low),
-          key,
-          now,
-          now,
-          m.sender?.typeUrl ?? null,
-          m.sender?.value ?? null,
-          payload.typeUrl,
-          payload.value,
-        )
-        // No row: another message already has this low half (odds about n / 2^64). Redraw.
-        if (inserted.changes === 0) continue
-        ids.push(msgId)
-        break
+    let next = 0
+    // Whole chunks in one multi-row INSERT each (a statement per row costs more than the row);
+    // a chunk where an id's low half was taken is undone and sent row by row instead.
+    while (messages.length - next >= INSERT_CHUNK) {
+      const chunk = messages.slice(next, next + INSERT_CHUNK)
+      const chunkIds = chunk.map(() => this.newMessageId())
+      try {
+        this.tx.insertChunk(key, now, chunk, chunkIds)
+        ids.push(...chunkIds)
+      } catch (err) {
+        if (!(err instanceof IdTaken)) throw err
+        for (const m of chunk) ids.push(this.insertOne(key, now, m))
       }
+      next += INSERT_CHUNK
+    }
+    for (; next < messages.length; next++) {
+      ids.push(this.insertOne(key, now, messages[next] as OutgoingMessage))
     }
     return ok(ids)
+  }
+
+  /** Inserts one message; a fresh id whose low half is taken is redrawn. */
+  private insertOne(key: number, now: number, m: OutgoingMessage): QueueMsgId {
+    const payload = m.payload as AnyBytes
+    for (;;) {
+      const msgId = this.newMessageId()
+      const inserted = this.st.insertMessage.run(
+        signed(msgId.high),
+        signed(msgId.low),
+        key,
+        now,
+        now,
+        m.sender?.typeUrl ?? null,
+        m.sender?.value ?? null,
+        payload.typeUrl,
+        payload.value,
+      )
+      // No row: another message already has this low half (odds about n / 2^64). Redraw.
+      if (inserted.changes > 0) return msgId
+    }
+  }
+
+  /** Inside a savepoint: INSERT_CHUNK messages in one statement, or IdTaken (and undone). */
+  private insertChunkInTx(
+    key: number,
+    now: number,
+    chunk: readonly OutgoingMessage[],
+    chunkIds: readonly QueueMsgId[],
+  ): void {
+    const values: unknown[] = []
+    for (let i = 0; i < chunk.length; i++) {
+      const m = chunk[i] as OutgoingMessage
+      const msgId = chunkIds[i] as QueueMsgId
+      const payload = m.payload as AnyBytes
+      values.push(
+        signed(msgId.high),
+        signed(msgId.low),
+        key,
+        now,
+        now,
+        m.sender?.typeUrl ?? null,
+        m.sender?.value ?? null,
+        payload.typeUrl,
+        payload.value,
+      )
+    }
+    if (this.st.insertChunk.run(...values).changes !== chunk.length) throw new IdTaken()
   }
 
   /**
