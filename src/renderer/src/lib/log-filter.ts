@@ -1,6 +1,7 @@
 import type { BridgeParams, LogLine } from '../../../shared/bridge/contract'
 import { levelRank } from '../../../shared/log/log-record'
 import type { LogLevel } from '../../../shared/log/log-record'
+import { userPattern } from '../../../shared/text/user-pattern'
 
 /** What the filter bar edits; turned into the engine's LogFilter by `toBridgeFilter`. */
 export interface LogFilterInput {
@@ -18,15 +19,11 @@ export function toBridgeFilter(input: LogFilterInput): BridgeParams<'logs.subscr
   }
 }
 
-/** The problem with the text as a regular expression, or '' if it compiles. */
+/** The problem with the text as a regular expression (as the engine's RE2 sees it), or ''. */
 export function regexProblem(input: LogFilterInput): string {
   if (!input.regex || input.text === '') return ''
-  try {
-    new RegExp(input.text, 'i')
-    return ''
-  } catch (error) {
-    return error instanceof Error ? error.message : 'not a regular expression'
-  }
+  const compiled = userPattern(input.text, true)
+  return 'problem' in compiled ? compiled.problem : ''
 }
 
 /**
@@ -37,13 +34,9 @@ export function lineMatcher(input: LogFilterInput): (line: LogLine) => boolean {
   const rank = levelRank(input.minLevel)
   let text: (message: string) => boolean = () => true
   if (input.text !== '') {
-    if (input.regex && regexProblem(input) === '') {
-      const re = new RegExp(input.text, 'i')
-      text = (message) => re.test(message)
-    } else if (!input.regex) {
-      const needle = input.text.toLowerCase()
-      text = (message) => message.toLowerCase().includes(needle)
-    }
+    // The engine's own matcher (RE2), so both sides agree on every line.
+    const compiled = userPattern(input.text, input.regex)
+    if ('matcher' in compiled) text = compiled.matcher
   }
   return (line) =>
     line.mark === 'separator' ||
