@@ -75,7 +75,11 @@ function layer(files, name, banned, why) {
       'no-restricted-imports': [
         'error',
         {
-          patterns: banned.map((r) => ({ regex: r.regex, caseSensitive: true, message: message(r) })),
+          patterns: banned.map((r) => ({
+            regex: r.regex,
+            caseSensitive: true,
+            message: message(r),
+          })),
         },
       ],
       'no-restricted-syntax': [

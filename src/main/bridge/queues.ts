@@ -15,7 +15,12 @@ import type {
 } from '../../shared/bridge/contract'
 import type { DeployConfig } from '../../shared/deploy-config/types'
 import { formatId, parseId } from '../../shared/id'
-import { DEFAULT_QUEUE_FILE, InspectorError, parseQueueSettings, QueueInspector } from '../plugins/queue/api'
+import {
+  DEFAULT_QUEUE_FILE,
+  InspectorError,
+  parseQueueSettings,
+  QueueInspector,
+} from '../plugins/queue/api'
 import type { DecodedAny, InspectedMessage } from '../plugins/queue/api'
 import { describeDescriptorProblem, loadDescriptorSets } from '../runner/descriptor-sets'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
