@@ -65,14 +65,15 @@ describe('createTerminalOutput', () => {
     expect(a2).toContain(`${ESC}31m`)
     expect(a2).toContain(`${ESC}1m`)
     expect(progress).toBe(`${ESC}2m… building${ESC}22m`)
-    // The colour is on even when NO_COLOR is set for this process: the decision is colorWanted's.
-    const saved = process.env.NO_COLOR
-    process.env.NO_COLOR = '1'
+    // FORCE_COLOR=0 would make styleText itself drop the colour (on Node 20.20 and 22.13+): the
+    // decision is colorWanted's alone, so a caller that asked for colour gets it.
+    const saved = process.env.FORCE_COLOR
+    process.env.FORCE_COLOR = '0'
     try {
-      expect(lines(true, [{ source: 'x' }])[0]).toContain(ESC)
+      expect(lines(true, [{ source: 'x' }])[0]).toBe(`${ESC}36m[x]${ESC}39m m`)
     } finally {
-      if (saved === undefined) delete process.env.NO_COLOR
-      else process.env.NO_COLOR = saved
+      if (saved === undefined) delete process.env.FORCE_COLOR
+      else process.env.FORCE_COLOR = saved
     }
   })
 })
