@@ -23,8 +23,6 @@ export function runParigot(args: string[], options: ParigotRunOptions = {}): Pro
     const child = spawn(process.execPath, [join(REPO_ROOT, 'out', 'main', 'cli.js'), ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Tests read plain lines; the CLI honours FORCE_COLOR (CI often sets it) even on a pipe.
-      env: { ...process.env, FORCE_COLOR: undefined },
     })
     let stdout = ''
     let stderr = ''
