@@ -55,7 +55,7 @@ describe('mutated deploy configs', () => {
         code = await main(['validate', file], {
           stdout: (l) => out.push(l),
           stderr: (l) => err.push(l),
-          isTty: false,
+          color: false,
           onInterrupt: () => () => undefined,
         })
       } catch (error) {

@@ -15,9 +15,13 @@ import type {
 } from '../../shared/bridge/contract'
 import type { DeployConfig } from '../../shared/deploy-config/types'
 import { formatId, parseId } from '../../shared/id'
-import { InspectorError, QueueInspector } from '../plugins/queue/inspector'
-import type { DecodedAny, InspectedMessage } from '../plugins/queue/inspector'
-import { DEFAULT_QUEUE_FILE, parseQueueSettings } from '../plugins/queue/plugin'
+import {
+  DEFAULT_QUEUE_FILE,
+  InspectorError,
+  parseQueueSettings,
+  QueueInspector,
+} from '../plugins/queue/api'
+import type { DecodedAny, InspectedMessage } from '../plugins/queue/api'
 import { describeDescriptorProblem, loadDescriptorSets } from '../runner/descriptor-sets'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { StudioError } from './errors'

@@ -1,6 +1,7 @@
 // `parigot` command line entry: wires the CLI to the real process.
 import { abandonedThreads } from '../runner/worker/abandoned'
 import { main } from './main'
+import { colorWanted } from './terminal-output'
 
 /**
  * After the first SIGINT/SIGTERM the CLI stops every guest, which is bounded (each guest's
@@ -36,7 +37,7 @@ function onSignal(handler: () => void): void {
 const code = await main(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
-  isTty: process.stdout.isTTY === true,
+  color: colorWanted(process.stdout),
   onInterrupt(handler) {
     const listener = (): void => onSignal(handler)
     process.on('SIGINT', listener)

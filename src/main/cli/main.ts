@@ -80,7 +80,8 @@ each problem as file:line:column: error: message [key]; exit code 0 when valid, 
 export interface CliIo {
   readonly stdout: (line: string) => void
   readonly stderr: (line: string) => void
-  readonly isTty: boolean
+  /** Whether stdout takes colour (a TTY, after NO_COLOR/FORCE_COLOR): see colorWanted. */
+  readonly color: boolean
   /** Registers the handler for SIGINT/SIGTERM; returns a function that removes it. */
   readonly onInterrupt: (handler: () => void) => () => void
 }
@@ -193,7 +194,7 @@ async function runDeployment(
   watch: boolean,
   io: CliIo,
 ): Promise<number> {
-  const output = createTerminalOutput({ json, color: io.isTty && !json, write: io.stdout })
+  const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
   const deployment = new Deployment(config, {
     mode,
     watch,

@@ -1,6 +1,5 @@
-import type { Engine } from '../engine/engine'
-import { invokeAdapter } from '../engine/invoke'
-import type { Logger } from '../engine/logger'
+import { invokeAdapter } from '../engine'
+import type { Engine, Logger } from '../engine'
 import type { ParigotInit } from './plugin-api'
 
 export class PluginInitError extends Error {

@@ -1,6 +1,4 @@
-import type { Engine } from '../engine/engine'
-import type { invokeAdapter } from '../engine/invoke'
-import type { Logger } from '../engine/logger'
+import type { Engine, invokeAdapter, Logger } from '../engine'
 
 /** What a plugin receives at initialisation besides the engine. */
 export interface PluginInitContext {

@@ -15,7 +15,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Logger } from '../../engine/logger'
+import type { Logger } from '../../engine'
 import type { FileIdentity } from './open-files'
 import { TEMP_PREFIX } from './paths'
 

@@ -1,5 +1,4 @@
-import type { HostFunctionDef } from '../../engine/host-function'
-import type { AbiErrorCodes, invokeAdapter } from '../../engine/invoke'
+import type { AbiErrorCodes, HostFunctionDef, invokeAdapter } from '../../engine'
 import {
   CloseRequestSchema,
   CloseResponseSchema,

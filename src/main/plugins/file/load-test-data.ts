@@ -1,6 +1,6 @@
 import { constants, copyFileSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs'
 import { dirname, isAbsolute, join, sep } from 'node:path'
-import type { HostContext } from '../../engine/host-context'
+import type { HostContext } from '../../engine'
 import { FileErr } from '../../../shared/gen/parigot/file/v1/file_pb'
 import type {
   LoadTestDataRequest,
