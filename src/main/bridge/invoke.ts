@@ -94,7 +94,13 @@ function describeField(f: DescField, depth: number): FieldView {
                 repeated: false,
                 ...describeMessage(f.message, depth),
               }
-      return { ...base, kind: 'map', repeated: false, mapKey: scalarName(f.mapKey), mapValue: value }
+      return {
+        ...base,
+        kind: 'map',
+        repeated: false,
+        mapKey: scalarName(f.mapKey),
+        mapValue: value,
+      }
     }
   }
 }
@@ -122,7 +128,8 @@ export function locateJsonError(
     }
   }
   const walk = (desc: DescMessage, value: JsonValue, path: string[]): string[] | undefined => {
-    if (!isObject(value) || OPAQUE_TYPES.has(desc.typeName)) return fits(desc, value) ? undefined : path
+    if (!isObject(value) || OPAQUE_TYPES.has(desc.typeName))
+      return fits(desc, value) ? undefined : path
     for (const [key, item] of Object.entries(value)) {
       const field = desc.fields.find((f) => f.jsonName === key || f.name === key)
       const here = [...path, field?.jsonName ?? key]
@@ -178,7 +185,10 @@ export class Invoker {
         for (const service of config.services) {
           const bytes = new Uint8Array(await readFile(service.wasm))
           const limit = service.memoryLimitMb ?? config.limits.memoryLimitMb
-          modules.set(service.name, (await sharedModuleCache.compile(bytes, service.wasm, limit)).module)
+          modules.set(
+            service.name,
+            (await sharedModuleCache.compile(bytes, service.wasm, limit)).module,
+          )
         }
         return methodCatalog(config, modules)
       })()
@@ -232,7 +242,11 @@ export class Invoker {
     if ('problem' in found) throw new StudioError('not-found', found.problem, 'params.method')
     const request = parseRequest(found, catalog, json)
     const started = performance.now()
-    const result = await caller().call(found.kernelName, found.method, anyPack(found.input, request))
+    const result = await caller().call(
+      found.kernelName,
+      found.method,
+      anyPack(found.input, request),
+    )
     const latencyMs = performance.now() - started
     const record: InvokeRecord = {
       id: this.nextId++,
@@ -288,7 +302,11 @@ function parseRequest(method: CallableMethod, catalog: MethodCatalog, text: stri
   try {
     json = JSON.parse(text) as JsonValue
   } catch (err) {
-    throw new StudioError('invalid-params', `the request is not JSON: ${describeError(err)}`, 'json')
+    throw new StudioError(
+      'invalid-params',
+      `the request is not JSON: ${describeError(err)}`,
+      'json',
+    )
   }
   const options = catalog.registry ? { registry: catalog.registry } : {}
   try {
