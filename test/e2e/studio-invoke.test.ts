@@ -76,9 +76,11 @@ describe('invoke a method from the Studio (browser, real engine)', () => {
     const fault = invoke.locator('[data-testid=field-error][data-field=tongue]')
     await expect.poll(() => fault.textContent(), POLL).toContain('Klingon')
     expect(await invoke.getByTestId('invoke-result').count()).toBe(0)
-    // Back in the form, the same fault is shown at the tongue field itself.
+    // Back in the form (filled from the raw JSON), the fault is shown at the tongue field...
     await invoke.getByTestId('invoke-raw').uncheck()
     await invoke.locator('[data-field=tongue] [data-testid=field-error]').waitFor(POLL)
+    // ...holding the value it refused.
+    expect(await tongue.inputValue()).toBe('Klingon')
     await screenshot(page, 'invoke-field-error')
 
     // Past calls (newest first): the French call runs again and answers the same.

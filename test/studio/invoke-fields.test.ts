@@ -5,7 +5,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DescMessage } from '@bufbuild/protobuf'
+import { fromJson, toJson } from '@bufbuild/protobuf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  emptyMessage,
+  formFromJson,
+  messageJson,
+} from '../../src/renderer/src/panels/services/invoke/form-value'
 import { buildDescriptorSet } from '../../src/codegen/generate'
 import { describeFields, locateJsonError, MAX_FIELD_DEPTH } from '../../src/main/bridge/invoke'
 import { registryOf } from '../../src/main/runner/descriptor-sets'
@@ -134,5 +140,37 @@ describe('locateJsonError', () => {
         at: '2026-01-01T00:00:00Z',
       }),
     ).toBeUndefined()
+  })
+})
+
+describe('the form and its JSON', () => {
+  it('leaves out what is empty, and a filled form is JSON that fromJson takes', () => {
+    const fields = describeFields(request)
+    expect(messageJson(fields, emptyMessage(fields))).toEqual({})
+    const sent = {
+      customer: 'ada',
+      totalCents: '1250',
+      gift: true,
+      items: [{ name: 'pen', count: 3, size: 'LARGE' }, { name: 'ink' }],
+      notes: { wrap: 2 },
+      byCode: { p1: { name: 'pad' } },
+      voucher: 'V1',
+      tree: { label: 'root', children: [{ label: 'leaf' }] },
+      at: '2026-01-01T00:00:00Z',
+      weights: [0.5, 2],
+    }
+    const form = formFromJson(fields, sent)
+    const json = messageJson(fields, form)
+    expect(json).toEqual(sent)
+    // What the form sends is what the engine reads back unchanged.
+    expect(toJson(request, fromJson(request, json))).toEqual(sent)
+  })
+
+  it('keeps text that is not a number as written, for the engine to refuse at the field', () => {
+    const fields = describeFields(request)
+    const form = formFromJson(fields, { items: [{ count: 'many' }] })
+    const json = messageJson(fields, form)
+    expect(json).toEqual({ items: [{ count: 'many' }] })
+    expect(locateJsonError(request, json, {})).toBe('items.0.count')
   })
 })

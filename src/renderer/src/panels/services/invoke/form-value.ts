@@ -93,3 +93,37 @@ function opaqueJson(text: string): JsonValue | undefined {
     return text
   }
 }
+
+/**
+ * The form for a request given as JSON (raw mode back to the form), so a field the engine
+ * refused shows the value it refused. Keys that name no field are dropped (raw mode keeps them).
+ */
+export function formFromJson(fields: readonly FieldView[], json: JsonValue): FormMessage {
+  const form = emptyMessage(fields)
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return form
+  for (const f of fields) {
+    const value = json[f.jsonName] ?? json[f.name]
+    if (value === undefined || value === null) continue
+    if (f.kind === 'map') {
+      if (typeof value === 'object' && !Array.isArray(value))
+        form[f.jsonName] = Object.entries(value).map(([key, v]) => ({
+          key,
+          value: elementForm(f.mapValue as FieldView, v),
+        }))
+    } else if (f.repeated) {
+      if (Array.isArray(value)) form[f.jsonName] = value.map((v) => elementForm(f, v))
+    } else {
+      form[f.jsonName] = elementForm(f, value)
+    }
+  }
+  return form
+}
+
+function elementForm(field: FieldView, value: JsonValue): FormValue {
+  if (field.kind === 'message')
+    return field.fields === undefined ? JSON.stringify(value) : formFromJson(field.fields, value)
+  if (field.kind === 'enum' && typeof value === 'number')
+    return field.enumValues?.find((v) => v.number === value)?.name ?? String(value)
+  if (field.kind === 'scalar' && field.scalar === 'bool') return value === true
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
