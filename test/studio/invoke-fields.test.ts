@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { DescMessage } from '@bufbuild/protobuf'
+import type { DescMessage, JsonValue } from '@bufbuild/protobuf'
 import { fromJson, toJson } from '@bufbuild/protobuf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -147,7 +147,7 @@ describe('the form and its JSON', () => {
   it('leaves out what is empty, and a filled form is JSON that fromJson takes', () => {
     const fields = describeFields(request)
     expect(messageJson(fields, emptyMessage(fields))).toEqual({})
-    const sent = {
+    const sent: JsonValue = {
       customer: 'ada',
       totalCents: '1250',
       gift: true,
