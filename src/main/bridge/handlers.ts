@@ -77,5 +77,8 @@ export function createHandlers(session: StudioSession): Handlers {
       msgId: session.queueSend(queue, typeName, payload),
     }),
     'queue.types': () => ({ types: session.queueTypes() }),
+    'methods.list': ({ program }) => session.methodsList(program),
+    'method.invoke': ({ service, method, json }) => session.invoke(service, method, json),
+    'method.history': () => ({ calls: session.invokeHistory() }),
   }
 }

@@ -2,6 +2,8 @@
 // Platform-neutral (no Electron): the WebSocket server of `parigot serve` and the Electron IPC
 // both drive the same session through the bridge dispatcher.
 import type {
+  InvokeRecord,
+  ProgramMethods,
   ConfigText,
   DeploymentState,
   DeploymentStatus,
@@ -28,6 +30,8 @@ import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { join } from 'node:path'
 import { describeError, StudioError } from './errors'
 import { GraphModel } from './graph-model'
+import { Invoker, STUDIO_CALLER } from './invoke'
+import type { ExternalCaller } from '../runner/external-caller'
 import { listExamples, RecentList } from './library'
 import { RunLogFile } from './log-file'
 import type { LogPredicate } from './log-filter'
@@ -92,6 +96,9 @@ export class StudioSession {
   private configWatch: ConfigWatch | undefined
   /** Every line of the current (or last) run, on disk. */
   private logFile: RunLogFile | undefined
+  private readonly invoker = new Invoker()
+  /** The invoke form's caller in the current run (one kernel host per run, named "studio"). */
+  private studioCaller: { deployment: Deployment; caller: ExternalCaller } | undefined
 
   constructor(private readonly options: StudioSessionOptions) {
     this.logs = new LogRing(options.logCapacity)
@@ -266,6 +273,35 @@ export class StudioSession {
       history: program.history,
       recentCalls: program.recentCalls,
     }
+  }
+
+  // ---- invoke ------------------------------------------------------------------------------
+
+  methodsList(
+    program: string | undefined,
+  ): Promise<{ programs: ProgramMethods[]; problems: string[] }> {
+    const config = this.config
+    if (config === undefined) throw new StudioError('no-deployment', 'no valid deployment is open')
+    return this.invoker.list(config, this.graphModel.graph().nodes, program)
+  }
+
+  /** Calls a method of the running deployment from the caller "studio". */
+  invoke(service: string, method: string, json: string): Promise<InvokeRecord> {
+    const config = this.config
+    const deployment = this.deployment
+    if (config === undefined) throw new StudioError('no-deployment', 'no valid deployment is open')
+    if (deployment === undefined || this.state !== 'running')
+      throw new StudioError('conflict', `the deployment is not running (${this.state})`)
+    const caller = (): ExternalCaller => {
+      if (this.studioCaller?.deployment !== deployment)
+        this.studioCaller = { deployment, caller: deployment.externalCaller(STUDIO_CALLER) }
+      return this.studioCaller.caller
+    }
+    return this.invoker.invoke(config.file, config, caller, service, method, json)
+  }
+
+  invokeHistory(): readonly InvokeRecord[] {
+    return this.invoker.calls(this.config?.file)
   }
 
   // ---- config files ------------------------------------------------------------------------

@@ -20,6 +20,10 @@ const MAX_NAME_CHARS = 256
 /** Regular expressions in log filters are bounded to keep a filter from stalling the engine. */
 export const MAX_LOG_FILTER_CHARS = 200
 export const MAX_LOG_BACKFILL = 10_000
+/** Request JSON of the invoke form. */
+export const MAX_INVOKE_JSON_CHARS = 64 * 1024
+/** Calls kept per deployment for "run again". */
+export const MAX_INVOKE_HISTORY = 50
 
 // ---------------------------------------------------------------------------------------------
 // Values that travel over the bridge
@@ -203,6 +207,70 @@ export interface ExampleEntry {
   readonly file: string
 }
 
+/** One field of a request message, as the invoke form draws it. */
+export interface FieldView {
+  /** Name in the .proto. */
+  readonly name: string
+  /** Name in protobuf's JSON mapping (what the form writes). */
+  readonly jsonName: string
+  readonly kind: 'scalar' | 'enum' | 'message' | 'map'
+  /** For scalars and map keys: the protobuf scalar type (`string`, `int64`, `bool`, ...). */
+  readonly scalar?: string
+  readonly repeated: boolean
+  /** The oneof this field belongs to, if any (at most one of them may be set). */
+  readonly oneof?: string
+  /** For enums (and maps of enums): the enum's type name and values. */
+  readonly enumName?: string
+  readonly enumValues?: readonly { readonly name: string; readonly number: number }[]
+  /** For messages (and maps of messages): the message's type name and fields. */
+  readonly messageName?: string
+  readonly fields?: readonly FieldView[]
+  /** For maps: the key's scalar type and what a value is. */
+  readonly mapKey?: string
+  readonly mapValue?: FieldView
+  /**
+   * The message's fields are not described: too deep (recursive types), or a well-known type
+   * the form does not expand (Any, Struct, Timestamp...), which is entered as JSON text.
+   */
+  readonly opaque?: string
+}
+
+export interface MethodView {
+  /** `package.Service`. */
+  readonly service: string
+  readonly method: string
+  readonly inputType: string
+  readonly outputType: string
+  readonly fields: readonly FieldView[]
+  /** The service's error enum, naming the codes it answers with. */
+  readonly errorEnum?: string
+}
+
+/** The callable methods of one program of the deploy config, or why it has none by form. */
+export interface ProgramMethods {
+  /** The program's name in the deploy config. */
+  readonly program: string
+  readonly methods: readonly MethodView[]
+  /** Why the program's methods cannot be called by form (absent when it has some). */
+  readonly reason?: string
+}
+
+export type InvokeOutcome =
+  | { readonly ok: JsonValue }
+  | { readonly error: { readonly code: number; readonly name?: string } }
+  | { readonly kernel: { readonly code: number; readonly name: string } }
+
+/** One call made from the invoke form, kept per deployment so it can be run again. */
+export interface InvokeRecord {
+  readonly id: number
+  readonly atMs: number
+  readonly service: string
+  readonly method: string
+  readonly json: string
+  readonly latencyMs: number
+  readonly outcome: InvokeOutcome
+}
+
 export interface StudioInfo {
   readonly version: string
   readonly protocol: number
@@ -317,6 +385,23 @@ export const BRIDGE_METHODS = {
   }),
   /** The message types the deployment's descriptor sets define (for queue.send). */
   'queue.types': nothing,
+  /**
+   * The methods each program (or only `program`) offers to the invoke form, with their request
+   * fields, or why it offers none.
+   */
+  'methods.list': object({ program: optional(name) }),
+  /**
+   * Call `service.method` (`package.Service`, method name) of the running deployment with the
+   * request as JSON, from the caller "studio". A request that does not fit the input type is
+   * `invalid-params` naming the field (`json.<path>`).
+   */
+  'method.invoke': object({
+    service: name,
+    method: name,
+    json: str({ max: MAX_INVOKE_JSON_CHARS }),
+  }),
+  /** The invoke calls made on the open deployment (newest last, at most MAX_INVOKE_HISTORY). */
+  'method.history': nothing,
 } as const satisfies Record<string, Checked<unknown>>
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -368,6 +453,13 @@ export interface BridgeResults {
   }
   'queue.send': { readonly msgId: string }
   'queue.types': { readonly types: readonly string[] }
+  'methods.list': {
+    readonly programs: readonly ProgramMethods[]
+    /** Descriptor sets that could not be read, each with its reason. */
+    readonly problems: readonly string[]
+  }
+  'method.invoke': InvokeRecord
+  'method.history': { readonly calls: readonly InvokeRecord[] }
 }
 export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]
 
