@@ -91,14 +91,14 @@ while (true) {
  * `count` services in layers: service i requires service (i - 1) / 2 (a binary tree) and,
  * every third one, also service i - 2; the last one fails once launched (after a logError).
  * A main program `watcher` requires the root and keeps running until stopped; `hopeful`
- * requires a name nobody exports, so it waits (for a minute, its launch timeout).
+ * requires a name nobody exports, so it waits (five minutes, its launch timeout: longer than the test, on any machine).
  */
 export async function graphDeployment(count: number): Promise<string> {
   const dir = join(WORK, 'graph')
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'node.wasm'), await compileSource('graph-node', GRAPH_NODE))
   const name = (i: number): string => `s${String(i).padStart(2, '0')}`
-  const toml = ['[deployment]', 'name = "graph"', 'launch_timeout_ms = 60000']
+  const toml = ['[deployment]', 'name = "graph"', 'launch_timeout_ms = 300000']
   for (let i = 0; i < count; i++) {
     const requires: string[] = []
     if (i > 0) requires.push(`graph.v1.${name(Math.floor((i - 1) / 2))}`)
