@@ -91,7 +91,7 @@ describe('Studio log stream and bridge (browser, real engine)', () => {
     await text.fill('(unclosed')
     await page
       .getByRole('alert')
-      .filter({ hasText: /unterminated|invalid/i })
+      .filter({ hasText: /not a regular expression the engine runs.*missing closing \)/i })
       .waitFor()
     expect((await rows(page)).length).toBe(2)
     await text.fill('')

@@ -140,8 +140,9 @@ describe('a running deployment over the bridge', () => {
     expect(statuses).toContain('running')
     expect((await client.call<DeploymentStatus>('deployment.status')).state).toBe('running')
 
+    // The separator may come first, in a batch of its own: wait for the guest's line.
     await until('the filtered log line', () =>
-      client.payloads('logs').some((p) => p.lines.length > 0),
+      client.payloads('logs').some((p) => p.lines.some((l) => l.mark === undefined)),
     )
     const all = client.payloads('logs').flatMap((p) => p.lines)
     // Separators pass every filter: they frame the runs whatever is filtered.
