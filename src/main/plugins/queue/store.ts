@@ -460,20 +460,9 @@ export class QueueStore {
 
   /** Inserts one message; a fresh id whose low half is taken is redrawn. */
   private insertOne(key: number, now: number, m: OutgoingMessage): QueueMsgId {
-    const payload = m.payload as AnyBytes
     for (;;) {
       const msgId = this.newMessageId()
-      const inserted = this.st.insertMessage.run(
-        signed(msgId.high),
-        signed(msgId.low),
-        key,
-        now,
-        now,
-        m.sender?.typeUrl ?? null,
-        m.sender?.value ?? null,
-        payload.typeUrl,
-        payload.value,
-      )
+      const inserted = this.st.insertMessage.run(...messageRow(key, now, m, msgId))
       // No row: another message already has this low half (odds about n / 2^64). Redraw.
       if (inserted.changes > 0) return msgId
     }
@@ -488,20 +477,7 @@ export class QueueStore {
   ): void {
     const values: unknown[] = []
     for (let i = 0; i < chunk.length; i++) {
-      const m = chunk[i] as OutgoingMessage
-      const msgId = chunkIds[i] as QueueMsgId
-      const payload = m.payload as AnyBytes
-      values.push(
-        signed(msgId.high),
-        signed(msgId.low),
-        key,
-        now,
-        now,
-        m.sender?.typeUrl ?? null,
-        m.sender?.value ?? null,
-        payload.typeUrl,
-        payload.value,
-      )
+      values.push(...messageRow(key, now, chunk[i] as OutgoingMessage, chunkIds[i] as QueueMsgId))
     }
     if (this.st.insertChunk.run(...values).changes !== chunk.length) throw new IdTaken()
   }
@@ -709,4 +685,20 @@ function rawToMessage(row: RawMessageRow, queueId: QueueId): StoredMessage {
         : { typeUrl: senderType, value: row[11] ?? new Uint8Array(0) },
     payload: { typeUrl: row[12], value: row[13] },
   }
+}
+
+/** The bound values of one message row, in the column order of the insert statements. */
+function messageRow(key: number, now: number, m: OutgoingMessage, msgId: QueueMsgId): unknown[] {
+  const payload = m.payload as AnyBytes
+  return [
+    signed(msgId.high),
+    signed(msgId.low),
+    key,
+    now,
+    now,
+    m.sender?.typeUrl ?? null,
+    m.sender?.value ?? null,
+    payload.typeUrl,
+    payload.value,
+  ]
 }
