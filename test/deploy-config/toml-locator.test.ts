@@ -123,6 +123,15 @@ describe('TomlLocator', () => {
     expect(l.locate(['a', 'bA"c', 'k'])?.key).toEqual({ line: 2, column: 1 })
   })
 
+  it('counts columns in UTF-16 code units and reads TOML 1.1 escapes, as smol-toml does', () => {
+    const l = new TomlLocator('x = { a = "\u{1F600}\u00e9", b = 1 }\ny = "\\e\\x41"\nz = 2\n')
+    expect(l.locate(['x', 'b'])).toEqual({
+      key: { line: 1, column: 18 },
+      value: { line: 1, column: 22 },
+    })
+    expect(l.locate(['z'])?.key).toEqual({ line: 3, column: 1 })
+  })
+
   it('formats key paths with quotes and indices', () => {
     expect(formatKeyPath(['services', 'my svc', 'args', 1])).toBe('services."my svc".args[1]')
     expect(formatKeyPath(['services', 'greeting', 'wasm'])).toBe('services.greeting.wasm')

@@ -1,11 +1,11 @@
 /**
  * Maps key paths of a TOML document to their source positions, so that a schema error found on
- * the parsed value can name the line and column it comes from. This is not a TOML parser: it
- * assumes the text already parsed (smol-toml accepted it) and only tracks where each key, table
- * header, value and array element starts. It covers table headers, arrays of tables, bare,
- * quoted and dotted keys, inline tables, arrays (nested, multi-line, with comments) and every
- * string form.
+ * the parsed value can name the line and column it comes from. The positions come from the
+ * syntax tree of toml-eslint-parser (the parser of eslint-plugin-toml, written for exactly this:
+ * every key, table header, value and array element with its location); smol-toml, which has
+ * already accepted the text, still produces the values and the syntax errors.
  */
+import { parseTOML, type AST } from 'toml-eslint-parser'
 
 /** One segment of a key path: a key name, or an index into an array (or array of tables). */
 export type KeySegment = string | number
@@ -42,30 +42,30 @@ function pathId(path: KeyPath): string {
   return JSON.stringify(path)
 }
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  b: '\b',
-  t: '\t',
-  n: '\n',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  '"': '"',
-  '\\': '\\',
+/** The parser's positions have 0-based columns; ours are 1-based. */
+function start(node: AST.TOMLNode): SourcePosition {
+  return { line: node.loc.start.line, column: node.loc.start.column + 1 }
 }
+
+const keyName = (k: AST.TOMLBare | AST.TOMLQuoted): string =>
+  k.type === 'TOMLBare' ? k.name : k.value
 
 export class TomlLocator {
   private readonly locations = new Map<string, KeyLocation>()
-  private readonly lineStarts: number[] = [0]
-  private readonly arrayTableCounts = new Map<string, number>()
-  private pos = 0
 
-  constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1)
+  constructor(text: string) {
+    let program: AST.TOMLProgram
     try {
-      this.document()
+      // 'latest' accepts what smol-toml accepts (TOML 1.1: \e, \x escapes, newlines in inline
+      // tables), so a text that parsed there is located here.
+      program = parseTOML(text, { tomlVersion: 'latest' })
     } catch {
-      // The text is valid TOML by the time this runs; whatever was recorded before an
-      // unexpected construct is still right, and lookups fall back to the nearest ancestor.
+      // Should both parsers ever disagree, lookups fall back to 1:1 rather than fail the parse.
+      return
+    }
+    for (const node of program.body[0].body) {
+      if (node.type === 'TOMLKeyValue') this.keyValue([], node)
+      else this.table(node)
     }
   }
 
@@ -88,238 +88,42 @@ export class TomlLocator {
     return { line: 1, column: 1 }
   }
 
-  // ---- scanning ----------------------------------------------------------------------------
-
-  private at(offset: number): SourcePosition {
-    let lo = 0
-    let hi = this.lineStarts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if ((this.lineStarts[mid] ?? 0) <= offset) lo = mid
-      else hi = mid - 1
-    }
-    return { line: lo + 1, column: offset - (this.lineStarts[lo] ?? 0) + 1 }
-  }
-
-  private peek(n = 0): string {
-    return this.text[this.pos + n] ?? ''
-  }
-
-  private startsWith(s: string): boolean {
-    return this.text.startsWith(s, this.pos)
-  }
-
+  /** The first place a path is written wins (a header before the dotted keys under it). */
   private record(path: KeyPath, key: SourcePosition, value?: SourcePosition): void {
     const id = pathId(path)
     if (!this.locations.has(id)) this.locations.set(id, value ? { key, value } : { key })
   }
 
-  /** Spaces and tabs. */
-  private skipBlank(): void {
-    while (this.peek() === ' ' || this.peek() === '\t') this.pos++
+  /** `[a.b]` or `[[a.b]]`: each header segment, and for an array of tables its element. */
+  private table(node: AST.TOMLTable): void {
+    const keys = node.key.keys
+    const names = keys.map(keyName)
+    keys.forEach((k, i) => this.record(names.slice(0, i + 1), start(k)))
+    const last = keys.at(-1)
+    if (node.kind === 'array' && last) this.record(node.resolvedKey, start(last))
+    for (const kv of node.body) this.keyValue(node.resolvedKey, kv)
   }
 
-  /** Spaces, tabs, newlines and comments. */
-  private skipSpace(): void {
-    for (;;) {
-      const c = this.peek()
-      if (c === ' ' || c === '\t' || c === '\r' || c === '\n') this.pos++
-      else if (c === '#') this.skipComment()
-      else return
-    }
-  }
-
-  private skipComment(): void {
-    while (this.pos < this.text.length && this.peek() !== '\n') this.pos++
-  }
-
-  private skipToLineEnd(): void {
-    this.skipComment()
-  }
-
-  private document(): void {
-    let table: KeySegment[] = []
-    for (;;) {
-      this.skipSpace()
-      if (this.pos >= this.text.length) return
-      if (this.peek() === '[') {
-        const isArray = this.peek(1) === '['
-        this.pos += isArray ? 2 : 1
-        this.skipBlank()
-        const key = this.key()
-        const names = key.map((k) => k.name)
-        for (let i = 0; i < key.length; i++) {
-          const seg = key[i]
-          if (seg) this.record(names.slice(0, i + 1), seg.at)
-        }
-        const last = key[key.length - 1]
-        if (isArray && last) {
-          const id = pathId(names)
-          const index = this.arrayTableCounts.get(id) ?? 0
-          this.arrayTableCounts.set(id, index + 1)
-          table = [...names, index]
-          this.record(table, last.at)
-        } else table = names
-        this.skipToLineEnd()
-      } else {
-        this.keyValue(table)
-        this.skipToLineEnd()
-      }
-    }
-  }
-
-  private key(): { name: string; at: SourcePosition }[] {
-    const parts: { name: string; at: SourcePosition }[] = []
-    for (;;) {
-      this.skipBlank()
-      const at = this.at(this.pos)
-      const c = this.peek()
-      let name: string
-      if (c === '"') name = this.basicString()
-      else if (c === "'") name = this.literalString()
-      else {
-        const start = this.pos
-        while (/[A-Za-z0-9_-]/.test(this.peek())) this.pos++
-        if (this.pos === start) throw new Error('key expected')
-        name = this.text.slice(start, this.pos)
-      }
-      parts.push({ name, at })
-      this.skipBlank()
-      if (this.peek() !== '.') return parts
-      this.pos++
-    }
-  }
-
-  private keyValue(base: KeyPath): void {
-    const key = this.key()
-    if (this.peek() !== '=') throw new Error('= expected')
-    this.pos++
-    this.skipBlank()
-    const valueAt = this.at(this.pos)
+  /** `a.b = value`: each segment of the dotted key; the last one with its value. */
+  private keyValue(base: KeyPath, node: AST.TOMLKeyValue): void {
     const path = [...base]
-    for (let i = 0; i < key.length; i++) {
-      const seg = key[i]
-      if (!seg) continue
-      path.push(seg.name)
-      this.record(path, seg.at, i === key.length - 1 ? valueAt : undefined)
-    }
-    this.value(path)
+    const keys = node.key.keys
+    keys.forEach((k, i) => {
+      path.push(keyName(k))
+      this.record(path, start(k), i === keys.length - 1 ? start(node.value) : undefined)
+    })
+    this.value(path, node.value)
   }
 
-  private value(path: KeyPath): void {
-    const c = this.peek()
-    if (c === '"') this.basicString()
-    else if (c === "'") this.literalString()
-    else if (c === '[') this.array(path)
-    else if (c === '{') this.inlineTable(path)
-    else {
-      const start = this.pos
-      while (this.pos < this.text.length && !/[\s,\]}#]/.test(this.peek())) this.pos++
-      // A date-time may separate date and time with one space.
-      const token = this.text.slice(start, this.pos)
-      if (/^\d{4}-\d{2}-\d{2}$/.test(token) && this.peek() === ' ' && /\d/.test(this.peek(1))) {
-        this.pos++
-        while (this.pos < this.text.length && !/[\s,\]}#]/.test(this.peek())) this.pos++
-      }
-      if (this.pos === start) throw new Error('value expected')
+  private value(path: KeyPath, node: AST.TOMLContentNode): void {
+    if (node.type === 'TOMLArray') {
+      node.elements.forEach((element, index) => {
+        const at = start(element)
+        this.record([...path, index], at, at)
+        this.value([...path, index], element)
+      })
+    } else if (node.type === 'TOMLInlineTable') {
+      for (const kv of node.body) this.keyValue(path, kv)
     }
-  }
-
-  private array(path: KeyPath): void {
-    this.pos++ // [
-    let index = 0
-    for (;;) {
-      this.skipSpace()
-      if (this.peek() === ']') {
-        this.pos++
-        return
-      }
-      if (this.pos >= this.text.length) throw new Error('unterminated array')
-      const element = [...path, index]
-      const at = this.at(this.pos)
-      this.record(element, at, at)
-      this.value(element)
-      index++
-      this.skipSpace()
-      if (this.peek() === ',') this.pos++
-    }
-  }
-
-  private inlineTable(path: KeyPath): void {
-    this.pos++ // {
-    for (;;) {
-      this.skipSpace()
-      if (this.peek() === '}') {
-        this.pos++
-        return
-      }
-      if (this.pos >= this.text.length) throw new Error('unterminated inline table')
-      this.keyValue(path)
-      this.skipSpace()
-      if (this.peek() === ',') this.pos++
-    }
-  }
-
-  /** A basic or multi-line basic string; returns its decoded value. */
-  private basicString(): string {
-    const multi = this.startsWith('"""')
-    this.pos += multi ? 3 : 1
-    if (multi && this.peek() === '\r') this.pos++
-    if (multi && this.peek() === '\n') this.pos++
-    let out = ''
-    while (this.pos < this.text.length) {
-      const c = this.peek()
-      if (c === '\\') {
-        const e = this.peek(1)
-        if (e === 'u' || e === 'U') {
-          const len = e === 'u' ? 4 : 8
-          const hex = this.text.slice(this.pos + 2, this.pos + 2 + len)
-          out += String.fromCodePoint(parseInt(hex, 16))
-          this.pos += 2 + len
-        } else if (e === 'x') {
-          out += String.fromCharCode(parseInt(this.text.slice(this.pos + 2, this.pos + 4), 16))
-          this.pos += 4
-        } else if (multi && /[ \t\r\n]/.test(e)) {
-          // Line-ending backslash: trims the newline and the whitespace that follows.
-          this.pos++
-          while (/[ \t\r\n]/.test(this.peek())) this.pos++
-        } else {
-          out += ESCAPES[e] ?? e
-          this.pos += 2
-        }
-      } else if (multi && this.startsWith('"""')) {
-        this.pos += 3
-        // Up to two quotes may close the content right before the delimiter.
-        for (let i = 0; i < 2 && this.peek() === '"'; i++) {
-          out += '"'
-          this.pos++
-        }
-        return out
-      } else if (!multi && c === '"') {
-        this.pos++
-        return out
-      } else {
-        out += c
-        this.pos++
-      }
-    }
-    throw new Error('unterminated string')
-  }
-
-  private literalString(): string {
-    const multi = this.startsWith("'''")
-    this.pos += multi ? 3 : 1
-    if (multi && this.peek() === '\r') this.pos++
-    if (multi && this.peek() === '\n') this.pos++
-    const close = multi ? "'''" : "'"
-    const end = this.text.indexOf(close, this.pos)
-    if (end < 0) throw new Error('unterminated string')
-    let out = this.text.slice(this.pos, end)
-    this.pos = end + close.length
-    for (let i = 0; multi && i < 2 && this.peek() === "'"; i++) {
-      out += "'"
-      this.pos++
-    }
-    return out
   }
 }
