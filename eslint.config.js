@@ -1,177 +1,191 @@
 // @ts-check
 import js from '@eslint/js'
+import boundaries from 'eslint-plugin-boundaries'
 import svelte from 'eslint-plugin-svelte'
 import globals from 'globals'
-import { builtinModules } from 'node:module'
 import tseslint from 'typescript-eslint'
 
-// ---- Layers (docs/architecture.md) ------------------------------------------------------------
-// ESLint's own no-restricted-imports with one `files` block per folder, rather than
-// eslint-plugin-boundaries or dependency-cruiser: neither is installed, and none can be added now.
-// Rules match the import specifier as written (every import in src/ is relative; there are no path
-// aliases), so "climbs out with ../ and enters folder X" is what a regex below recognises.
-// Dynamic import('…') is held to the same patterns through no-restricted-syntax.
+// ---- Layers (docs/architecture.md#layers) ----------------------------------------------------
+// eslint-plugin-boundaries rather than dependency-cruiser: it runs inside the ESLint we already
+// run (editor squiggles, `npm test`, one config), while dependency-cruiser is a second tool with
+// its own config and CLI. The plugin resolves each import to a file and classifies both ends by
+// folder, so a rule holds however the specifier is spelled, type-only and dynamic imports and
+// re-exports included; each layer lists what it MAY import (everything else is refused, a new
+// folder included), and a file under src/ outside every layer is itself an error.
 
-/** @param {string} s */
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+/** The layers, most specific first: a file belongs to the first folder that contains it. */
+const LAYERS = [
+  'src/shared',
+  'src/renderer',
+  'src/preload',
+  'src/guest',
+  'src/codegen',
+  'src/main/engine',
+  'src/main/kernel',
+  'src/main/plugins',
+  'src/main/runner',
+  'src/main/bridge',
+  'src/main/cli',
+  // What is left of src/main: the Electron entry, menu, security, ambient types.
+  'src/main',
+]
 
-/** A relative specifier that climbs out of the importing folder and enters `path` (under src/). */
-/** @param {string} path */
-const into = (path) => {
-  const [top, ...rest] = path.split('/')
-  // src/main/<sub> may be reached as ../<sub> (from a sibling under main) or ../../main/<sub>.
-  const head = top === 'main' && rest.length > 0 ? '((src/)?main/)?' : '(src/)?'
-  const tail = top === 'main' && rest.length > 0 ? rest.join('/') : path
-  return `^(\\.\\./)+${head}${escape(tail)}`
-}
-
-const R = {
-  node: {
-    regex: `^(node:|(${builtinModules.map(escape).join('|')})(/|$))`,
-    what: 'Node built-ins',
-  },
-  electron: { regex: '^electron(/|$)', what: 'electron' },
-  main: { regex: `${into('main')}(/|$)`, what: 'src/main' },
-  renderer: { regex: `${into('renderer')}(/|$)`, what: 'src/renderer' },
-  preload: { regex: `${into('preload')}(/|$)`, what: 'src/preload' },
-  shared: { regex: `${into('shared')}(/|$)`, what: 'src/shared' },
-  guest: { regex: `${into('guest')}(/|$)`, what: 'src/guest' },
-  codegen: { regex: `${into('codegen')}(/|$)`, what: 'src/codegen' },
-  kernel: { regex: `${into('main/kernel')}(/|$)`, what: 'src/main/kernel' },
-  runner: { regex: `${into('main/runner')}(/|$)`, what: 'src/main/runner' },
-  bridge: { regex: `${into('main/bridge')}(/|$)`, what: 'src/main/bridge' },
-  cli: { regex: `${into('main/cli')}(/|$)`, what: 'src/main/cli' },
-  plugins: { regex: `${into('main/plugins')}(/|$)`, what: 'src/main/plugins' },
-  // The engine's barrel (src/main/engine/index.ts) is its public API; any deeper path is internal.
-  engineInternals: {
-    regex: `${into('main/engine')}/(?!index$)`,
-    what: 'engine internals (import from src/main/engine, its index.ts barrel)',
-  },
-  // A plugin's face to the bridge is src/main/plugins/<name>/api.ts; nothing else of it.
-  pluginInternals: {
-    regex: `${into('main/plugins')}(?!/[^/]+/api$)(/|$)`,
-    what: 'plugin internals (import from src/main/plugins/<name>/api)',
-  },
-}
+/** Targets of a policy: a layer (optionally some of its files only), or a kind of module. */
+/** @param {string} type @param {string} [files] */
+const to = (type, files) => ({ element: { type, ...(files ? { fileInternalPath: files } : {}) } })
+const PACKAGE_JSON = { file: { categories: 'package.json' } }
+const NODE = { module: { origin: 'core' } }
+const NPM = { module: { origin: 'external' } }
+const ANYTHING = { module: { origin: '*' } }
+const ELECTRON = { module: { origin: 'external', source: 'electron' } }
 
 /**
- * One layer's block: `layer` (the folder, as named in messages) may not import any of `banned`.
- * Each ban becomes a no-restricted-imports pattern (static import/export … from) and a
- * no-restricted-syntax selector (dynamic import of a string literal), with the same message.
- */
-/**
- * @param {string[]} files
- * @param {string} name
- * @param {{ regex: string, what: string }[]} banned
+ * One layer's policies: `layer` may import `may` (its own files always); anything else is
+ * refused with a message naming the layer, what it may import, why, and this section. The
+ * refusal comes first and the allowances after it, because a later matching policy wins.
+ * @param {string} layer
+ * @param {string} mayText what the message says the layer may import
+ * @param {object[]} may
  * @param {string} why
+ * @param {object[]} [never] refused even though `may` would allow them (electron among npm)
  */
-function layer(files, name, banned, why) {
-  /** @param {{ what: string }} r */
-  const message = (r) =>
-    `Layer rule: ${name} imports no ${r.what}; ${why} (docs/architecture.md#layers).`
-  return {
-    files,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: banned.map((r) => ({
-            regex: r.regex,
-            caseSensitive: true,
-            message: message(r),
-          })),
-        },
-      ],
-      'no-restricted-syntax': [
-        'error',
-        ...banned.map((r) => ({
-          // esquery ends a regex at the first '/', so the slashes in the pattern are spelled \x2F.
-          selector: `ImportExpression[source.value=/${r.regex.replaceAll('/', '\\x2F')}/]`,
-          message: message(r),
-        })),
-      ],
-    },
-  }
+function layer(layer, mayText, may, why, never = []) {
+  const from = { element: { type: layer } }
+  const message =
+    `Layer rule: ${layer} may not import '{{dependency.source}}' ` +
+    '({{#if to.filePath}}{{to.filePath}}{{else if to.module.source}}{{to.module.origin}} module' +
+    '{{else}}outside every layer{{/if}}); ' +
+    `it may import ${mayText} only: ${why} (docs/architecture.md#layers).`
+  return [
+    { from, disallow: { to: ANYTHING }, message },
+    ...(may.length > 0 ? [{ from, allow: { to: may } }] : []),
+    ...(never.length > 0 ? [{ from, disallow: { to: never }, message }] : []),
+  ]
 }
 
-const GUEST_FILES = 'src/guest/**/*.ts'
-const MAIN_WIDE = [R.renderer, R.preload, R.guest]
+const MAIN_BELOW_BRIDGE = ['src/main/runner', 'src/main/kernel', 'src/main/engine']
 
-const layers = [
+const layerPolicies = [
   layer(
-    ['src/shared/**/*.ts'],
     'src/shared',
-    [R.node, R.electron, R.main, R.renderer, R.preload, R.guest, R.codegen],
+    'src/shared and npm packages (not electron)',
+    [to('src/shared'), NPM],
     'it is loaded by main, preload, renderer and CLI alike, so it depends on no platform',
+    [ELECTRON],
   ),
   layer(
-    ['src/renderer/**/*.{ts,svelte}'],
     'src/renderer',
-    [R.node, R.electron, R.main, R.preload, R.guest, R.codegen],
-    'it runs in Chromium and reaches main only through the preload bridge (src/shared/bridge)',
+    'src/shared and npm packages (not electron)',
+    [to('src/shared'), NPM],
+    'it runs in Chromium and reaches main only through the bridge contract (src/shared/bridge)',
+    [ELECTRON],
   ),
   layer(
-    ['src/preload/**/*.ts'],
     'src/preload',
-    [R.main, R.renderer, R.guest, R.codegen],
+    'src/shared, package.json, electron and Node built-ins',
+    [to('src/shared'), PACKAGE_JSON, NPM, NODE],
     'it only exposes the typed bridge of src/shared/bridge',
   ),
+  layer('src/guest', 'its own files', [], 'it is AssemblyScript compiled into WebAssembly guests'),
   layer(
-    [GUEST_FILES],
-    'src/guest',
-    [R.node, R.electron, R.main, R.shared, R.renderer, R.preload, R.codegen],
-    'it is AssemblyScript compiled into WebAssembly guests',
-  ),
-  layer(
-    ['src/codegen/**/*.ts'],
     'src/codegen',
-    [R.main, R.renderer, R.preload, R.guest],
+    'src/shared, npm packages and Node built-ins',
+    [to('src/shared'), NPM, NODE],
     'it is a build tool over proto files, independent of the host',
   ),
-  // Files directly under src/main (the Electron entry, menu, security) and src/main/types.
   layer(
-    ['src/main/**/*.ts'],
-    'src/main',
-    [...MAIN_WIDE, R.codegen],
-    'main talks to the renderer over IPC, runs guests as wasm, and only the CLI runs codegen',
-  ),
-  layer(
-    ['src/main/engine/**/*.ts'],
     'src/main/engine',
-    [...MAIN_WIDE, R.codegen, R.kernel, R.runner, R.bridge, R.cli, R.plugins],
+    'src/shared, npm packages and Node built-ins',
+    [to('src/shared'), NPM, NODE],
     'it is the bottom layer of main: wasm compile, instantiate, host functions',
   ),
   layer(
-    ['src/main/kernel/**/*.ts'],
     'src/main/kernel',
-    [...MAIN_WIDE, R.codegen, R.runner, R.bridge, R.cli, R.plugins],
+    'src/main/engine, src/shared, npm packages and Node built-ins',
+    [to('src/main/engine'), to('src/shared'), NPM, NODE],
     'it sits below the runner, the bridge, the CLI and the plugins',
   ),
   layer(
-    ['src/main/plugins/**/*.ts'],
     'src/main/plugins',
-    [...MAIN_WIDE, R.codegen, R.engineInternals, R.kernel, R.runner, R.bridge, R.cli],
+    "src/main/engine's index.ts, src/shared, npm packages and Node built-ins",
+    [to('src/main/engine', 'index.ts'), to('src/shared'), NPM, NODE],
     "plugins see the engine's public API only",
   ),
   layer(
-    ['src/main/runner/**/*.ts'],
     'src/main/runner',
-    [...MAIN_WIDE, R.codegen, R.bridge, R.cli],
+    'src/main/kernel, plugins, engine, src/shared, npm packages and Node built-ins',
+    [
+      ...['src/main/kernel', 'src/main/plugins', 'src/main/engine', 'src/shared'].map((t) => to(t)),
+      NPM,
+      NODE,
+    ],
     'the bridge and the CLI drive the runner, not the other way round',
   ),
   layer(
-    ['src/main/bridge/**/*.ts'],
     'src/main/bridge',
-    [...MAIN_WIDE, R.codegen, R.pluginInternals, R.cli],
+    "src/main/runner, kernel, engine, a plugin's api.ts, src/main/csp.ts, src/shared, npm packages and Node built-ins",
+    [
+      ...[...MAIN_BELOW_BRIDGE, 'src/shared'].map((t) => to(t)),
+      to('src/main/plugins', '*/api.ts'),
+      // The web server sends the Studio window's Content-Security-Policy as well.
+      to('src/main', 'csp.ts'),
+      NPM,
+      NODE,
+    ],
     'the bridge talks to a plugin only through what the plugin exports for it',
   ),
   layer(
-    ['src/main/cli/**/*.ts'],
     'src/main/cli',
-    MAIN_WIDE,
+    'the rest of src/main, src/codegen (parigot gen), src/shared, npm packages and Node built-ins',
+    [
+      ...[...LAYERS.filter((t) => t.startsWith('src/main')), 'src/codegen', 'src/shared'].map((t) =>
+        to(t),
+      ),
+      NPM,
+      NODE,
+    ],
     'the CLI is the headless front end of the engine, kernel and runner',
   ),
-]
+  layer(
+    'src/main',
+    'the rest of src/main (not the CLI), src/shared, package.json, npm packages and Node built-ins',
+    [
+      ...LAYERS.filter((t) => t.startsWith('src/main/') && t !== 'src/main/cli').map((t) => to(t)),
+      to('src/shared'),
+      PACKAGE_JSON,
+      NPM,
+      NODE,
+    ],
+    'main talks to the renderer over IPC, runs guests as wasm, and only the CLI runs codegen',
+  ),
+].flat()
+
+const layerRules = {
+  files: ['src/**/*.{ts,svelte}'],
+  plugins: { boundaries },
+  settings: {
+    // Resolve TypeScript and Svelte sources as well as JavaScript.
+    'import/resolver': { node: { extensions: ['.ts', '.js', '.mjs', '.svelte', '.json'] } },
+    'boundaries/elements': LAYERS.map((type) => ({ type, pattern: type })),
+    // Outside src/ but read by main and preload: the product's name and version.
+    'boundaries/files': [{ category: 'package.json', pattern: 'package.json' }],
+    'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
+  },
+  rules: {
+    'boundaries/dependencies': [
+      'error',
+      {
+        default: 'disallow',
+        checkAllOrigins: true,
+        checkUnknownLocals: true,
+        policies: layerPolicies,
+      },
+    ],
+    'boundaries/no-unknown-files': 'error',
+  },
+}
+
+const GUEST_FILES = 'src/guest/**/*.ts'
 
 // Everything but the layer rules stays off for the AssemblyScript guest sources: TypeScript
 // syntax with AS types, which asc type-checks when it compiles the guests. They parse as
@@ -225,5 +239,5 @@ export default tseslint.config(
     languageOptions: { parserOptions: { parser: tseslint.parser } },
   },
   { files: [GUEST_FILES], languageOptions: { parser: tseslint.parser } },
-  ...layers,
+  layerRules,
 )

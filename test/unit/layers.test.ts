@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const LAYER_RULES = new Set(['no-restricted-imports', 'no-restricted-syntax'])
+const LAYER_RULES = new Set(['boundaries/dependencies', 'boundaries/no-unknown-files'])
 
 let eslint: ESLint
 beforeAll(() => {
@@ -33,153 +33,191 @@ const violations: Violation[] = [
   {
     file: 'src/shared/naming/fixture.ts',
     code: `import { readFileSync } from 'node:fs'\nexport const f = readFileSync\n`,
-    message: 'Layer rule: src/shared imports no Node built-ins',
+    message: "Layer rule: src/shared may not import 'node:fs' (core module)",
   },
   {
     file: 'src/shared/naming/fixture.ts',
     code: `import { join } from 'path'\nexport const j = join\n`,
-    message: 'Layer rule: src/shared imports no Node built-ins',
+    message: "Layer rule: src/shared may not import 'path' (core module)",
   },
   {
     file: 'src/shared/fixture.ts',
     code: `import { ipcMain } from 'electron'\nexport const i = ipcMain\n`,
-    message: 'Layer rule: src/shared imports no electron',
+    message: "Layer rule: src/shared may not import 'electron' (external module)",
   },
   {
     file: 'src/shared/bridge/fixture.ts',
     code: `import type { Kernel } from '../../main/kernel/kernel'\nexport type K = Kernel\n`,
-    message: 'Layer rule: src/shared imports no src/main',
+    message:
+      "Layer rule: src/shared may not import '../../main/kernel/kernel' (src/main/kernel/kernel.ts)",
   },
   {
     file: 'src/shared/bridge/fixture.ts',
-    code: `export { studio } from '../../renderer/src/bridge/studio'\n`,
-    message: 'Layer rule: src/shared imports no src/renderer',
+    code: `export { studio } from '../../renderer/src/bridge/connect'\n`,
+    message:
+      "Layer rule: src/shared may not import '../../renderer/src/bridge/connect' (src/renderer/src/bridge/connect.ts)",
   },
   // src/renderer: only src/shared and itself.
   {
     file: 'src/renderer/src/lib/fixture.ts',
     code: `import { join } from 'node:path'\nexport const j = join\n`,
-    message: 'Layer rule: src/renderer imports no Node built-ins',
+    message: "Layer rule: src/renderer may not import 'node:path' (core module)",
   },
   {
     file: 'src/renderer/src/lib/fixture.ts',
     code: `import type { Session } from '../../../main/bridge/session'\nexport type S = Session\n`,
-    message: 'Layer rule: src/renderer imports no src/main',
+    message:
+      "Layer rule: src/renderer may not import '../../../main/bridge/session' (src/main/bridge/session.ts)",
   },
   {
     file: 'src/renderer/src/panels/queue/Fixture.svelte',
     code: `<script lang="ts">\n  import { QueueStore } from '../../../../main/plugins/queue/store'\n  const s = QueueStore\n</script>\n<p>{s.name}</p>\n`,
-    message: 'Layer rule: src/renderer imports no src/main',
+    message:
+      "Layer rule: src/renderer may not import '../../../../main/plugins/queue/store' (src/main/plugins/queue/store.ts)",
   },
   {
     file: 'src/renderer/src/lib/fixture.ts',
     code: `export * from '../../../preload/index'\n`,
-    message: 'Layer rule: src/renderer imports no src/preload',
+    message:
+      "Layer rule: src/renderer may not import '../../../preload/index' (src/preload/index.ts)",
   },
   // src/main/plugins: the engine's barrel only.
   {
     file: 'src/main/plugins/file/fixture.ts',
     code: `import type { HostContext } from '../../engine/host-context'\nexport type H = HostContext\n`,
-    message: 'Layer rule: src/main/plugins imports no engine internals',
+    message:
+      "Layer rule: src/main/plugins may not import '../../engine/host-context' (src/main/engine/host-context.ts)",
   },
   {
     file: 'src/main/plugins/fixture.ts',
     code: `import { createWasiPreview1 } from '../engine/wasi/preview1'\nexport const w = createWasiPreview1\n`,
-    message: 'Layer rule: src/main/plugins imports no engine internals',
+    message:
+      "Layer rule: src/main/plugins may not import '../engine/wasi/preview1' (src/main/engine/wasi/preview1.ts)",
   },
   {
     file: 'src/main/plugins/queue/fixture.ts',
     code: `export async function f(): Promise<unknown> {\n  return import('../../engine/invoke')\n}\n`,
-    message: 'Layer rule: src/main/plugins imports no engine internals',
+    message:
+      "Layer rule: src/main/plugins may not import '../../engine/invoke' (src/main/engine/invoke.ts)",
   },
   {
     file: 'src/main/plugins/queue/fixture.ts',
     code: `import type { Kernel } from '../../kernel/kernel'\nexport type K = Kernel\n`,
-    message: 'Layer rule: src/main/plugins imports no src/main/kernel',
+    message:
+      "Layer rule: src/main/plugins may not import '../../kernel/kernel' (src/main/kernel/kernel.ts)",
   },
   // src/main/bridge: a plugin only through its api module.
   {
     file: 'src/main/bridge/fixture.ts',
     code: `import { QueueStore } from '../plugins/queue/store'\nexport const s = QueueStore\n`,
-    message: 'Layer rule: src/main/bridge imports no plugin internals',
+    message:
+      "Layer rule: src/main/bridge may not import '../plugins/queue/store' (src/main/plugins/queue/store.ts)",
   },
   {
     file: 'src/main/bridge/fixture.ts',
     code: `import { QueueInspector } from '../plugins/queue/inspector'\nexport const q = QueueInspector\n`,
-    message: 'Layer rule: src/main/bridge imports no plugin internals',
+    message:
+      "Layer rule: src/main/bridge may not import '../plugins/queue/inspector' (src/main/plugins/queue/inspector.ts)",
   },
   {
     file: 'src/main/bridge/fixture.ts',
     code: `import { BUILTIN_PLUGINS } from '../plugins'\nexport const b = BUILTIN_PLUGINS\n`,
-    message: 'Layer rule: src/main/bridge imports no plugin internals',
+    message: "Layer rule: src/main/bridge may not import '../plugins' (src/main/plugins/index.ts)",
   },
   // src/guest (AssemblyScript) and src/codegen: apart from main.
   {
     file: 'src/guest/runtime/fixture.ts',
     code: `import { formatId } from '../../shared/id'\nexport const f = formatId\n`,
-    message: 'Layer rule: src/guest imports no src/shared',
+    message: "Layer rule: src/guest may not import '../../shared/id' (src/shared/id/index.ts)",
   },
   {
     file: 'src/guest/runtime/fixture.ts',
     code: `import { Kernel } from '../../main/kernel/kernel'\nexport const k = Kernel\n`,
-    message: 'Layer rule: src/guest imports no src/main',
+    message:
+      "Layer rule: src/guest may not import '../../main/kernel/kernel' (src/main/kernel/kernel.ts)",
   },
   {
     file: 'src/guest/gen/parigot/queue/v1/fixture.ts',
     code: `import { readFileSync } from 'node:fs'\nexport const r = readFileSync\n`,
-    message: 'Layer rule: src/guest imports no Node built-ins',
+    message: "Layer rule: src/guest may not import 'node:fs' (core module)",
   },
   {
     file: 'src/codegen/fixture.ts',
     code: `import { createEngine } from '../main/engine'\nexport const c = createEngine\n`,
-    message: 'Layer rule: src/codegen imports no src/main',
+    message: "Layer rule: src/codegen may not import '../main/engine' (src/main/engine/index.ts)",
   },
   {
     file: 'src/main/runner/fixture.ts',
     code: `import { register } from '../../guest/runtime'\nexport const r = register\n`,
-    message: 'Layer rule: src/main/runner imports no src/guest',
+    message:
+      "Layer rule: src/main/runner may not import '../../guest/runtime' (src/guest/runtime/index.ts)",
   },
   {
     file: 'src/main/index.ts',
     code: `import { generateGuestCode } from '../codegen/generate'\nexport const g = generateGuestCode\n`,
-    message: 'Layer rule: src/main imports no src/codegen',
+    message: "Layer rule: src/main may not import '../codegen/generate' (src/codegen/generate.ts)",
   },
   // src/main/engine: the bottom of main.
   {
     file: 'src/main/engine/fixture.ts',
     code: `import { QueuePlugin } from '../plugins/queue'\nexport const q = QueuePlugin\n`,
-    message: 'Layer rule: src/main/engine imports no src/main/plugins',
+    message:
+      "Layer rule: src/main/engine may not import '../plugins/queue' (src/main/plugins/queue/index.ts)",
   },
   {
     file: 'src/main/engine/wasi/fixture.ts',
     code: `import type { Supervisor } from '../../runner/supervisor'\nexport type S = Supervisor\n`,
-    message: 'Layer rule: src/main/engine imports no src/main/runner',
+    message:
+      "Layer rule: src/main/engine may not import '../../runner/supervisor' (src/main/runner/supervisor.ts)",
   },
   {
     file: 'src/main/engine/fixture.ts',
     code: `export { StudioError } from '../bridge/errors'\n`,
-    message: 'Layer rule: src/main/engine imports no src/main/bridge',
+    message:
+      "Layer rule: src/main/engine may not import '../bridge/errors' (src/main/bridge/errors.ts)",
   },
   {
     file: 'src/main/engine/fixture.ts',
     code: `import { main } from '../../main/cli/main'\nexport const m = main\n`,
-    message: 'Layer rule: src/main/engine imports no src/main/cli',
+    message:
+      "Layer rule: src/main/engine may not import '../../main/cli/main' (src/main/cli/main.ts)",
   },
   // src/main/kernel: below runner, bridge, CLI and plugins.
   {
     file: 'src/main/kernel/transport/fixture.ts',
     code: `import type { Deployment } from '../../runner/deployment'\nexport type D = Deployment\n`,
-    message: 'Layer rule: src/main/kernel imports no src/main/runner',
+    message:
+      "Layer rule: src/main/kernel may not import '../../runner/deployment' (src/main/runner/deployment.ts)",
   },
   {
     file: 'src/main/kernel/fixture.ts',
     code: `import type { ParigotInit } from '../plugins/plugin-api'\nexport type P = ParigotInit\n`,
-    message: 'Layer rule: src/main/kernel imports no src/main/plugins',
+    message:
+      "Layer rule: src/main/kernel may not import '../plugins/plugin-api' (src/main/plugins/plugin-api.ts)",
   },
   {
     file: 'src/main/kernel/fixture.ts',
     code: `export async function f(): Promise<unknown> {\n  return import('../bridge/serve')\n}\n`,
-    message: 'Layer rule: src/main/kernel imports no src/main/bridge',
+    message:
+      "Layer rule: src/main/kernel may not import '../bridge/serve' (src/main/bridge/serve.ts)",
+  },
+  // What the plugin adds over matching specifiers: the importing layer's own rules hold for
+  // files outside every layer, for the shell under src/main, and a layer lists what it MAY import.
+  {
+    file: 'src/shared/fixture.ts',
+    code: `export { main } from '../../scripts/gen-proto.mjs'\n`,
+    message:
+      "Layer rule: src/shared may not import '../../scripts/gen-proto.mjs' (outside every layer)",
+  },
+  {
+    file: 'src/main/bridge/fixture.ts',
+    code: `import { installAppMenu } from '../menu'\nexport const m = installAppMenu\n`,
+    message: "Layer rule: src/main/bridge may not import '../menu' (src/main/menu.ts)",
+  },
+  {
+    file: 'src/main/fixture.ts',
+    code: `import { main } from './cli/main'\nexport const m = main\n`,
+    message: "Layer rule: src/main may not import './cli/main' (src/main/cli/main.ts)",
   },
 ]
 
@@ -214,6 +252,14 @@ const legal: { file: string; code: string }[] = [
     file: 'src/main/kernel/fixture.ts',
     code: `import { invokeAdapter } from '../engine/invoke'\nexport const i = invokeAdapter\n`,
   },
+  {
+    file: 'src/main/bridge/fixture.ts',
+    code: `import { servedContentSecurityPolicy } from '../csp'\nexport const c = servedContentSecurityPolicy\n`,
+  },
+  {
+    file: 'src/preload/fixture.ts',
+    code: `import { contextBridge } from 'electron'\nimport pkg from '../../package.json'\nexport const x = [contextBridge, pkg]\n`,
+  },
 ]
 
 describe('layer rules (eslint.config.js)', () => {
@@ -225,6 +271,11 @@ describe('layer rules (eslint.config.js)', () => {
     expect(layerErrors[0]!.severity).toBe(2)
     expect(layerErrors[0]!.message).toContain(message)
     expect(layerErrors[0]!.message).toContain('docs/architecture.md#layers')
+  })
+
+  it('a file under src/ outside every layer is refused', async () => {
+    const messages = await lint('src/tools/fixture.ts', `export const x = 1\n`)
+    expect(messages.map((m) => m.ruleId)).toEqual(['boundaries/no-unknown-files'])
   })
 
   it.each(legal)('$file: legal imports pass', async ({ file, code }) => {
