@@ -16,7 +16,8 @@
 // The runtime half lives in src/guest/runtime/service.ts (event loop, call table, Service).
 
 import type { DescFile, DescMessage, DescMethod, DescService } from '@bufbuild/protobuf'
-import { GENERATED_HEADER, Printer, relativeModulePath, runtimePath, typeIdent } from './messages'
+import { typeIdent } from './naming'
+import { GENERATED_HEADER, Printer, relativeModulePath, runtimePath } from './printer'
 import { snake } from '../shared/naming/snake'
 
 export interface ServiceFileOptions {
