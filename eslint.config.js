@@ -203,6 +203,8 @@ export default tseslint.config(
       'dist/',
       'bench/results/',
       'src/shared/gen/',
+      // Ajv standalone code (scripts/gen-deploy-validator.ts).
+      'src/shared/deploy-config/gen/',
       'test-results/',
       // AssemblyScript guests outside src/guest (see notGuest above for src/guest itself).
       'test/fixtures/guests/',

@@ -4,6 +4,8 @@
 //   src/guest/gen             AssemblyScript of proto/ for the guest runtime (protoc-gen-parigot:
 //                             the syscall messages the runtime uses, file/queue host wrappers)
 //   examples/<name>/guest/gen AssemblyScript of examples/<name>/proto (messages, clients, servers)
+//   src/shared/deploy-config/gen  the deploy-config schema compiled by Ajv into standalone code
+//                             (scripts/gen-deploy-validator.ts)
 // The AssemblyScript is formatted with the repository's Prettier settings. Everything runs from
 // node_modules, so this works offline.
 //
@@ -17,6 +19,7 @@ import { spawnSync } from 'node:child_process'
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -145,6 +148,22 @@ async function generateGuests(base) {
   return 0
 }
 
+const validatorDir = 'src/shared/deploy-config/gen'
+
+/** Writes the Ajv standalone validator of the deploy-config schema under `base`; exit code. */
+function generateValidator(base) {
+  const out = join(base, validatorDir, 'validate-deploy-config.ts')
+  mkdirSync(dirname(out), { recursive: true })
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'scripts', 'gen-deploy-validator.ts'), out],
+    { cwd: root, env, encoding: 'utf8' },
+  )
+  if (result.status !== 0)
+    console.error(`gen-proto: generating ${validatorDir} failed:\n${result.stderr}`)
+  return result.status ?? 1
+}
+
 /** Compares the files under `fresh` and `current`; prints what differs; returns their count. */
 function compareDirs(fresh, current, label) {
   const freshFiles = listFiles(fresh)
@@ -184,6 +203,9 @@ if (!check) {
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
+  const validatorCode = generateValidator(root)
+  if (validatorCode !== 0) process.exit(validatorCode)
+  console.log(`generated ${listFiles(join(root, validatorDir)).length} files into ${validatorDir}`)
   process.exit(0)
 }
 
@@ -195,12 +217,16 @@ async function checkInto(tmp) {
   if (genCode !== 0) return genCode
   const guestCode = await generateGuests(tmp)
   if (guestCode !== 0) return guestCode
+  const validatorCode = generateValidator(tmp)
+  if (validatorCode !== 0) return validatorCode
   let differences = compareDirs(join(tmp, genDir), join(root, genDir), genDir)
   let files = listFiles(join(tmp, genDir)).length
   for (const t of guestTargets()) {
     differences += compareDirs(join(tmp, t.out), join(root, t.out), t.out)
     files += listFiles(join(tmp, t.out)).length
   }
+  differences += compareDirs(join(tmp, validatorDir), join(root, validatorDir), validatorDir)
+  files += listFiles(join(tmp, validatorDir)).length
   if (differences === 0) {
     console.log(`generated code is current (${files} files)`)
     return 0

@@ -7,8 +7,8 @@ import { parse, TomlError } from 'smol-toml'
 import type { LogLevel } from '../log/log-record'
 import { CONFIG_LIMITS, checkConfigLimits } from './limits'
 import { envTable, referenceSpelling } from './reference-spelling'
-import { BUILTIN_PLUGINS, deployConfigSchema, schemaAt } from './schema'
-import { validateAgainstSchema, type SchemaIssue } from './schema-validate'
+import { BUILTIN_PLUGINS, schemaAt } from './schema'
+import { validateDeployConfig, type SchemaIssue } from './schema-validate'
 import { formatKeyPath, TomlLocator, type KeyPath } from './toml-locator'
 import type {
   ConfigDiagnostic,
@@ -310,7 +310,7 @@ export function analyzeDeployConfig(
   }
 
   const locator = new TomlLocator(source)
-  let issues = validateAgainstSchema(root, deployConfigSchema, { unknownKey: referenceSpelling })
+  let issues = validateDeployConfig(root, { unknownKey: referenceSpelling })
   // A file in the original spelling has no [services]: its conversion messages say what to write.
   if (issues.some((i) => i.code === 'reference-spelling' && i.path.length <= 4)) {
     issues = issues.filter((i) => !(i.code === 'required' && formatKeyPath(i.path) === 'services'))
