@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_KERNEL_LIMITS } from '../../src/main/kernel/limits'
 import {
@@ -94,6 +99,29 @@ describe('validateDeployConfig', () => {
 })
 
 describe('deploy config validation through Ajv', () => {
+  it('runs code generated from the current schema (else: npm run gen)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parigot-validator-'))
+    try {
+      const fresh = join(dir, 'validate-deploy-config.ts')
+      const script = fileURLToPath(
+        new URL('../../scripts/gen-deploy-validator.ts', import.meta.url),
+      )
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script, fresh], {
+        encoding: 'utf8',
+      })
+      expect(run.stderr).toBe('')
+      const current = fileURLToPath(
+        new URL('../../src/shared/deploy-config/gen/validate-deploy-config.ts', import.meta.url),
+      )
+      expect(
+        readFileSync(fresh, 'utf8') === readFileSync(current, 'utf8'),
+        'src/shared/deploy-config/gen is older than schema.ts: run `npm run gen`',
+      ).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   // The words and positions the hand-written validator gave, kept when Ajv took over (checked
   // then against it on 6000 mutants as well): TOML types, bounds with the value as written,
   // every repeat, patterns with their readable message, and the keys before the values.

@@ -1,7 +1,7 @@
 /**
  * The deploy configuration's JSON Schema (draft 2020-12): the single source of the format's
- * keys, types, enums, defaults, ranges and descriptions. The validator (`schema-validate.ts`)
- * interprets it, and the Studio's editor uses it for completion and hover. Only the subset of
+ * keys, types, enums, defaults, ranges and descriptions. Ajv validates against it (compiled by
+ * `npm run gen`), and the Studio's editor uses it for completion and hover. Only the subset of
  * keywords in `JsonSchema` below is used; `patternErrorMessage` is the VS Code / Monaco
  * extension keyword for a readable pattern failure.
  */
