@@ -27,6 +27,7 @@ import {
   writeRawId,
 } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
+import { writeNotice } from '../../kernel/transport/notice-cells'
 import { idKey, idKeyOf, scan, Writer } from './wire'
 import type { Field } from './wire'
 
@@ -74,10 +75,6 @@ const CELL_CALLER_HOST = CELL_CALL_ID + RAW_ID_BYTES
 const CELL_SERVICE = CELL_CALLER_HOST + RAW_ID_BYTES
 const CELL_METHOD = CELL_SERVICE + RAW_ID_BYTES
 const CELL_PAYLOAD = CELL_METHOD + RAW_ID_BYTES
-/** Notice cell layout: kind, slot, time (ns), call id, then service and method ids or the result error. */
-const NOTICE_CALL_ID = 16
-const NOTICE_SERVICE = NOTICE_CALL_ID + RAW_ID_BYTES
-const NOTICE_METHOD = NOTICE_SERVICE + RAW_ID_BYTES
 const DONE_MEMORY = 4096
 const MAX_SPIN_MS = 0.05
 const MIN_SPIN_MS = 0.005
@@ -129,14 +126,35 @@ export class DirectPath {
     this.hostKey = idKeyOf(config.host)
   }
 
-  /** At the start of every syscall: the guest is no longer holding a mailbox call silently. */
-  syscallStarted(): void {
+  /**
+   * Serves syscall `name` in this worker if it can; undefined sends it through the kernel
+   * (then call `kernelAnswered`). Every syscall passes here: the guest is no longer holding a
+   * mailbox call silently once it makes one.
+   */
+  serve(name: string, request: Uint8Array, capacity: number): Answer | undefined {
     if (Atomics.load(this.channel.header, Word.SERVING) !== 0)
       Atomics.store(this.channel.header, Word.SERVING, 0)
+    switch (name) {
+      case 'dispatch_':
+        return this.dispatch(request)
+      case 'return_value_':
+        return this.returnValue(request)
+      case 'read_one_':
+        return this.readOne(request, capacity)
+      case 'block_until_call_':
+        return this.blockUntilCall(request)
+      default:
+        return undefined
+    }
+  }
+
+  /** After the kernel served syscall `name` (serve declined it). */
+  kernelAnswered(name: string, code: number): void {
+    if (name === 'dispatch_') this.learnRoute(code)
   }
 
   /** After a dispatch_ the kernel served: remember where the callee's mailbox is. */
-  learnRoute(code: number): void {
+  private learnRoute(code: number): void {
     const routeKey = this.routeToLearn
     this.routeToLearn = undefined
     if (routeKey === undefined || code !== KernelErr.NoError) return
@@ -146,7 +164,7 @@ export class DirectPath {
     }
   }
 
-  dispatch(request: Uint8Array): Answer | undefined {
+  private dispatch(request: Uint8Array): Answer | undefined {
     // DispatchRequest: service_id 1, method_id 2, param 3, call_id 4, host_id 5.
     const msg = scan(request)
     if (msg === undefined || !this.isMe(request, msg.fields.get(5))) return undefined
@@ -190,7 +208,8 @@ export class DirectPath {
       }
       const cell = freeCell(target)
       if (cell < 0) return undefined
-      if (!this.notice(Cell.STARTED, callRaw, serviceRaw, methodRaw, 0)) return undefined
+      const started = { serviceId: serviceRaw, methodId: methodRaw }
+      if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
       const v = target.view
       const cells = target.cells
       v.setUint32(cell, Cell.CALL, true)
@@ -215,7 +234,7 @@ export class DirectPath {
     return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
   }
 
-  returnValue(request: Uint8Array): Answer | undefined {
+  private returnValue(request: Uint8Array): Answer | undefined {
     // ReturnValueRequest: host_id 1, call_id 2, result 3, result_error 4.
     const msg = scan(request)
     if (msg === undefined || !this.isMe(request, msg.fields.get(1))) return undefined
@@ -245,7 +264,7 @@ export class DirectPath {
         Atomics.load(caller.header, Ring.GEN) === call.callerGen
       const cell = open ? freeCell(caller) : -1
       if (open && cell < 0) return undefined
-      if (!this.notice(Cell.RETURNED, callRaw, undefined, undefined, resultError)) return undefined
+      if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
       if (open) {
         const v = caller.view
         v.setUint32(cell, Cell.RESULT, true)
@@ -262,7 +281,7 @@ export class DirectPath {
     return { code: KernelErr.NoError, length: 0, bytes: undefined }
   }
 
-  readOne(request: Uint8Array, capacity: number): Answer | undefined {
+  private readOne(request: Uint8Array, capacity: number): Answer | undefined {
     // ReadOneRequest: repeated call 1 {service_id 1, method_id 2}, timeout_in_millis 2, host_id 3.
     const msg = scan(request, 1)
     if (msg === undefined || !this.isMe(request, msg.fields.get(3))) return undefined
@@ -276,62 +295,87 @@ export class DirectPath {
     }
     const timeout = msg.fields.get(2)?.value ?? 0
     const deadline = timeout < 0 ? Infinity : performance.now() + timeout
-    const h = this.mine.header
-    for (;;) {
-      const bell = Atomics.load(h, Ring.DOORBELL)
-      this.drainMailbox()
-      const first = this.results[0]
-      if (first !== undefined && !this.kernelFirst) return this.deliverResult(first, capacity)
-      let kernelSaidExit = false
-      if (
-        this.kernelFirst ||
-        (Atomics.load(h, Ring.KERNEL_PENDING) !== 0 && bell !== this.emptyPollBell)
-      ) {
-        this.kernelFirst = false
-        const answer = this.poll(request, capacity)
-        if (answer.empty) {
-          this.emptyPollBell = bell
-        } else if (answer.code === KernelErr.DataTooLarge) {
-          this.kernelFirst = true
-          return answer
-        } else if (answer.code !== KernelErr.NoError) {
-          return answer
-        } else {
-          const seen = this.screenKernelAnswer(answer)
-          if (seen === 'exit') kernelSaidExit = true
-          else if (seen === 'deliver') return answer
-          else continue // a duplicate result, dropped
-        }
-      }
-      const index = this.calls.findIndex((c) => wanted === undefined || wanted.has(c.pair))
-      const call = this.calls[index]
-      if (call !== undefined) return this.deliverCall(index, call, capacity)
-      if (kernelSaidExit) return this.exitAnswer()
-      if (performance.now() >= deadline) {
-        return { code: KernelErr.NoError, length: TIMEOUT_BYTES.byteLength, bytes: TIMEOUT_BYTES }
-      }
-      this.waitForBell(bell, deadline)
+    const timedOut = {
+      code: KernelErr.NoError,
+      length: TIMEOUT_BYTES.byteLength,
+      bytes: TIMEOUT_BYTES,
     }
+    return this.waitLoop(
+      deadline,
+      () => timedOut,
+      (bell) => {
+        const first = this.results[0]
+        if (first !== undefined && !this.kernelFirst) return this.deliverResult(first, capacity)
+        let kernelSaidExit = false
+        if (
+          this.kernelFirst ||
+          (Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0 && bell !== this.emptyPollBell)
+        ) {
+          this.kernelFirst = false
+          const answer = this.poll(request, capacity)
+          if (answer.empty) {
+            this.emptyPollBell = bell
+          } else if (answer.code === KernelErr.DataTooLarge) {
+            this.kernelFirst = true
+            return answer
+          } else if (answer.code !== KernelErr.NoError) {
+            return answer
+          } else {
+            const seen = this.screenKernelAnswer(answer)
+            if (seen === 'exit') kernelSaidExit = true
+            else if (seen === 'deliver') return answer
+            else return 'again' // a duplicate result, dropped
+          }
+        }
+        const index = this.calls.findIndex((c) => wanted === undefined || wanted.has(c.pair))
+        const call = this.calls[index]
+        if (call !== undefined) return this.deliverCall(index, call, capacity)
+        if (kernelSaidExit) return this.exitAnswer()
+        return undefined
+      },
+    )
   }
 
-  blockUntilCall(request: Uint8Array): Answer | undefined {
+  private blockUntilCall(request: Uint8Array): Answer | undefined {
     const req = decode(() => fromBinary(BlockUntilCallRequestSchema, request))
     if (req === undefined) return undefined
     const deadline = req.canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
-    const h = this.mine.header
+    const answer = (timedOut: boolean): Answer => {
+      const bytes = toBinary(
+        BlockUntilCallResponseSchema,
+        create(BlockUntilCallResponseSchema, { timedOut }),
+      )
+      return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
+    }
+    return this.waitLoop(
+      deadline,
+      () => answer(true),
+      () =>
+        this.results.length > 0 ||
+        this.calls.length > 0 ||
+        Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0
+          ? answer(false)
+          : undefined,
+    )
+  }
+
+  /**
+   * The one waiting loop of read_one_ and block_until_call_: drains the mailbox, lets `step`
+   * answer (or ask to look again at once, or to wait), sleeps on the doorbell until `deadline`,
+   * then answers with `onTimeout`.
+   */
+  private waitLoop(
+    deadline: number,
+    onTimeout: () => Answer,
+    step: (bell: number) => Answer | 'again' | undefined,
+  ): Answer {
     for (;;) {
-      const bell = Atomics.load(h, Ring.DOORBELL)
+      const bell = Atomics.load(this.mine.header, Ring.DOORBELL)
       this.drainMailbox()
-      const ready =
-        this.results.length > 0 || this.calls.length > 0 || Atomics.load(h, Ring.KERNEL_PENDING)
-      const timedOut = !ready && performance.now() >= deadline
-      if (ready || timedOut) {
-        const bytes = toBinary(
-          BlockUntilCallResponseSchema,
-          create(BlockUntilCallResponseSchema, { timedOut }),
-        )
-        return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
-      }
+      const answer = step(bell)
+      if (answer === 'again') continue
+      if (answer !== undefined) return answer
+      if (performance.now() >= deadline) return onTimeout()
       this.waitForBell(bell, deadline)
     }
   }
@@ -446,38 +490,6 @@ export class DirectPath {
     Atomics.wait(h, Ring.DOORBELL, bell, remaining === Infinity ? undefined : remaining)
     Atomics.store(h, Ring.SLEEPING, 0)
     this.spinMs = Math.max(MIN_SPIN_MS, this.spinMs / 2)
-  }
-
-  /** Writes a notice for the kernel (call under the lock of the mailbox being written). */
-  private notice(
-    kind: number,
-    callId: Uint8Array,
-    serviceId: Uint8Array | undefined,
-    methodId: Uint8Array | undefined,
-    resultError: number,
-  ): boolean {
-    const board = this.config.board
-    const ring = board.notices
-    lockRing(board, ring, this.config.slot)
-    try {
-      const cell = freeCell(ring)
-      if (cell < 0) return false
-      const v = ring.view
-      v.setUint32(cell, kind, true)
-      v.setUint32(cell + 4, this.config.slot, true)
-      v.setFloat64(cell + 8, monoNs(), true)
-      writeRawId(ring.cells, cell + NOTICE_CALL_ID, callId)
-      if (serviceId && methodId) {
-        writeRawId(ring.cells, cell + NOTICE_SERVICE, serviceId)
-        writeRawId(ring.cells, cell + NOTICE_METHOD, methodId)
-      } else {
-        v.setInt32(cell + NOTICE_SERVICE, resultError, true)
-      }
-      publishCell(ring)
-      return true
-    } finally {
-      unlockRing(ring)
-    }
   }
 
   /** An empty host id or this worker's own (anything else goes to the kernel: BadId). */
