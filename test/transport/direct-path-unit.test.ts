@@ -83,11 +83,8 @@ class Side {
       )
     }
     if (name === 'dispatch_') {
-      const target = this.world.sides.find((s) =>
-        s.guest.serviceId && (req as { serviceId?: IdRaw }).serviceId
-          ? s.guest.serviceId.high === (req as { serviceId: IdRaw }).serviceId.high
-          : false,
-      )
+      const wanted = (req as unknown as { serviceId?: IdRaw }).serviceId
+      const target = this.world.sides.find((s) => s.guest.serviceId?.high === wanted?.high)
       this.channel.header[Word.ROUTE_SLOT] = target?.slot ?? -1
       this.channel.header[Word.ROUTE_GEN] =
         target === undefined
@@ -169,15 +166,15 @@ class World {
   readonly sides: Side[] = []
 
   constructor() {
-    let server: KernelServer | undefined
+    const late: { server?: KernelServer } = {}
     this.kernel = new Kernel({
       now: () => this.nowMs,
       logger: this.log.logger,
       onEvent: (e) => this.events.push(e),
-      onWake: (h: HostId) => server?.wake(h),
+      onWake: (h: HostId) => late.server?.wake(h),
     })
-    server = new KernelServer(this.kernel, this.log.logger, () => this.nowMs, 0, 2, this.board)
-    this.server = server
+    this.server = new KernelServer(this.kernel, this.log.logger, () => this.nowMs, 0, 2, this.board)
+    late.server = this.server
   }
 
   side(name: string, setUp: (g: GuestDriver) => IdRaw, inboundQueue?: number): Side {

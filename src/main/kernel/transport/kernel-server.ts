@@ -135,6 +135,7 @@ export class KernelServer {
       Atomics.store(h, Ring.TAIL, 0)
       Atomics.store(h, Ring.QUEUED, 0)
       Atomics.store(h, Ring.KERNEL_PENDING, 0)
+      Atomics.store(h, Ring.BELL_SLOT, 0)
       const gen = Atomics.add(h, Ring.GEN, 1) + 1
       Atomics.store(h, Ring.STATE, SlotState.OPEN)
       this.slots[slot] = record

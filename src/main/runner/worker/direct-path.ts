@@ -20,6 +20,7 @@ import {
   RAW_ID_BYTES,
   readRawId,
   Ring,
+  ringCount,
   ringDoorbell,
   ringKernel,
   SlotState,
@@ -50,6 +51,17 @@ export interface Answer {
 
 /** Asks the kernel without parking there (read_one_ as a poll); the answer is in the channel. */
 export type KernelPoll = (request: Uint8Array, capacity: number) => Answer & { empty: boolean }
+
+/** A worker that runs several guests (colocated-group.ts), as each guest's DirectPath sees it. */
+export interface SharedWorker {
+  /** The DirectPath of a live guest of this worker that has mailbox `slot`, if any. */
+  peer(slot: number): DirectPath | undefined
+  /**
+   * Instead of sleeping on this guest's doorbell: lets the worker's other guests run until
+   * something may have arrived or `deadline` passed; false means answer now (no wait possible).
+   */
+  wait(self: DirectPath, deadline: number): boolean
+}
 
 interface InboundEntry {
   readonly callKey: string
@@ -113,6 +125,8 @@ export class DirectPath {
   /** Doorbell value at which a kernel poll found nothing (no second poll until it moves). */
   private emptyPollBell: number | undefined
   private spinMs = MAX_SPIN_MS
+  /** Set when this guest shares its worker: calls to its worker-mates stay in the thread. */
+  shared: SharedWorker | undefined
   private readonly hostRaw: Uint8Array
   private readonly hostKey: string
 
@@ -195,6 +209,34 @@ export class DirectPath {
       .bytes(3, callRaw)
     if (param) out.bytes(4, request.subarray(param.start, param.end))
     const payload = out.finish()
+    // DispatchResponse: call_id 1.
+    const answer = {
+      code: KernelErr.NoError,
+      length: 0,
+      bytes: new Writer().bytes(1, callRaw).finish(),
+    }
+    const peer = this.shared?.peer(route.slot)
+    if (
+      peer !== undefined &&
+      Atomics.load(target.header, Ring.STATE) === SlotState.OPEN &&
+      Atomics.load(target.header, Ring.GEN) === route.gen
+    ) {
+      const started = { serviceId: serviceRaw, methodId: methodRaw }
+      if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
+      Atomics.add(target.header, Ring.QUEUED, 1)
+      peer.calls.push({
+        callKey,
+        bytes: payload,
+        callerSlot: this.config.slot,
+        callerGen: this.config.gen,
+        callerHost: this.hostRaw,
+        service: serviceRaw.slice(),
+        method: methodRaw.slice(),
+        pair: routeKey,
+      })
+      this.outstanding.add(callKey)
+      return { ...answer, length: answer.bytes.byteLength }
+    }
     if (CELL_PAYLOAD + payload.byteLength > target.cellBytes) return undefined
     lockRing(board, target, this.config.slot)
     try {
@@ -229,9 +271,7 @@ export class DirectPath {
     ringDoorbell(target)
     ringKernel(board)
     this.outstanding.add(callKey)
-    // DispatchResponse: call_id 1.
-    const bytes = new Writer().bytes(1, callRaw).finish()
-    return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
+    return { ...answer, length: answer.bytes.byteLength }
   }
 
   private returnValue(request: Uint8Array): Answer | undefined {
@@ -253,6 +293,13 @@ export class DirectPath {
     resolved.int32(4, resultError)
     const payload = new Writer().bytes(5, resolved.finish()).finish()
     const board = this.config.board
+    const peer = this.shared?.peer(call.callerSlot)
+    if (peer !== undefined && peer.config.gen === call.callerGen) {
+      if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
+      // A result for a call that is no longer outstanding (it timed out) is dropped.
+      if (peer.outstanding.has(callKey)) peer.results.push({ callKey, bytes: payload })
+      return { code: KernelErr.NoError, length: 0, bytes: undefined }
+    }
     const caller = board.mailboxes[call.callerSlot] as RingView
     // Too large for a cell: the kernel (which knows the call) delivers it.
     if (CELL_PAYLOAD + payload.byteLength > caller.cellBytes || callRaw.length >= RAW_ID_BYTES)
@@ -376,8 +423,21 @@ export class DirectPath {
       if (answer === 'again') continue
       if (answer !== undefined) return answer
       if (performance.now() >= deadline) return onTimeout()
-      this.waitForBell(bell, deadline)
+      if (this.shared === undefined) this.waitForBell(bell, deadline)
+      else if (!this.shared.wait(this, deadline)) return onTimeout()
     }
+  }
+
+  /** True when a read_one_ now could find something (for a worker shared by several guests). */
+  hasWork(): boolean {
+    const h = this.mine.header
+    return (
+      this.results.length > 0 ||
+      this.calls.length > 0 ||
+      ringCount(this.mine) > 0 ||
+      (Atomics.load(h, Ring.KERNEL_PENDING) !== 0 &&
+        Atomics.load(h, Ring.DOORBELL) !== this.emptyPollBell)
+    )
   }
 
   /** Moves everything in this worker's mailbox into its local queues. */

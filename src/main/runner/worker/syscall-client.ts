@@ -21,6 +21,8 @@ export function syscallForwarders(
   channel: Channel,
   directConfig?: DirectPathConfig,
   idle?: IdleTracker,
+  /** Told of the guest's DirectPath (a worker shared by several guests links them). */
+  onDirect?: (direct: DirectPath) => void,
 ): HostFunctionDef[] {
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
@@ -45,6 +47,7 @@ export function syscallForwarders(
       const empty = code === KernelErr.NoError && Atomics.load(header, Word.EMPTY) === 1
       return { code, length, bytes: undefined, empty }
     })
+  if (direct) onDirect?.(direct)
   return SYSCALLS.map((entry, index) => ({
     module: 'parigot',
     name: entry.name,
