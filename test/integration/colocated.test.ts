@@ -2,6 +2,9 @@
 // the chain example's four guests, built from source, in one worker give the same answers as in
 // four; a trap in one fails only that one (its caller gets ServiceFailed); one co-located service
 // stops and starts again while the others keep serving.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine } from '../../src/main/engine'
 import type { CompiledGuest } from '../../src/main/engine'
@@ -10,15 +13,17 @@ import type { GuestSpec } from '../../src/main/runner/supervisor'
 import type { KernelEvent } from '../../src/shared/events/kernel-events'
 import type { LogRecord } from '../../src/shared/log/log-record'
 import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
+import { runParigot } from '../helpers/parigot-cli'
 import { KernelErr } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
 
 const guests: Record<string, CompiledGuest> = {}
+const wasm: Record<string, Uint8Array> = {}
 
 beforeAll(async () => {
   const engine = createEngine()
   for (const name of ['store', 'pricer', 'checkout', 'main']) {
-    const wasm = await compileAssemblyScript(`examples/chain/guest/${name}.ts`)
-    guests[name] = await engine.compile(wasm, `${name}.wasm`)
+    wasm[name] = await compileAssemblyScript(`examples/chain/guest/${name}.ts`)
+    guests[name] = await engine.compile(wasm[name], `${name}.wasm`)
   }
   const hello = await compileAssemblyScript('examples/helloworld/guest/main.ts')
   guests['hello'] = await engine.compile(hello, 'hello.wasm')
@@ -125,4 +130,36 @@ describe('guests sharing one worker', () => {
     // The store, in the same thread, still serves and stops normally.
     expect(await d.supervisor.stop(store!.name)).toEqual({ kind: 'exited', code: 0 })
   }, 60_000)
+
+  it('parigot run: the chain example with `worker = "shop"` on every service prints what it prints in four workers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parigot-colocated-'))
+    const lines = ['[deployment]', 'name = "chain"']
+    for (const [service, module, role] of [
+      ['store', 'store', 'server'],
+      ['pricer', 'pricer', 'server'],
+      ['checkout', 'checkout', 'server'],
+      ['shopper', 'main', 'main'],
+    ] as const) {
+      await writeFile(join(dir, `${module}.wasm`), wasm[module]!)
+      lines.push(
+        `[services.${service}]`,
+        `wasm = "${module}.wasm"`,
+        `role = "${role}"`,
+        'worker = "shop"',
+      )
+    }
+    await writeFile(join(dir, 'deploy.toml'), lines.join('\n') + '\n')
+    const run = await runParigot(['run', join(dir, 'deploy.toml')])
+    expect(run.stderr).toBe('')
+    const of = (service: string) =>
+      run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith(`[${service}] `))
+        .map((l) => l.slice(service.length + 3))
+    expect(of('shopper')).toEqual(SHOPPER_LINES)
+    expect(of('store')).toEqual(['store: open'])
+    expect(of('checkout')).toEqual(['checkout: ready'])
+    expect(of('pricer')).toContain('pricer: the store has no durian (error 4)')
+    expect(run.code).toBe(0)
+  }, 120_000)
 })
