@@ -27,6 +27,14 @@ beforeAll(async () => {
   }
   const hello = await compileAssemblyScript('examples/helloworld/guest/main.ts')
   guests['hello'] = await engine.compile(hello, 'hello.wasm')
+  guests['test-server'] = await engine.compile(
+    await compileGuestFixture('test-server'),
+    'test-server.wasm',
+  )
+  guests['test-client'] = await engine.compile(
+    await compileGuestFixture('test-client'),
+    'test-client.wasm',
+  )
   guests['faulty'] = await engine.compile(
     await compileGuestFixture('faulty-greeter'),
     'faulty.wasm',
@@ -162,4 +170,19 @@ describe('guests sharing one worker', () => {
     expect(of('pricer')).toContain('pricer: the store has no durian (error 4)')
     expect(run.code).toBe(0)
   }, 120_000)
+
+  it('two guests that each loop on read_one_ themselves cannot share a worker: the second fails, saying why', async () => {
+    const d = deployment()
+    const [server, client] = await d.supervisor.startGroup([
+      spec('echo', 'test-server'),
+      spec('client', 'test-client', true, ['client', 'test.v1.echo', 'echo:x']),
+    ])
+    expect(await client!.ended).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringContaining(
+        "client waits in read_one_ outside the SDK's event loop while another guest of its worker does too",
+      ),
+    })
+    expect(await d.supervisor.stop(server!.name)).toEqual({ kind: 'exited', code: 0 })
+  }, 60_000)
 })

@@ -11,7 +11,12 @@ import { SYSCALLS } from '../../src/main/kernel/syscall-table'
 import { createChannel, Word } from '../../src/main/kernel/transport/channel'
 import type { Channel } from '../../src/main/kernel/transport/channel'
 import { KernelServer } from '../../src/main/kernel/transport/kernel-server'
-import { createSwitchboard, Ring, SlotState } from '../../src/main/kernel/transport/switchboard'
+import {
+  createSwitchboard,
+  Ring,
+  ringCount,
+  SlotState,
+} from '../../src/main/kernel/transport/switchboard'
 import type { Switchboard } from '../../src/main/kernel/transport/switchboard'
 import { DirectPath } from '../../src/main/runner/worker/direct-path'
 import type { Answer } from '../../src/main/runner/worker/direct-path'
@@ -301,5 +306,38 @@ describe('DirectPath: calls between two workers without the kernel thread', () =
     const { answer, direct } = caller.syscall('dispatch_', toBinary(DispatchRequestSchema, req))
     expect(direct).toBe(false)
     expect(answer.code).toBe(KernelErr.BadId)
+  })
+
+  it('between guests of one worker, the call and its result skip the mailboxes; the kernel still gets both notices', () => {
+    const { w, callee, caller, service, method } = World.pair()
+    let calleeAlive = true
+    const shared = {
+      peer: (slot: number) =>
+        slot === callee.slot && calleeAlive
+          ? callee.path
+          : slot === caller.slot
+            ? caller.path
+            : undefined,
+      wait: () => false,
+    }
+    caller.path.shared = shared
+    callee.path.shared = shared
+    caller.dispatch(service, method, 'learn')
+    callee.returnValue(callee.next().callId, 'learnt')
+    caller.next()
+    const sent = caller.dispatch(service, method, 'local')
+    expect(sent.direct).toBe(true)
+    expect(ringCount(w.board.mailboxes[callee.slot]!)).toBe(0)
+    expect(callee.path.hasWork()).toBe(true)
+    const call = callee.next()
+    expect(untext(call.param)).toBe('local')
+    expect(callee.returnValue(call.callId, 'LOCAL').direct).toBe(true)
+    expect(ringCount(w.board.mailboxes[caller.slot]!)).toBe(0)
+    expect(untext(caller.next().resolved?.result)).toBe('LOCAL')
+    expect(w.finished()).toHaveLength(2)
+    // A worker-mate that has ended is no peer: the call goes to its mailbox as between workers.
+    calleeAlive = false
+    expect(caller.dispatch(service, method, 'mailbox').direct).toBe(true)
+    expect(ringCount(w.board.mailboxes[callee.slot]!)).toBe(1)
   })
 })

@@ -10,6 +10,7 @@
 // suspended in an import, so no instance is re-entered.
 import type { HostFunctionDef, WasmImport } from '../../engine/host-function'
 import type { GuestInstance } from '../../engine/instance'
+import { GuestTrap } from '../../engine/errors'
 import { captureOutcome } from '../../engine/outcome'
 import type { GuestOutcome } from '../../engine/outcome'
 import { Word } from '../../kernel/transport/channel'
@@ -84,11 +85,20 @@ export class GuestGroup implements SharedWorker {
 
   wait(self: DirectPath, deadline: number): boolean {
     const me = this.members.find((m) => m.direct === self)
-    // Only a guest alone at the bottom of the stack may let the others run; a guest entered
-    // by the worker for one event answers at once.
-    if (me === undefined || !me.atBottom || this.depth !== 1) return false
-    this.turn(me, deadline)
-    return true
+    if (me === undefined) return false
+    // Only a guest alone at the bottom of the stack may let the others run.
+    if (me.atBottom && this.depth === 1) {
+      this.turn(me, deadline)
+      return true
+    }
+    // A guest entered by the worker for one event answers at once; one that loops on read_one_
+    // itself above another such guest would spin for ever: it fails, saying why.
+    if (me.state === 'running') {
+      throw new GuestTrap(
+        `${me.name} waits in read_one_ outside the SDK's event loop while another guest of its worker does too: a shared worker runs at most one such guest (give one of them another worker)`,
+      )
+    }
+    return false
   }
 
   /** Runs every guest until all have ended. */

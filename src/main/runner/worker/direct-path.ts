@@ -234,6 +234,7 @@ export class DirectPath {
         method: methodRaw.slice(),
         pair: routeKey,
       })
+      ringKernel(board)
       this.outstanding.add(callKey)
       return { ...answer, length: answer.bytes.byteLength }
     }
@@ -298,6 +299,7 @@ export class DirectPath {
       if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
       // A result for a call that is no longer outstanding (it timed out) is dropped.
       if (peer.outstanding.has(callKey)) peer.results.push({ callKey, bytes: payload })
+      ringKernel(board)
       return { code: KernelErr.NoError, length: 0, bytes: undefined }
     }
     const caller = board.mailboxes[call.callerSlot] as RingView
