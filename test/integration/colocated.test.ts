@@ -12,7 +12,7 @@ import { Supervisor } from '../../src/main/runner/supervisor'
 import type { GuestSpec } from '../../src/main/runner/supervisor'
 import type { KernelEvent } from '../../src/shared/events/kernel-events'
 import type { LogRecord } from '../../src/shared/log/log-record'
-import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
+import { compileAssemblyScript, compileGuestFixture, GUEST_ASC_OPTIONS } from '../helpers/asc'
 import { runParigot } from '../helpers/parigot-cli'
 import { KernelErr } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
 
@@ -184,5 +184,20 @@ describe('guests sharing one worker', () => {
       ),
     })
     expect(await d.supervisor.stop(server!.name)).toEqual({ kind: 'exited', code: 0 })
+  }, 60_000)
+
+  it('a module built without --exportTable is refused in a shared worker, named, and its worker-mates with it', async () => {
+    const d = deployment()
+    const options = GUEST_ASC_OPTIONS.filter((o) => o !== '--exportTable')
+    const noTable = await createEngine().compile(
+      await compileAssemblyScript('examples/chain/guest/store.ts', options),
+      'store-without-table.wasm',
+    )
+    await expect(
+      d.supervisor.startGroup([{ name: 'store', compiled: noTable }, spec('pricer', 'pricer')]),
+    ).rejects.toThrow(
+      /store-without-table\.wasm exports no function table, so it cannot share a worker: build it with --exportTable/,
+    )
+    expect(await d.supervisor.guest('pricer')!.ended).toMatchObject({ kind: 'failed' })
   }, 60_000)
 })

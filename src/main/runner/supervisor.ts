@@ -282,7 +282,7 @@ export class Supervisor {
         break
       case 'instantiate-failed':
         this.finish(running, { kind: 'failed', reason: message.message })
-        failed(new Error(`${running.name}: ${message.message}`))
+        failed(new Error(message.message))
         break
       case 'ended':
         this.finish(
