@@ -106,6 +106,47 @@ async function calls(): Promise<BenchResult[]> {
   ]
 }
 
+/**
+ * call-colocated-p50-us / calls-colocated-per-s: the same client calling an echo server on the
+ * SDK's service layer, both guests sharing one worker thread (Supervisor.startGroup): calls stay
+ * in the thread. Compared with floor-inthread-call-us (a bare wasm -> host -> wasm call).
+ */
+async function colocatedCalls(): Promise<BenchResult[]> {
+  const engine = createEngine()
+  const server = await engine.compile(
+    await compileAssemblyScript('bench/guests/echo-sdk-server.ts'),
+    'echo-sdk-server.wasm',
+  )
+  const client = await engine.compile(
+    await compileAssemblyScript('bench/guests/call-bench-client.ts'),
+    'call-bench-client.wasm',
+  )
+  const runs: CallFigures[] = []
+  for (let round = 0; round < ROUNDS; round++)
+    runs.push(await measureCalls(server, client, 'shared'))
+  const setting = `median of ${ROUNDS} rounds x ${CALLS} sequential Echo calls after ${WARMUP} warm-up, timed inside the client: client and echo server (SDK service layer) sharing one worker thread, the call queued in the thread and the server pumped by the worker, the kernel told through its notice ring`
+  return [
+    {
+      id: 'call-colocated-p50-us',
+      value: median(runs.map((f) => f.p50Us)),
+      unit: 'us',
+      better: 'lower',
+      setting,
+      baseline: 'floor-inthread-call-us',
+      targets: [{ kind: 'max-ratio', of: 'floor-inthread-call-us', ratio: 3 }],
+    },
+    {
+      id: 'calls-colocated-per-s',
+      value: median(runs.map((f) => f.callsPerS)),
+      unit: 'calls/s',
+      better: 'higher',
+      setting,
+      baseline: 'calls-per-s',
+      targets: [{ kind: 'min', value: 200_000 }],
+    },
+  ]
+}
+
 async function coldStarts(): Promise<BenchResult[]> {
   const engine = createEngine()
   const server = await engine.compile(await compileGuestFixture('test-server'), 'test-server.wasm')
@@ -145,6 +186,7 @@ export const callBenchmark: Benchmark = {
       ],
       run: calls,
     },
+    { ids: ['call-colocated-p50-us', 'calls-colocated-per-s'], run: colocatedCalls },
     { ids: ['cold-start-ms', 'cold-start-new-worker-ms'], run: coldStarts },
   ],
 }
@@ -161,7 +203,8 @@ interface CallFigures {
 async function measureCalls(
   server: CompiledGuest,
   client: CompiledGuest,
-  directCalls: boolean,
+  /** true: worker to worker; false: through the kernel; 'shared': both in one worker. */
+  path: boolean | 'shared',
 ): Promise<CallFigures> {
   const logs: LogRecord[] = []
   let busyAtStart: EventLoopUtilization | undefined
@@ -178,15 +221,22 @@ async function measureCalls(
         busy = performance.eventLoopUtilization(busyAtStart)
       logs.push(r)
     },
-    directCalls,
+    directCalls: path !== false,
   })
   try {
-    await supervisor.start({ name: 'echo', compiled: server })
-    const bench = await supervisor.start({
+    const benchSpec = {
       name: 'bench',
       compiled: client,
       args: ['test.v1.echo', String(CALLS), String(WARMUP)],
-    })
+    }
+    let bench
+    if (path === 'shared') {
+      ;[, bench] = await supervisor.startGroup([{ name: 'echo', compiled: server }, benchSpec])
+      if (bench === undefined) throw new Error('startGroup returned no bench guest')
+    } else {
+      await supervisor.start({ name: 'echo', compiled: server })
+      bench = await supervisor.start(benchSpec)
+    }
     const ending = await bench.ended
     const line = logs.find((r) => r.source === 'bench' && r.message.startsWith('bench n='))
     if (ending.kind !== 'exited' || ending.code !== 0 || line === undefined) {

@@ -14,7 +14,16 @@ import { buildDescriptorSet, withDescriptors } from './wasm-descriptors.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const examples = join(root, 'examples')
-const OPTIONS = ['--runtime', 'incremental', '--use', 'abort=', '--exportStart', '_start', '-O2']
+const OPTIONS = [
+  '--runtime',
+  'incremental',
+  '--use',
+  'abort=',
+  '--exportStart',
+  '_start',
+  '--exportTable',
+  '-O2',
+]
 
 let failed = 0
 for (const example of readdirSync(examples).sort()) {

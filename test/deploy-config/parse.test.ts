@@ -286,6 +286,25 @@ describe('parseDeployConfig: diagnostics', () => {
     ])
   })
 
+  it('reads `worker`: an identifier; at most one main per worker', () => {
+    const two = (extra: string) =>
+      `[services.a]\nwasm = "a.wasm"\nworker = "shop"\n[services.b]\nwasm = "b.wasm"\n${extra}`
+    expect(parseText(two('worker = "shop"\n')).config?.services.map((s) => s.worker)).toEqual([
+      'shop',
+      'shop',
+    ])
+    expect(parseText(two('')).config?.services.map((s) => s.worker)).toEqual(['shop', undefined])
+    expect(diagnose(two('worker = "no spaces"\n'))).toEqual([
+      expect.stringMatching(/^6:10 error \[services\.b\.worker\] .*must start with a letter/),
+    ])
+    const mains =
+      '[services.a]\nwasm = "a.wasm"\nrole = "main"\nworker = "w"\n' +
+      '[services.b]\nwasm = "b.wasm"\nrole = "main"\nworker = "w"\n'
+    expect(diagnose(mains)).toEqual([
+      '8:10 error [services.b.worker] worker `w` already runs the main service `a`: a worker holds at most one main (give `b` another worker)',
+    ])
+  })
+
   it('refuses plugin settings integers a JavaScript number cannot hold', () => {
     expect(
       diagnose(`${SERVICE}plugins = ["file"]\n[plugins.file]\nmaxOpenFiles = 9007199254740993\n`),

@@ -21,7 +21,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
  * Options for a Parigot guest: the incremental GC runtime; `--use abort=` drops the `env.abort`
  * import (a failed assertion or abort becomes `unreachable`, a trap); `--exportStart _start`
  * exports the top-level code as the WASI command entry `_start` instead of running it as the
- * wasm start function (so it runs after instantiation, when host calls can reach memory).
+ * wasm start function (so it runs after instantiation, when host calls can reach memory);
+ * `--exportTable` lets a shared worker call the event loop's `pump` (docs/abi.md).
  */
 export const GUEST_ASC_OPTIONS: readonly string[] = [
   '--runtime',
@@ -30,6 +31,7 @@ export const GUEST_ASC_OPTIONS: readonly string[] = [
   'abort=',
   '--exportStart',
   '_start',
+  '--exportTable',
   '-O2',
 ]
 

@@ -18,13 +18,18 @@ beforeAll(async () => {
 }, 120_000)
 
 /** A supervisor whose log and events the test can read. */
-function deployment(limits: Partial<KernelLimits> = {}, unresponsiveMs?: number) {
+function deployment(
+  limits: Partial<KernelLimits> = {},
+  unresponsiveMs?: number,
+  directCalls = true,
+) {
   const logs: LogRecord[] = []
   const events: KernelEvent[] = []
   const supervisor = new Supervisor({
     logSink: (r) => logs.push(r),
     onEvent: (e) => events.push(e),
     limits,
+    directCalls,
     ...(unresponsiveMs === undefined ? {} : { unresponsiveMs }),
   })
   const lines = (source: string) => logs.filter((r) => r.source === source).map((r) => r.message)
@@ -53,9 +58,17 @@ afterEach(async () => {
   current = undefined
 })
 
-describe('guests in workers, calling each other through the kernel', () => {
+// Both call paths, the same expectations: worker to worker over the switchboard (the default),
+// and every syscall through the kernel's thread (directCalls: false).
+describe.each([
+  { path: 'worker to worker', directCalls: true },
+  { path: 'every syscall through the kernel', directCalls: false },
+])('guests in workers calling each other ($path)', ({ directCalls }) => {
+  const deploymentFor = (limits: Partial<KernelLimits> = {}, unresponsiveMs?: number) =>
+    deployment(limits, unresponsiveMs, directCalls)
+
   it("a client guest calls a server guest; results and remote errors come back; exit code is the client's", async () => {
-    const d = deployment()
+    const d = deploymentFor()
     await d.supervisor.start({ name: 'echo', compiled: server })
     expect(
       await d.runClient('client', [
@@ -82,7 +95,7 @@ describe('guests in workers, calling each other through the kernel', () => {
   })
 
   it('a callee that traps mid-call fails its caller promptly and is marked failed', async () => {
-    const d = deployment()
+    const d = deploymentFor()
     await d.supervisor.start({ name: 'echo', compiled: server })
     const started = Date.now()
     expect(await d.runClient('client', ['client', 'test.v1.echo', 'trap'])).toEqual({
@@ -98,7 +111,7 @@ describe('guests in workers, calling each other through the kernel', () => {
   })
 
   it('an infinite-loop guest is killed by the watchdog while another guest keeps serving', async () => {
-    const d = deployment({ callTimeoutMs: 400 }, 600)
+    const d = deploymentFor({ callTimeoutMs: 400 }, 600)
     await d.supervisor.start({ name: 'spinner', compiled: server, args: ['test.v1', 'spin'] })
     await d.supervisor.start({ name: 'echo', compiled: server })
     expect(await d.runClient('spin-client', ['spin_client', 'test.v1.spin', 'spin'])).toEqual({
@@ -120,7 +133,7 @@ describe('guests in workers, calling each other through the kernel', () => {
   })
 
   it('1,000 calls queued at once are all answered by their own results, none lost', async () => {
-    const d = deployment()
+    const d = deploymentFor()
     await d.supervisor.start({ name: 'echo', compiled: server })
     expect(await d.runClient('client', ['client', 'test.v1.echo', 'burst:1000:x'])).toEqual({
       kind: 'exited',
@@ -130,7 +143,7 @@ describe('guests in workers, calling each other through the kernel', () => {
   })
 
   it('a missing exporter fails the launch with RunTimeout after the launch timeout', async () => {
-    const d = deployment({ launchTimeoutMs: 300 })
+    const d = deploymentFor({ launchTimeoutMs: 300 })
     expect(await d.runClient('client', ['client', 'test.v1.nobody', 'echo:x'])).toEqual({
       kind: 'exited',
       code: 4,
@@ -144,7 +157,7 @@ describe('guests in workers, calling each other through the kernel', () => {
   })
 
   it('messages larger than the 4096-byte default buffer arrive whole (DataTooLarge, then a retry)', async () => {
-    const d = deployment()
+    const d = deploymentFor()
     await d.supervisor.start({ name: 'echo', compiled: server })
     const big = `echo:${'x'.repeat(6000)}`
     expect(await d.runClient('client', ['client', 'test.v1.echo', big])).toEqual({
@@ -155,7 +168,7 @@ describe('guests in workers, calling each other through the kernel', () => {
   })
 
   it('exit codes are clamped to 0..192', async () => {
-    const d = deployment()
+    const d = deploymentFor()
     await d.supervisor.start({ name: 'echo', compiled: server })
     expect(await d.runClient('client', ['client', 'test.v1.echo', 'echo:a', 'exit:250'])).toEqual({
       kind: 'exited',

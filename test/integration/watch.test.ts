@@ -28,6 +28,7 @@ it('watch mode restarts a changed guest and its dependents; a broken build keeps
     'abort=',
     '--exportStart',
     '_start',
+    '--exportTable',
     '-O0',
   ])
   const base = { env: {}, plugins: [] }

@@ -188,7 +188,17 @@ describe('AssemblyScript guest runtime', () => {
         'runtime.wasm',
       )
       const modules = new Set(runtime.imports.map((i) => i.module))
-      expect([...modules].sort()).toEqual(['file', 'parigot', 'queue', 'wasi_snapshot_preview1'])
+      expect([...modules].sort()).toEqual([
+        'file',
+        'parigot',
+        'parigot_worker',
+        'queue',
+        'wasi_snapshot_preview1',
+      ])
+      // The event loop asks its worker whether it shares it (docs/abi.md, "Sharing a worker").
+      expect(runtime.imports.filter((i) => i.module === 'parigot_worker')).toEqual([
+        { module: 'parigot_worker', name: 'colocated', kind: 'function' },
+      ])
       const names = (module: string) =>
         runtime.imports
           .filter((i) => i.module === module)

@@ -1,6 +1,7 @@
 // The Parigot guest runtime for AssemblyScript. Import what you need from here, e.g.
 //   import { register, readOne, EventKind, log } from '<path>/src/guest/runtime'
-// and compile with `asc <entry>.ts --runtime incremental --use abort= --exportStart _start`.
+// and compile with `asc <entry>.ts --runtime incremental --use abort= --exportStart _start
+// --exportTable`.
 
 export * from './proto'
 export * from './id'

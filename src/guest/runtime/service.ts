@@ -10,11 +10,13 @@ import { Id, newCallId } from './id'
 import { Handler, Method } from './future'
 import { logError } from './log'
 import { Any, Fqs, KernelErr, LocateResponse, ResolvedCall } from './messages'
+import { colocated } from './parigot_worker'
 import { exitProcess } from './process'
 import { Reader } from './proto'
 import {
   bindMethod,
   dispatch,
+  Event,
   EventKind,
   exit,
   exportService,
@@ -436,36 +438,53 @@ function fatal(what: string, err: i32): void {
 /**
  * The event loop: reads one event at a time; an inbound call goes to its invoker (an unknown
  * method is answered NotFound), a resolved call to the future waiting for it. Returns 0 when the
- * host asks the guest to stop, or the kernel error that made read_one_ fail.
+ * host asks the guest to stop, or the kernel error that made read_one_ fail. In a worker shared
+ * with other guests it returns at once: the worker hands this guest its events through `pump`
+ * (same invokers, same completers), so the guests take turns on one thread.
  */
 export function runLoop(): i32 {
+  if (colocated(pump.index) != 0) return 0
   while (true) {
-    const ev = readOne(LOOP_TIMEOUT_MS)
-    switch (ev.kind) {
-      case EventKind.Error:
-        logError('read_one failed ' + ev.err.toString())
-        return ev.err
-      case EventKind.Exit:
-        return 0
-      case EventKind.Resolved:
-        // A result nobody waits for any more (its future was dropped) needs no work.
-        completeCall(ev.resolved)
-        break
-      case EventKind.Call: {
-        const key = invokerKey(ev.serviceId, ev.methodId)
-        const call = new InboundCall(
-          ev.callId,
-          ev.param,
-          methodNames.has(key) ? methodNames.get(key) : '',
-        )
-        if (invokers.has(key)) invokers.get(key).invoke(call)
-        else call.fail(KernelErr.NotFound)
-        break
-      }
-      default:
-        break
-    }
+    const done = handleEvent(readOne(LOOP_TIMEOUT_MS))
+    if (done >= 0) return done
   }
+}
+
+/**
+ * One event of a guest that shares its worker, if there is one (read_one_ with timeout 0).
+ * Returns 1 when the loop is over (the host asked the guest to stop, or read_one_ failed).
+ */
+function pump(): i32 {
+  return handleEvent(readOne(0)) >= 0 ? 1 : 0
+}
+
+/** Handles one event; returns -1 to go on, or what the loop returns. */
+function handleEvent(ev: Event): i32 {
+  switch (ev.kind) {
+    case EventKind.Error:
+      logError('read_one failed ' + ev.err.toString())
+      return ev.err
+    case EventKind.Exit:
+      return 0
+    case EventKind.Resolved:
+      // A result nobody waits for any more (its future was dropped) needs no work.
+      completeCall(ev.resolved)
+      break
+    case EventKind.Call: {
+      const key = invokerKey(ev.serviceId, ev.methodId)
+      const call = new InboundCall(
+        ev.callId,
+        ev.param,
+        methodNames.has(key) ? methodNames.get(key) : '',
+      )
+      if (invokers.has(key)) invokers.get(key).invoke(call)
+      else call.fail(KernelErr.NotFound)
+      break
+    }
+    default:
+      break
+  }
+  return -1
 }
 
 // ---- futures already decided (for implementations that answer at once) ----

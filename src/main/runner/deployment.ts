@@ -8,6 +8,7 @@ import type { PluginSpec } from '../plugins/plugin-api'
 import type { ExternalCaller } from './external-caller'
 import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
+import type { GuestHandle } from './supervisor'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
@@ -112,13 +113,15 @@ export class Deployment {
       if (servers.length > 0) {
         options.onProgress?.(`starting ${servers.map((s) => s.name).join(', ')}`)
       }
-      await this.startAll(servers, compiled)
+      await this.startAll(servers, compiled, programs)
       if (this.stopping) return ExitCode.INTERRUPTED
       options.onStarted?.()
       let result: number = ExitCode.OK
       for (const program of programs) {
         if (this.stopping) return ExitCode.INTERRUPTED
-        const handle = await this.supervisor.start(this.guestSpec(program, compiled))
+        const handle =
+          this.startedInGroup.get(program.name) ??
+          (await this.supervisor.start(this.guestSpec(program, compiled)))
         const ending = await handle.ended
         if (this.stopping) return ExitCode.INTERRUPTED
         if (this.deadlocked) {
@@ -289,13 +292,43 @@ export class Deployment {
    * exported by a running service, so dependency order needs no waiting here. Resolves when all
    * have started; rejects with the first that failed to (the others are stopped with the rest).
    */
+  /** Programs started with the servers they share a worker with (`worker` key). */
+  private readonly startedInGroup = new Map<string, GuestHandle>()
+
+  /**
+   * Starts every server at once; services that name the same `worker` (two or more, programs
+   * of this mode included) start together in one worker thread.
+   */
   private async startAll(
     servers: readonly ServiceConfig[],
     compiled: Map<string, CompiledGuest>,
+    programs: readonly ServiceConfig[] = [],
   ): Promise<void> {
-    const results = await Promise.allSettled(servers.map((s) => this.startOne(s, compiled)))
+    const groups = new Map<string, ServiceConfig[]>()
+    for (const s of [...servers, ...programs]) {
+      if (s.worker !== undefined) groups.set(s.worker, [...(groups.get(s.worker) ?? []), s])
+    }
+    const shared = [...groups.values()].filter((g) => g.length > 1)
+    const alone = servers.filter((s) => !shared.some((g) => g.includes(s)))
+    const results = await Promise.allSettled([
+      ...alone.map((s) => this.startOne(s, compiled)),
+      ...shared.map((g) => this.startGroup(g, compiled)),
+    ])
     const failed = results.find((r) => r.status === 'rejected')
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+  }
+
+  private async startGroup(
+    services: readonly ServiceConfig[],
+    compiled: Map<string, CompiledGuest>,
+  ): Promise<void> {
+    const supervisor = this.supervisor
+    if (supervisor === undefined || this.stopping) return
+    const handles = await supervisor.startGroup(services.map((s) => this.guestSpec(s, compiled)))
+    for (const handle of handles) {
+      if (services.find((s) => s.name === handle.name)?.role !== 'server')
+        this.startedInGroup.set(handle.name, handle)
+    }
   }
 
   private async startOne(

@@ -13,9 +13,12 @@ import { formatId, toRaw } from '../../shared/id'
 import { createChannel, Word } from '../kernel/transport/channel'
 import type { Channel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
+import type { SlotGrant } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
 import { ExternalCaller } from './external-caller'
+import { startShared } from './shared-worker-start'
+import type { ShareContext } from './shared-worker-start'
 import { noteAbandonedThread, noteThreadEnded } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { WorkerPool } from './worker/worker-pool'
@@ -76,7 +79,7 @@ export interface SupervisorOptions {
   readonly outsideCallers?: boolean
 }
 
-interface Running {
+export interface Running {
   readonly name: string
   readonly host: HostId
   readonly worker: Worker
@@ -88,6 +91,15 @@ interface Running {
   /** Set when the guest ends: resolves once its thread is gone (or abandoned, see ended()). */
   threadGone?: Promise<void>
   settle(ending: HostEnding): void
+  /** Set when the guest shares its worker thread with others (startGroup). */
+  share?: SharedThread
+}
+
+/** The guests of one shared worker: the thread ends when the last of them has. */
+export interface SharedThread {
+  readonly members: Running[]
+  readonly gone: Promise<void>
+  resolveGone(): void
 }
 
 const WATCHDOG_INTERVAL_MS = 100
@@ -158,16 +170,15 @@ export class Supervisor {
 
   private starting = 0
 
-  private async startGuest(spec: GuestSpec): Promise<GuestHandle> {
-    const previous = this.guests.get(spec.name)
-    if (previous !== undefined && previous.ended === undefined) {
-      throw new Error(`a guest named "${spec.name}" is already running`)
-    }
-    const host = this.kernel.addHost(spec.name)
-    const channel = createChannel()
-    const slot = this.server.attach(host, channel)
+  /** What a worker needs to run `spec` as `host` on `channel` (and its mailbox `slot`). */
+  private workerData(
+    spec: GuestSpec,
+    host: HostId,
+    channel: Channel,
+    slot: SlotGrant | undefined,
+  ): GuestWorkerData {
     const board = this.server.switchboard
-    const data: GuestWorkerData = {
+    return {
       module: spec.compiled.module,
       origin: spec.compiled.origin,
       serviceName: spec.name,
@@ -190,6 +201,17 @@ export class Supervisor {
           }
         : {}),
     }
+  }
+
+  private async startGuest(spec: GuestSpec): Promise<GuestHandle> {
+    const previous = this.guests.get(spec.name)
+    if (previous !== undefined && previous.ended === undefined) {
+      throw new Error(`a guest named "${spec.name}" is already running`)
+    }
+    const host = this.kernel.addHost(spec.name)
+    const channel = createChannel()
+    const slot = this.server.attach(host, channel)
+    const data = this.workerData(spec, host, channel, slot)
     const worker = await (this.options.workers ?? sharedWorkerPool).take()
     let settle: (ending: HostEnding) => void = () => undefined
     const endedPromise = new Promise<HostEnding>((resolve) => (settle = resolve))
@@ -208,38 +230,9 @@ export class Supervisor {
 
     return new Promise<GuestHandle>((resolve, reject) => {
       const handle: GuestHandle = { name: spec.name, host, ended: endedPromise }
-      worker.on('message', (message: WorkerMessage) => {
-        switch (message.type) {
-          case 'ready':
-            break
-          case 'log':
-            this.options.logSink({
-              timeMs: message.timeMs,
-              level: message.level,
-              source: spec.name,
-              message: message.message,
-            } satisfies LogRecord)
-            break
-          case 'started':
-            resolve(handle)
-            break
-          case 'idle':
-            this.checkDeadlock()
-            break
-          case 'instantiate-failed':
-            this.finish(running, { kind: 'failed', reason: message.message })
-            reject(new Error(message.message))
-            break
-          case 'ended':
-            this.finish(
-              running,
-              message.kind === 'exited'
-                ? { kind: 'exited', code: message.code }
-                : { kind: 'failed', reason: message.reason },
-            )
-            break
-        }
-      })
+      worker.on('message', (message: WorkerMessage) =>
+        this.onWorkerMessage(running, message, () => resolve(handle), reject),
+      )
       worker.on('error', (err) => {
         const reason =
           (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -262,6 +255,73 @@ export class Supervisor {
         this.server.release(host)
       })
     })
+  }
+
+  private onWorkerMessage(
+    running: Running,
+    message: WorkerMessage,
+    started: () => void,
+    failed: (err: Error) => void,
+  ): void {
+    switch (message.type) {
+      case 'ready':
+        break
+      case 'log':
+        this.options.logSink({
+          timeMs: message.timeMs,
+          level: message.level,
+          source: running.name,
+          message: message.message,
+        } satisfies LogRecord)
+        break
+      case 'started':
+        started()
+        break
+      case 'idle':
+        this.checkDeadlock()
+        break
+      case 'instantiate-failed':
+        this.finish(running, { kind: 'failed', reason: message.message })
+        failed(new Error(message.message))
+        break
+      case 'ended':
+        this.finish(
+          running,
+          message.kind === 'exited'
+            ? { kind: 'exited', code: message.code }
+            : { kind: 'failed', reason: message.reason },
+        )
+        break
+    }
+  }
+
+  /**
+   * Starts guests that share one worker thread (deploy config `worker`), each with its own
+   * instance, memory, host id and mailbox (runner/worker/colocated-group.ts); resolves once every
+   * one of them runs. Needs the direct path (directCalls on).
+   */
+  async startGroup(specs: readonly GuestSpec[]): Promise<GuestHandle[]> {
+    this.starting++
+    try {
+      return await startShared(this.shareContext(), specs)
+    } finally {
+      this.starting--
+      this.checkDeadlock()
+    }
+  }
+
+  private shareContext(): ShareContext {
+    return {
+      guests: this.guests,
+      kernel: this.kernel,
+      server: this.server,
+      workers: this.options.workers ?? sharedWorkerPool,
+      workerData: (spec, host, channel, slot) => this.workerData(spec, host, channel, slot),
+      onMessage: (running, message, started, failed) =>
+        this.onWorkerMessage(running, message, started, failed),
+      finish: (running, ending) => this.finish(running, ending),
+      log: (level, message) => this.logger.log(level, message),
+    }
   }
 
   /** A caller from outside the guests (the Studio, `parigot call`), shown as `name`. */
@@ -325,6 +385,14 @@ export class Supervisor {
 
   private async terminate(running: Running, ending: HostEnding): Promise<void> {
     this.finish(running, ending)
+    // Terminating a shared worker ends every guest in it.
+    for (const other of running.share?.members ?? []) {
+      if (other.ended === undefined)
+        this.finish(other, {
+          kind: 'failed',
+          reason: `its worker was terminated with ${running.name}, which shares it`,
+        })
+    }
     await running.threadGone
   }
 
@@ -361,8 +429,15 @@ export class Supervisor {
     }
     this.server.flush()
     running.settle(ending)
-    // A guest that returned from its entry point may leave its worker idle: end it.
-    running.threadGone = this.ended(running)
+    // A guest that returned from its entry point may leave its worker idle: end it (a shared
+    // worker once the last of its guests has ended).
+    const share = running.share
+    if (share === undefined) running.threadGone = this.ended(running)
+    else {
+      running.threadGone = share.gone
+      if (share.members.every((m) => m.ended !== undefined))
+        void this.ended(running).then(() => share.resolveGone())
+    }
     this.checkDeadlock()
   }
 

@@ -138,6 +138,7 @@ function semanticIssues(root: Table, issues: SchemaIssue[]): void {
       }
     }
   }
+  sharedWorkerIssues(services, issues)
   const builtinSettings = isTable(root['plugins']) ? root['plugins'] : {}
   for (const name of Object.keys(builtinSettings)) {
     const known = (BUILTIN_PLUGINS as readonly string[]).includes(name)
@@ -150,6 +151,31 @@ function semanticIssues(root: Table, issues: SchemaIssue[]): void {
         message: `settings of the built-in plugin \`${name}\` are unused: no service lists it in \`plugins\``,
       })
     }
+  }
+}
+
+/**
+ * A shared worker runs its guests' programs at once, and the runner runs mains one after
+ * another: at most one `main` and one `test` per worker.
+ */
+function sharedWorkerIssues(services: Table, issues: SchemaIssue[]): void {
+  const seen = new Map<string, string>()
+  for (const [name, service] of Object.entries(services)) {
+    if (!isTable(service) || typeof service['worker'] !== 'string') continue
+    const role = service['role']
+    if (role !== 'main' && role !== 'test') continue
+    const key = `${role}\u0000${service['worker']}`
+    const first = seen.get(key)
+    if (first === undefined) {
+      seen.set(key, name)
+      continue
+    }
+    issues.push({
+      code: 'semantic',
+      severity: 'error',
+      path: ['services', name, 'worker'],
+      message: `worker \`${service['worker']}\` already runs the ${role} service \`${first}\`: a worker holds at most one ${role} (give \`${name}\` another worker)`,
+    })
   }
 }
 
@@ -238,6 +264,7 @@ function build(
       ...(raw['memory_limit_mb'] !== undefined
         ? { memoryLimitMb: Number(raw['memory_limit_mb'] as bigint | number) }
         : {}),
+      ...(typeof raw['worker'] === 'string' ? { worker: raw['worker'] } : {}),
     })
   }
   // Built-in settings shared by several services are checked once, at their own key.

@@ -178,6 +178,14 @@ const serviceSchema: JsonSchema = {
       minimum: 1,
       maximum: MAX_MEMORY_LIMIT_MB,
     },
+    worker: {
+      description:
+        'Services with the same `worker` name share one worker thread: calls between them run in that thread, without a thread hop. Each keeps its own instance and memory, and a trap still fails only that service; an endless loop (the watchdog) ends the whole worker. At most one `main` and one `test` service per worker. Absent: a worker of its own.',
+      type: 'string',
+      pattern: IDENTIFIER_PATTERN,
+      patternErrorMessage: IDENTIFIER_MESSAGE,
+      examples: ['shop'],
+    },
   },
 }
 

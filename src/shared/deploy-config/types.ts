@@ -47,6 +47,8 @@ export interface ServiceConfig {
   readonly plugins: readonly ServicePlugin[]
   /** Cap on this guest's linear memory, in MiB (absent: the deployment's). */
   readonly memoryLimitMb?: number
+  /** The worker thread this service shares with the others of that name (absent: its own). */
+  readonly worker?: string
 }
 
 /** A plugin a service uses: built-in by name, or a JavaScript module (absolute path) + export. */

@@ -20,14 +20,14 @@ import { PARK, SYSCALLS } from '../syscall-table'
 import type { SyscallEntry } from '../syscall-table'
 import { POLL_FLAG, ServingBytes, State, Word } from './channel'
 import type { Channel } from './channel'
+import { readNotices } from './notice-cells'
 import {
   Cell,
-  consumeCell,
   MAX_SLOTS,
   monoNs,
-  oldestCell,
   readRawId,
   Ring,
+  ringCount,
   ringDoorbell,
   SlotState,
 } from './switchboard'
@@ -135,6 +135,7 @@ export class KernelServer {
       Atomics.store(h, Ring.TAIL, 0)
       Atomics.store(h, Ring.QUEUED, 0)
       Atomics.store(h, Ring.KERNEL_PENDING, 0)
+      Atomics.store(h, Ring.BELL_SLOT, 0)
       const gen = Atomics.add(h, Ring.GEN, 1) + 1
       Atomics.store(h, Ring.STATE, SlotState.OPEN)
       this.slots[slot] = record
@@ -547,36 +548,27 @@ export class KernelServer {
   drainNotices(): void {
     const board = this.switchboard
     if (board === undefined) return
-    const ring = board.notices
-    Atomics.store(ring.header, Ring.DOORBELL, 0)
-    let offset = oldestCell(ring)
-    if (offset < 0) return
+    Atomics.store(board.notices.header, Ring.DOORBELL, 0)
+    if (ringCount(board.notices) === 0) return
     const nowMs = this.now()
     const nowNs = monoNs()
-    for (; offset >= 0; offset = oldestCell(ring)) {
-      const v = ring.view
-      const kind = v.getUint32(offset, true)
-      const slot = v.getUint32(offset + 4, true)
-      const atMs = nowMs - (nowNs - v.getFloat64(offset + 8, true)) / 1e6
-      const cells = ring.cells
-      const callId = rawId(readRawId(cells, offset + 16))
-      const record = this.slots[slot]
-      if (record !== undefined && kind === Cell.STARTED) {
+    readNotices(board, (notice) => {
+      const record = this.slots[notice.slot]
+      if (record === undefined) return
+      const atMs = nowMs - (nowNs - notice.atNs) / 1e6
+      const callId = rawId(notice.callId)
+      if (notice.kind === Cell.STARTED) {
         const req = create(DispatchRequestSchema, {
           callId,
-          serviceId: rawId(readRawId(cells, offset + 40)),
-          methodId: rawId(readRawId(cells, offset + 64)),
+          serviceId: rawId(notice.serviceId),
+          methodId: rawId(notice.methodId),
         })
         this.kernel.directCallStarted(record.host, req, atMs)
-      } else if (record !== undefined && kind === Cell.RETURNED) {
-        const req = create(ReturnValueRequestSchema, {
-          callId,
-          resultError: v.getInt32(offset + 40, true),
-        })
+      } else {
+        const req = create(ReturnValueRequestSchema, { callId, resultError: notice.resultError })
         this.kernel.directCallReturned(record.host, req, atMs)
       }
-      consumeCell(ring)
-    }
+    })
   }
 }
 

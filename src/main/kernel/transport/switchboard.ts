@@ -39,6 +39,11 @@ export const Ring = {
   KERNEL_PENDING: 7,
   /** Mailbox: calls queued for this host by other workers and not yet handed to its guest. */
   QUEUED: 8,
+  /**
+   * Mailbox: 0, or 1 + the slot whose doorbell rings too. Guests sharing a worker sleep on one
+   * doorbell (their first's); a ring of any of them must wake it.
+   */
+  BELL_SLOT: 9,
 } as const
 
 export const SlotState = { FREE: 0, OPEN: 1, CLOSED: 2 } as const
@@ -61,6 +66,8 @@ export interface RingView {
   readonly view: DataView
   readonly cellBytes: number
   readonly cellCount: number
+  /** The deployment's mailboxes (for BELL_SLOT). */
+  readonly mailboxes: readonly RingView[]
 }
 
 export interface Switchboard {
@@ -81,15 +88,16 @@ export function createSwitchboard(): Switchboard {
 }
 
 export function openSwitchboard(buffer: SharedArrayBuffer): Switchboard {
+  const mailboxes: RingView[] = []
   const ring = (offset: number, cellCount: number, cellBytes: number): RingView => ({
     header: new Int32Array(buffer, offset, RING_HEADER_BYTES / 4),
     cells: new Uint8Array(buffer, offset + RING_HEADER_BYTES, cellCount * cellBytes),
     view: new DataView(buffer, offset + RING_HEADER_BYTES, cellCount * cellBytes),
     cellBytes,
     cellCount,
+    mailboxes,
   })
   const notices = ring(0, NOTICE_CELLS, NOTICE_CELL_BYTES)
-  const mailboxes: RingView[] = []
   let offset = ringBytes(NOTICE_CELLS, NOTICE_CELL_BYTES)
   for (let i = 0; i < MAX_SLOTS; i++) {
     mailboxes.push(ring(offset, MAILBOX_CELLS, MAILBOX_CELL_BYTES))
@@ -156,6 +164,12 @@ export function consumeCell(ring: RingView): void {
 export function ringDoorbell(ring: RingView): void {
   Atomics.add(ring.header, Ring.DOORBELL, 1)
   if (Atomics.load(ring.header, Ring.SLEEPING) !== 0) Atomics.notify(ring.header, Ring.DOORBELL)
+  const shared = ring.mailboxes[Atomics.load(ring.header, Ring.BELL_SLOT) - 1]
+  if (shared !== undefined && shared !== ring) {
+    Atomics.add(shared.header, Ring.DOORBELL, 1)
+    if (Atomics.load(shared.header, Ring.SLEEPING) !== 0)
+      Atomics.notify(shared.header, Ring.DOORBELL)
+  }
 }
 
 /** The kernel's doorbell on the notice ring: notify only on the 0 -> 1 edge. */

@@ -20,6 +20,7 @@ import {
   RAW_ID_BYTES,
   readRawId,
   Ring,
+  ringCount,
   ringDoorbell,
   ringKernel,
   SlotState,
@@ -27,6 +28,7 @@ import {
   writeRawId,
 } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
+import { writeNotice } from '../../kernel/transport/notice-cells'
 import { idKey, idKeyOf, scan, Writer } from './wire'
 import type { Field } from './wire'
 
@@ -49,6 +51,17 @@ export interface Answer {
 
 /** Asks the kernel without parking there (read_one_ as a poll); the answer is in the channel. */
 export type KernelPoll = (request: Uint8Array, capacity: number) => Answer & { empty: boolean }
+
+/** A worker that runs several guests (colocated-group.ts), as each guest's DirectPath sees it. */
+export interface SharedWorker {
+  /** The DirectPath of a live guest of this worker that has mailbox `slot`, if any. */
+  peer(slot: number): DirectPath | undefined
+  /**
+   * Instead of sleeping on this guest's doorbell: lets the worker's other guests run until
+   * something may have arrived or `deadline` passed; false means answer now (no wait possible).
+   */
+  wait(self: DirectPath, deadline: number): boolean
+}
 
 interface InboundEntry {
   readonly callKey: string
@@ -74,10 +87,6 @@ const CELL_CALLER_HOST = CELL_CALL_ID + RAW_ID_BYTES
 const CELL_SERVICE = CELL_CALLER_HOST + RAW_ID_BYTES
 const CELL_METHOD = CELL_SERVICE + RAW_ID_BYTES
 const CELL_PAYLOAD = CELL_METHOD + RAW_ID_BYTES
-/** Notice cell layout: kind, slot, time (ns), call id, then service and method ids or the result error. */
-const NOTICE_CALL_ID = 16
-const NOTICE_SERVICE = NOTICE_CALL_ID + RAW_ID_BYTES
-const NOTICE_METHOD = NOTICE_SERVICE + RAW_ID_BYTES
 const DONE_MEMORY = 4096
 const MAX_SPIN_MS = 0.05
 const MIN_SPIN_MS = 0.005
@@ -116,6 +125,8 @@ export class DirectPath {
   /** Doorbell value at which a kernel poll found nothing (no second poll until it moves). */
   private emptyPollBell: number | undefined
   private spinMs = MAX_SPIN_MS
+  /** Set when this guest shares its worker: calls to its worker-mates stay in the thread. */
+  shared: SharedWorker | undefined
   private readonly hostRaw: Uint8Array
   private readonly hostKey: string
 
@@ -129,14 +140,35 @@ export class DirectPath {
     this.hostKey = idKeyOf(config.host)
   }
 
-  /** At the start of every syscall: the guest is no longer holding a mailbox call silently. */
-  syscallStarted(): void {
+  /**
+   * Serves syscall `name` in this worker if it can; undefined sends it through the kernel
+   * (then call `kernelAnswered`). Every syscall passes here: the guest is no longer holding a
+   * mailbox call silently once it makes one.
+   */
+  serve(name: string, request: Uint8Array, capacity: number): Answer | undefined {
     if (Atomics.load(this.channel.header, Word.SERVING) !== 0)
       Atomics.store(this.channel.header, Word.SERVING, 0)
+    switch (name) {
+      case 'dispatch_':
+        return this.dispatch(request)
+      case 'return_value_':
+        return this.returnValue(request)
+      case 'read_one_':
+        return this.readOne(request, capacity)
+      case 'block_until_call_':
+        return this.blockUntilCall(request)
+      default:
+        return undefined
+    }
+  }
+
+  /** After the kernel served syscall `name` (serve declined it). */
+  kernelAnswered(name: string, code: number): void {
+    if (name === 'dispatch_') this.learnRoute(code)
   }
 
   /** After a dispatch_ the kernel served: remember where the callee's mailbox is. */
-  learnRoute(code: number): void {
+  private learnRoute(code: number): void {
     const routeKey = this.routeToLearn
     this.routeToLearn = undefined
     if (routeKey === undefined || code !== KernelErr.NoError) return
@@ -146,7 +178,7 @@ export class DirectPath {
     }
   }
 
-  dispatch(request: Uint8Array): Answer | undefined {
+  private dispatch(request: Uint8Array): Answer | undefined {
     // DispatchRequest: service_id 1, method_id 2, param 3, call_id 4, host_id 5.
     const msg = scan(request)
     if (msg === undefined || !this.isMe(request, msg.fields.get(5))) return undefined
@@ -177,6 +209,35 @@ export class DirectPath {
       .bytes(3, callRaw)
     if (param) out.bytes(4, request.subarray(param.start, param.end))
     const payload = out.finish()
+    // DispatchResponse: call_id 1.
+    const answer = {
+      code: KernelErr.NoError,
+      length: 0,
+      bytes: new Writer().bytes(1, callRaw).finish(),
+    }
+    const peer = this.shared?.peer(route.slot)
+    if (
+      peer !== undefined &&
+      Atomics.load(target.header, Ring.STATE) === SlotState.OPEN &&
+      Atomics.load(target.header, Ring.GEN) === route.gen
+    ) {
+      const started = { serviceId: serviceRaw, methodId: methodRaw }
+      if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
+      Atomics.add(target.header, Ring.QUEUED, 1)
+      peer.calls.push({
+        callKey,
+        bytes: payload,
+        callerSlot: this.config.slot,
+        callerGen: this.config.gen,
+        callerHost: this.hostRaw,
+        service: serviceRaw.slice(),
+        method: methodRaw.slice(),
+        pair: routeKey,
+      })
+      ringKernel(board)
+      this.outstanding.add(callKey)
+      return { ...answer, length: answer.bytes.byteLength }
+    }
     if (CELL_PAYLOAD + payload.byteLength > target.cellBytes) return undefined
     lockRing(board, target, this.config.slot)
     try {
@@ -190,7 +251,8 @@ export class DirectPath {
       }
       const cell = freeCell(target)
       if (cell < 0) return undefined
-      if (!this.notice(Cell.STARTED, callRaw, serviceRaw, methodRaw, 0)) return undefined
+      const started = { serviceId: serviceRaw, methodId: methodRaw }
+      if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
       const v = target.view
       const cells = target.cells
       v.setUint32(cell, Cell.CALL, true)
@@ -210,12 +272,10 @@ export class DirectPath {
     ringDoorbell(target)
     ringKernel(board)
     this.outstanding.add(callKey)
-    // DispatchResponse: call_id 1.
-    const bytes = new Writer().bytes(1, callRaw).finish()
-    return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
+    return { ...answer, length: answer.bytes.byteLength }
   }
 
-  returnValue(request: Uint8Array): Answer | undefined {
+  private returnValue(request: Uint8Array): Answer | undefined {
     // ReturnValueRequest: host_id 1, call_id 2, result 3, result_error 4.
     const msg = scan(request)
     if (msg === undefined || !this.isMe(request, msg.fields.get(1))) return undefined
@@ -234,6 +294,14 @@ export class DirectPath {
     resolved.int32(4, resultError)
     const payload = new Writer().bytes(5, resolved.finish()).finish()
     const board = this.config.board
+    const peer = this.shared?.peer(call.callerSlot)
+    if (peer !== undefined && peer.config.gen === call.callerGen) {
+      if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
+      // A result for a call that is no longer outstanding (it timed out) is dropped.
+      if (peer.outstanding.has(callKey)) peer.results.push({ callKey, bytes: payload })
+      ringKernel(board)
+      return { code: KernelErr.NoError, length: 0, bytes: undefined }
+    }
     const caller = board.mailboxes[call.callerSlot] as RingView
     // Too large for a cell: the kernel (which knows the call) delivers it.
     if (CELL_PAYLOAD + payload.byteLength > caller.cellBytes || callRaw.length >= RAW_ID_BYTES)
@@ -245,7 +313,7 @@ export class DirectPath {
         Atomics.load(caller.header, Ring.GEN) === call.callerGen
       const cell = open ? freeCell(caller) : -1
       if (open && cell < 0) return undefined
-      if (!this.notice(Cell.RETURNED, callRaw, undefined, undefined, resultError)) return undefined
+      if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
       if (open) {
         const v = caller.view
         v.setUint32(cell, Cell.RESULT, true)
@@ -262,7 +330,7 @@ export class DirectPath {
     return { code: KernelErr.NoError, length: 0, bytes: undefined }
   }
 
-  readOne(request: Uint8Array, capacity: number): Answer | undefined {
+  private readOne(request: Uint8Array, capacity: number): Answer | undefined {
     // ReadOneRequest: repeated call 1 {service_id 1, method_id 2}, timeout_in_millis 2, host_id 3.
     const msg = scan(request, 1)
     if (msg === undefined || !this.isMe(request, msg.fields.get(3))) return undefined
@@ -276,64 +344,102 @@ export class DirectPath {
     }
     const timeout = msg.fields.get(2)?.value ?? 0
     const deadline = timeout < 0 ? Infinity : performance.now() + timeout
-    const h = this.mine.header
-    for (;;) {
-      const bell = Atomics.load(h, Ring.DOORBELL)
-      this.drainMailbox()
-      const first = this.results[0]
-      if (first !== undefined && !this.kernelFirst) return this.deliverResult(first, capacity)
-      let kernelSaidExit = false
-      if (
-        this.kernelFirst ||
-        (Atomics.load(h, Ring.KERNEL_PENDING) !== 0 && bell !== this.emptyPollBell)
-      ) {
-        this.kernelFirst = false
-        const answer = this.poll(request, capacity)
-        if (answer.empty) {
-          this.emptyPollBell = bell
-        } else if (answer.code === KernelErr.DataTooLarge) {
-          this.kernelFirst = true
-          return answer
-        } else if (answer.code !== KernelErr.NoError) {
-          return answer
-        } else {
-          const seen = this.screenKernelAnswer(answer)
-          if (seen === 'exit') kernelSaidExit = true
-          else if (seen === 'deliver') return answer
-          else continue // a duplicate result, dropped
-        }
-      }
-      const index = this.calls.findIndex((c) => wanted === undefined || wanted.has(c.pair))
-      const call = this.calls[index]
-      if (call !== undefined) return this.deliverCall(index, call, capacity)
-      if (kernelSaidExit) return this.exitAnswer()
-      if (performance.now() >= deadline) {
-        return { code: KernelErr.NoError, length: TIMEOUT_BYTES.byteLength, bytes: TIMEOUT_BYTES }
-      }
-      this.waitForBell(bell, deadline)
+    const timedOut = {
+      code: KernelErr.NoError,
+      length: TIMEOUT_BYTES.byteLength,
+      bytes: TIMEOUT_BYTES,
     }
+    return this.waitLoop(
+      deadline,
+      () => timedOut,
+      (bell) => {
+        const first = this.results[0]
+        if (first !== undefined && !this.kernelFirst) return this.deliverResult(first, capacity)
+        let kernelSaidExit = false
+        if (
+          this.kernelFirst ||
+          (Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0 && bell !== this.emptyPollBell)
+        ) {
+          this.kernelFirst = false
+          const answer = this.poll(request, capacity)
+          if (answer.empty) {
+            this.emptyPollBell = bell
+          } else if (answer.code === KernelErr.DataTooLarge) {
+            this.kernelFirst = true
+            return answer
+          } else if (answer.code !== KernelErr.NoError) {
+            return answer
+          } else {
+            const seen = this.screenKernelAnswer(answer)
+            if (seen === 'exit') kernelSaidExit = true
+            else if (seen === 'deliver') return answer
+            else return 'again' // a duplicate result, dropped
+          }
+        }
+        const index = this.calls.findIndex((c) => wanted === undefined || wanted.has(c.pair))
+        const call = this.calls[index]
+        if (call !== undefined) return this.deliverCall(index, call, capacity)
+        if (kernelSaidExit) return this.exitAnswer()
+        return undefined
+      },
+    )
   }
 
-  blockUntilCall(request: Uint8Array): Answer | undefined {
+  private blockUntilCall(request: Uint8Array): Answer | undefined {
     const req = decode(() => fromBinary(BlockUntilCallRequestSchema, request))
     if (req === undefined) return undefined
     const deadline = req.canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
-    const h = this.mine.header
-    for (;;) {
-      const bell = Atomics.load(h, Ring.DOORBELL)
-      this.drainMailbox()
-      const ready =
-        this.results.length > 0 || this.calls.length > 0 || Atomics.load(h, Ring.KERNEL_PENDING)
-      const timedOut = !ready && performance.now() >= deadline
-      if (ready || timedOut) {
-        const bytes = toBinary(
-          BlockUntilCallResponseSchema,
-          create(BlockUntilCallResponseSchema, { timedOut }),
-        )
-        return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
-      }
-      this.waitForBell(bell, deadline)
+    const answer = (timedOut: boolean): Answer => {
+      const bytes = toBinary(
+        BlockUntilCallResponseSchema,
+        create(BlockUntilCallResponseSchema, { timedOut }),
+      )
+      return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
     }
+    return this.waitLoop(
+      deadline,
+      () => answer(true),
+      () =>
+        this.results.length > 0 ||
+        this.calls.length > 0 ||
+        Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0
+          ? answer(false)
+          : undefined,
+    )
+  }
+
+  /**
+   * The one waiting loop of read_one_ and block_until_call_: drains the mailbox, lets `step`
+   * answer (or ask to look again at once, or to wait), sleeps on the doorbell until `deadline`,
+   * then answers with `onTimeout`.
+   */
+  private waitLoop(
+    deadline: number,
+    onTimeout: () => Answer,
+    step: (bell: number) => Answer | 'again' | undefined,
+  ): Answer {
+    for (;;) {
+      const bell = Atomics.load(this.mine.header, Ring.DOORBELL)
+      this.drainMailbox()
+      const answer = step(bell)
+      if (answer === 'again') continue
+      if (answer !== undefined) return answer
+      if (performance.now() >= deadline) return onTimeout()
+      if (this.shared === undefined) this.waitForBell(bell, deadline)
+      else if (!this.shared.wait(this, deadline)) return onTimeout()
+    }
+  }
+
+  /** True when a read_one_ now could find something (for a worker shared by several guests). */
+  hasWork(): boolean {
+    const h = this.mine.header
+    return (
+      this.results.length > 0 ||
+      this.calls.length > 0 ||
+      ringCount(this.mine) > 0 ||
+      (Atomics.load(h, Ring.KERNEL_PENDING) !== 0 &&
+        Atomics.load(h, Ring.DOORBELL) !== this.emptyPollBell)
+    )
   }
 
   /** Moves everything in this worker's mailbox into its local queues. */
@@ -446,38 +552,6 @@ export class DirectPath {
     Atomics.wait(h, Ring.DOORBELL, bell, remaining === Infinity ? undefined : remaining)
     Atomics.store(h, Ring.SLEEPING, 0)
     this.spinMs = Math.max(MIN_SPIN_MS, this.spinMs / 2)
-  }
-
-  /** Writes a notice for the kernel (call under the lock of the mailbox being written). */
-  private notice(
-    kind: number,
-    callId: Uint8Array,
-    serviceId: Uint8Array | undefined,
-    methodId: Uint8Array | undefined,
-    resultError: number,
-  ): boolean {
-    const board = this.config.board
-    const ring = board.notices
-    lockRing(board, ring, this.config.slot)
-    try {
-      const cell = freeCell(ring)
-      if (cell < 0) return false
-      const v = ring.view
-      v.setUint32(cell, kind, true)
-      v.setUint32(cell + 4, this.config.slot, true)
-      v.setFloat64(cell + 8, monoNs(), true)
-      writeRawId(ring.cells, cell + NOTICE_CALL_ID, callId)
-      if (serviceId && methodId) {
-        writeRawId(ring.cells, cell + NOTICE_SERVICE, serviceId)
-        writeRawId(ring.cells, cell + NOTICE_METHOD, methodId)
-      } else {
-        v.setInt32(cell + NOTICE_SERVICE, resultError, true)
-      }
-      publishCell(ring)
-      return true
-    } finally {
-      unlockRing(ring)
-    }
   }
 
   /** An empty host id or this worker's own (anything else goes to the kernel: BadId). */

@@ -6,6 +6,7 @@ import { describeCompiled } from '../../engine/compile'
 import { createEngine } from '../../engine/engine'
 import type { WasmImport } from '../../engine/host-function'
 import type { GuestInstance } from '../../engine/instance'
+import type { GuestOutcome } from '../../engine/outcome'
 import { createLogger } from '../../engine/logger'
 import type { Logger } from '../../engine/logger'
 import { createChannel, openChannel } from '../../kernel/transport/channel'
@@ -16,6 +17,9 @@ import { loadPlugin } from '../../plugins/loader'
 import type { ParigotInit } from '../../plugins/plugin-api'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
+import { GuestGroup } from './colocated-group'
+import type { GroupMember } from './colocated-group'
+import type { DirectPath } from './direct-path'
 import { IdleTracker } from './idle-tracker'
 import { syscallForwarders } from './syscall-client'
 import { WARM_UP_MODULE } from './warm-up-module'
@@ -29,6 +33,7 @@ async function instantiate(
   data: GuestWorkerData,
   logger: Logger,
   onIdle: () => void = () => post({ type: 'idle' }),
+  shared?: { readonly group: GuestGroup; readonly member: GroupMember },
 ): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
@@ -42,7 +47,13 @@ async function instantiate(
   }
   const channel = openChannel(data.channel)
   const idle = new IdleTracker(channel.header, onIdle)
-  for (const def of syscallForwarders(channel, direct, idle)) engine.registerHostFunction(def)
+  const link = (path: DirectPath) => {
+    if (shared === undefined) return
+    shared.member.direct = path
+    path.shared = shared.group
+  }
+  for (const def of syscallForwarders(channel, direct, idle, link)) engine.registerHostFunction(def)
+  engine.registerHostFunction(GuestGroup.colocatedImport(shared?.member))
   for (const spec of data.plugins) {
     let plugin: ParigotInit | undefined
     if (spec.builtin !== undefined) {
@@ -84,11 +95,87 @@ async function run(data: GuestWorkerData): Promise<void> {
     return
   }
   post({ type: 'started' })
-  const outcome = instance.start()
-  if (outcome.kind === 'exited') post({ type: 'ended', kind: 'exited', code: outcome.code })
+  postEnded(instance.start(), instance, data)
+}
+
+function postEnded(
+  outcome: GuestOutcome<unknown>,
+  instance: GuestInstance,
+  data: GuestWorkerData,
+  guest?: number,
+): void {
+  const about = guest === undefined ? {} : { guest }
+  if (outcome.kind === 'exited')
+    post({ type: 'ended', kind: 'exited', code: outcome.code, ...about })
   else if (outcome.kind === 'trapped')
-    post({ type: 'ended', kind: 'failed', reason: outcome.message + atLimit(instance, data) })
-  else post({ type: 'ended', kind: 'exited', code: 0 })
+    post({
+      type: 'ended',
+      kind: 'failed',
+      reason: outcome.message + atLimit(instance, data),
+      ...about,
+    })
+  else post({ type: 'ended', kind: 'exited', code: 0, ...about })
+}
+
+/** Several guests sharing this worker (colocated-group.ts): instantiate each, then take turns. */
+async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
+  const boardBuffer = list[0]?.direct?.switchboard
+  if (boardBuffer === undefined || list.some((d) => d.direct === undefined)) {
+    list.forEach((_, guest) =>
+      post({
+        type: 'instantiate-failed',
+        guest,
+        message: 'guests can share a worker only with direct calls between workers on',
+      }),
+    )
+    return
+  }
+  const group = new GuestGroup(
+    openSwitchboard(boardBuffer),
+    list.map((d) => ({
+      name: d.serviceName,
+      channel: openChannel(d.channel),
+      slot: (d.direct as NonNullable<GuestWorkerData['direct']>).slot,
+    })),
+    (member, outcome) => {
+      const data = list[member.index] as GuestWorkerData
+      if (member.instance) postEnded(outcome, member.instance, data, member.index)
+    },
+    () => post({ type: 'idle' }),
+  )
+  for (const [guest, data] of list.entries()) {
+    const member = group.members[guest] as GroupMember
+    const logger = createLogger(data.serviceName, (record) =>
+      post({
+        type: 'log',
+        guest,
+        level: record.level,
+        message: record.message,
+        timeMs: record.timeMs,
+      }),
+    )
+    try {
+      member.instance = await instantiate(data, logger, () => post({ type: 'idle', guest }), {
+        group,
+        member,
+      })
+      if (!(member.instance.exports['table'] instanceof WebAssembly.Table)) {
+        throw new Error(
+          `${data.origin} exports no function table, so it cannot share a worker: build it with --exportTable (docs/guest-authoring.md)`,
+        )
+      }
+    } catch (err) {
+      member.state = 'ended'
+      post({
+        type: 'instantiate-failed',
+        guest,
+        message: err instanceof Error ? err.message : String(err),
+      })
+      continue
+    }
+    post({ type: 'started', guest })
+  }
+  group.run()
 }
 
 /**
@@ -162,6 +249,7 @@ async function warmUp(): Promise<void> {
 
 port.once('message', (message: SupervisorMessage) => {
   if (message.type === 'run') void run(message.data)
+  else void runGroup(message.data)
 })
 void warmUp()
   .catch(() => undefined)

@@ -27,11 +27,18 @@ export interface GuestWorkerData {
   }
 }
 
-/** The one message a guest worker receives: which guest to run. */
-export type SupervisorMessage = { readonly type: 'run'; readonly data: GuestWorkerData }
+/** The one message a guest worker receives: which guest to run, or which guests to share it. */
+export type SupervisorMessage =
+  | { readonly type: 'run'; readonly data: GuestWorkerData }
+  | { readonly type: 'run-group'; readonly data: readonly GuestWorkerData[] }
 
-/** Messages a guest worker posts to the supervisor. */
-export type WorkerMessage =
+/**
+ * Messages a guest worker posts to the supervisor; in a shared worker, `guest` is the index of
+ * the guest (in the run-group list) a message is about.
+ */
+export type WorkerMessage = WorkerEvent & { readonly guest?: number }
+
+type WorkerEvent =
   /** Loaded and waiting for `run` (the pool's signal that a worker is warm). */
   | { readonly type: 'ready' }
   | {

@@ -6,7 +6,7 @@ import type { Channel } from '../../kernel/transport/channel'
 import { SYSCALLS } from '../../kernel/syscall-table'
 import { DirectPath } from './direct-path'
 import type { IdleTracker } from './idle-tracker'
-import type { Answer, DirectPathConfig } from './direct-path'
+import type { DirectPathConfig } from './direct-path'
 
 /** Spins this many times on the state word before sleeping in Atomics.wait. */
 const SPIN_LIMIT = 2000
@@ -21,6 +21,8 @@ export function syscallForwarders(
   channel: Channel,
   directConfig?: DirectPathConfig,
   idle?: IdleTracker,
+  /** Told of the guest's DirectPath (a worker shared by several guests links them). */
+  onDirect?: (direct: DirectPath) => void,
 ): HostFunctionDef[] {
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
@@ -45,22 +47,7 @@ export function syscallForwarders(
       const empty = code === KernelErr.NoError && Atomics.load(header, Word.EMPTY) === 1
       return { code, length, bytes: undefined, empty }
     })
-  const fast = (name: string, request: Uint8Array, capacity: number): Answer | undefined => {
-    if (direct === undefined) return undefined
-    direct.syscallStarted()
-    switch (name) {
-      case 'dispatch_':
-        return direct.dispatch(request)
-      case 'return_value_':
-        return direct.returnValue(request)
-      case 'read_one_':
-        return direct.readOne(request, capacity)
-      case 'block_until_call_':
-        return direct.blockUntilCall(request)
-      default:
-        return undefined
-    }
-  }
+  if (direct) onDirect?.(direct)
   return SYSCALLS.map((entry, index) => ({
     module: 'parigot',
     name: entry.name,
@@ -99,10 +86,10 @@ export function syscallForwarders(
         const isRead = entry.name === 'read_one_'
         if (isRead) idle?.reading()
         else idle?.active()
-        let answer = fast(entry.name, request, capacity)
+        let answer = direct?.serve(entry.name, request, capacity)
         if (answer === undefined) {
           answer = { ...viaKernel(index, request, capacity), bytes: undefined }
-          if (entry.name === 'dispatch_') direct?.learnRoute(answer.code)
+          direct?.kernelAnswered(entry.name, answer.code)
         }
         const { code, length } = answer
         if (isRead && idle !== undefined) {
