@@ -24,7 +24,7 @@ import {
 } from '../../../shared/gen/parigot/queue/v1/queue_pb'
 import { formatId, fromRawChecked, isEmpty, isZero, toRaw } from '../../../shared/id'
 import type { AnyId, QueueId, QueueMsgId } from '../../../shared/id'
-import type { AnyBytes, QueueStore, StoreResult } from './store'
+import type { AnyBytes, QueueBackend, StoreResult } from './backend'
 
 /** The import module guests use. */
 export const QUEUE_MODULE = 'queue'
@@ -82,12 +82,12 @@ function queueIdOf(raw: IdRawMsg | undefined): StoreResult<QueueId> {
 }
 
 /**
- * The seven queue host functions over one store (one connection, per guest worker). Semantics
- * are in docs/queue.md; every failure is a QueueErr code plus a log line naming the queue.
+ * The seven queue host functions over one backend (for SQLite: one connection per guest
+ * worker). Semantics are in docs/queue.md; every failure is a QueueErr code plus a log line naming the queue.
  */
 export function queueHostFunctions(
   adapter: typeof invokeAdapter,
-  store: QueueStore,
+  store: QueueBackend,
 ): HostFunctionDef[] {
   const common = { module: QUEUE_MODULE, errors: QUEUE_ABI_ERRORS }
   return [
