@@ -52,6 +52,13 @@ export interface StoredMessage {
   readonly payload: AnyBytes
 }
 
+/** What `markDoneAndReceive` did: as `markDone`'s and `receive`'s results. */
+export interface DoneThenReceived {
+  /** The ids that are not messages of the queue (as `markDone` returns them). */
+  readonly unmodified: QueueMsgId[]
+  readonly messages: StoredMessage[]
+}
+
 /**
  * The queue operations guests reach through the host functions (semantics: docs/queue.md
  * section 4). Every write is durable when it returns success (section 5).
@@ -68,6 +75,15 @@ export interface QueueBackend {
   receive(id: QueueId, limit: number): StoreResult<StoredMessage[]>
   /** Marks messages done in one transaction; returns the ids that are not of this queue. */
   markDone(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]>
+  /**
+   * `markDone(done)` then `receive(limit)` in one transaction: the acknowledgement of the last
+   * batch rides on the claim of the next, one commit instead of two, and is as durable.
+   */
+  markDoneAndReceive(
+    id: QueueId,
+    done: readonly QueueMsgId[],
+    limit: number,
+  ): StoreResult<DoneThenReceived>
   close(): void
 }
 

@@ -26,6 +26,14 @@ export function prepareStatements(db: Database) {
          sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id_low) DO NOTHING`,
     ),
+    // A single-message send in one statement: the queue's key comes from its id, no row if
+    // the queue does not exist (the WHERE also keeps SQLite from reading ON as a join).
+    sendOne: q(
+      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+         sender_type, sender, payload_type, payload)
+       SELECT ?, ?, key, 0, ?, ?, ?, ?, ?, ? FROM queue WHERE id_high = ? AND id_low = ?
+       ON CONFLICT (id_low) DO NOTHING`,
+    ),
     insertChunk: q(
       `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
          sender_type, sender, payload_type, payload) VALUES
@@ -40,6 +48,12 @@ export function prepareStatements(db: Database) {
     markDone: q(
       `UPDATE message SET state = 1, done_ms = ?
        WHERE id_high = ? AND id_low = ? AND queue_key = ? AND state <> 1`,
+    ),
+    // A single-id mark-done in one statement (the queue's key from its id, as sendOne).
+    markDoneInQueue: q(
+      `UPDATE message SET state = 1, done_ms = ?
+       WHERE id_high = ? AND id_low = ? AND state <> 1
+         AND queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)`,
     ),
     messageExists: q(
       'SELECT 1 FROM message WHERE id_high = ? AND id_low = ? AND queue_key = ?',

@@ -1,6 +1,6 @@
-import type { Database, Statement, Transaction } from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
 import { QueueErr } from '../../../shared/gen/parigot/queue/v1/queue_pb'
-import { formatId, newQueueId } from '../../../shared/id'
+import { newQueueId } from '../../../shared/id'
 import type { QueueId, QueueMsgId } from '../../../shared/id'
 import {
   DEFAULT_MAX_RECEIVE_BATCH,
@@ -11,17 +11,20 @@ import {
   queueNameProblem,
 } from './backend'
 import type {
+  DoneThenReceived,
   OutgoingMessage,
   QueueBackend,
   QueueInfo,
   StoredMessage,
   StoreResult,
 } from './backend'
+import { Delivery } from './delivery'
 import { timeOrderedIds } from './message-ids'
-import { messageRow, rawToMessage, signed, toMessage, toQueueInfo } from './rows'
-import type { MessageRow, QueueRow, RawMessageRow } from './rows'
+import { signed, toMessage, toQueueInfo } from './rows'
+import type { MessageRow, QueueRow } from './rows'
 import { MessageState } from './schema'
-import { INSERT_CHUNK, prepareStatements, prepareVisible } from './statements'
+import { notFound, Sender } from './sender'
+import { prepareStatements } from './statements'
 import type { QueueStatements } from './statements'
 
 export {
@@ -32,6 +35,7 @@ export {
 } from './backend'
 export type {
   AnyBytes,
+  DoneThenReceived,
   OutgoingMessage,
   QueueBackend,
   QueueInfo,
@@ -68,9 +72,6 @@ export interface PeekOptions {
   readonly limit?: number
 }
 
-/** A chunk's insert found an id's low half taken (thrown to undo the chunk's savepoint). */
-class IdTaken extends Error {}
-
 /**
  * All SQL of the queue plugin, over one better-sqlite3 connection. Every write runs in an
  * IMMEDIATE transaction: other guest workers hold their own connections to the same file, and a
@@ -81,29 +82,9 @@ export class QueueStore implements QueueBackend {
   readonly visibilityTimeoutMs: number
   readonly maxReceives: number
   readonly maxReceiveBatch: number
-  private readonly newMessageId: () => QueueMsgId
-
-  // Built once: better-sqlite3 transaction wrappers are not free to create on every call.
-  private readonly tx: {
-    send: Transaction<
-      (id: QueueId, messages: readonly OutgoingMessage[]) => StoreResult<QueueMsgId[]>
-    >
-    receive: Transaction<(id: QueueId, wanted: number) => StoreResult<StoredMessage[]>>
-    markDone: Transaction<(id: QueueId, msgIds: readonly QueueMsgId[]) => StoreResult<QueueMsgId[]>>
-    insertChunk: Transaction<
-      (
-        key: number,
-        now: number,
-        chunk: readonly OutgoingMessage[],
-        ids: readonly QueueMsgId[],
-      ) => void
-    >
-  }
-
-  /** The receive query, one per batch size (see visibleStatement). */
-  private readonly visibleByLimit = new Map<number, Statement>()
-
   private readonly st: QueueStatements
+  private readonly sender: Sender
+  private readonly delivery: Delivery
 
   constructor(
     readonly db: Database,
@@ -113,22 +94,14 @@ export class QueueStore implements QueueBackend {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES
     this.maxReceiveBatch = options.maxReceiveBatch ?? DEFAULT_MAX_RECEIVE_BATCH
-    this.newMessageId = options.newMessageId ?? timeOrderedIds(this.now)
     this.st = prepareStatements(db)
-    this.tx = {
-      send: db.transaction((id: QueueId, messages: readonly OutgoingMessage[]) =>
-        this.sendInTx(id, messages),
-      ),
-      receive: db.transaction((id: QueueId, wanted: number) => this.receiveInTx(id, wanted)),
-      markDone: db.transaction((id: QueueId, msgIds: readonly QueueMsgId[]) =>
-        this.markDoneInTx(id, msgIds),
-      ),
-      // Called inside send's transaction, so better-sqlite3 runs it as a savepoint.
-      insertChunk: db.transaction(
-        (key: number, now: number, chunk: readonly OutgoingMessage[], ids: readonly QueueMsgId[]) =>
-          this.insertChunkInTx(key, now, chunk, ids),
-      ),
-    }
+    this.sender = new Sender(
+      db,
+      this.st,
+      this.now,
+      options.newMessageId ?? timeOrderedIds(this.now),
+    )
+    this.delivery = new Delivery(db, this.st, this)
   }
 
   /** Creates a queue with a fresh id (a re-created name gets a new id). */
@@ -199,62 +172,7 @@ export class QueueStore implements QueueBackend {
 
   /** Adds the messages in one transaction: all are stored, or (on any error) none. */
   send(id: QueueId, messages: readonly OutgoingMessage[]): StoreResult<QueueMsgId[]> {
-    for (const [i, m] of messages.entries()) {
-      if (m.payload === undefined) {
-        return fail(QueueErr.NoPayload, `message ${i} sent to ${formatId(id)} has no payload`)
-      }
-    }
-    return this.tx.send.immediate(id, messages)
-  }
-
-  private sendInTx(id: QueueId, messages: readonly OutgoingMessage[]): StoreResult<QueueMsgId[]> {
-    const key = this.queueKey(id)
-    if (key === undefined) return notFound(id)
-    const now = this.now()
-    const ids: QueueMsgId[] = []
-    let next = 0
-    // Whole chunks in one multi-row INSERT each (a statement per row costs more than the row);
-    // a chunk where an id's low half was taken is undone and sent row by row instead.
-    while (messages.length - next >= INSERT_CHUNK) {
-      const chunk = messages.slice(next, next + INSERT_CHUNK)
-      const chunkIds = chunk.map(() => this.newMessageId())
-      try {
-        this.tx.insertChunk(key, now, chunk, chunkIds)
-        ids.push(...chunkIds)
-      } catch (err) {
-        if (!(err instanceof IdTaken)) throw err
-        for (const m of chunk) ids.push(this.insertOne(key, now, m))
-      }
-      next += INSERT_CHUNK
-    }
-    for (; next < messages.length; next++) {
-      ids.push(this.insertOne(key, now, messages[next] as OutgoingMessage))
-    }
-    return ok(ids)
-  }
-
-  /** Inserts one message; a fresh id whose low half is taken is redrawn. */
-  private insertOne(key: number, now: number, m: OutgoingMessage): QueueMsgId {
-    for (;;) {
-      const msgId = this.newMessageId()
-      const inserted = this.st.insertMessage.run(...messageRow(key, now, m, msgId))
-      // No row: another message already has this low half (odds about n / 2^64). Redraw.
-      if (inserted.changes > 0) return msgId
-    }
-  }
-
-  /** Inside a savepoint: INSERT_CHUNK messages in one statement, or IdTaken (and undone). */
-  private insertChunkInTx(
-    key: number,
-    now: number,
-    chunk: readonly OutgoingMessage[],
-    chunkIds: readonly QueueMsgId[],
-  ): void {
-    const values: unknown[] = []
-    for (let i = 0; i < chunk.length; i++) {
-      values.push(...messageRow(key, now, chunk[i] as OutgoingMessage, chunkIds[i] as QueueMsgId))
-    }
-    if (this.st.insertChunk.run(...values).changes !== chunk.length) throw new IdTaken()
+    return this.sender.send(id, messages)
   }
 
   /**
@@ -263,44 +181,7 @@ export class QueueStore implements QueueBackend {
    * returned records carry the count and time of the delivery *before* this one.
    */
   receive(id: QueueId, limit: number): StoreResult<StoredMessage[]> {
-    const wanted = Math.max(1, Math.min(Math.trunc(limit) || 1, this.maxReceiveBatch))
-    return this.tx.receive.immediate(id, wanted)
-  }
-
-  private receiveInTx(id: QueueId, wanted: number): StoreResult<StoredMessage[]> {
-    const key = this.queueKey(id)
-    if (key === undefined) return notFound(id)
-    const now = this.now()
-    const hiddenUntil = now + this.visibilityTimeoutMs
-    const out: StoredMessage[] = []
-    for (;;) {
-      const need = wanted - out.length
-      const rows = this.visibleStatement(need).all(key, now) as RawMessageRow[]
-      let killed = 0
-      for (const row of rows) {
-        const seq = row[0]
-        if (Number(row[5]) >= this.maxReceives) {
-          this.st.kill.run(now, seq)
-          killed++
-          continue
-        }
-        this.st.deliver.run(hiddenUntil, now, seq)
-        out.push(rawToMessage(row, id))
-      }
-      // Dead-lettered rows left gaps in the batch; look further down the queue.
-      if (killed === 0 || rows.length < need) break
-    }
-    return ok(out)
-  }
-
-  /** The receive query for this batch size, prepared on first use (see prepareVisible). */
-  private visibleStatement(limit: number): Statement {
-    let statement = this.visibleByLimit.get(limit)
-    if (statement === undefined) {
-      statement = prepareVisible(this.db, limit)
-      this.visibleByLimit.set(limit, statement)
-    }
-    return statement
+    return this.delivery.receive(id, limit)
   }
 
   /**
@@ -308,21 +189,16 @@ export class QueueStore implements QueueBackend {
    * not messages of this queue come back as `unmodified`.
    */
   markDone(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]> {
-    return this.tx.markDone.immediate(id, msgIds)
+    return this.delivery.markDone(id, msgIds)
   }
 
-  private markDoneInTx(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]> {
-    const key = this.queueKey(id)
-    if (key === undefined) return notFound(id)
-    const now = this.now()
-    const unmodified: QueueMsgId[] = []
-    for (const msgId of msgIds) {
-      const h = signed(msgId.high)
-      const l = signed(msgId.low)
-      if (this.st.markDone.run(now, h, l, key).changes > 0) continue
-      if (this.st.messageExists.get(h, l, key) === undefined) unmodified.push(msgId)
-    }
-    return ok(unmodified)
+  /** markDone(done), then receive(limit), in one transaction (QueueBackend). */
+  markDoneAndReceive(
+    id: QueueId,
+    done: readonly QueueMsgId[],
+    limit: number,
+  ): StoreResult<DoneThenReceived> {
+    return this.delivery.markDoneAndReceive(id, done, limit)
   }
 
   /** Moves the queue's dead letters back to ready with a fresh receive count. */
@@ -394,8 +270,4 @@ export class QueueStore implements QueueBackend {
   close(): void {
     if (this.db.open) this.db.close()
   }
-}
-
-function notFound<T>(id: QueueId): StoreResult<T> {
-  return fail(QueueErr.NotFound, `no queue with id ${formatId(id)}`)
 }
