@@ -34,12 +34,8 @@ export class Delivery {
     private readonly settings: DeliverySettings,
   ) {
     this.receiveTx = db.transaction(
-      (id: QueueId, done: readonly QueueMsgId[], wanted: number): StoreResult<DoneThenReceived> => {
-        const key = this.queueKey(id)
-        if (key === undefined) return notFound(id)
-        const unmodified = this.markDoneWithKey(key, done)
-        return ok({ unmodified, messages: this.receiveWithKey(id, key, wanted) })
-      },
+      (id: QueueId, done: readonly QueueMsgId[], wanted: number): StoreResult<DoneThenReceived> =>
+        this.receiveInTx(id, done, wanted),
     )
     this.markDoneTx = db.transaction((id: QueueId, msgIds: readonly QueueMsgId[]) => {
       const key = this.queueKey(id)
@@ -63,6 +59,40 @@ export class Delivery {
   markDone(id: QueueId, msgIds: readonly QueueMsgId[]): StoreResult<QueueMsgId[]> {
     if (msgIds.length === 1) return this.markOneDone(id, msgIds[0] as QueueMsgId)
     return this.markDoneTx.immediate(id, msgIds)
+  }
+
+  /**
+   * The acknowledgements, then the receive, each statement finding the queue by its id: when
+   * both change or find something the queue exists, and no statement is spent looking it up.
+   */
+  private receiveInTx(
+    id: QueueId,
+    done: readonly QueueMsgId[],
+    wanted: number,
+  ): StoreResult<DoneThenReceived> {
+    const qh = signed(id.high)
+    const ql = signed(id.low)
+    const now = this.settings.now()
+    const unchanged: QueueMsgId[] = []
+    for (const msgId of done) {
+      const changes = this.st.markDoneInQueue.run(
+        now,
+        signed(msgId.high),
+        signed(msgId.low),
+        qh,
+        ql,
+      )
+      if (changes.changes === 0) unchanged.push(msgId)
+    }
+    const messages = this.receiveById(id, qh, ql, wanted)
+    if (messages.length > 0 && unchanged.length === 0) return ok({ unmodified: [], messages })
+    const key = this.queueKey(id)
+    if (key === undefined) return notFound(id)
+    // Not changed: already done (accepted), or not a message of this queue (reported).
+    const unmodified = unchanged.filter(
+      (m) => this.st.messageExists.get(signed(m.high), signed(m.low), key) === undefined,
+    )
+    return ok({ unmodified, messages })
   }
 
   /** The key of the queue with this id, if there is one (the hot paths' existence check). */
@@ -108,14 +138,14 @@ export class Delivery {
    * timeout. A message already delivered maxReceives times is dead-lettered instead. The
    * returned records carry the count and time of the delivery *before* this one.
    */
-  private receiveWithKey(id: QueueId, key: number, wanted: number): StoredMessage[] {
+  private receiveById(id: QueueId, qh: bigint, ql: bigint, wanted: number): StoredMessage[] {
     const { now: clock, visibilityTimeoutMs, maxReceives } = this.settings
     const now = clock()
     const hiddenUntil = now + visibilityTimeoutMs
     const out: StoredMessage[] = []
     for (;;) {
       const need = wanted - out.length
-      const rows = this.visibleStatement(need).all(key, now) as RawMessageRow[]
+      const rows = this.visibleStatement(need).all(qh, ql, now) as RawMessageRow[]
       let killed = 0
       for (const row of rows) {
         const seq = row[0]
