@@ -57,8 +57,8 @@ function wrap(g: QueueGuest) {
     },
     send: (id: IdRaw | undefined, msg: MessageInitShape<typeof QueueMsgSchema>[]) =>
       g.call('send', SendRequestSchema, { id, msg }, SendResponseSchema),
-    receive: (id: IdRaw | undefined, messageLimit: number) =>
-      g.call('receive', ReceiveRequestSchema, { id, messageLimit }, ReceiveResponseSchema),
+    receive: (id: IdRaw | undefined, messageLimit: number, done: IdRaw[] = []) =>
+      g.call('receive', ReceiveRequestSchema, { id, messageLimit, done }, ReceiveResponseSchema),
     markDone: (id: IdRaw | undefined, msg: IdRaw[]) =>
       g.call('mark_done', MarkDoneRequestSchema, { id, msg }, MarkDoneResponseSchema),
   }
@@ -122,6 +122,25 @@ describe('queue host functions through a wasm guest (reference queue_test.go, in
     expect(q.markDone(id, [msgId]).res!.unmodified).toEqual([])
     expect(q.length(id)).toBe(0)
     expect(q.del(id).code).toBe(QueueErr.NoError)
+  })
+
+  it('receive_ with done: acknowledges, then receives, in one call; bad ids come back', async () => {
+    const q = await setup()
+    const id = q.create('fold').res!.id
+    const sent = q.send(id, [{ payload: text('a') }, { payload: text('b') }]).res!.succeed
+    const first = q.receive(id, 1).res!.message[0]!
+    expect(same(first.msgId, sent[0])).toBe(true)
+    const notAMessage = toRaw(newFileId()) as IdRaw
+    const next = q.receive(id, 5, [first.msgId!, notAMessage])
+    expect(next.code).toBe(QueueErr.NoError)
+    expect(next.res!.message.map((m) => same(m.msgId, sent[1]))).toEqual([true])
+    expect(next.res!.unmodified).toHaveLength(1)
+    expect(same(next.res!.unmodified[0], notAMessage)).toBe(true)
+    expect(q.length(id)).toBe(1) // the first is done, the second in flight
+    const last = q.receive(id, 5, [next.res!.message[0]!.msgId!])
+    expect(last.res!.message).toHaveLength(0)
+    expect(last.res!.unmodified).toEqual([])
+    expect(q.length(id)).toBe(0)
   })
 
   it('TestLocateManyMessages: batches of 3 with their own ids, no duplicates', async () => {

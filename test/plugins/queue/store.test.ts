@@ -141,6 +141,58 @@ describe('queue store semantics', () => {
     expect(must(store.length(b.id))).toBe(1)
   })
 
+  it('single-id mark-done (one statement) reports foreign ids, accepts done ones, names a missing queue', () => {
+    const { store } = open()
+    const a = queueWith(store, 'a', 1)
+    const b = queueWith(store, 'b', 1)
+    const [inA] = must(store.receive(a.id, 1))
+    const [inB] = must(store.receive(b.id, 1))
+    expect(must(store.markDone(a.id, [inB!.msgId]))).toEqual([inB!.msgId])
+    expect(must(store.markDone(a.id, [newQueueMsgId()]))).toHaveLength(1)
+    expect(must(store.markDone(a.id, [inA!.msgId]))).toEqual([])
+    expect(must(store.markDone(a.id, [inA!.msgId]))).toEqual([]) // already done: accepted
+    expect(must(store.length(a.id))).toBe(0)
+    expect(must(store.length(b.id))).toBe(1)
+    const gone = store.markDone(newQueueId(), [inA!.msgId])
+    expect(gone.ok === false && gone.code).toBe(QueueErr.NotFound)
+    const noQueue = store.send(newQueueId(), [{ payload: text('x') }])
+    expect(noQueue.ok === false && noQueue.code).toBe(QueueErr.NotFound)
+  })
+
+  it('markDoneAndReceive acknowledges, then claims, in one transaction', () => {
+    const { store, clock } = open(undefined, { visibilityTimeoutMs: 1000 })
+    const q = queueWith(store, 'fold', 3)
+    const other = queueWith(store, 'other', 1)
+    const [first] = must(store.receive(q.id, 1))
+    const [foreign] = must(store.receive(other.id, 1))
+    const step = must(store.markDoneAndReceive(q.id, [first!.msgId, foreign!.msgId], 5))
+    expect(step.unmodified).toEqual([foreign!.msgId])
+    expect(step.messages.map((m) => m.seq)).toEqual([2, 3])
+    expect(must(store.length(q.id))).toBe(2)
+    // The acknowledged message never comes back; the others do, after the timeout.
+    clock.ms += 1000
+    const again = must(store.markDoneAndReceive(q.id, [], 5))
+    expect(again.messages.map((m) => [m.seq, m.receiveCount])).toEqual([
+      [2, 1],
+      [3, 1],
+    ])
+    const gone = store.markDoneAndReceive(newQueueId(), [first!.msgId], 1)
+    expect(gone.ok === false && gone.code).toBe(QueueErr.NotFound)
+    // A failing call changes nothing: the acknowledgement of an unknown queue is not applied.
+    const db = new DatabaseConstructor(store.db.name, { readonly: true })
+    try {
+      const states = db.prepare('SELECT seq, state FROM message ORDER BY seq').raw().all()
+      expect(states).toEqual([
+        [1, 1],
+        [2, 0],
+        [3, 0],
+        [4, 0],
+      ])
+    } finally {
+      db.close()
+    }
+  })
+
   it('deleting a queue removes its messages; names are validated', () => {
     const { store } = open()
     const q = queueWith(store, 'gone', 3)

@@ -24,7 +24,7 @@ import {
 } from '../../../shared/gen/parigot/queue/v1/queue_pb'
 import { formatId, fromRawChecked, isEmpty, isZero, toRaw } from '../../../shared/id'
 import type { AnyId, QueueId, QueueMsgId } from '../../../shared/id'
-import type { AnyBytes, QueueStore, StoreResult } from './store'
+import type { AnyBytes, QueueBackend, StoreResult } from './backend'
 
 /** The import module guests use. */
 export const QUEUE_MODULE = 'queue'
@@ -81,13 +81,48 @@ function queueIdOf(raw: IdRawMsg | undefined): StoreResult<QueueId> {
   return { ok: true, value: checked.id }
 }
 
+/** The message ids of a request; ids that are not even message ids cannot be done. */
+function messageIdsOf(raws: readonly IdRawMsg[]): QueueMsgId[] {
+  const valid: QueueMsgId[] = []
+  for (const raw of raws) {
+    const checked = fromRawChecked('queueMsg', raw)
+    if (checked.ok) valid.push(checked.id)
+  }
+  return valid
+}
+
+/** The request's ids that were not done (not message ids, or in `notDone`), in request order. */
+function unmodifiedOf(
+  ctx: HostContext,
+  queue: QueueId,
+  raws: readonly IdRawMsg[],
+  notDone: readonly QueueMsgId[],
+): IdRawMsg[] {
+  const refused = new Set(notDone.map(formatId))
+  const unmodified = raws
+    .filter((raw) => {
+      const checked = fromRawChecked('queueMsg', raw)
+      return !checked.ok || refused.has(formatId(checked.id))
+    })
+    .map((raw) => create(IdRawSchema, { high: raw.high, low: raw.low }))
+  if (unmodified.length > 0) {
+    ctx.logger.log(
+      'debug',
+      `${ctx.module}.${ctx.functionName}: ${unmodified.length} id(s) are not ` +
+        `messages of queue ${formatId(queue)}`,
+    )
+  }
+  return unmodified
+}
+
 /**
- * The seven queue host functions over one store (one connection, per guest worker). Semantics
- * are in docs/queue.md; every failure is a QueueErr code plus a log line naming the queue.
+ * The seven queue host functions over one backend (for SQLite: one connection per guest
+ * worker). Semantics are in docs/queue.md; every failure is a QueueErr code plus a log line
+ * naming the queue.
  */
 export function queueHostFunctions(
   adapter: typeof invokeAdapter,
-  store: QueueStore,
+  store: QueueBackend,
 ): HostFunctionDef[] {
   const common = { module: QUEUE_MODULE, errors: QUEUE_ABI_ERRORS }
   return [
@@ -170,10 +205,12 @@ export function queueHostFunctions(
       impl: (ctx, req, resp) => {
         const id = queueIdOf(req.id)
         if (!id.ok) return refuse(ctx, id, 'warn')
-        const result = store.receive(id.value, req.messageLimit)
+        // Acknowledgements riding on the receive commit with it (ReceiveRequest.done).
+        const result = store.markDoneAndReceive(id.value, messageIdsOf(req.done), req.messageLimit)
         if (!result.ok) return refuse(ctx, result)
         resp.id = idMessage(id.value)
-        resp.message = result.value.map((m) =>
+        resp.unmodified = unmodifiedOf(ctx, id.value, req.done, result.value.unmodified)
+        resp.message = result.value.messages.map((m) =>
           create(QueueMsgSchema, {
             id: idMessage(m.queueId),
             msgId: idMessage(m.msgId),
@@ -197,28 +234,10 @@ export function queueHostFunctions(
         const id = queueIdOf(req.id)
         if (!id.ok) return refuse(ctx, id, 'warn')
         // Ids that are not even message ids cannot be done; they are reported, not fatal.
-        const valid: QueueMsgId[] = []
-        for (const raw of req.msg) {
-          const checked = fromRawChecked('queueMsg', raw)
-          if (checked.ok) valid.push(checked.id)
-        }
-        const result = store.markDone(id.value, valid)
+        const result = store.markDone(id.value, messageIdsOf(req.msg))
         if (!result.ok) return refuse(ctx, result)
-        const notDone = new Set(result.value.map(formatId))
         resp.id = idMessage(id.value)
-        resp.unmodified = req.msg
-          .filter((raw) => {
-            const checked = fromRawChecked('queueMsg', raw)
-            return !checked.ok || notDone.has(formatId(checked.id))
-          })
-          .map((raw) => create(IdRawSchema, { high: raw.high, low: raw.low }))
-        if (resp.unmodified.length > 0) {
-          ctx.logger.log(
-            'debug',
-            `${ctx.module}.${ctx.functionName}: ${resp.unmodified.length} id(s) are not ` +
-              `messages of queue ${formatId(id.value)}`,
-          )
-        }
+        resp.unmodified = unmodifiedOf(ctx, id.value, req.msg, result.value)
         return QueueErr.NoError
       },
     }),

@@ -411,6 +411,8 @@ export class ReceiveRequest {
   id: IdRaw | null = null
   /** message_limit = 2 */
   messageLimit: i32 = 0
+  /** done = 3 */
+  done: Array<IdRaw> = new Array<IdRaw>()
   private _unknown: Writer | null = null
 
   /** Writes the fields of this message (without a tag or length) to `w`. */
@@ -426,6 +428,14 @@ export class ReceiveRequest {
     if (this.messageLimit != 0) {
       w.tag(2, WireType.Varint)
       w.rawVarint(<u64>(<i64>this.messageLimit))
+    }
+    {
+      const list = this.done
+      for (let i = 0; i < list.length; i++) {
+        const nested = new Writer()
+        list[i].encode(nested)
+        w.message(3, nested)
+      }
     }
     const unknown = this._unknown
     if (unknown != null) w.rawBytes(unknown.finish())
@@ -446,6 +456,12 @@ export class ReceiveRequest {
         }
         case 2: {
           this.messageLimit = r.int32()
+          break
+        }
+        case 3: {
+          const m = new IdRaw()
+          m.mergeFrom(r.message())
+          this.done.push(m)
           break
         }
         default:
@@ -487,6 +503,8 @@ export class ReceiveResponse {
   id: IdRaw | null = null
   /** message = 2 */
   message: Array<QueueMsg> = new Array<QueueMsg>()
+  /** unmodified = 3 */
+  unmodified: Array<IdRaw> = new Array<IdRaw>()
   private _unknown: Writer | null = null
 
   /** Writes the fields of this message (without a tag or length) to `w`. */
@@ -505,6 +523,14 @@ export class ReceiveResponse {
         const nested = new Writer()
         list[i].encode(nested)
         w.message(2, nested)
+      }
+    }
+    {
+      const list = this.unmodified
+      for (let i = 0; i < list.length; i++) {
+        const nested = new Writer()
+        list[i].encode(nested)
+        w.message(3, nested)
       }
     }
     const unknown = this._unknown
@@ -528,6 +554,12 @@ export class ReceiveResponse {
           const m = new QueueMsg()
           m.mergeFrom(r.message())
           this.message.push(m)
+          break
+        }
+        case 3: {
+          const m = new IdRaw()
+          m.mergeFrom(r.message())
+          this.unmodified.push(m)
           break
         }
         default:

@@ -1,0 +1,111 @@
+// Every SQL statement of the queue store, prepared once per connection (preparing costs more
+// than running most of them).
+import type { Database, Statement } from 'better-sqlite3'
+import { MESSAGE_COLUMNS, QUEUE_COLUMNS } from './rows'
+
+/** Rows per multi-row INSERT of a batched send (9 parameters each, far below SQLite's limit). */
+export const INSERT_CHUNK = 50
+
+export function prepareStatements(db: Database) {
+  const q = (sql: string): Statement => db.prepare(sql).safeIntegers(true)
+  return {
+    queueById: q(`SELECT ${QUEUE_COLUMNS} FROM queue WHERE id_high = ? AND id_low = ?`),
+    // The hot paths need only the key (a small rowid): no BigInt conversion.
+    queueKeyById: db.prepare('SELECT key FROM queue WHERE id_high = ? AND id_low = ?').pluck(),
+    queueByName: q(`SELECT ${QUEUE_COLUMNS} FROM queue WHERE name = ?`),
+    queueByKey: q(`SELECT ${QUEUE_COLUMNS} FROM queue WHERE key = ?`),
+    allQueues: q(`SELECT ${QUEUE_COLUMNS} FROM queue ORDER BY name`),
+    insertQueue: q(
+      `INSERT INTO queue (id_high, id_low, name, created_ms) VALUES (?, ?, ?, ?) RETURNING key`,
+    ),
+    deleteQueueMessages: q('DELETE FROM message WHERE queue_key = ?'),
+    deleteQueue: q('DELETE FROM queue WHERE key = ?'),
+    length: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 0').pluck(),
+    insertMessage: q(
+      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+         sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id_low) DO NOTHING`,
+    ),
+    // A single-message send in one statement: the queue's key comes from its id, no row if
+    // the queue does not exist (the WHERE also keeps SQLite from reading ON as a join).
+    sendOne: q(
+      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+         sender_type, sender, payload_type, payload)
+       SELECT ?, ?, key, 0, ?, ?, ?, ?, ?, ? FROM queue WHERE id_high = ? AND id_low = ?
+       ON CONFLICT (id_low) DO NOTHING`,
+    ),
+    insertChunk: q(
+      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+         sender_type, sender, payload_type, payload) VALUES
+       ${Array.from({ length: INSERT_CHUNK }, () => '(?, ?, ?, 0, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (id_low) DO NOTHING`,
+    ),
+    deliver: q(
+      `UPDATE message SET visible_at_ms = ?, receive_count = receive_count + 1,
+         last_received_ms = ? WHERE seq = ?`,
+    ),
+    kill: q('UPDATE message SET state = 2, dead_ms = ? WHERE seq = ?'),
+    markDone: q(
+      `UPDATE message SET state = 1, done_ms = ?
+       WHERE id_high = ? AND id_low = ? AND queue_key = ? AND state <> 1`,
+    ),
+    // A single-id mark-done in one statement (the queue's key from its id, as sendOne).
+    markDoneInQueue: q(
+      `UPDATE message SET state = 1, done_ms = ?
+       WHERE id_high = ? AND id_low = ? AND state <> 1
+         AND queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)`,
+    ),
+    messageExists: q(
+      'SELECT 1 FROM message WHERE id_high = ? AND id_low = ? AND queue_key = ?',
+    ).pluck(),
+    redrive: q(
+      `UPDATE message SET state = 0, visible_at_ms = ?, receive_count = 0, dead_ms = NULL
+       WHERE queue_key = ? AND state = 2`,
+    ),
+    counts: q(
+      `SELECT
+         coalesce(sum(state = 0 AND visible_at_ms <= @now), 0) AS ready,
+         coalesce(sum(state = 0 AND visible_at_ms > @now), 0) AS in_flight,
+         coalesce(sum(state = 1), 0) AS done,
+         coalesce(sum(state = 2), 0) AS dead
+       FROM message WHERE queue_key = @key`,
+    ),
+    peek: q(
+      `SELECT ${MESSAGE_COLUMNS} FROM message
+       WHERE queue_key = ? AND seq > ? AND state IN (SELECT value FROM json_each(?))
+       ORDER BY seq LIMIT ?`,
+    ),
+    messageById: q(
+      `SELECT ${MESSAGE_COLUMNS}, queue_key FROM message WHERE id_high = ? AND id_low = ?`,
+    ),
+    deleteMessage: q('DELETE FROM message WHERE id_high = ? AND id_low = ?'),
+    purgeAll: q('DELETE FROM message WHERE queue_key = ?'),
+    purgeState: q('DELETE FROM message WHERE queue_key = ? AND state = ?'),
+    // Ready = pending and visible; a message in flight stays with its consumer.
+    purgeReady: q('DELETE FROM message WHERE queue_key = ? AND state = 0 AND visible_at_ms <= ?'),
+  }
+}
+
+export type QueueStatements = ReturnType<typeof prepareStatements>
+
+/**
+ * The oldest visible pending messages of a queue (by its id), at most `limit`. The limit is part of the SQL
+ * text, not a parameter: SQLite's planner takes a bound LIMIT into account, so re-binding it
+ * expires the statement and every call re-prepared it (a parse and plan, about 12 us here).
+ */
+export function prepareVisible(db: Database, limit: number): Statement {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad limit ${limit}`)
+  return (
+    db
+      .prepare(
+        // The queue's key from its id (a constant subquery: still an index lookup), so the
+        // hot path needs no statement of its own to find it.
+        `SELECT ${MESSAGE_COLUMNS} FROM message
+         WHERE queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)
+           AND state = 0 AND visible_at_ms <= ? ORDER BY seq LIMIT ${limit}`,
+      )
+      .safeIntegers(true)
+      // Arrays, not objects: building a 14-key object per row costs more than the query.
+      .raw(true)
+  )
+}
