@@ -218,6 +218,13 @@ const schema31 = {
             minimum: 1,
             maximum: 4096,
           },
+          worker: {
+            description:
+              'Services with the same `worker` name share one worker thread: calls between them run in that thread, without a thread hop. Each keeps its own instance and memory, and a trap still fails only that service; an endless loop (the watchdog) ends the whole worker. At most one `main` and one `test` service per worker. Absent: a worker of its own.',
+            type: 'string',
+            pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$',
+            examples: ['shop'],
+          },
         },
       },
     },
@@ -885,7 +892,8 @@ function validate20(
                 key4 === 'env' ||
                 key4 === 'plugins' ||
                 key4 === 'plugin' ||
-                key4 === 'memory_limit_mb'
+                key4 === 'memory_limit_mb' ||
+                key4 === 'worker'
               )) {
                 const err38 = {
                   instancePath:
@@ -1813,47 +1821,54 @@ function validate20(
                 }
               }
             }
+            if (data12.worker !== undefined && func0.call(data12, 'worker')) {
+              let data27 = data12.worker
+              if (typeof data27 === 'string') {
+                if (!pattern4.test(data27)) {
+                  const err80 = {
+                    instancePath:
+                      instancePath +
+                      '/services/' +
+                      key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                      '/worker',
+                    schemaPath:
+                      '#/properties/services/additionalProperties/properties/worker/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err80]
+                  } else {
+                    vErrors.push(err80)
+                  }
+                  errors++
+                }
+              } else {
+                const err81 = {
+                  instancePath:
+                    instancePath +
+                    '/services/' +
+                    key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                    '/worker',
+                  schemaPath: '#/properties/services/additionalProperties/properties/worker/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err81]
+                } else {
+                  vErrors.push(err81)
+                }
+                errors++
+              }
+            }
           } else {
-            const err80 = {
+            const err82 = {
               instancePath:
                 instancePath + '/services/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
               schemaPath: '#/properties/services/additionalProperties/type',
               keyword: 'type',
               params: { type: 'object' },
-            }
-            if (vErrors === null) {
-              vErrors = [err80]
-            } else {
-              vErrors.push(err80)
-            }
-            errors++
-          }
-        }
-      } else {
-        const err81 = {
-          instancePath: instancePath + '/services',
-          schemaPath: '#/properties/services/type',
-          keyword: 'type',
-          params: { type: 'object' },
-        }
-        if (vErrors === null) {
-          vErrors = [err81]
-        } else {
-          vErrors.push(err81)
-        }
-        errors++
-      }
-    }
-    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
-      let data27 = data.plugins
-      if (data27 && typeof data27 == 'object' && !Array.isArray(data27)) {
-        for (const key10 of Object.keys(data27)) {
-          if (!(key10 === 'file' || key10 === 'queue')) {
-            const err82 = {
-              instancePath: instancePath + '/plugins',
-              schemaPath: '#/properties/plugins/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key10 },
             }
             if (vErrors === null) {
               vErrors = [err82]
@@ -1863,33 +1878,31 @@ function validate20(
             errors++
           }
         }
-        if (data27.file !== undefined && func0.call(data27, 'file')) {
-          let data28 = data27.file
-          if (data28 && typeof data28 == 'object' && !Array.isArray(data28)) {
-          } else {
-            const err83 = {
-              instancePath: instancePath + '/plugins/file',
-              schemaPath: '#/properties/plugins/properties/file/type',
-              keyword: 'type',
-              params: { type: 'object' },
-            }
-            if (vErrors === null) {
-              vErrors = [err83]
-            } else {
-              vErrors.push(err83)
-            }
-            errors++
-          }
+      } else {
+        const err83 = {
+          instancePath: instancePath + '/services',
+          schemaPath: '#/properties/services/type',
+          keyword: 'type',
+          params: { type: 'object' },
         }
-        if (data27.queue !== undefined && func0.call(data27, 'queue')) {
-          let data29 = data27.queue
-          if (data29 && typeof data29 == 'object' && !Array.isArray(data29)) {
-          } else {
+        if (vErrors === null) {
+          vErrors = [err83]
+        } else {
+          vErrors.push(err83)
+        }
+        errors++
+      }
+    }
+    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
+      let data28 = data.plugins
+      if (data28 && typeof data28 == 'object' && !Array.isArray(data28)) {
+        for (const key10 of Object.keys(data28)) {
+          if (!(key10 === 'file' || key10 === 'queue')) {
             const err84 = {
-              instancePath: instancePath + '/plugins/queue',
-              schemaPath: '#/properties/plugins/properties/queue/type',
-              keyword: 'type',
-              params: { type: 'object' },
+              instancePath: instancePath + '/plugins',
+              schemaPath: '#/properties/plugins/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key10 },
             }
             if (vErrors === null) {
               vErrors = [err84]
@@ -1899,32 +1912,68 @@ function validate20(
             errors++
           }
         }
+        if (data28.file !== undefined && func0.call(data28, 'file')) {
+          let data29 = data28.file
+          if (data29 && typeof data29 == 'object' && !Array.isArray(data29)) {
+          } else {
+            const err85 = {
+              instancePath: instancePath + '/plugins/file',
+              schemaPath: '#/properties/plugins/properties/file/type',
+              keyword: 'type',
+              params: { type: 'object' },
+            }
+            if (vErrors === null) {
+              vErrors = [err85]
+            } else {
+              vErrors.push(err85)
+            }
+            errors++
+          }
+        }
+        if (data28.queue !== undefined && func0.call(data28, 'queue')) {
+          let data30 = data28.queue
+          if (data30 && typeof data30 == 'object' && !Array.isArray(data30)) {
+          } else {
+            const err86 = {
+              instancePath: instancePath + '/plugins/queue',
+              schemaPath: '#/properties/plugins/properties/queue/type',
+              keyword: 'type',
+              params: { type: 'object' },
+            }
+            if (vErrors === null) {
+              vErrors = [err86]
+            } else {
+              vErrors.push(err86)
+            }
+            errors++
+          }
+        }
       } else {
-        const err85 = {
+        const err87 = {
           instancePath: instancePath + '/plugins',
           schemaPath: '#/properties/plugins/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err85]
+          vErrors = [err87]
         } else {
-          vErrors.push(err85)
+          vErrors.push(err87)
         }
         errors++
       }
     }
   } else {
-    const err86 = {
+    const err88 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
     }
     if (vErrors === null) {
-      vErrors = [err86]
+      vErrors = [err88]
     } else {
-      vErrors.push(err86)
+      vErrors.push(err88)
     }
     errors++
   }
