@@ -84,7 +84,7 @@ describe('validateAgainstSchema', () => {
       deployConfigSchema,
     )
     expect(issues.map((i) => i.message)).toEqual([
-      'unknown key `toString` in [services.a]: expected one of wasm, role, args, env, plugins, plugin, memory_limit_mb',
+      'unknown key `toString` in [services.a]: expected one of wasm, role, args, env, plugins, plugin, memory_limit_mb, host',
     ])
   })
 })

@@ -5,6 +5,7 @@
  */
 import { parse, TomlError } from 'smol-toml'
 import type { LogLevel } from '../log/log-record'
+import { buildCluster, clusterIssues, hostOf } from './cluster-config'
 import { CONFIG_LIMITS, checkConfigLimits } from './limits'
 import { envTable, referenceSpelling } from './reference-spelling'
 import { BUILTIN_PLUGINS, deployConfigSchema, schemaAt } from './schema'
@@ -37,7 +38,7 @@ export interface ParseDeployConfigResult {
 
 /** A file the config names, for the caller to check on disk. */
 export interface ConfigPathReference {
-  readonly kind: 'wasm' | 'plugin' | 'descriptors' | 'data_dir'
+  readonly kind: 'wasm' | 'plugin' | 'descriptors' | 'data_dir' | 'cluster'
   /**
    * How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`, `data_dir`
    * (a folder: it must be one, or be creatable; the default one is listed too).
@@ -64,6 +65,7 @@ const REFERENCE_WHAT: Record<ConfigPathReference['kind'], string> = {
   plugin: 'plugin module',
   descriptors: 'descriptor set',
   data_dir: 'data_dir',
+  cluster: 'cluster file',
 }
 
 type Table = Record<string, unknown>
@@ -238,11 +240,23 @@ function build(
       ...(raw['memory_limit_mb'] !== undefined
         ? { memoryLimitMb: Number(raw['memory_limit_mb'] as bigint | number) }
         : {}),
+      ...(raw['host'] !== undefined ? { host: hostOf(raw) } : {}),
     })
   }
   // Built-in settings shared by several services are checked once, at their own key.
   for (const [name, settings] of Object.entries(builtinSettings)) {
     plainSettings(settings, ['plugins', name], issues)
+  }
+  const { cluster, files: clusterFiles } = buildCluster(root, resolve)
+  for (const f of clusterFiles) {
+    const pos = locator.position(f.path)
+    references.push({
+      kind: 'cluster',
+      what: f.what,
+      key: formatKeyPath(f.path),
+      path: resolve(f.value),
+      ...pos,
+    })
   }
   if (!complete) return { references }
 
@@ -270,6 +284,7 @@ function build(
     stopGraceMs: int('stop_grace_ms'),
     services,
     descriptors,
+    ...(cluster !== undefined ? { cluster } : {}),
   }
   return { config, references }
 }
@@ -317,6 +332,7 @@ export function analyzeDeployConfig(
   }
   issues = issues.map((i) => withEnvHint(root, i))
   semanticIssues(root, issues)
+  clusterIssues(root, issues)
   const firstErrors = issues.some((i) => i.severity === 'error')
   const built = build(root, file, options, locator, issues, !firstErrors)
   // Past a couple of hundred problems more are noise, and each costs a position lookup.
