@@ -42,6 +42,7 @@ const R = {
   bridge: { regex: `${into('main/bridge')}(/|$)`, what: 'src/main/bridge' },
   cli: { regex: `${into('main/cli')}(/|$)`, what: 'src/main/cli' },
   plugins: { regex: `${into('main/plugins')}(/|$)`, what: 'src/main/plugins' },
+  cluster: { regex: `${into('main/cluster')}(/|$)`, what: 'src/main/cluster' },
   // The engine's barrel (src/main/engine/index.ts) is its public API; any deeper path is internal.
   engineInternals: {
     regex: `${into('main/engine')}/(?!index$)`,
@@ -144,8 +145,14 @@ const layers = [
   layer(
     ['src/main/kernel/**/*.ts'],
     'src/main/kernel',
+    [...MAIN_WIDE, R.codegen, R.runner, R.bridge, R.cli, R.plugins, R.cluster],
+    'it sits below the runner, the bridge, the CLI, the plugins and the cluster',
+  ),
+  layer(
+    ['src/main/cluster/**/*.ts'],
+    'src/main/cluster',
     [...MAIN_WIDE, R.codegen, R.runner, R.bridge, R.cli, R.plugins],
-    'it sits below the runner, the bridge, the CLI and the plugins',
+    'it joins a kernel to the other hosts over NATS; the runner drives it',
   ),
   layer(
     ['src/main/plugins/**/*.ts'],
