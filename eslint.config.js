@@ -139,7 +139,7 @@ const layers = [
   layer(
     ['src/main/engine/**/*.ts'],
     'src/main/engine',
-    [...MAIN_WIDE, R.codegen, R.kernel, R.runner, R.bridge, R.cli, R.plugins],
+    [...MAIN_WIDE, R.codegen, R.kernel, R.runner, R.bridge, R.cli, R.plugins, R.cluster],
     'it is the bottom layer of main: wasm compile, instantiate, host functions',
   ),
   layer(
@@ -157,7 +157,7 @@ const layers = [
   layer(
     ['src/main/plugins/**/*.ts'],
     'src/main/plugins',
-    [...MAIN_WIDE, R.codegen, R.engineInternals, R.kernel, R.runner, R.bridge, R.cli],
+    [...MAIN_WIDE, R.codegen, R.engineInternals, R.kernel, R.runner, R.bridge, R.cli, R.cluster],
     "plugins see the engine's public API only",
   ),
   layer(

@@ -29,6 +29,17 @@ interface Violation {
 }
 
 const violations: Violation[] = [
+  // src/main/cluster: joins a kernel to other hosts; the runner drives it, not the reverse.
+  {
+    file: 'src/main/cluster/fixture.ts',
+    code: `import { Supervisor } from '../runner/supervisor'\nexport const s = Supervisor\n`,
+    message: 'Layer rule: src/main/cluster imports no src/main/runner',
+  },
+  {
+    file: 'src/main/kernel/fixture.ts',
+    code: `import { ClusterNode } from '../cluster/cluster-node'\nexport const c = ClusterNode\n`,
+    message: 'Layer rule: src/main/kernel imports no src/main/cluster',
+  },
   // src/shared: no platform at all.
   {
     file: 'src/shared/naming/fixture.ts',
@@ -213,6 +224,10 @@ const legal: { file: string; code: string }[] = [
   {
     file: 'src/main/kernel/fixture.ts',
     code: `import { invokeAdapter } from '../engine/invoke'\nexport const i = invokeAdapter\n`,
+  },
+  {
+    file: 'src/main/cluster/fixture.ts',
+    code: `import type { Kernel } from '../kernel/kernel'\nexport type K = Kernel\n`,
   },
 ]
 

@@ -177,13 +177,25 @@ export class ClusterNode {
     const host = subject.slice(`${this.names.prefix}.hb.`.length)
     if (host === this.options.host || !isSafeName(host) || data.byteLength > 256) return
     let instance: unknown
+    let leaving: unknown
     try {
-      instance = (JSON.parse(new TextDecoder().decode(data)) as { instance?: unknown }).instance
+      ;({ instance, leaving } = JSON.parse(new TextDecoder().decode(data)) as {
+        instance?: unknown
+        leaving?: unknown
+      })
     } catch {
       return
     }
     if (typeof instance !== 'string' || instance.length > 64) return
     const seen = this.hosts.get(host)
+    if (leaving === true) {
+      // A host that stops says so: its callers need not wait for the heartbeat to go silent.
+      if (seen === undefined || seen.gone || seen.instance !== instance) return
+      seen.gone = true
+      this.options.logger.log('info', `host ${host} left`)
+      this.guests.hostGone(host, `host ${host} left`)
+      return
+    }
     const fresh = seen === undefined || seen.gone || seen.instance !== instance
     this.hosts.set(host, { instance, lastMs: Date.now(), gone: false })
     if (fresh) {
@@ -218,6 +230,10 @@ export class ClusterNode {
     this.closed = true
     clearInterval(this.heartbeat)
     this.calls?.close()
+    this.nc.publish(
+      this.names.heartbeatSubject(this.options.host),
+      JSON.stringify({ instance: this.instance, leaving: true }),
+    )
     // Bounded: a server that went away must not hold the process (its entries then go stale,
     // and the other hosts drop them when this host's heartbeat stops).
     const leave = async () => {
