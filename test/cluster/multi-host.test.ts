@@ -4,7 +4,15 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fromBinary } from '@bufbuild/protobuf'
+import { Kvm } from '@nats-io/kv'
+import { connect } from '@nats-io/transport-node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { encodeCall } from '../../src/main/cluster/envelope'
+import {
+  RemoteErrorCode,
+  RemoteResultSchema,
+} from '../../src/shared/gen/parigot/cluster/v1/cluster_pb'
 import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
@@ -155,5 +163,53 @@ describe('a deployment over several hosts', () => {
     expect(c.output()).toMatch(/host s is gone \(no heartbeat for \d+ ms\)/)
     // The client's prediction (slept:30000) failed: exit 3.
     expect(await c.ended).toBe(3)
+  }, 120_000)
+
+  it('a serving host answers a malformed, oversized or unknown call with a typed error', async () => {
+    const file = await deployment('hostile', `[services.echo]\nwasm = "server.wasm"\nhost = "s"\n`)
+    const s = host(file, 's')
+    await s.waitFor(/echo: running/)
+    const nc = await connect({ servers: nats.url })
+    try {
+      const subject = 'parigot.hostile.call.test.v1.echo'
+      // The host subscribes to a service's subject before it publishes the entry saying the
+      // service runs (same connection, so the server has the subscription by then).
+      const kv = await new Kvm(nc).open('parigot_hostile')
+      const watch = await kv.watch({ key: 'g.s.echo' })
+      for await (const e of watch) {
+        if (e.operation === 'PUT' && e.string().includes('"state":"running"')) break
+      }
+      const ask = async (bytes: Uint8Array) =>
+        fromBinary(RemoteResultSchema, (await nc.request(subject, bytes, { timeout: 5000 })).data)
+      const call = (fields: Partial<Parameters<typeof encodeCall>[0]>) =>
+        encodeCall({
+          service: 'test.v1.echo',
+          method: 'Echo',
+          callId: 'c1',
+          caller: 'probe',
+          traceparent: '',
+          timeoutMs: 1000,
+          ...fields,
+        })
+      const garbage = await ask(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]))
+      expect(garbage.error?.code).toBe(RemoteErrorCode.BAD_ENVELOPE)
+      expect(garbage.error?.message).toMatch(/does not decode/)
+      const badMethod = await ask(call({ method: 'Echo; drop' }))
+      expect(badMethod.error?.code).toBe(RemoteErrorCode.BAD_ENVELOPE)
+      expect(badMethod.error?.message).toContain('field method')
+      const badService = await ask(call({ service: 'test.v1.*' }))
+      expect(badService.error?.message).toContain('field service')
+      const big = await ask(call({ caller: 'x'.repeat(300) }))
+      expect(big.error?.message).toContain('field caller')
+      const noMethod = await ask(call({ method: 'Nope' }))
+      expect(noMethod.error?.code).toBe(RemoteErrorCode.NOT_FOUND)
+      expect(noMethod.error?.message).toBe('test.v1.echo has no method Nope')
+      expect(noMethod.servedBy).toBe('s')
+      // The host and its guest are unharmed.
+      expect(s.child.exitCode).toBeNull()
+      expect(s.output()).toMatch(/refused a call from NATS: call envelope does not decode/)
+    } finally {
+      await nc.close()
+    }
   }, 120_000)
 })
