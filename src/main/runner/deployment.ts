@@ -153,7 +153,7 @@ export class Deployment {
       if (programs.length === 0 || options.watch) {
         const watcher = options.watch
           ? new ServiceWatcher(
-              config.services.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
+              placed.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
               this.compiledDigests,
               (service, module) => this.restart(service, module, compiled),
               (message) => this.hostLog('error', message),
@@ -162,7 +162,7 @@ export class Deployment {
         this.hostLog(
           'info',
           options.watch
-            ? `watching ${config.services.length} module(s) for changes; Ctrl-C stops`
+            ? `watching ${placed.length} module(s) for changes; Ctrl-C stops`
             : options.mode === 'serve'
               ? 'servers started'
               : `no main program: serving until interrupted`,
@@ -250,6 +250,11 @@ export class Deployment {
   private serviceNamed(name: string): ServiceConfig {
     const service = this.config.services.find((s) => s.name === name)
     if (service === undefined) throw new Error(`no service named "${name}" in ${this.config.file}`)
+    const host = this.options.host
+    if (host !== undefined && (service.host ?? 'local') !== host)
+      throw new Error(
+        `${name} runs on host "${service.host ?? 'local'}", not on this one ("${host}")`,
+      )
     return service
   }
 
