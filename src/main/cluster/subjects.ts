@@ -21,11 +21,6 @@ export interface ClusterNames {
   callQueue(service: string): string
   /** Heartbeats of `host` (every host subscribes to `heartbeatSubject('*')`). */
   heartbeatSubject(host: string): string
-  /** Log lines and kernel events of `host` (`'*'`: all hosts). */
-  logSubject(host: string): string
-  eventSubject(host: string): string
-  /** Start/stop/restart of a service, sent to the host that runs it. */
-  controlSubject(host: string): string
   /** Registry key of one guest of a host. */
   guestKey(host: string, guest: string): string
 }
@@ -58,9 +53,6 @@ export function clusterNames(deployment: string): ClusterNames {
     callSubject: (s) => `${prefix}.call.${service(s)}`,
     callQueue: (s) => `${prefix}.q.${service(s)}`,
     heartbeatSubject: (h) => `${prefix}.hb.${checked('host', h)}`,
-    logSubject: (h) => `${prefix}.log.${checked('host', h)}`,
-    eventSubject: (h) => `${prefix}.event.${checked('host', h)}`,
-    controlSubject: (h) => `${prefix}.control.${checked('host', h)}`,
     guestKey: (h, g) => `g.${checked('host', h)}.${checked('guest', g)}`,
   }
 }
