@@ -23,6 +23,7 @@ const LAYERS = [
   'src/main/engine',
   'src/main/kernel',
   'src/main/plugins',
+  'src/main/cluster',
   'src/main/runner',
   'src/main/bridge',
   'src/main/cli',
@@ -106,6 +107,12 @@ const layerPolicies = [
     'it sits below the runner, the bridge, the CLI and the plugins',
   ),
   layer(
+    'src/main/cluster',
+    'src/main/kernel, engine, src/shared, npm packages and Node built-ins',
+    [to('src/main/kernel'), to('src/main/engine'), to('src/shared'), NPM, NODE],
+    'it joins a kernel to the other hosts over NATS; the runner drives it, not the reverse',
+  ),
+  layer(
     'src/main/plugins',
     "src/main/engine's index.ts, src/shared, npm packages and Node built-ins",
     [to('src/main/engine', 'index.ts'), to('src/shared'), NPM, NODE],
@@ -113,9 +120,15 @@ const layerPolicies = [
   ),
   layer(
     'src/main/runner',
-    'src/main/kernel, plugins, engine, src/shared, npm packages and Node built-ins',
+    'src/main/kernel, cluster, plugins, engine, src/shared, npm packages and Node built-ins',
     [
-      ...['src/main/kernel', 'src/main/plugins', 'src/main/engine', 'src/shared'].map((t) => to(t)),
+      ...[
+        'src/main/kernel',
+        'src/main/cluster',
+        'src/main/plugins',
+        'src/main/engine',
+        'src/shared',
+      ].map((t) => to(t)),
       NPM,
       NODE,
     ],

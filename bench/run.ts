@@ -6,6 +6,7 @@
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { callBenchmark } from './call.bench'
+import { clusterBenchmark } from './cluster.bench'
 import { floorsBenchmark } from './floors.bench'
 import { hostCallBenchmark } from './host-call.bench'
 import { logLinesBenchmark } from './log-lines.bench'
@@ -19,6 +20,7 @@ const benchmarks: Benchmark[] = [
   floorsBenchmark,
   hostCallBenchmark,
   callBenchmark,
+  clusterBenchmark,
   queueBenchmark,
   startupBenchmark,
   logLinesBenchmark,

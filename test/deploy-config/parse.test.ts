@@ -305,6 +305,16 @@ describe('parseDeployConfig: diagnostics', () => {
     ])
   })
 
+  it('refuses a worker shared across hosts: a worker thread lives in one process', () => {
+    const text =
+      '[cluster]\nnats = "nats://127.0.0.1:4222"\n' +
+      '[services.a]\nwasm = "a.wasm"\nworker = "w"\nhost = "left"\n' +
+      '[services.b]\nwasm = "b.wasm"\nworker = "w"\n'
+    expect(diagnose(text)).toEqual([
+      '9:10 error [services.b.worker] worker `w` runs `a` on host `left`, but `b` is on host `local`: services sharing a worker share a host',
+    ])
+  })
+
   it('refuses plugin settings integers a JavaScript number cannot hold', () => {
     expect(
       diagnose(`${SERVICE}plugins = ["file"]\n[plugins.file]\nmaxOpenFiles = 9007199254740993\n`),

@@ -82,7 +82,7 @@ describe('validateDeployConfig', () => {
   it('does not take inherited names for keys', () => {
     const issues = validateDeployConfig({ services: { a: { wasm: 'a.wasm', toString: 1 } } })
     expect(issues.map((i) => i.message)).toEqual([
-      'unknown key `toString` in [services.a]: expected one of wasm, role, args, env, plugins, plugin, memory_limit_mb, worker',
+      'unknown key `toString` in [services.a]: expected one of wasm, role, args, env, plugins, plugin, memory_limit_mb, worker, host',
     ])
   })
 

@@ -182,6 +182,19 @@ const violations: Violation[] = [
     message:
       "Layer rule: src/main/engine may not import '../../main/cli/main' (src/main/cli/main.ts)",
   },
+  // src/main/cluster: joins a kernel to other hosts; the runner drives it, not the reverse.
+  {
+    file: 'src/main/cluster/fixture.ts',
+    code: `import { Supervisor } from '../runner/supervisor'\nexport const s = Supervisor\n`,
+    message:
+      "Layer rule: src/main/cluster may not import '../runner/supervisor' (src/main/runner/supervisor.ts)",
+  },
+  {
+    file: 'src/main/kernel/fixture.ts',
+    code: `import { ClusterNode } from '../cluster/cluster-node'\nexport const c = ClusterNode\n`,
+    message:
+      "Layer rule: src/main/kernel may not import '../cluster/cluster-node' (src/main/cluster/cluster-node.ts)",
+  },
   // src/main/kernel: below runner, bridge, CLI and plugins.
   {
     file: 'src/main/kernel/transport/fixture.ts',
@@ -251,6 +264,10 @@ const legal: { file: string; code: string }[] = [
   {
     file: 'src/main/kernel/fixture.ts',
     code: `import { invokeAdapter } from '../engine/invoke'\nexport const i = invokeAdapter\n`,
+  },
+  {
+    file: 'src/main/cluster/fixture.ts',
+    code: `import type { Kernel } from '../kernel/kernel'\nexport type K = Kernel\n`,
   },
   {
     file: 'src/main/bridge/fixture.ts',

@@ -25,6 +25,8 @@ options:
   --json                  machine-readable output: one JSON object per line (logs and events)
   --watch                 (run) keep running; restart a service and its dependents when its
                           .wasm changes; a broken build leaves the last good version running
+  --host NAME             (run) only the services of host NAME, joined to the other hosts
+                          over the [cluster] NATS server (docs/cluster.md)
   -h, --help              this help (also: parigot <command> --help)
 
 exit codes:
@@ -36,14 +38,16 @@ exit codes:
   255     test mode with no test program`
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `usage: parigot run <deploy.toml> [--json] [--watch]
+  run: `usage: parigot run <deploy.toml> [--json] [--watch] [--host NAME]
 
 Compiles every service's module in parallel, starts the servers in file order, runs each main
 program in file order and stops the servers. SIGINT/SIGTERM stop everything within the
 deployment's stop_grace_ms. A deployment with no main program serves until interrupted.
 With --watch it keeps running after the main programs: when a service's .wasm changes, that
 service and every service that depends on it restart (a main program runs again); a .wasm that
-does not compile is reported and the last good version keeps running.`,
+does not compile is reported and the last good version keeps running.
+With --host NAME it runs only the services whose \`host\` is NAME and joins the other hosts
+through the NATS server of the config's [cluster] table (docs/cluster.md).`,
   test: `usage: parigot test <deploy.toml> [--json]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
@@ -95,6 +99,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       options: {
         json: { type: 'boolean' },
         watch: { type: 'boolean' },
+        host: { type: 'string' },
         out: { type: 'string' },
         include: { type: 'string', multiple: true },
         port: { type: 'string' },
@@ -159,7 +164,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`parigot ${command}: --watch only goes with run`)
     return 1
   }
-  return runDeployment(config, command as DeploymentMode, json, parsed.values.watch === true, io)
+  const host = parsed.values.host
+  if (host !== undefined && (command !== 'run' || !/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(host))) {
+    io.stderr(
+      command !== 'run'
+        ? `parigot ${command}: --host only goes with run`
+        : `parigot run: --host expects a host name (an identifier), got "${host}"`,
+    )
+    return 1
+  }
+  return runDeployment(
+    config,
+    command as DeploymentMode,
+    json,
+    parsed.values.watch === true,
+    io,
+    host,
+  )
 }
 
 async function callEntry(
@@ -193,11 +214,13 @@ async function runDeployment(
   json: boolean,
   watch: boolean,
   io: CliIo,
+  host?: string,
 ): Promise<number> {
   const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
   const deployment = new Deployment(config, {
     mode,
     watch,
+    ...(host !== undefined ? { host } : {}),
     onLog: (record) => output.log(record),
     onEvent: (event) => output.event(event),
     onProgress: (message) => output.progress(message),

@@ -707,6 +707,19 @@ export class Kernel {
     this.returnValue(callee, req, { finishedMs })
   }
 
+  /**
+   * Fails a call that `callee`, a host with no guest of its own (a stand-in for a service of
+   * another machine: src/main/cluster), has taken and cannot answer; the caller gets
+   * `kernelError` as the call's kernel_error, as with a timeout. False if no such call waits.
+   */
+  failTakenCall(callee: HostId, callId: IdRaw, kernelError: KernelErr, why: string): boolean {
+    const cid = this.idField('call', callId)
+    const call = cid.ok ? this.pending.get(formatId(cid.value)) : undefined
+    if (call?.kind !== 'call' || call.target.host.key !== formatId(callee)) return false
+    this.failCall(call, kernelError, why)
+    return true
+  }
+
   returnValue(
     caller: HostId,
     req: ReturnValueRequest,

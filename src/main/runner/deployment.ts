@@ -12,6 +12,8 @@ import type { GuestHandle } from './supervisor'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
+import type { ClusterNode } from '../cluster/cluster-node'
+import { joinCluster, placeServices } from './cluster-placement'
 
 /** A guest's linear memory cap when neither its service nor the deployment sets one. */
 export const DEFAULT_MEMORY_LIMIT_MB = 256
@@ -49,6 +51,11 @@ export interface DeploymentOptions {
   readonly outsideCallers?: boolean
   /** Called once every server has started, before the main (or test) programs run. */
   readonly onStarted?: () => void
+  /**
+   * Run only the services of this host (`services.<name>.host`), joined to the others through
+   * the deployment's `[cluster]` (src/main/cluster, docs/cluster.md). Absent: everything here.
+   */
+  readonly host?: string
 }
 
 /**
@@ -71,11 +78,16 @@ export class Deployment {
 
   async run(): Promise<number> {
     const { config, options } = this
+    const placed = placeServices(config, options.host)
+    if (typeof placed === 'string') {
+      this.hostLog('error', placed)
+      return ExitCode.BAD_DEPLOYMENT
+    }
     const programs =
       options.mode === 'serve'
         ? []
-        : config.services.filter((s) => s.role === (options.mode === 'test' ? 'test' : 'main'))
-    const servers = config.services.filter((s) => s.role === 'server')
+        : placed.filter((s) => s.role === (options.mode === 'test' ? 'test' : 'main'))
+    const servers = placed.filter((s) => s.role === 'server')
     if (options.mode === 'test' && programs.length === 0) {
       this.hostLog(
         'error',
@@ -100,16 +112,26 @@ export class Deployment {
     }
 
     const minLevel = levelRank(config.logLevel)
+    const logSink = (record: LogRecord) => {
+      if (levelRank(record.level) >= minLevel) options.onLog(record)
+    }
+    let cluster: ClusterNode | undefined
     this.supervisor = new Supervisor({
-      logSink: (record) => {
-        if (levelRank(record.level) >= minLevel) options.onLog(record)
+      logSink,
+      onEvent: (event) => {
+        options.onEvent?.(event)
+        cluster?.onKernelEvent(event)
       },
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.host !== undefined ? { cluster: true } : {}),
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
       ...(options.outsideCallers ? { outsideCallers: true } : {}),
     })
     try {
+      if (options.host !== undefined && config.cluster !== undefined) {
+        cluster = await joinCluster(config, options.host, this.supervisor, logSink)
+        this.cluster = cluster
+      }
       if (servers.length > 0) {
         options.onProgress?.(`starting ${servers.map((s) => s.name).join(', ')}`)
       }
@@ -134,7 +156,7 @@ export class Deployment {
       if (programs.length === 0 || options.watch) {
         const watcher = options.watch
           ? new ServiceWatcher(
-              config.services.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
+              placed.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
               this.compiledDigests,
               (service, module) => this.restart(service, module, compiled),
               (message) => this.hostLog('error', message),
@@ -143,7 +165,7 @@ export class Deployment {
         this.hostLog(
           'info',
           options.watch
-            ? `watching ${config.services.length} module(s) for changes; Ctrl-C stops`
+            ? `watching ${placed.length} module(s) for changes; Ctrl-C stops`
             : options.mode === 'serve'
               ? 'servers started'
               : `no main program: serving until interrupted`,
@@ -158,9 +180,12 @@ export class Deployment {
       return this.stopping ? ExitCode.INTERRUPTED : ExitCode.BAD_DEPLOYMENT
     } finally {
       await this.supervisor.stopAll(config.stopGraceMs)
+      await this.cluster?.close()
       await this.supervisor.close()
     }
   }
+
+  private cluster: ClusterNode | undefined
 
   /** Stops everything (SIGINT/SIGTERM); `run` then resolves with INTERRUPTED. */
   async stop(): Promise<void> {
@@ -228,6 +253,11 @@ export class Deployment {
   private serviceNamed(name: string): ServiceConfig {
     const service = this.config.services.find((s) => s.name === name)
     if (service === undefined) throw new Error(`no service named "${name}" in ${this.config.file}`)
+    const host = this.options.host
+    if (host !== undefined && (service.host ?? 'local') !== host)
+      throw new Error(
+        `${name} runs on host "${service.host ?? 'local'}", not on this one ("${host}")`,
+      )
     return service
   }
 

@@ -77,6 +77,11 @@ export interface SupervisorOptions {
    * running service can then always be woken, so no wait is final while one is live.
    */
   readonly outsideCallers?: boolean
+  /**
+   * The deployment is split over hosts (src/main/cluster): another host may yet export what a
+   * guest here waits for, so no wait is final and there is no deadlock check.
+   */
+  readonly cluster?: boolean
 }
 
 export interface Running {
@@ -125,6 +130,7 @@ export class Supervisor {
   private readonly unresponsiveMs: number
   private readonly watchdog: NodeJS.Timeout
   private readonly externalCallers = new Map<string, ExternalCaller>()
+  private readonly virtualHosts = new Map<string, () => void>()
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? (() => performance.timeOrigin + performance.now())
@@ -138,7 +144,9 @@ export class Supervisor {
       onEvent: (event) => options.onEvent?.(event),
       onWake: (host) => {
         const external = this.externalCallers.get(formatId(host))
+        const virtual = this.virtualHosts.get(formatId(host))
         if (external !== undefined) queueMicrotask(() => external.collect())
+        else if (virtual !== undefined) queueMicrotask(virtual)
         else late.server?.wake(host)
       },
     })
@@ -331,6 +339,18 @@ export class Supervisor {
     return caller
   }
 
+  /** A kernel host with no worker, woken through `onWake` (the cluster's stand-ins and callers). */
+  virtualHost(name: string, onWake: () => void): HostId {
+    const host = this.kernel.addHost(name)
+    this.virtualHosts.set(formatId(host), onWake)
+    return host
+  }
+
+  /** Lets the transport act on a change made from outside a guest (wakes, deadlines). */
+  flush(): void {
+    this.server.flush()
+  }
+
   guest(name: string): GuestHandle | undefined {
     const running = this.guests.get(name)
     return running && { name: running.name, host: running.host, ended: running.endedPromise }
@@ -450,7 +470,7 @@ export class Supervisor {
    * outstanding. Run when a guest goes idle or ends; no timer.
    */
   private checkDeadlock(): void {
-    if (this.deadlocked || this.starting > 0) return
+    if (this.deadlocked || this.starting > 0 || this.options.cluster) return
     const live = [...this.guests.values()].filter((r) => r.ended === undefined)
     const allIdle = () => live.every((r) => Atomics.load(r.channel.header, Word.IDLE) === 1)
     if (!live.some((r) => r.program) || !allIdle()) return

@@ -5,6 +5,7 @@
  */
 import { parse, TomlError } from 'smol-toml'
 import type { LogLevel } from '../log/log-record'
+import { buildCluster, clusterIssues, hostOf } from './cluster-config'
 import { CONFIG_LIMITS, checkConfigLimits } from './limits'
 import { envTable, referenceSpelling } from './reference-spelling'
 import { BUILTIN_PLUGINS, schemaAt } from './schema'
@@ -37,7 +38,7 @@ export interface ParseDeployConfigResult {
 
 /** A file the config names, for the caller to check on disk. */
 export interface ConfigPathReference {
-  readonly kind: 'wasm' | 'plugin' | 'descriptors' | 'data_dir'
+  readonly kind: 'wasm' | 'plugin' | 'descriptors' | 'data_dir' | 'cluster'
   /**
    * How diagnostics name the file: `wasm file`, `plugin module`, `descriptor set`, `data_dir`
    * (a folder: it must be one, or be creatable; the default one is listed too).
@@ -64,6 +65,7 @@ const REFERENCE_WHAT: Record<ConfigPathReference['kind'], string> = {
   plugin: 'plugin module',
   descriptors: 'descriptor set',
   data_dir: 'data_dir',
+  cluster: 'cluster file',
 }
 
 type Table = Record<string, unknown>
@@ -156,12 +158,25 @@ function semanticIssues(root: Table, issues: SchemaIssue[]): void {
 
 /**
  * A shared worker runs its guests' programs at once, and the runner runs mains one after
- * another: at most one `main` and one `test` per worker.
+ * another: at most one `main` and one `test` per worker, and one host per worker.
  */
 function sharedWorkerIssues(services: Table, issues: SchemaIssue[]): void {
   const seen = new Map<string, string>()
+  // A worker thread lives in one process, so the services sharing it share a host.
+  const hostOfWorker = new Map<string, { host: string; first: string }>()
   for (const [name, service] of Object.entries(services)) {
     if (!isTable(service) || typeof service['worker'] !== 'string') continue
+    const host = typeof service['host'] === 'string' ? service['host'] : 'local'
+    const placed = hostOfWorker.get(service['worker'])
+    if (placed === undefined) hostOfWorker.set(service['worker'], { host, first: name })
+    else if (placed.host !== host) {
+      issues.push({
+        code: 'semantic',
+        severity: 'error',
+        path: ['services', name, 'worker'],
+        message: `worker \`${service['worker']}\` runs \`${placed.first}\` on host \`${placed.host}\`, but \`${name}\` is on host \`${host}\`: services sharing a worker share a host`,
+      })
+    }
     const role = service['role']
     if (role !== 'main' && role !== 'test') continue
     const key = `${role}\u0000${service['worker']}`
@@ -265,11 +280,23 @@ function build(
         ? { memoryLimitMb: Number(raw['memory_limit_mb'] as bigint | number) }
         : {}),
       ...(typeof raw['worker'] === 'string' ? { worker: raw['worker'] } : {}),
+      ...(raw['host'] !== undefined ? { host: hostOf(raw) } : {}),
     })
   }
   // Built-in settings shared by several services are checked once, at their own key.
   for (const [name, settings] of Object.entries(builtinSettings)) {
     plainSettings(settings, ['plugins', name], issues)
+  }
+  const { cluster, files: clusterFiles } = buildCluster(root, resolve)
+  for (const f of clusterFiles) {
+    const pos = locator.position(f.path)
+    references.push({
+      kind: 'cluster',
+      what: f.what,
+      key: formatKeyPath(f.path),
+      path: resolve(f.value),
+      ...pos,
+    })
   }
   if (!complete) return { references }
 
@@ -297,6 +324,7 @@ function build(
     stopGraceMs: int('stop_grace_ms'),
     services,
     descriptors,
+    ...(cluster !== undefined ? { cluster } : {}),
   }
   return { config, references }
 }
@@ -344,6 +372,7 @@ export function analyzeDeployConfig(
   }
   issues = issues.map((i) => withEnvHint(root, i))
   semanticIssues(root, issues)
+  clusterIssues(root, issues)
   const firstErrors = issues.some((i) => i.severity === 'error')
   const built = build(root, file, options, locator, issues, !firstErrors)
   // Past a couple of hundred problems more are noise, and each costs a position lookup.

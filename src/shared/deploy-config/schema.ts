@@ -5,6 +5,7 @@
  * keywords in `JsonSchema` below is used; `patternErrorMessage` is the VS Code / Monaco
  * extension keyword for a readable pattern failure.
  */
+import { clusterSchema } from './cluster-schema'
 
 export type JsonSchemaType = 'object' | 'array' | 'string' | 'integer' | 'boolean'
 
@@ -186,6 +187,15 @@ const serviceSchema: JsonSchema = {
       patternErrorMessage: IDENTIFIER_MESSAGE,
       examples: ['shop'],
     },
+    host: {
+      description:
+        'The host (a `parigot run --host NAME` process, on this machine or another) that runs this service. Without `--host`, every service runs in one process whatever its host. Hosts other than `local` need a `[cluster]` table.',
+      type: 'string',
+      default: 'local',
+      pattern: IDENTIFIER_PATTERN,
+      patternErrorMessage: IDENTIFIER_MESSAGE,
+      examples: ['local', 'db-machine'],
+    },
   },
 }
 
@@ -296,6 +306,7 @@ export const deployConfigSchema: JsonSchema = {
       },
       additionalProperties: serviceSchema,
     },
+    cluster: clusterSchema,
     plugins: {
       description:
         'Settings of the built-in plugins, shared by every service that lists the plugin.',

@@ -23,6 +23,26 @@ export interface DeployConfig {
    * it is optional for configs built by hand (tests, tools), where absent means none.
    */
   readonly descriptors?: readonly string[]
+  /** `[cluster]`: the NATS server of a deployment split over hosts (absent: one process only). */
+  readonly cluster?: ClusterConfig
+}
+
+/** `[cluster]` (docs/cluster.md); paths are absolute. */
+export interface ClusterConfig {
+  /** `nats://HOST:PORT` or `tls://HOST:PORT`. */
+  readonly nats: string
+  readonly token?: string
+  readonly user?: string
+  readonly password?: string
+  /** A NATS credentials file (JWT + NKey seed). */
+  readonly creds?: string
+  readonly requireCredentials: boolean
+  readonly tls?: {
+    readonly caFile?: string
+    readonly certFile?: string
+    readonly keyFile?: string
+    readonly handshakeFirst: boolean
+  }
 }
 
 export interface DeployLimits {
@@ -49,6 +69,8 @@ export interface ServiceConfig {
   readonly memoryLimitMb?: number
   /** The worker thread this service shares with the others of that name (absent: its own). */
   readonly worker?: string
+  /** The host that runs it with `parigot run --host` (absent: `local`). */
+  readonly host?: string
 }
 
 /** A plugin a service uses: built-in by name, or a JavaScript module (absolute path) + export. */

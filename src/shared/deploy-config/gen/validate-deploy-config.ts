@@ -225,6 +225,105 @@ const schema31 = {
             pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$',
             examples: ['shop'],
           },
+          host: {
+            description:
+              'The host (a `parigot run --host NAME` process, on this machine or another) that runs this service. Without `--host`, every service runs in one process whatever its host. Hosts other than `local` need a `[cluster]` table.',
+            type: 'string',
+            default: 'local',
+            pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$',
+            examples: ['local', 'db-machine'],
+          },
+        },
+      },
+    },
+    cluster: {
+      description:
+        'Runs the deployment split over hosts (`parigot run <file> --host NAME` per host, on one machine or several) that meet on a NATS server with JetStream: the registry, calls between hosts, logs and events go through it. Without `--host` the deployment runs in one process and this table is not used. At most one of `token`, `user` + `password` and `creds`.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['nats'],
+      properties: {
+        nats: {
+          description:
+            'The NATS server every host connects to, `nats://HOST:PORT` (or `tls://HOST:PORT`). It must run with JetStream (`nats-server -js`).',
+          type: 'string',
+          maxLength: 300,
+          pattern:
+            '^(nats|tls)://([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?$',
+          examples: ['nats://127.0.0.1:4222'],
+        },
+        token: {
+          description: 'An authentication token the NATS server expects.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
+          pattern: '^[^\\p{Cc}]*$',
+        },
+        user: {
+          description: 'A user name the NATS server knows (with `password`).',
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
+          pattern: '^[^\\p{Cc}]*$',
+        },
+        password: {
+          description: "The NATS user's password (with `user`).",
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
+          pattern: '^[^\\p{Cc}]*$',
+        },
+        creds: {
+          description:
+            'A NATS credentials file (JWT and NKey seed, as `nsc` writes it); a relative path resolves against the folder of this file.',
+          type: 'string',
+          minLength: 1,
+          pattern: '^[^\\p{Cc}]*$',
+          examples: ['secrets/app.creds'],
+        },
+        require_credentials: {
+          description:
+            'Refuse to run (and `parigot validate` fails) unless `token`, `user`/`password` or `creds` is set: for a deployment whose NATS account must not be anonymous.',
+          type: 'boolean',
+          default: false,
+        },
+        tls: {
+          description:
+            'TLS options passed to the NATS client; a `tls://` URL or any of these keys turns TLS on.',
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ca_file: {
+              description:
+                'PEM file of the certificate authorities the server certificate is checked against; relative to this file.',
+              type: 'string',
+              minLength: 1,
+              pattern: '^[^\\p{Cc}]*$',
+              examples: ['tls/ca.pem'],
+            },
+            cert_file: {
+              description:
+                "PEM file of this host's client certificate (with `key_file`); relative to this file.",
+              type: 'string',
+              minLength: 1,
+              pattern: '^[^\\p{Cc}]*$',
+              examples: ['tls/client.pem'],
+            },
+            key_file: {
+              description:
+                "PEM file of the client certificate's private key (with `cert_file`); relative to this file.",
+              type: 'string',
+              minLength: 1,
+              pattern: '^[^\\p{Cc}]*$',
+              examples: ['tls/client-key.pem'],
+            },
+            handshake_first: {
+              description:
+                'Start with the TLS handshake instead of the NATS INFO exchange (the server must be configured with `handshake_first`).',
+              type: 'boolean',
+              default: false,
+            },
+          },
         },
       },
     },
@@ -256,6 +355,10 @@ const pattern4 = new RegExp('^[A-Za-z_][A-Za-z0-9_-]{0,63}$', 'u')
 const pattern5 = new RegExp('^[^\\p{Cc}]*$', 'u')
 const pattern10 = new RegExp('^[^=\\p{Cc}]+$', 'u')
 const pattern14 = new RegExp('^[A-Za-z_$][A-Za-z0-9_$]*$', 'u')
+const pattern17 = new RegExp(
+  '^(nats|tls)://([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?$',
+  'u',
+)
 
 function validate20(
   data,
@@ -286,7 +389,12 @@ function validate20(
       errors++
     }
     for (const key0 of Object.keys(data)) {
-      if (!(key0 === 'deployment' || key0 === 'services' || key0 === 'plugins')) {
+      if (!(
+        key0 === 'deployment' ||
+        key0 === 'services' ||
+        key0 === 'cluster' ||
+        key0 === 'plugins'
+      )) {
         const err1 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -885,16 +993,7 @@ function validate20(
               errors++
             }
             for (const key4 of Object.keys(data12)) {
-              if (!(
-                key4 === 'wasm' ||
-                key4 === 'role' ||
-                key4 === 'args' ||
-                key4 === 'env' ||
-                key4 === 'plugins' ||
-                key4 === 'plugin' ||
-                key4 === 'memory_limit_mb' ||
-                key4 === 'worker'
-              )) {
+              if (!func0.call(schema31.properties.services.additionalProperties.properties, key4)) {
                 const err38 = {
                   instancePath:
                     instancePath + '/services/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
@@ -1862,47 +1961,54 @@ function validate20(
                 errors++
               }
             }
+            if (data12.host !== undefined && func0.call(data12, 'host')) {
+              let data28 = data12.host
+              if (typeof data28 === 'string') {
+                if (!pattern4.test(data28)) {
+                  const err82 = {
+                    instancePath:
+                      instancePath +
+                      '/services/' +
+                      key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                      '/host',
+                    schemaPath:
+                      '#/properties/services/additionalProperties/properties/host/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err82]
+                  } else {
+                    vErrors.push(err82)
+                  }
+                  errors++
+                }
+              } else {
+                const err83 = {
+                  instancePath:
+                    instancePath +
+                    '/services/' +
+                    key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                    '/host',
+                  schemaPath: '#/properties/services/additionalProperties/properties/host/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err83]
+                } else {
+                  vErrors.push(err83)
+                }
+                errors++
+              }
+            }
           } else {
-            const err82 = {
+            const err84 = {
               instancePath:
                 instancePath + '/services/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
               schemaPath: '#/properties/services/additionalProperties/type',
               keyword: 'type',
               params: { type: 'object' },
-            }
-            if (vErrors === null) {
-              vErrors = [err82]
-            } else {
-              vErrors.push(err82)
-            }
-            errors++
-          }
-        }
-      } else {
-        const err83 = {
-          instancePath: instancePath + '/services',
-          schemaPath: '#/properties/services/type',
-          keyword: 'type',
-          params: { type: 'object' },
-        }
-        if (vErrors === null) {
-          vErrors = [err83]
-        } else {
-          vErrors.push(err83)
-        }
-        errors++
-      }
-    }
-    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
-      let data28 = data.plugins
-      if (data28 && typeof data28 == 'object' && !Array.isArray(data28)) {
-        for (const key10 of Object.keys(data28)) {
-          if (!(key10 === 'file' || key10 === 'queue')) {
-            const err84 = {
-              instancePath: instancePath + '/plugins',
-              schemaPath: '#/properties/plugins/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key10 },
             }
             if (vErrors === null) {
               vErrors = [err84]
@@ -1912,68 +2018,643 @@ function validate20(
             errors++
           }
         }
-        if (data28.file !== undefined && func0.call(data28, 'file')) {
-          let data29 = data28.file
-          if (data29 && typeof data29 == 'object' && !Array.isArray(data29)) {
+      } else {
+        const err85 = {
+          instancePath: instancePath + '/services',
+          schemaPath: '#/properties/services/type',
+          keyword: 'type',
+          params: { type: 'object' },
+        }
+        if (vErrors === null) {
+          vErrors = [err85]
+        } else {
+          vErrors.push(err85)
+        }
+        errors++
+      }
+    }
+    if (data.cluster !== undefined && func0.call(data, 'cluster')) {
+      let data29 = data.cluster
+      if (data29 && typeof data29 == 'object' && !Array.isArray(data29)) {
+        if (data29.nats === undefined || !func0.call(data29, 'nats')) {
+          const err86 = {
+            instancePath: instancePath + '/cluster',
+            schemaPath: '#/properties/cluster/required',
+            keyword: 'required',
+            params: { missingProperty: 'nats' },
+          }
+          if (vErrors === null) {
+            vErrors = [err86]
           } else {
-            const err85 = {
+            vErrors.push(err86)
+          }
+          errors++
+        }
+        for (const key10 of Object.keys(data29)) {
+          if (!(
+            key10 === 'nats' ||
+            key10 === 'token' ||
+            key10 === 'user' ||
+            key10 === 'password' ||
+            key10 === 'creds' ||
+            key10 === 'require_credentials' ||
+            key10 === 'tls'
+          )) {
+            const err87 = {
+              instancePath: instancePath + '/cluster',
+              schemaPath: '#/properties/cluster/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key10 },
+            }
+            if (vErrors === null) {
+              vErrors = [err87]
+            } else {
+              vErrors.push(err87)
+            }
+            errors++
+          }
+        }
+        if (data29.nats !== undefined && func0.call(data29, 'nats')) {
+          let data30 = data29.nats
+          if (typeof data30 === 'string') {
+            if (data30.length > 300) {
+              const err88 = {
+                instancePath: instancePath + '/cluster/nats',
+                schemaPath: '#/properties/cluster/properties/nats/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 300 },
+              }
+              if (vErrors === null) {
+                vErrors = [err88]
+              } else {
+                vErrors.push(err88)
+              }
+              errors++
+            }
+            if (!pattern17.test(data30)) {
+              const err89 = {
+                instancePath: instancePath + '/cluster/nats',
+                schemaPath: '#/properties/cluster/properties/nats/pattern',
+                keyword: 'pattern',
+                params: {
+                  pattern:
+                    '^(nats|tls)://([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?$',
+                },
+              }
+              if (vErrors === null) {
+                vErrors = [err89]
+              } else {
+                vErrors.push(err89)
+              }
+              errors++
+            }
+          } else {
+            const err90 = {
+              instancePath: instancePath + '/cluster/nats',
+              schemaPath: '#/properties/cluster/properties/nats/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err90]
+            } else {
+              vErrors.push(err90)
+            }
+            errors++
+          }
+        }
+        if (data29.token !== undefined && func0.call(data29, 'token')) {
+          let data31 = data29.token
+          if (typeof data31 === 'string') {
+            if (data31.length > 4096) {
+              const err91 = {
+                instancePath: instancePath + '/cluster/token',
+                schemaPath: '#/properties/cluster/properties/token/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 4096 },
+              }
+              if (vErrors === null) {
+                vErrors = [err91]
+              } else {
+                vErrors.push(err91)
+              }
+              errors++
+            }
+            if (data31.length < 1) {
+              const err92 = {
+                instancePath: instancePath + '/cluster/token',
+                schemaPath: '#/properties/cluster/properties/token/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err92]
+              } else {
+                vErrors.push(err92)
+              }
+              errors++
+            }
+            if (!pattern5.test(data31)) {
+              const err93 = {
+                instancePath: instancePath + '/cluster/token',
+                schemaPath: '#/properties/cluster/properties/token/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
+              }
+              if (vErrors === null) {
+                vErrors = [err93]
+              } else {
+                vErrors.push(err93)
+              }
+              errors++
+            }
+          } else {
+            const err94 = {
+              instancePath: instancePath + '/cluster/token',
+              schemaPath: '#/properties/cluster/properties/token/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err94]
+            } else {
+              vErrors.push(err94)
+            }
+            errors++
+          }
+        }
+        if (data29.user !== undefined && func0.call(data29, 'user')) {
+          let data32 = data29.user
+          if (typeof data32 === 'string') {
+            if (data32.length > 4096) {
+              const err95 = {
+                instancePath: instancePath + '/cluster/user',
+                schemaPath: '#/properties/cluster/properties/user/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 4096 },
+              }
+              if (vErrors === null) {
+                vErrors = [err95]
+              } else {
+                vErrors.push(err95)
+              }
+              errors++
+            }
+            if (data32.length < 1) {
+              const err96 = {
+                instancePath: instancePath + '/cluster/user',
+                schemaPath: '#/properties/cluster/properties/user/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err96]
+              } else {
+                vErrors.push(err96)
+              }
+              errors++
+            }
+            if (!pattern5.test(data32)) {
+              const err97 = {
+                instancePath: instancePath + '/cluster/user',
+                schemaPath: '#/properties/cluster/properties/user/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
+              }
+              if (vErrors === null) {
+                vErrors = [err97]
+              } else {
+                vErrors.push(err97)
+              }
+              errors++
+            }
+          } else {
+            const err98 = {
+              instancePath: instancePath + '/cluster/user',
+              schemaPath: '#/properties/cluster/properties/user/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err98]
+            } else {
+              vErrors.push(err98)
+            }
+            errors++
+          }
+        }
+        if (data29.password !== undefined && func0.call(data29, 'password')) {
+          let data33 = data29.password
+          if (typeof data33 === 'string') {
+            if (data33.length > 4096) {
+              const err99 = {
+                instancePath: instancePath + '/cluster/password',
+                schemaPath: '#/properties/cluster/properties/password/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 4096 },
+              }
+              if (vErrors === null) {
+                vErrors = [err99]
+              } else {
+                vErrors.push(err99)
+              }
+              errors++
+            }
+            if (data33.length < 1) {
+              const err100 = {
+                instancePath: instancePath + '/cluster/password',
+                schemaPath: '#/properties/cluster/properties/password/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err100]
+              } else {
+                vErrors.push(err100)
+              }
+              errors++
+            }
+            if (!pattern5.test(data33)) {
+              const err101 = {
+                instancePath: instancePath + '/cluster/password',
+                schemaPath: '#/properties/cluster/properties/password/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
+              }
+              if (vErrors === null) {
+                vErrors = [err101]
+              } else {
+                vErrors.push(err101)
+              }
+              errors++
+            }
+          } else {
+            const err102 = {
+              instancePath: instancePath + '/cluster/password',
+              schemaPath: '#/properties/cluster/properties/password/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err102]
+            } else {
+              vErrors.push(err102)
+            }
+            errors++
+          }
+        }
+        if (data29.creds !== undefined && func0.call(data29, 'creds')) {
+          let data34 = data29.creds
+          if (typeof data34 === 'string') {
+            if (data34.length < 1) {
+              const err103 = {
+                instancePath: instancePath + '/cluster/creds',
+                schemaPath: '#/properties/cluster/properties/creds/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err103]
+              } else {
+                vErrors.push(err103)
+              }
+              errors++
+            }
+            if (!pattern5.test(data34)) {
+              const err104 = {
+                instancePath: instancePath + '/cluster/creds',
+                schemaPath: '#/properties/cluster/properties/creds/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
+              }
+              if (vErrors === null) {
+                vErrors = [err104]
+              } else {
+                vErrors.push(err104)
+              }
+              errors++
+            }
+          } else {
+            const err105 = {
+              instancePath: instancePath + '/cluster/creds',
+              schemaPath: '#/properties/cluster/properties/creds/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err105]
+            } else {
+              vErrors.push(err105)
+            }
+            errors++
+          }
+        }
+        if (data29.require_credentials !== undefined && func0.call(data29, 'require_credentials')) {
+          if (typeof data29.require_credentials !== 'boolean') {
+            const err106 = {
+              instancePath: instancePath + '/cluster/require_credentials',
+              schemaPath: '#/properties/cluster/properties/require_credentials/type',
+              keyword: 'type',
+              params: { type: 'boolean' },
+            }
+            if (vErrors === null) {
+              vErrors = [err106]
+            } else {
+              vErrors.push(err106)
+            }
+            errors++
+          }
+        }
+        if (data29.tls !== undefined && func0.call(data29, 'tls')) {
+          let data36 = data29.tls
+          if (data36 && typeof data36 == 'object' && !Array.isArray(data36)) {
+            for (const key11 of Object.keys(data36)) {
+              if (!(
+                key11 === 'ca_file' ||
+                key11 === 'cert_file' ||
+                key11 === 'key_file' ||
+                key11 === 'handshake_first'
+              )) {
+                const err107 = {
+                  instancePath: instancePath + '/cluster/tls',
+                  schemaPath: '#/properties/cluster/properties/tls/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key11 },
+                }
+                if (vErrors === null) {
+                  vErrors = [err107]
+                } else {
+                  vErrors.push(err107)
+                }
+                errors++
+              }
+            }
+            if (data36.ca_file !== undefined && func0.call(data36, 'ca_file')) {
+              let data37 = data36.ca_file
+              if (typeof data37 === 'string') {
+                if (data37.length < 1) {
+                  const err108 = {
+                    instancePath: instancePath + '/cluster/tls/ca_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err108]
+                  } else {
+                    vErrors.push(err108)
+                  }
+                  errors++
+                }
+                if (!pattern5.test(data37)) {
+                  const err109 = {
+                    instancePath: instancePath + '/cluster/tls/ca_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err109]
+                  } else {
+                    vErrors.push(err109)
+                  }
+                  errors++
+                }
+              } else {
+                const err110 = {
+                  instancePath: instancePath + '/cluster/tls/ca_file',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err110]
+                } else {
+                  vErrors.push(err110)
+                }
+                errors++
+              }
+            }
+            if (data36.cert_file !== undefined && func0.call(data36, 'cert_file')) {
+              let data38 = data36.cert_file
+              if (typeof data38 === 'string') {
+                if (data38.length < 1) {
+                  const err111 = {
+                    instancePath: instancePath + '/cluster/tls/cert_file',
+                    schemaPath:
+                      '#/properties/cluster/properties/tls/properties/cert_file/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err111]
+                  } else {
+                    vErrors.push(err111)
+                  }
+                  errors++
+                }
+                if (!pattern5.test(data38)) {
+                  const err112 = {
+                    instancePath: instancePath + '/cluster/tls/cert_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err112]
+                  } else {
+                    vErrors.push(err112)
+                  }
+                  errors++
+                }
+              } else {
+                const err113 = {
+                  instancePath: instancePath + '/cluster/tls/cert_file',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err113]
+                } else {
+                  vErrors.push(err113)
+                }
+                errors++
+              }
+            }
+            if (data36.key_file !== undefined && func0.call(data36, 'key_file')) {
+              let data39 = data36.key_file
+              if (typeof data39 === 'string') {
+                if (data39.length < 1) {
+                  const err114 = {
+                    instancePath: instancePath + '/cluster/tls/key_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/key_file/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err114]
+                  } else {
+                    vErrors.push(err114)
+                  }
+                  errors++
+                }
+                if (!pattern5.test(data39)) {
+                  const err115 = {
+                    instancePath: instancePath + '/cluster/tls/key_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/key_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err115]
+                  } else {
+                    vErrors.push(err115)
+                  }
+                  errors++
+                }
+              } else {
+                const err116 = {
+                  instancePath: instancePath + '/cluster/tls/key_file',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/key_file/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err116]
+                } else {
+                  vErrors.push(err116)
+                }
+                errors++
+              }
+            }
+            if (data36.handshake_first !== undefined && func0.call(data36, 'handshake_first')) {
+              if (typeof data36.handshake_first !== 'boolean') {
+                const err117 = {
+                  instancePath: instancePath + '/cluster/tls/handshake_first',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/handshake_first/type',
+                  keyword: 'type',
+                  params: { type: 'boolean' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err117]
+                } else {
+                  vErrors.push(err117)
+                }
+                errors++
+              }
+            }
+          } else {
+            const err118 = {
+              instancePath: instancePath + '/cluster/tls',
+              schemaPath: '#/properties/cluster/properties/tls/type',
+              keyword: 'type',
+              params: { type: 'object' },
+            }
+            if (vErrors === null) {
+              vErrors = [err118]
+            } else {
+              vErrors.push(err118)
+            }
+            errors++
+          }
+        }
+      } else {
+        const err119 = {
+          instancePath: instancePath + '/cluster',
+          schemaPath: '#/properties/cluster/type',
+          keyword: 'type',
+          params: { type: 'object' },
+        }
+        if (vErrors === null) {
+          vErrors = [err119]
+        } else {
+          vErrors.push(err119)
+        }
+        errors++
+      }
+    }
+    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
+      let data41 = data.plugins
+      if (data41 && typeof data41 == 'object' && !Array.isArray(data41)) {
+        for (const key12 of Object.keys(data41)) {
+          if (!(key12 === 'file' || key12 === 'queue')) {
+            const err120 = {
+              instancePath: instancePath + '/plugins',
+              schemaPath: '#/properties/plugins/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key12 },
+            }
+            if (vErrors === null) {
+              vErrors = [err120]
+            } else {
+              vErrors.push(err120)
+            }
+            errors++
+          }
+        }
+        if (data41.file !== undefined && func0.call(data41, 'file')) {
+          let data42 = data41.file
+          if (data42 && typeof data42 == 'object' && !Array.isArray(data42)) {
+          } else {
+            const err121 = {
               instancePath: instancePath + '/plugins/file',
               schemaPath: '#/properties/plugins/properties/file/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err85]
+              vErrors = [err121]
             } else {
-              vErrors.push(err85)
+              vErrors.push(err121)
             }
             errors++
           }
         }
-        if (data28.queue !== undefined && func0.call(data28, 'queue')) {
-          let data30 = data28.queue
-          if (data30 && typeof data30 == 'object' && !Array.isArray(data30)) {
+        if (data41.queue !== undefined && func0.call(data41, 'queue')) {
+          let data43 = data41.queue
+          if (data43 && typeof data43 == 'object' && !Array.isArray(data43)) {
           } else {
-            const err86 = {
+            const err122 = {
               instancePath: instancePath + '/plugins/queue',
               schemaPath: '#/properties/plugins/properties/queue/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err86]
+              vErrors = [err122]
             } else {
-              vErrors.push(err86)
+              vErrors.push(err122)
             }
             errors++
           }
         }
       } else {
-        const err87 = {
+        const err123 = {
           instancePath: instancePath + '/plugins',
           schemaPath: '#/properties/plugins/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err87]
+          vErrors = [err123]
         } else {
-          vErrors.push(err87)
+          vErrors.push(err123)
         }
         errors++
       }
     }
   } else {
-    const err88 = {
+    const err124 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
     }
     if (vErrors === null) {
-      vErrors = [err88]
+      vErrors = [err124]
     } else {
-      vErrors.push(err88)
+      vErrors.push(err124)
     }
     errors++
   }

@@ -1,0 +1,155 @@
+// call-remote-p50-us: a wasm client guest on one host calls the wasm echo server on another host
+// of the same deployment, over a real nats-server (loopback, JetStream), one call at a time,
+// timed inside the client; next to floor-nats-request-us, a raw NATS request/reply carrying the
+// same envelope bytes each way, measured in the same run (alternating rounds).
+import { create } from '@bufbuild/protobuf'
+import { AnySchema } from '@bufbuild/protobuf/wkt'
+import { connect } from '@nats-io/transport-node'
+import { ClusterNode } from '../src/main/cluster/cluster-node'
+import { encodeCall, okResult } from '../src/main/cluster/envelope'
+import { createLogger } from '../src/main/engine/logger'
+import { createEngine } from '../src/main/engine'
+import type { CompiledGuest } from '../src/main/engine'
+import { Supervisor } from '../src/main/runner/supervisor'
+import type { LogRecord } from '../src/shared/log/log-record'
+import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
+import { startNatsServer } from '../test/helpers/nats-server'
+import { median, percentile } from './lib/stats'
+import type { Benchmark, BenchResult } from './lib/result'
+
+const CALLS = 2_000
+const WARMUP = 300
+const ROUNDS = 3
+
+/** One host: a supervisor joined to the cluster as `host`. */
+async function startHost(url: string, host: string, logs: LogRecord[]) {
+  const logSink = (r: LogRecord) => logs.push(r)
+  const late: { node?: ClusterNode } = {}
+  const supervisor = new Supervisor({
+    logSink,
+    cluster: true,
+    onEvent: (e) => late.node?.onKernelEvent(e),
+  })
+  const node = await ClusterNode.start({
+    config: { nats: url, requireCredentials: false },
+    deployment: 'bench',
+    host,
+    access: {
+      kernel: supervisor.kernel,
+      virtualHost: (name, onWake) => supervisor.virtualHost(name, onWake),
+      flush: () => supervisor.flush(),
+    },
+    logger: createLogger('cluster', logSink),
+  })
+  late.node = node
+  return { supervisor, node }
+}
+
+async function remoteRound(url: string, server: CompiledGuest, client: CompiledGuest) {
+  const logs: LogRecord[] = []
+  const a = await startHost(url, 'server', logs)
+  const b = await startHost(url, 'client', logs)
+  try {
+    await a.supervisor.start({ name: 'echo', compiled: server })
+    const bench = await b.supervisor.start({
+      name: 'bench',
+      compiled: client,
+      args: ['test.v1.echo', String(CALLS), String(WARMUP)],
+    })
+    const ending = await bench.ended
+    const line = logs.find((r) => r.source === 'bench' && r.message.startsWith('bench n='))
+    if (ending.kind !== 'exited' || ending.code !== 0 || line === undefined)
+      throw new Error(
+        `bench client ended ${JSON.stringify(ending)}:\n${logs.map((r) => `${r.source}: ${r.message}`).join('\n')}`,
+      )
+    return Number(/p50_ns=(\d+)/.exec(line.message)?.[1]) / 1000
+  } finally {
+    for (const h of [b, a]) {
+      await h.supervisor.stopAll(1000)
+      await h.node.close()
+      await h.supervisor.close()
+    }
+  }
+}
+
+/** The same envelopes as a remote Echo call and its answer, over a bare request/reply. */
+async function natsRound(url: string): Promise<number> {
+  const param = create(AnySchema, {
+    typeUrl: 'type.googleapis.com/test.v1.Text',
+    value: new TextEncoder().encode('echo:x'),
+  })
+  const request = encodeCall({
+    service: 'test.v1.echo',
+    method: 'Echo',
+    callId: 'cal-000000000000000000-0000000000000000',
+    caller: 'client',
+    traceparent: '',
+    timeoutMs: 3000,
+    param,
+  })
+  const reply = okResult('cal-000000000000000000-0000000000000000', 'server', param, 0)
+  const responder = await connect({ servers: url })
+  const requester = await connect({ servers: url })
+  try {
+    responder.subscribe('floor.echo', {
+      callback: (_err, msg) => {
+        msg.respond(reply)
+      },
+    })
+    await responder.flush()
+    const samples: number[] = []
+    for (let i = 0; i < WARMUP + CALLS; i++) {
+      const start = process.hrtime.bigint()
+      await requester.request('floor.echo', request, { timeout: 3000 })
+      if (i >= WARMUP) samples.push(Number(process.hrtime.bigint() - start) / 1000)
+    }
+    return percentile(samples, 50)
+  } finally {
+    await requester.close()
+    await responder.close()
+  }
+}
+
+async function remoteCalls(): Promise<BenchResult[]> {
+  const engine = createEngine()
+  const server = await engine.compile(await compileGuestFixture('test-server'), 'test-server.wasm')
+  const client = await engine.compile(
+    await compileAssemblyScript('bench/guests/call-bench-client.ts'),
+    'call-bench-client.wasm',
+  )
+  const nats = await startNatsServer()
+  try {
+    const remote: number[] = []
+    const floor: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      floor.push(await natsRound(nats.url))
+      remote.push(await remoteRound(nats.url, server, client))
+    }
+    const setting = `median of ${ROUNDS} rounds x ${CALLS} sequential Echo calls after ${WARMUP} warm-up, wasm guest on host "client" to wasm guest on host "server" (two supervisors and two NATS connections in one process), nats-server ${nats.url} on loopback`
+    return [
+      {
+        id: 'floor-nats-request-us',
+        value: median(floor),
+        unit: 'us',
+        better: 'lower',
+        setting: `median of ${ROUNDS} rounds x ${CALLS} sequential requests after ${WARMUP} warm-up, raw NATS request/reply (two connections, one process) carrying the same RemoteCall / RemoteResult bytes as a remote Echo, alternating with the remote rounds`,
+      },
+      {
+        id: 'call-remote-p50-us',
+        value: median(remote),
+        unit: 'us',
+        better: 'lower',
+        setting,
+        baseline: 'floor-nats-request-us',
+        targets: [{ kind: 'max-ratio', of: 'floor-nats-request-us', ratio: 1.5 }],
+      },
+    ]
+  } finally {
+    await nats.stop()
+  }
+}
+
+export const clusterBenchmark: Benchmark = {
+  name: 'calls between hosts (NATS)',
+  measurements: [{ ids: ['floor-nats-request-us', 'call-remote-p50-us'], run: remoteCalls }],
+}
