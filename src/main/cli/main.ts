@@ -4,6 +4,7 @@ import { Deployment, ExitCode } from '../runner/deployment'
 import type { DeploymentMode } from '../runner/deployment'
 import { CALL_HELP, callCommand } from './call-command'
 import { createTerminalOutput } from './terminal-output'
+import { TraceFileRecorder } from '../runner/trace/trace-file'
 
 const USAGE = `usage: parigot <command> [options]
 
@@ -25,6 +26,8 @@ options:
   --json                  machine-readable output: one JSON object per line (logs and events)
   --watch                 (run) keep running; restart a service and its dependents when its
                           .wasm changes; a broken build leaves the last good version running
+  --trace <file>          (run, test) record every call as a span and write them, with the
+                          log lines, as Chrome trace-event JSON (Perfetto opens it)
   -h, --help              this help (also: parigot <command> --help)
 
 exit codes:
@@ -36,7 +39,7 @@ exit codes:
   255     test mode with no test program`
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `usage: parigot run <deploy.toml> [--json] [--watch]
+  run: `usage: parigot run <deploy.toml> [--json] [--watch] [--trace <file>]
 
 Compiles every service's module in parallel, starts the servers in file order, runs each main
 program in file order and stops the servers. SIGINT/SIGTERM stop everything within the
@@ -44,7 +47,7 @@ deployment's stop_grace_ms. A deployment with no main program serves until inter
 With --watch it keeps running after the main programs: when a service's .wasm changes, that
 service and every service that depends on it restart (a main program runs again); a .wasm that
 does not compile is reported and the last good version keeps running.`,
-  test: `usage: parigot test <deploy.toml> [--json]
+  test: `usage: parigot test <deploy.toml> [--json] [--trace <file>]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
   serve: `usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]
@@ -101,6 +104,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         root: { type: 'string', multiple: true },
         'no-build': { type: 'boolean' },
         list: { type: 'boolean' },
+        trace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -159,7 +163,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`parigot ${command}: --watch only goes with run`)
     return 1
   }
-  return runDeployment(config, command as DeploymentMode, json, parsed.values.watch === true, io)
+  if (parsed.values.trace !== undefined && command !== 'run' && command !== 'test') {
+    io.stderr(`parigot ${command}: --trace only goes with run and test`)
+    return 1
+  }
+  if (parsed.values.trace === '') {
+    io.stderr(`parigot ${command}: --trace expects a file name`)
+    return 1
+  }
+  return runDeployment(
+    config,
+    command as DeploymentMode,
+    json,
+    parsed.values.watch === true,
+    io,
+    parsed.values.trace,
+  )
 }
 
 async function callEntry(
@@ -193,12 +212,18 @@ async function runDeployment(
   json: boolean,
   watch: boolean,
   io: CliIo,
+  traceFile?: string,
 ): Promise<number> {
   const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
+  const recorder = traceFile === undefined ? undefined : new TraceFileRecorder()
   const deployment = new Deployment(config, {
     mode,
     watch,
-    onLog: (record) => output.log(record),
+    ...(recorder ? { tracing: true, onSpan: (span) => recorder.addSpan(span) } : {}),
+    onLog: (record) => {
+      recorder?.addLog(record)
+      output.log(record)
+    },
     onEvent: (event) => output.event(event),
     onProgress: (message) => output.progress(message),
   })
@@ -208,6 +233,20 @@ async function runDeployment(
   })
   try {
     const code = await deployment.run()
+    if (recorder !== undefined && traceFile !== undefined) {
+      try {
+        await recorder.write(traceFile)
+      } catch (err) {
+        io.stderr(
+          `parigot ${mode}: --trace ${traceFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        )
+        return 1
+      }
+      if (recorder.dropped > 0)
+        io.stderr(
+          `parigot ${mode}: --trace ${traceFile}: ${recorder.dropped} events past the first ${recorder.spanCount} spans were not kept`,
+        )
+    }
     // --json ends with the run's result: the same number the process exits with.
     if (json) io.stdout(JSON.stringify({ type: 'result', exitCode: code }))
     return code

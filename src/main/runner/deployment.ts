@@ -8,6 +8,7 @@ import type { PluginSpec } from '../plugins/plugin-api'
 import type { ExternalCaller } from './external-caller'
 import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
+import type { SpanRecord } from '../../shared/trace/span'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
@@ -46,6 +47,10 @@ export interface DeploymentOptions {
   readonly watch?: boolean
   /** Calls can come from outside the guests (the Studio): see SupervisorOptions.outsideCallers. */
   readonly outsideCallers?: boolean
+  /** Record every call as a span (docs/architecture.md, "Traces"). */
+  readonly tracing?: boolean
+  /** Receives every span as its call ends (when tracing). */
+  readonly onSpan?: (span: SpanRecord) => void
   /** Called once every server has started, before the main (or test) programs run. */
   readonly onStarted?: () => void
 }
@@ -107,6 +112,8 @@ export class Deployment {
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
       ...(options.outsideCallers ? { outsideCallers: true } : {}),
+      ...(options.tracing ? { tracing: true } : {}),
+      ...(options.onSpan ? { onSpan: options.onSpan } : {}),
     })
     try {
       if (servers.length > 0) {

@@ -12,7 +12,7 @@ import type {
 } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
 import { IdRawSchema } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import type { IdRaw } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
-import { formatId, fromRaw } from '../../../shared/id'
+import { formatId, fromRaw, isEmpty } from '../../../shared/id'
 import type { HostId } from '../../../shared/id'
 import type { Logger } from '../../engine/logger'
 import type { Kernel } from '../kernel'
@@ -32,6 +32,7 @@ import {
   SlotState,
 } from './switchboard'
 import type { Switchboard } from './switchboard'
+import { callKeyOfWords, NOTICE_PARENT } from './trace-words'
 
 interface Parked {
   readonly entry: SyscallEntry
@@ -74,6 +75,12 @@ export class KernelServer {
   private readonly slots: (Attached | undefined)[] = new Array<Attached | undefined>(MAX_SLOTS)
   private noticeTimer: NodeJS.Timeout | undefined
   private noticeListening = false
+
+  /**
+   * Told, before the kernel books a call, which call its caller was handling (its parent, or
+   * undefined), when the deployment traces calls (runner/trace-collector.ts).
+   */
+  onCallParent: ((call: string, parent: string | undefined) => void) | undefined
 
   constructor(
     private readonly kernel: Kernel,
@@ -348,6 +355,9 @@ export class KernelServer {
       this.respond(record, KernelErr.CallQueueFull, 0)
       return
     }
+    if (entry.name === 'dispatch_' && this.onCallParent !== undefined) {
+      this.tellParent((request as DispatchRequest).callId, header, Word.TRACE_PARENT * 4)
+    }
     this.run(record, parked, poll)
     this.drainWakes()
     this.scheduleTimer()
@@ -567,6 +577,7 @@ export class KernelServer {
           serviceId: rawId(readRawId(cells, offset + 40)),
           methodId: rawId(readRawId(cells, offset + 64)),
         })
+        if (this.onCallParent !== undefined) this.tellParent(callId, v, offset + NOTICE_PARENT)
         this.kernel.directCallStarted(record.host, req, atMs)
       } else if (record !== undefined && kind === Cell.RETURNED) {
         const req = create(ReturnValueRequestSchema, {
@@ -577,6 +588,22 @@ export class KernelServer {
       }
       consumeCell(ring)
     }
+  }
+
+  /** The parent words at `at` (channel header or notice cell) for call `callId`. */
+  private tellParent(callId: IdRaw | undefined, words: Int32Array | DataView, at: number): void {
+    if (callId === undefined || isEmpty(callId)) return
+    const word = (i: number) =>
+      words instanceof DataView
+        ? words.getUint32(at + 4 * i, true)
+        : (words[at / 4 + i] as number) >>> 0
+    let call: string
+    try {
+      call = formatId(fromRaw('call', callId))
+    } catch {
+      return
+    }
+    this.onCallParent?.(call, callKeyOfWords(word(0), word(1), word(2), word(3)))
   }
 }
 

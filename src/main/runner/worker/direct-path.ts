@@ -27,6 +27,7 @@ import {
   writeRawId,
 } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
+import { NOTICE_PARENT } from '../../kernel/transport/trace-words'
 import { idKey, idKeyOf, scan, Writer } from './wire'
 import type { Field } from './wire'
 
@@ -470,6 +471,9 @@ export class DirectPath {
       if (serviceId && methodId) {
         writeRawId(ring.cells, cell + NOTICE_SERVICE, serviceId)
         writeRawId(ring.cells, cell + NOTICE_METHOD, methodId)
+        const h = this.channel.header
+        for (let i = 0; i < 4; i++)
+          v.setInt32(cell + NOTICE_PARENT + 4 * i, h[Word.TRACE_PARENT + i] as number, true)
       } else {
         v.setInt32(cell + NOTICE_SERVICE, resultError, true)
       }

@@ -17,6 +17,7 @@ import type { ParigotInit } from '../../plugins/plugin-api'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
 import { IdleTracker } from './idle-tracker'
+import { CallContext } from './call-context'
 import { syscallForwarders } from './syscall-client'
 import { WARM_UP_MODULE } from './warm-up-module'
 
@@ -29,6 +30,7 @@ async function instantiate(
   data: GuestWorkerData,
   logger: Logger,
   onIdle: () => void = () => post({ type: 'idle' }),
+  context?: CallContext,
 ): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
@@ -42,7 +44,8 @@ async function instantiate(
   }
   const channel = openChannel(data.channel)
   const idle = new IdleTracker(channel.header, onIdle)
-  for (const def of syscallForwarders(channel, direct, idle)) engine.registerHostFunction(def)
+  for (const def of syscallForwarders(channel, direct, idle, context))
+    engine.registerHostFunction(def)
   for (const spec of data.plugins) {
     let plugin: ParigotInit | undefined
     if (spec.builtin !== undefined) {
@@ -73,12 +76,20 @@ async function instantiate(
 }
 
 async function run(data: GuestWorkerData): Promise<void> {
-  const logger = createLogger(data.serviceName, (record) =>
-    post({ type: 'log', level: record.level, message: record.message, timeMs: record.timeMs }),
-  )
+  const context = data.tracing ? new CallContext(openChannel(data.channel).header) : undefined
+  const logger = createLogger(data.serviceName, (record) => {
+    const call = context?.current
+    post({
+      type: 'log',
+      level: record.level,
+      message: record.message,
+      timeMs: record.timeMs,
+      ...(call !== undefined ? { call } : {}),
+    })
+  })
   let instance
   try {
-    instance = await instantiate(data, logger)
+    instance = await instantiate(data, logger, undefined, context)
   } catch (err) {
     post({ type: 'instantiate-failed', message: err instanceof Error ? err.message : String(err) })
     return
