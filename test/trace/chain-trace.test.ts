@@ -2,22 +2,14 @@
 // on the real example (guests compiled from source), the file read back with the Studio's own
 // decoder, and the span tree compared with the call structure the example's code makes.
 
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeChromeTrace } from '../../src/shared/trace/chrome-trace'
 import type { SpanRecord } from '../../src/shared/trace/span'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
 import { runParigot } from '../helpers/parigot-cli'
-
-export async function buildChain(): Promise<void> {
-  await mkdir(join(REPO_ROOT, 'examples', 'chain', 'build'), { recursive: true })
-  for (const guest of ['store', 'pricer', 'checkout', 'main']) {
-    const wasm = await compileAssemblyScript(join('examples', 'chain', 'guest', `${guest}.ts`))
-    await writeFile(join(REPO_ROOT, 'examples', 'chain', 'build', `${guest}.wasm`), wasm)
-  }
-}
+import { buildChain } from './build-chain'
 
 /** `caller>callee service.method` of a span and its children, depth first, children sorted. */
 function shape(span: SpanRecord, all: readonly SpanRecord[]): string {

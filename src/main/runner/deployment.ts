@@ -9,6 +9,7 @@ import type { ExternalCaller } from './external-caller'
 import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import type { SpanRecord } from '../../shared/trace/span'
+import { openTelemetry } from './trace/telemetry'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
@@ -104,16 +105,26 @@ export class Deployment {
     }
 
     const minLevel = levelRank(config.logLevel)
+    const otlp = openTelemetry(config, (message) => this.hostLog('warn', message))
     this.supervisor = new Supervisor({
       logSink: (record) => {
-        if (levelRank(record.level) >= minLevel) options.onLog(record)
+        if (levelRank(record.level) < minLevel) return
+        options.onLog(record)
+        otlp?.log(record)
       },
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
       ...(options.outsideCallers ? { outsideCallers: true } : {}),
-      ...(options.tracing ? { tracing: true } : {}),
-      ...(options.onSpan ? { onSpan: options.onSpan } : {}),
+      ...(options.tracing || otlp ? { tracing: true } : {}),
+      ...(options.onSpan || otlp
+        ? {
+            onSpan: (span: SpanRecord) => {
+              options.onSpan?.(span)
+              otlp?.span(span)
+            },
+          }
+        : {}),
     })
     try {
       if (servers.length > 0) {
@@ -163,6 +174,7 @@ export class Deployment {
     } finally {
       await this.supervisor.stopAll(config.stopGraceMs)
       await this.supervisor.close()
+      await otlp?.shutdown()
     }
   }
 

@@ -23,6 +23,8 @@ export interface DeployConfig {
    * it is optional for configs built by hand (tests, tools), where absent means none.
    */
   readonly descriptors?: readonly string[]
+  /** `[telemetry]`: where spans and log lines are exported (absent: nowhere). */
+  readonly telemetry?: { readonly otlp?: string }
 }
 
 export interface DeployLimits {
