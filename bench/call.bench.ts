@@ -31,8 +31,10 @@ async function calls(): Promise<BenchResult[]> {
   // alternating (ROUNDS each) so both see the same machine load; medians of the rounds.
   const direct: CallFigures[] = []
   const viaKernel: CallFigures[] = []
+  const traced: CallFigures[] = []
   for (let round = 0; round < ROUNDS; round++) {
     direct.push(await measureCalls(server, client, true))
+    traced.push(await measureCalls(server, client, true, true))
     viaKernel.push(await measureCalls(server, client, false))
   }
   const med = (runs: CallFigures[], pick: (f: CallFigures) => number) => median(runs.map(pick))
@@ -65,6 +67,23 @@ async function calls(): Promise<BenchResult[]> {
       better: 'higher',
       setting,
       baseline: 'call-kernel-path-calls-per-s',
+    },
+    {
+      id: 'calls-per-s-traced',
+      value: med(traced, (f) => f.callsPerS),
+      unit: 'calls/s',
+      better: 'higher',
+      setting: `${setting}; tracing on (every call a span, the guest's call context tracked in its worker), alternating with the untraced rounds`,
+      baseline: 'calls-per-s',
+      targets: [{ kind: 'min-ratio', of: 'calls-per-s', ratio: 0.9 }],
+    },
+    {
+      id: 'call-traced-p50-us',
+      value: med(traced, (f) => f.p50Us),
+      unit: 'us',
+      better: 'lower',
+      setting: `${setting}; tracing on`,
+      baseline: 'call-p50-us',
     },
     {
       id: 'call-main-thread-cpu-us',
@@ -140,6 +159,8 @@ export const callBenchmark: Benchmark = {
         'call-p50-us',
         'call-p99-us',
         'calls-per-s',
+        'calls-per-s-traced',
+        'call-traced-p50-us',
         'call-main-thread-cpu-us',
         'call-kernel-path-*',
       ],
@@ -162,6 +183,7 @@ async function measureCalls(
   server: CompiledGuest,
   client: CompiledGuest,
   directCalls: boolean,
+  tracing = false,
 ): Promise<CallFigures> {
   const logs: LogRecord[] = []
   let busyAtStart: EventLoopUtilization | undefined
@@ -179,6 +201,7 @@ async function measureCalls(
       logs.push(r)
     },
     directCalls,
+    tracing,
   })
   try {
     await supervisor.start({ name: 'echo', compiled: server })
