@@ -447,7 +447,8 @@ export class StudioSession {
    */
   private adopt(config: DeployConfig | undefined): void {
     this.config = config
-    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs)
+    // Every Studio run traces its calls: the graph's edges count the spans.
+    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true)
     const path = config ? queueDatabasePath(config) : undefined
     if (this.queues?.path !== path) {
       this.queues?.close()
@@ -502,7 +503,9 @@ export class StudioSession {
       outsideCallers: true,
       tracing: true,
       onSpan: (span) => {
-        if (this.deployment === deployment) this.traces.add(span)
+        if (this.deployment !== deployment) return
+        this.graphModel.spanFinished(span)
+        this.traces.add(span)
       },
       onLog: (record) => this.onLog(record),
       onEvent: (event) => this.onKernelEvent(event),

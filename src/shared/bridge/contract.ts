@@ -82,7 +82,10 @@ export interface ServiceEdge {
   /** ...the program that exports `via`. Undefined `to` = nobody exports it (yet). */
   readonly to?: string
   readonly via: string
-  /** Calls `from` made to `via` of `to` so far in this run (absent before the first). */
+  /**
+   * Calls `from` made to `via` of `to` that ended so far in this run (absent before the first);
+   * in the Studio, counted from the calls' spans.
+   */
   readonly calls?: EdgeCallStats
 }
 
