@@ -41,6 +41,28 @@ const server = createServer((req, res) => {
   })
 })
 
+/** examples/chain with `[telemetry] otlp = url`, in a scratch folder. */
+async function chainConfig(url: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'parigot-otlp-'))
+  const build = join(REPO_ROOT, 'examples', 'chain', 'build')
+  const file = join(dir, 'deploy.toml')
+  await writeFile(
+    file,
+    [
+      '[deployment]',
+      'name = "chain"',
+      `data_dir = ${JSON.stringify(join(dir, 'data'))}`,
+      '[telemetry]',
+      `otlp = ${JSON.stringify(url)}`,
+      ...['store', 'pricer', 'checkout'].map(
+        (s) => `[services.${s}]\nwasm = ${JSON.stringify(join(build, `${s}.wasm`))}`,
+      ),
+      `[services.shopper]\nwasm = ${JSON.stringify(join(build, 'main.wasm'))}\nrole = "main"`,
+    ].join('\n'),
+  )
+  return file
+}
+
 beforeAll(async () => {
   await buildChain()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -48,25 +70,25 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 describe('OTLP export', () => {
+  it('a collector that is down: the run still exits 0, and says what did not reach it', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const started = performance.now()
+    const run = await runParigot(['run', await chainConfig(`http://127.0.0.1:${port}`)])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(
+      /telemetry: exporting \d+ (spans|log lines) to .* failed: .*ECONNREFUSED/,
+    )
+    expect(run.stdout).toMatch(/telemetry: 12 spans and \d+ log lines did not reach/)
+    // Each export gives up after EXPORT_TIMEOUT_MS (2 s), retries included.
+    expect(performance.now() - started).toBeLessThan(15_000)
+  }, 60_000)
+
   it('chain with [telemetry] otlp: the receiver gets 12 spans linked as the calls nest, and the log lines with their span ids', async () => {
     const port = (server.address() as AddressInfo).port
-    const dir = await mkdtemp(join(tmpdir(), 'parigot-otlp-'))
-    const build = join(REPO_ROOT, 'examples', 'chain', 'build')
-    const file = join(dir, 'deploy.toml')
-    await writeFile(
-      file,
-      [
-        '[deployment]',
-        'name = "chain"',
-        `data_dir = ${JSON.stringify(join(dir, 'data'))}`,
-        '[telemetry]',
-        `otlp = "http://127.0.0.1:${port}"`,
-        ...['store', 'pricer', 'checkout'].map(
-          (s) => `[services.${s}]\nwasm = ${JSON.stringify(join(build, `${s}.wasm`))}`,
-        ),
-        `[services.shopper]\nwasm = ${JSON.stringify(join(build, 'main.wasm'))}\nrole = "main"`,
-      ].join('\n'),
-    )
+    const file = await chainConfig(`http://127.0.0.1:${port}`)
     const run = await runParigot(['run', file])
     expect(run.stderr).toBe('')
     expect(run.stdout).not.toContain('telemetry:')

@@ -20,6 +20,8 @@ import { spanFailed, spanResult } from '../../../shared/trace/span'
 import type { SpanRecord } from '../../../shared/trace/span'
 import { Batcher } from './batcher'
 
+/** One export (with the exporter's retries) gives up after this long. */
+export const EXPORT_TIMEOUT_MS = 2000
 const SCOPE = { name: 'parigot', version: '0.1.0' }
 const SEVERITY: Record<LogLevel, SeverityNumber> = {
   debug: SeverityNumber.DEBUG,
@@ -51,8 +53,15 @@ export class OtlpExport {
     private readonly problem: (message: string) => void,
   ) {
     const root = base.replace(/\/+$/, '')
-    this.traceExporter = new OTLPTraceExporter({ url: `${root}/v1/traces` })
-    this.logExporter = new OTLPLogExporter({ url: `${root}/v1/logs` })
+    // A collector that is down must not hold the end of a run for long (retries included).
+    this.traceExporter = new OTLPTraceExporter({
+      url: `${root}/v1/traces`,
+      timeoutMillis: EXPORT_TIMEOUT_MS,
+    })
+    this.logExporter = new OTLPLogExporter({
+      url: `${root}/v1/logs`,
+      timeoutMillis: EXPORT_TIMEOUT_MS,
+    })
     this.spans = new Batcher((batch) =>
       this.exportWith(
         this.traceExporter,
