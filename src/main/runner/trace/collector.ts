@@ -8,6 +8,8 @@ export const DEFAULT_SPAN_CAPACITY = 20_000
 const CONTEXT_MEMORY = 16_384
 /** Parent hints for calls the kernel never booked (refused dispatches) are forgotten beyond this. */
 const HINT_MEMORY = 4096
+/** Callers whose names are cached (hosts come and go with restarts). */
+const NAME_MEMORY = 1024
 
 export interface TraceContext {
   readonly traceId: string
@@ -48,6 +50,8 @@ export class TraceCollector {
   /** Spans that fell out of the ring (the Studio says so). */
   dropped = 0
   private readonly listeners = new Set<(span: SpanRecord) => void>()
+  /** Names by caller key, then target key: looked up once per pair, not once per call. */
+  private readonly nameCache = new Map<string, Map<string, ReturnType<CallNames>>>()
   private readonly tracePrefix = randomBytes(8).toString('hex')
   private readonly spanPrefix = randomBytes(4).readUInt32BE(0) | 1
   private counter = 0
@@ -75,12 +79,14 @@ export class TraceCollector {
       const traceId = parent?.traceId ?? this.newTraceId()
       const spanId = this.newSpanId()
       this.remember(event.call, { traceId, spanId })
-      const names = this.names(event.caller, event.target)
+      const names = this.namesOf(event.caller, event.target)
       this.open.set(event.call, {
         traceId,
         spanId,
         parentSpanId: parent?.spanId,
-        ...names,
+        caller: names.caller,
+        callee: names.callee,
+        service: names.service,
         method: event.method,
         startMs: event.startMs ?? event.timeMs,
       })
@@ -88,16 +94,37 @@ export class TraceCollector {
       const open = this.open.get(event.call)
       if (open === undefined) return
       this.open.delete(event.call)
-      const { parentSpanId, ...rest } = open
       const span: SpanRecord = {
-        ...rest,
-        ...(parentSpanId !== undefined ? { parentSpanId } : {}),
+        traceId: open.traceId,
+        spanId: open.spanId,
+        caller: open.caller,
+        callee: open.callee,
+        service: open.service,
+        method: open.method,
+        startMs: open.startMs,
         durationMs: Math.max(0, event.latencyMs),
         resultError: event.resultError,
         kernelError: event.kernelError,
       }
-      this.push(span)
+      this.push(
+        open.parentSpanId === undefined ? span : { ...span, parentSpanId: open.parentSpanId },
+      )
     }
+  }
+
+  private namesOf(callerKey: string, targetKey: string): ReturnType<CallNames> {
+    let byTarget = this.nameCache.get(callerKey)
+    if (byTarget === undefined) {
+      if (this.nameCache.size >= NAME_MEMORY) this.nameCache.clear()
+      this.nameCache.set(callerKey, (byTarget = new Map()))
+    }
+    let names = byTarget.get(targetKey)
+    if (names === undefined) {
+      names = this.names(callerKey, targetKey)
+      // A callee not known yet (or ended) is named by its key: ask again next time.
+      if (names.service !== targetKey) byTarget.set(targetKey, names)
+    }
+    return names
   }
 
   /** The trace and span of a call (open or recently ended), for log lines written during it. */
