@@ -31,8 +31,10 @@ async function calls(): Promise<BenchResult[]> {
   // alternating (ROUNDS each) so both see the same machine load; medians of the rounds.
   const direct: CallFigures[] = []
   const viaKernel: CallFigures[] = []
+  const traced: CallFigures[] = []
   for (let round = 0; round < ROUNDS; round++) {
     direct.push(await measureCalls(server, client, true))
+    traced.push(await measureCalls(server, client, true, true))
     viaKernel.push(await measureCalls(server, client, false))
   }
   const med = (runs: CallFigures[], pick: (f: CallFigures) => number) => median(runs.map(pick))
@@ -65,6 +67,23 @@ async function calls(): Promise<BenchResult[]> {
       better: 'higher',
       setting,
       baseline: 'call-kernel-path-calls-per-s',
+    },
+    {
+      id: 'calls-per-s-traced',
+      value: med(traced, (f) => f.callsPerS),
+      unit: 'calls/s',
+      better: 'higher',
+      setting: `${setting}; tracing on (every call a span, the guest's call context tracked in its worker), alternating with the untraced rounds`,
+      baseline: 'calls-per-s',
+      targets: [{ kind: 'min-ratio', of: 'calls-per-s', ratio: 0.9 }],
+    },
+    {
+      id: 'call-traced-p50-us',
+      value: med(traced, (f) => f.p50Us),
+      unit: 'us',
+      better: 'lower',
+      setting: `${setting}; tracing on`,
+      baseline: 'call-p50-us',
     },
     {
       id: 'call-main-thread-cpu-us',
@@ -181,6 +200,8 @@ export const callBenchmark: Benchmark = {
         'call-p50-us',
         'call-p99-us',
         'calls-per-s',
+        'calls-per-s-traced',
+        'call-traced-p50-us',
         'call-main-thread-cpu-us',
         'call-kernel-path-*',
       ],
@@ -205,6 +226,7 @@ async function measureCalls(
   client: CompiledGuest,
   /** true: worker to worker; false: through the kernel; 'shared': both in one worker. */
   path: boolean | 'shared',
+  tracing = false,
 ): Promise<CallFigures> {
   const logs: LogRecord[] = []
   let busyAtStart: EventLoopUtilization | undefined
@@ -222,6 +244,7 @@ async function measureCalls(
       logs.push(r)
     },
     directCalls: path !== false,
+    tracing,
   })
   try {
     const benchSpec = {

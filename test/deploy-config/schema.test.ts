@@ -74,7 +74,7 @@ describe('validateDeployConfig', () => {
     ])
     expect(messages({ services: { a: service }, deployment: { call_timeout_ms: 5n } })).toEqual([])
     expect(messages({ zzz: 6n })).toEqual([
-      'unknown key `zzz` in the top level: expected one of deployment, services, cluster, plugins',
+      'unknown key `zzz` in the top level: expected one of deployment, services, cluster, telemetry, plugins',
       'missing required key `services` in the top level: the microservices, one `[services.<name>]` table each, in start order',
     ])
   })

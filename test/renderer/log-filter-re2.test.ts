@@ -11,7 +11,14 @@ const line = (message: string): LogLine => ({
   source: 'svc',
   message,
 })
-const filter = (text: string) => ({ source: '', minLevel: 'debug' as const, text, regex: true })
+const filter = (text: string) => ({
+  source: '',
+  minLevel: 'debug' as const,
+  text,
+  regex: true,
+  span: '',
+  spanLabel: '',
+})
 
 describe('renderer log filter: RE2, as the engine', () => {
   it('refuses what RE2 cannot run in linear time, with the engine’s words', () => {

@@ -212,6 +212,9 @@ export class BridgeServer {
           case 'config':
             connection.sendEvent('config-changed', { file: event.file })
             break
+          case 'traces':
+            connection.sendEvent('traces-changed', { spans: event.spans })
+            break
           case 'kernel':
             connection.kernelEvent(event.event, this.maxPendingKernelEvents)
             break

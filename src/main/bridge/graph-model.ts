@@ -1,6 +1,9 @@
-// The service graph as the Studio draws it, rebuilt from the kernel's event stream alone, so it
-// stays readable after the deployment has ended and never reaches into live kernel state.
+// The service graph as the Studio draws it, rebuilt from the kernel's event stream (and, when the
+// deployment traces its calls, the edges' call counts from the spans), so it stays readable
+// after the deployment has ended and never reaches into live kernel state.
 // One node per program of the deploy config; a restarted program is the newest host of its name.
+import { spanFailed } from '../../shared/trace/span'
+import type { SpanRecord } from '../../shared/trace/span'
 import type {
   CallSummary,
   EdgeCallStats,
@@ -61,6 +64,12 @@ interface EdgeTally {
 
 const edgeKey = (from: string, to: string, via: string): string => `${from}\n${to}\n${via}`
 
+function addLatency(edge: EdgeTally, ms: number): void {
+  if (edge.latencies.length < LATENCY_SAMPLES) edge.latencies.push(ms)
+  else edge.latencies[edge.next] = ms
+  edge.next = (edge.next + 1) % LATENCY_SAMPLES
+}
+
 function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined
   const sorted = [...values].sort((a, b) => a - b)
@@ -99,6 +108,11 @@ export class GraphModel {
   constructor(
     services: readonly ServiceConfig[],
     private readonly launchTimeoutMs?: number,
+    /**
+     * The deployment traces its calls: edges count and time the finished calls' spans
+     * (`spanFinished`) instead of the kernel's call events.
+     */
+    private readonly edgesFromSpans = false,
   ) {
     for (const config of services) {
       this.programs.set(config.name, {
@@ -337,13 +351,13 @@ export class GraphModel {
       if (oldest !== undefined) this.openCalls.delete(oldest)
     }
     let edge: EdgeTally | undefined
-    if (fullName !== undefined && this.programs.has(caller) && this.programs.has(target)) {
-      const key = edgeKey(caller, target, fullName)
-      edge = this.edgeTallies.get(key)
-      if (edge === undefined) {
-        edge = { count: 0, errors: 0, latencies: [], next: 0 }
-        this.edgeTallies.set(key, edge)
-      }
+    if (
+      !this.edgesFromSpans &&
+      fullName !== undefined &&
+      this.programs.has(caller) &&
+      this.programs.has(target)
+    ) {
+      edge = this.tally(caller, target, fullName)
       edge.count++
     }
     this.openCalls.set(event.call, { summary, programs, edge })
@@ -363,9 +377,7 @@ export class GraphModel {
     const edge = open.edge
     if (edge !== undefined) {
       if (event.resultError !== 0 || event.kernelError !== 0) edge.errors++
-      if (edge.latencies.length < LATENCY_SAMPLES) edge.latencies.push(event.latencyMs)
-      else edge.latencies[edge.next] = event.latencyMs
-      edge.next = (edge.next + 1) % LATENCY_SAMPLES
+      addLatency(edge, event.latencyMs)
     }
     for (const name of open.programs) {
       const calls = this.programs.get(name)?.calls
@@ -374,6 +386,26 @@ export class GraphModel {
       if (at >= 0) calls[at] = done
       else this.pushCall(name, done)
     }
+  }
+
+  /** A finished call's span: its edge (caller program, callee program, service) counts it. */
+  spanFinished(span: SpanRecord): void {
+    if (!this.edgesFromSpans) return
+    if (!this.programs.has(span.caller) || !this.programs.has(span.callee)) return
+    const edge = this.tally(span.caller, span.callee, span.service)
+    edge.count++
+    if (spanFailed(span)) edge.errors++
+    addLatency(edge, span.durationMs)
+  }
+
+  private tally(from: string, to: string, via: string): EdgeTally {
+    const key = edgeKey(from, to, via)
+    let edge = this.edgeTallies.get(key)
+    if (edge === undefined) {
+      edge = { count: 0, errors: 0, latencies: [], next: 0 }
+      this.edgeTallies.set(key, edge)
+    }
+    return edge
   }
 
   private pushCall(program: string, summary: CallSummary): void {

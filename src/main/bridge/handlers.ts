@@ -1,7 +1,7 @@
 // What each bridge method does, over a StudioSession. Parameters arrive already validated
 // against BRIDGE_METHODS; what the validators cannot know (files, names, regexes) is checked here.
 import type { BridgeMethod, BridgeParams, BridgeResult } from '../../shared/bridge/contract'
-import { MAX_LOG_BACKFILL } from '../../shared/bridge/contract'
+import { MAX_LOG_BACKFILL, MAX_TRACE_LIST } from '../../shared/bridge/contract'
 import type { LogPredicate } from './log-filter'
 import { compileLogFilter } from './log-filter'
 import type { StudioSession } from './session'
@@ -80,5 +80,10 @@ export function createHandlers(session: StudioSession): Handlers {
     'methods.list': ({ program }) => session.methodsList(program),
     'method.invoke': ({ service, method, json }) => session.invoke(service, method, json),
     'method.history': () => ({ calls: session.invokeHistory() }),
+    'traces.list': ({ filter, limit }) => session.traces.list(filter, limit ?? MAX_TRACE_LIST),
+    'traces.get': ({ traceId }) => session.traces.get(traceId),
+    'traces.save': ({ file }) => session.saveTraces(file),
+    'traces.open': ({ file }) => session.traces.open(file),
+    'traces.live': () => session.traces.live(),
   }
 }

@@ -29,10 +29,13 @@ export function compileLogFilter(
       )
     text = compileUserPattern(filter.text, filter.regex === true, `${field}.text`)
   }
-  if (sources === undefined && minRank === 0 && text === undefined) return MATCH_ALL
+  const spanId = filter.spanId
+  if (sources === undefined && minRank === 0 && text === undefined && spanId === undefined)
+    return MATCH_ALL
   return (line) =>
     (separators && line.mark === 'separator') ||
-    ((sources === undefined || sources.has(line.source)) &&
+    ((spanId === undefined || line.spanId === spanId) &&
+      (sources === undefined || sources.has(line.source)) &&
       levelRank(line.level) >= minRank &&
       (text === undefined || text(line.message)))
 }

@@ -29,6 +29,7 @@ import { describeDescriptorProblem } from '../runner/descriptor-sets'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { join } from 'node:path'
 import { describeError, StudioError } from './errors'
+import { TraceDesk } from './trace-desk'
 import { GraphModel } from './graph-model'
 import { Invoker, STUDIO_CALLER } from './invoke'
 import type { ExternalCaller } from '../runner/external-caller'
@@ -47,6 +48,7 @@ export type SessionEvent =
   | { readonly kind: 'kernel'; readonly event: KernelEvent }
   | { readonly kind: 'queues'; readonly queues: readonly string[] }
   | { readonly kind: 'config'; readonly file: string }
+  | { readonly kind: 'traces'; readonly spans: number }
 
 export interface StudioSessionOptions {
   readonly version: string
@@ -100,9 +102,15 @@ export class StudioSession {
   /** The invoke form's caller in the current run (one kernel host per run, named "studio"). */
   private studioCaller: { deployment: Deployment; caller: ExternalCaller } | undefined
 
+  /** The Calls panel's traces (tracing is on in every Studio run). */
+  readonly traces: TraceDesk
+
   constructor(private readonly options: StudioSessionOptions) {
     this.logs = new LogRing(options.logCapacity)
     this.recent = new RecentList(options.dataDir)
+    this.traces = new TraceDesk(options.roots, this.logs, (spans) =>
+      this.emit({ kind: 'traces', spans }),
+    )
   }
 
   /** Hears every status change, log line, kernel event and queue change; returns unsubscribe. */
@@ -247,7 +255,13 @@ export class StudioSession {
     this.queues = undefined
     clearTimeout(this.statusTimer)
     this.logFile?.close()
+    this.traces.close()
     this.listeners.clear()
+  }
+
+  /** Saves the traces shown (default: next to the open deploy config). */
+  saveTraces(file: string | undefined): ReturnType<TraceDesk['save']> {
+    return this.traces.save(file, this.config?.file ?? this.file, this.config?.name)
   }
 
   // ---- views -------------------------------------------------------------------------------
@@ -433,7 +447,8 @@ export class StudioSession {
    */
   private adopt(config: DeployConfig | undefined): void {
     this.config = config
-    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs)
+    // Every Studio run traces its calls: the graph's edges count the spans.
+    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true)
     const path = config ? queueDatabasePath(config) : undefined
     if (this.queues?.path !== path) {
       this.queues?.close()
@@ -479,12 +494,19 @@ export class StudioSession {
     this.logFile?.close()
     this.logFile = new RunLogFile(join(this.options.dataDir, 'logs'), config.name)
     this.separator(config.name, action)
+    this.traces.newRun()
     this.studioLog('info', `starting ${config.name} (${config.file})`)
     this.reportDescriptorProblems()
     const deployment = new Deployment(config, {
       mode: 'run',
       watch: true,
       outsideCallers: true,
+      tracing: true,
+      onSpan: (span) => {
+        if (this.deployment !== deployment) return
+        this.graphModel.spanFinished(span)
+        this.traces.add(span)
+      },
       onLog: (record) => this.onLog(record),
       onEvent: (event) => this.onKernelEvent(event),
       onProgress: (message) =>

@@ -4,6 +4,7 @@ import { Deployment, ExitCode } from '../runner/deployment'
 import type { DeploymentMode } from '../runner/deployment'
 import { CALL_HELP, callCommand } from './call-command'
 import { createTerminalOutput } from './terminal-output'
+import { TraceFileRecorder } from '../runner/trace/trace-file'
 
 const USAGE = `usage: parigot <command> [options]
 
@@ -27,6 +28,8 @@ options:
                           .wasm changes; a broken build leaves the last good version running
   --host NAME             (run) only the services of host NAME, joined to the other hosts
                           over the [cluster] NATS server (docs/cluster.md)
+  --trace <file>          (run, test) record every call as a span and write them, with the
+                          log lines, as Chrome trace-event JSON (Perfetto opens it)
   -h, --help              this help (also: parigot <command> --help)
 
 exit codes:
@@ -38,7 +41,7 @@ exit codes:
   255     test mode with no test program`
 
 const COMMAND_HELP: Record<string, string> = {
-  run: `usage: parigot run <deploy.toml> [--json] [--watch] [--host NAME]
+  run: `usage: parigot run <deploy.toml> [--json] [--watch] [--host NAME] [--trace <file>]
 
 Compiles every service's module in parallel, starts the servers in file order, runs each main
 program in file order and stops the servers. SIGINT/SIGTERM stop everything within the
@@ -47,8 +50,9 @@ With --watch it keeps running after the main programs: when a service's .wasm ch
 service and every service that depends on it restart (a main program runs again); a .wasm that
 does not compile is reported and the last good version keeps running.
 With --host NAME it runs only the services whose \`host\` is NAME and joins the other hosts
-through the NATS server of the config's [cluster] table (docs/cluster.md).`,
-  test: `usage: parigot test <deploy.toml> [--json]
+through the NATS server of the config's [cluster] table (docs/cluster.md).
+With --trace FILE it records every call as a span and writes Chrome trace-event JSON.`,
+  test: `usage: parigot test <deploy.toml> [--json] [--trace <file>]
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
   serve: `usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]
@@ -106,6 +110,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         root: { type: 'string', multiple: true },
         'no-build': { type: 'boolean' },
         list: { type: 'boolean' },
+        trace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -173,6 +178,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     )
     return 1
   }
+  if (parsed.values.trace !== undefined && command !== 'run' && command !== 'test') {
+    io.stderr(`parigot ${command}: --trace only goes with run and test`)
+    return 1
+  }
+  if (parsed.values.trace === '') {
+    io.stderr(`parigot ${command}: --trace expects a file name`)
+    return 1
+  }
   return runDeployment(
     config,
     command as DeploymentMode,
@@ -180,6 +193,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     parsed.values.watch === true,
     io,
     host,
+    parsed.values.trace,
   )
 }
 
@@ -215,13 +229,19 @@ async function runDeployment(
   watch: boolean,
   io: CliIo,
   host?: string,
+  traceFile?: string,
 ): Promise<number> {
   const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
+  const recorder = traceFile === undefined ? undefined : new TraceFileRecorder()
   const deployment = new Deployment(config, {
     mode,
     watch,
     ...(host !== undefined ? { host } : {}),
-    onLog: (record) => output.log(record),
+    ...(recorder ? { tracing: true, onSpan: (span) => recorder.addSpan(span) } : {}),
+    onLog: (record) => {
+      recorder?.addLog(record)
+      output.log(record)
+    },
     onEvent: (event) => output.event(event),
     onProgress: (message) => output.progress(message),
   })
@@ -231,6 +251,20 @@ async function runDeployment(
   })
   try {
     const code = await deployment.run()
+    if (recorder !== undefined && traceFile !== undefined) {
+      try {
+        await recorder.write(traceFile)
+      } catch (err) {
+        io.stderr(
+          `parigot ${mode}: --trace ${traceFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        )
+        return 1
+      }
+      if (recorder.dropped > 0)
+        io.stderr(
+          `parigot ${mode}: --trace ${traceFile}: ${recorder.dropped} events past the first ${recorder.spanCount} spans were not kept`,
+        )
+    }
     // --json ends with the run's result: the same number the process exits with.
     if (json) io.stdout(JSON.stringify({ type: 'result', exitCode: code }))
     return code

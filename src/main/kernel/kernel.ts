@@ -655,6 +655,7 @@ export class Kernel {
         caller: this.callerName(host.value),
         target: target.key,
         method: methodName,
+        startMs: now,
       })
       return KernelErr.NoError
     }
@@ -672,6 +673,7 @@ export class Kernel {
       caller: this.callerName(host.value),
       target: target.key,
       method: methodName,
+      startMs: now,
     })
     this.wake(target.host)
     return KernelErr.NoError

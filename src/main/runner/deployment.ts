@@ -9,6 +9,8 @@ import type { ExternalCaller } from './external-caller'
 import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import type { GuestHandle } from './supervisor'
+import type { SpanRecord } from '../../shared/trace/span'
+import { openTelemetry } from './trace/telemetry'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
@@ -49,6 +51,10 @@ export interface DeploymentOptions {
   readonly watch?: boolean
   /** Calls can come from outside the guests (the Studio): see SupervisorOptions.outsideCallers. */
   readonly outsideCallers?: boolean
+  /** Record every call as a span (docs/architecture.md, "Traces"). */
+  readonly tracing?: boolean
+  /** Receives every span as its call ends (when tracing). */
+  readonly onSpan?: (span: SpanRecord) => void
   /** Called once every server has started, before the main (or test) programs run. */
   readonly onStarted?: () => void
   /**
@@ -112,8 +118,11 @@ export class Deployment {
     }
 
     const minLevel = levelRank(config.logLevel)
+    const otlp = openTelemetry(config, (message) => this.hostLog('warn', message))
     const logSink = (record: LogRecord) => {
-      if (levelRank(record.level) >= minLevel) options.onLog(record)
+      if (levelRank(record.level) < minLevel) return
+      options.onLog(record)
+      otlp?.log(record)
     }
     let cluster: ClusterNode | undefined
     this.supervisor = new Supervisor({
@@ -126,6 +135,15 @@ export class Deployment {
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
       ...(options.outsideCallers ? { outsideCallers: true } : {}),
+      ...(options.tracing || otlp ? { tracing: true } : {}),
+      ...(options.onSpan || otlp
+        ? {
+            onSpan: (span: SpanRecord) => {
+              options.onSpan?.(span)
+              otlp?.span(span)
+            },
+          }
+        : {}),
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {
@@ -182,6 +200,7 @@ export class Deployment {
       await this.supervisor.stopAll(config.stopGraceMs)
       await this.cluster?.close()
       await this.supervisor.close()
+      await otlp?.shutdown()
     }
   }
 

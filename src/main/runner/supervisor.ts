@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { HostId } from '../../shared/id'
 import type { LogRecord } from '../../shared/log/log-record'
+import type { SpanRecord } from '../../shared/trace/span'
 import type { CompiledGuest } from '../engine/compile'
 import { createLogger } from '../engine/logger'
 import type { Logger, LogSink } from '../engine/logger'
@@ -21,6 +22,9 @@ import { startShared } from './shared-worker-start'
 import type { ShareContext } from './shared-worker-start'
 import { noteAbandonedThread, noteThreadEnded } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
+import { TraceCollector } from './trace/collector'
+import { callNamesOf } from './trace/call-names'
+import { callKeyOfWireKey } from '../kernel/transport/trace-words'
 import type { WorkerPool } from './worker/worker-pool'
 
 export interface GuestSpec {
@@ -82,6 +86,10 @@ export interface SupervisorOptions {
    * guest here waits for, so no wait is final and there is no deadlock check.
    */
   readonly cluster?: boolean
+  /** Record every call as a span (docs/architecture.md, "Traces"); default off. */
+  readonly tracing?: boolean
+  /** Receives every span as its call ends (when tracing). */
+  readonly onSpan?: (span: SpanRecord) => void
 }
 
 export interface Running {
@@ -131,6 +139,8 @@ export class Supervisor {
   private readonly watchdog: NodeJS.Timeout
   private readonly externalCallers = new Map<string, ExternalCaller>()
   private readonly virtualHosts = new Map<string, () => void>()
+  /** The deployment's spans, when it traces calls. */
+  readonly traces: TraceCollector | undefined
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? (() => performance.timeOrigin + performance.now())
@@ -141,7 +151,10 @@ export class Supervisor {
       now: this.now,
       logger: this.logger,
       ...(options.limits ? { limits: options.limits } : {}),
-      onEvent: (event) => options.onEvent?.(event),
+      onEvent: (event) => {
+        this.traces?.onEvent(event)
+        options.onEvent?.(event)
+      },
       onWake: (host) => {
         const external = this.externalCallers.get(formatId(host))
         const virtual = this.virtualHosts.get(formatId(host))
@@ -159,9 +172,26 @@ export class Supervisor {
       options.directCalls === false ? undefined : createSwitchboard(),
     )
     late.server = this.server
+    if (options.tracing === true) {
+      const traces = new TraceCollector(callNamesOf(this.kernel))
+      this.traces = traces
+      if (options.onSpan !== undefined) traces.subscribe(options.onSpan)
+      this.server.onCallParent = (call, parent) => traces.noteParent(call, parent)
+    }
     this.unresponsiveMs = options.unresponsiveMs ?? 2 * this.kernel.limits.callTimeoutMs
     this.watchdog = setInterval(() => this.checkResponsiveness(), WATCHDOG_INTERVAL_MS)
     this.watchdog.unref()
+  }
+
+  /** The trace and span ids of a log line written while its guest handled `call` (a wire key). */
+  private traceOfLine(call: string | undefined): { traceId?: string; spanId?: string } {
+    if (call === undefined || this.traces === undefined) return {}
+    const key = callKeyOfWireKey(call)
+    if (key === undefined) return {}
+    // The call may have come straight from another worker: book its notice first.
+    this.server.drainNotices()
+    const context = this.traces.contextOf(key)
+    return context === undefined ? {} : { traceId: context.traceId, spanId: context.spanId }
   }
 
   /** Starts a guest in a new worker; resolves once it is instantiated and running its entry. */
@@ -197,6 +227,7 @@ export class Supervisor {
       plugins: spec.plugins ?? [],
       dataDir: spec.dataDir ?? process.cwd(),
       ...(spec.memoryLimitMb !== undefined ? { memoryLimitMb: spec.memoryLimitMb } : {}),
+      ...(this.traces !== undefined ? { tracing: true } : {}),
       ...(slot && board
         ? {
             direct: {
@@ -280,6 +311,7 @@ export class Supervisor {
           level: message.level,
           source: running.name,
           message: message.message,
+          ...this.traceOfLine(message.call),
         } satisfies LogRecord)
         break
       case 'started':

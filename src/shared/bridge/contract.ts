@@ -6,6 +6,7 @@ import type { ConfigDiagnostic } from '../deploy-config/types'
 import type { KernelEvent, ServiceState, UnmetRequirement } from '../events/kernel-events'
 import type { LogLevel, LogRecord } from '../log/log-record'
 import { LOG_LEVELS } from '../log/log-record'
+import type { SpanRecord } from '../trace/span'
 import { array, bool, int, object, oneOf, optional, str } from './validate'
 import type { Checked, CheckedType } from './validate'
 
@@ -81,7 +82,10 @@ export interface ServiceEdge {
   /** ...the program that exports `via`. Undefined `to` = nobody exports it (yet). */
   readonly to?: string
   readonly via: string
-  /** Calls `from` made to `via` of `to` so far in this run (absent before the first). */
+  /**
+   * Calls `from` made to `via` of `to` that ended so far in this run (absent before the first);
+   * in the Studio, counted from the calls' spans.
+   */
   readonly calls?: EdgeCallStats
 }
 
@@ -162,7 +166,38 @@ export interface LogFilter {
    */
   readonly text?: string
   readonly regex?: boolean
+  /** Only the lines written while handling this call (its span id, 16 hex digits). */
+  readonly spanId?: string
 }
+
+/** One trace of the Calls panel's list: its root call and what it touched. */
+export interface TraceSummary {
+  readonly traceId: string
+  readonly startMs: number
+  /** From the first span's start to the last span's end. */
+  readonly durationMs: number
+  readonly spanCount: number
+  readonly errorCount: number
+  /** The root span (the earliest span when the root fell out of the ring). */
+  readonly root: SpanRecord
+  /** `package.Service` of every span, deduplicated. */
+  readonly services: readonly string[]
+}
+
+export interface TraceFilter {
+  /** Traces with a span of this `package.Service` (or its callee program's name). */
+  readonly service?: string
+  /** Traces with a span of this method name. */
+  readonly method?: string
+  readonly errorsOnly?: boolean
+  /** Traces that took at least this long. */
+  readonly minDurationMs?: number
+}
+
+/** Where the Calls panel's traces come from: the running deployment, or a trace file. */
+export type TraceSource =
+  | { readonly kind: 'live' }
+  | { readonly kind: 'file'; readonly file: string; readonly skipped: number }
 
 export const MESSAGE_STATES = ['ready', 'in-flight', 'done', 'dead'] as const
 export type MessageStateName = (typeof MESSAGE_STATES)[number]
@@ -307,6 +342,17 @@ const logFilter = object({
   minLevel: optional(oneOf(LOG_LEVELS)),
   text: optional(str({ max: MAX_LOG_FILTER_CHARS })),
   regex: optional(bool()),
+  spanId: optional(str({ max: 16, min: 16 })),
+})
+
+/** Traces the Calls panel lists at most. */
+export const MAX_TRACE_LIST = 500
+
+const traceFilter = object({
+  service: optional(str({ max: MAX_NAME_CHARS })),
+  method: optional(str({ max: MAX_NAME_CHARS })),
+  errorsOnly: optional(bool()),
+  minDurationMs: optional(int({ min: 0, max: 3_600_000 })),
 })
 
 export const BRIDGE_METHODS = {
@@ -402,6 +448,23 @@ export const BRIDGE_METHODS = {
   }),
   /** The invoke calls made on the open deployment (newest last, at most MAX_INVOKE_HISTORY). */
   'method.history': nothing,
+  /** Traces matching `filter`, newest first (at most `limit`), from the current source. */
+  'traces.list': object({
+    filter: traceFilter,
+    limit: optional(int({ min: 1, max: MAX_TRACE_LIST })),
+  }),
+  /** Every span of one trace (start order) and the log lines written in its calls. */
+  'traces.get': object({ traceId: str({ max: 32, min: 32 }) }),
+  /**
+   * Write the current traces (and their log lines) as Chrome trace-event JSON to `file` (inside
+   * the workspace roots, `.json`); default: `traces/<deployment>-<time>.trace.json` next to the
+   * open deploy config.
+   */
+  'traces.save': object({ file: optional(path) }),
+  /** Show a Chrome trace-event file (one the Studio or `parigot run --trace` wrote) instead. */
+  'traces.open': object({ file: path }),
+  /** Back to the running deployment's traces. */
+  'traces.live': nothing,
 } as const satisfies Record<string, Checked<unknown>>
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -460,6 +523,21 @@ export interface BridgeResults {
   }
   'method.invoke': InvokeRecord
   'method.history': { readonly calls: readonly InvokeRecord[] }
+  'traces.list': {
+    readonly traces: readonly TraceSummary[]
+    /** Traces matching the filter, beyond `limit` too. */
+    readonly matching: number
+    readonly source: TraceSource
+    /** Spans that fell out of the engine's ring (the oldest), counted. */
+    readonly dropped: number
+  }
+  'traces.get': {
+    readonly spans: readonly SpanRecord[]
+    readonly logs: readonly LogRecord[]
+  }
+  'traces.save': { readonly file: string; readonly spans: number }
+  'traces.open': { readonly source: TraceSource; readonly spans: number }
+  'traces.live': { readonly source: TraceSource }
 }
 export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]
 
@@ -489,6 +567,8 @@ export interface BridgeEvents {
   'queues-changed': { readonly queues: readonly string[] }
   /** The open deploy config changed on disk (not by a `config.save`); read it again. */
   'config-changed': { readonly file: string }
+  /** New spans arrived (batched); the Calls panel lists again. */
+  'traces-changed': { readonly spans: number }
 }
 export type BridgeEvent = keyof BridgeEvents
 

@@ -325,6 +325,7 @@ function build(
     services,
     descriptors,
     ...(cluster !== undefined ? { cluster } : {}),
+    ...telemetryOf(root),
   }
   return { config, references }
 }
@@ -420,4 +421,11 @@ export function parseDeployConfig(
 export function formatDiagnostic(d: ConfigDiagnostic): string {
   const key = d.key ? ` [${d.key}]` : ''
   return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}${key}`
+}
+
+/** `[telemetry]` as the runner reads it (already validated against the schema). */
+function telemetryOf(root: Table): { telemetry?: { otlp: string } } {
+  const table = isTable(root['telemetry']) ? root['telemetry'] : {}
+  const otlp = table['otlp']
+  return typeof otlp === 'string' ? { telemetry: { otlp } } : {}
 }

@@ -307,6 +307,24 @@ export const deployConfigSchema: JsonSchema = {
       additionalProperties: serviceSchema,
     },
     cluster: clusterSchema,
+    telemetry: {
+      description:
+        'Where spans and log lines go besides the Studio: an OpenTelemetry collector (docs/deploy-config.md, [telemetry]).',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        otlp: {
+          description:
+            'Base URL of an OpenTelemetry collector speaking OTLP/HTTP (JSON): spans go to `<otlp>/v1/traces`, log lines to `<otlp>/v1/logs`. Setting it turns tracing on.',
+          type: 'string',
+          maxLength: 2048,
+          pattern: '^https?://[^\\s]+$',
+          patternErrorMessage: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:4318"',
+          examples: ['http://127.0.0.1:4318'],
+        },
+      },
+    },
     plugins: {
       description:
         'Settings of the built-in plugins, shared by every service that lists the plugin.',

@@ -25,6 +25,8 @@ export interface DeployConfig {
   readonly descriptors?: readonly string[]
   /** `[cluster]`: the NATS server of a deployment split over hosts (absent: one process only). */
   readonly cluster?: ClusterConfig
+  /** `[telemetry]`: where spans and log lines are exported (absent: nowhere). */
+  readonly telemetry?: { readonly otlp?: string }
 }
 
 /** `[cluster]` (docs/cluster.md); paths are absolute. */

@@ -70,6 +70,8 @@ export type KernelEventBody =
       readonly caller: string
       readonly target: string
       readonly method: string
+      /** When the caller dispatched it (a direct call is booked a little later). */
+      readonly startMs?: number
     }
   | {
       readonly type: 'call-finished'

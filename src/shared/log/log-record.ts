@@ -11,6 +11,9 @@ export interface LogRecord {
   readonly level: LogLevel
   readonly source: string
   readonly message: string
+  /** The call being handled when the line was written, when the deployment traces calls. */
+  readonly traceId?: string
+  readonly spanId?: string
 }
 
 export function levelRank(level: LogLevel): number {

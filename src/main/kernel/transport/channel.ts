@@ -33,6 +33,12 @@ export const Word = {
    * host call since; see runner/worker/idle-tracker.ts), for the supervisor's deadlock check.
    */
   IDLE: 11,
+  /**
+   * Worker, before each dispatch_ (when tracing): the call its guest is handling, whose child
+   * the new call is, as the four 32-bit words of its id (see kernel/transport/trace-words.ts);
+   * all zero for a call made outside any call (a new trace). Words 12..15.
+   */
+  TRACE_PARENT: 12,
 } as const
 
 /** Set in FUNCTION: answer now, never park (the worker waits on its mailbox meanwhile). */

@@ -12,7 +12,7 @@ import type {
 } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
 import { IdRawSchema } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import type { IdRaw } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
-import { formatId, fromRaw } from '../../../shared/id'
+import { formatId, fromRaw, isEmpty } from '../../../shared/id'
 import type { HostId } from '../../../shared/id'
 import type { Logger } from '../../engine/logger'
 import type { Kernel } from '../kernel'
@@ -32,6 +32,7 @@ import {
   SlotState,
 } from './switchboard'
 import type { Switchboard } from './switchboard'
+import { callKeyOfWords } from './trace-words'
 
 interface Parked {
   readonly entry: SyscallEntry
@@ -74,6 +75,12 @@ export class KernelServer {
   private readonly slots: (Attached | undefined)[] = new Array<Attached | undefined>(MAX_SLOTS)
   private noticeTimer: NodeJS.Timeout | undefined
   private noticeListening = false
+
+  /**
+   * Told, before the kernel books a call, which call its caller was handling (its parent, or
+   * undefined), when the deployment traces calls (runner/trace-collector.ts).
+   */
+  onCallParent: ((call: string, parent: string | undefined) => void) | undefined
 
   constructor(
     private readonly kernel: Kernel,
@@ -349,6 +356,9 @@ export class KernelServer {
       this.respond(record, KernelErr.CallQueueFull, 0)
       return
     }
+    if (entry.name === 'dispatch_' && this.onCallParent !== undefined) {
+      this.tellParent((request as DispatchRequest).callId, header, Word.TRACE_PARENT * 4)
+    }
     this.run(record, parked, poll)
     this.drainWakes()
     this.scheduleTimer()
@@ -563,12 +573,34 @@ export class KernelServer {
           serviceId: rawId(notice.serviceId),
           methodId: rawId(notice.methodId),
         })
+        if (this.onCallParent !== undefined) this.tellParentKey(callId, notice.parent)
         this.kernel.directCallStarted(record.host, req, atMs)
       } else {
         const req = create(ReturnValueRequestSchema, { callId, resultError: notice.resultError })
         this.kernel.directCallReturned(record.host, req, atMs)
       }
     })
+  }
+
+  /** The parent words at byte offset `at` of the channel header, for call `callId`. */
+  private tellParent(callId: IdRaw | undefined, words: Int32Array, at: number): void {
+    const word = (i: number) => (words[at / 4 + i] as number) >>> 0
+    this.tellParentKey(callId, [word(0), word(1), word(2), word(3)])
+  }
+
+  /** Tells onCallParent the parent (trace words, trace-words.ts) of call `callId`. */
+  private tellParentKey(
+    callId: IdRaw | undefined,
+    parent: readonly [number, number, number, number],
+  ): void {
+    if (callId === undefined || isEmpty(callId)) return
+    let call: string
+    try {
+      call = formatId(fromRaw('call', callId))
+    } catch {
+      return
+    }
+    this.onCallParent?.(call, callKeyOfWords(...parent))
   }
 }
 

@@ -221,7 +221,12 @@ export class DirectPath {
       Atomics.load(target.header, Ring.STATE) === SlotState.OPEN &&
       Atomics.load(target.header, Ring.GEN) === route.gen
     ) {
-      const started = { serviceId: serviceRaw, methodId: methodRaw }
+      const started = {
+        serviceId: serviceRaw,
+        methodId: methodRaw,
+        parentWords: this.channel.header,
+        parentAt: Word.TRACE_PARENT,
+      }
       if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
       Atomics.add(target.header, Ring.QUEUED, 1)
       peer.calls.push({
@@ -251,7 +256,12 @@ export class DirectPath {
       }
       const cell = freeCell(target)
       if (cell < 0) return undefined
-      const started = { serviceId: serviceRaw, methodId: methodRaw }
+      const started = {
+        serviceId: serviceRaw,
+        methodId: methodRaw,
+        parentWords: this.channel.header,
+        parentAt: Word.TRACE_PARENT,
+      }
       if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
       const v = target.view
       const cells = target.cells

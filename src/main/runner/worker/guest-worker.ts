@@ -21,6 +21,7 @@ import { GuestGroup } from './colocated-group'
 import type { GroupMember } from './colocated-group'
 import type { DirectPath } from './direct-path'
 import { IdleTracker } from './idle-tracker'
+import { CallContext } from './call-context'
 import { syscallForwarders } from './syscall-client'
 import { WARM_UP_MODULE } from './warm-up-module'
 
@@ -34,6 +35,7 @@ async function instantiate(
   logger: Logger,
   onIdle: () => void = () => post({ type: 'idle' }),
   shared?: { readonly group: GuestGroup; readonly member: GroupMember },
+  context?: CallContext,
 ): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
@@ -52,7 +54,9 @@ async function instantiate(
     shared.member.direct = path
     path.shared = shared.group
   }
-  for (const def of syscallForwarders(channel, direct, idle, link)) engine.registerHostFunction(def)
+  for (const def of syscallForwarders(channel, direct, idle, link, context)) {
+    engine.registerHostFunction(def)
+  }
   engine.registerHostFunction(GuestGroup.colocatedImport(shared?.member))
   for (const spec of data.plugins) {
     let plugin: ParigotInit | undefined
@@ -84,12 +88,20 @@ async function instantiate(
 }
 
 async function run(data: GuestWorkerData): Promise<void> {
-  const logger = createLogger(data.serviceName, (record) =>
-    post({ type: 'log', level: record.level, message: record.message, timeMs: record.timeMs }),
-  )
+  const context = data.tracing ? new CallContext(openChannel(data.channel).header) : undefined
+  const logger = createLogger(data.serviceName, (record) => {
+    const call = context?.current
+    post({
+      type: 'log',
+      level: record.level,
+      message: record.message,
+      timeMs: record.timeMs,
+      ...(call !== undefined ? { call } : {}),
+    })
+  })
   let instance
   try {
-    instance = await instantiate(data, logger)
+    instance = await instantiate(data, logger, undefined, undefined, context)
   } catch (err) {
     post({ type: 'instantiate-failed', message: err instanceof Error ? err.message : String(err) })
     return
@@ -145,20 +157,26 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
   )
   for (const [guest, data] of list.entries()) {
     const member = group.members[guest] as GroupMember
-    const logger = createLogger(data.serviceName, (record) =>
+    const context = data.tracing ? new CallContext(openChannel(data.channel).header) : undefined
+    const logger = createLogger(data.serviceName, (record) => {
+      const call = context?.current
       post({
         type: 'log',
         guest,
         level: record.level,
         message: record.message,
         timeMs: record.timeMs,
-      }),
-    )
-    try {
-      member.instance = await instantiate(data, logger, () => post({ type: 'idle', guest }), {
-        group,
-        member,
+        ...(call !== undefined ? { call } : {}),
       })
+    })
+    try {
+      member.instance = await instantiate(
+        data,
+        logger,
+        () => post({ type: 'idle', guest }),
+        { group, member },
+        context,
+      )
       if (!(member.instance.exports['table'] instanceof WebAssembly.Table)) {
         throw new Error(
           `${data.origin} exports no function table, so it cannot share a worker: build it with --exportTable (docs/guest-authoring.md)`,

@@ -17,6 +17,8 @@ export interface GuestWorkerData {
   readonly dataDir: string
   /** The module's memory cap (MiB), to name it when the guest traps at it. */
   readonly memoryLimitMb?: number
+  /** Track which call the guest handles, for spans and log lines (runner/worker/call-context.ts). */
+  readonly tracing?: boolean
   /** The worker-to-worker path (docs/architecture.md), when the deployment has one. */
   readonly direct?: {
     readonly switchboard: SharedArrayBuffer
@@ -46,6 +48,8 @@ type WorkerEvent =
       readonly level: LogLevel
       readonly message: string
       readonly timeMs: number
+      /** The call the guest was handling (a wire key), when tracing. */
+      readonly call?: string
     }
   | { readonly type: 'started' }
   /** The guest waits for good (channel word IDLE was just set): time to check for deadlock. */

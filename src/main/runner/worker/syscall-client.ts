@@ -6,6 +6,7 @@ import type { Channel } from '../../kernel/transport/channel'
 import { SYSCALLS } from '../../kernel/syscall-table'
 import { DirectPath } from './direct-path'
 import type { IdleTracker } from './idle-tracker'
+import type { CallContext } from './call-context'
 import type { DirectPathConfig } from './direct-path'
 
 /** Spins this many times on the state word before sleeping in Atomics.wait. */
@@ -23,6 +24,8 @@ export function syscallForwarders(
   idle?: IdleTracker,
   /** Told of the guest's DirectPath (a worker shared by several guests links them). */
   onDirect?: (direct: DirectPath) => void,
+  /** Present when the deployment traces calls (docs/architecture.md, "Traces"). */
+  context?: CallContext,
 ): HostFunctionDef[] {
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
@@ -86,6 +89,7 @@ export function syscallForwarders(
         const isRead = entry.name === 'read_one_'
         if (isRead) idle?.reading()
         else idle?.active()
+        if (context !== undefined && entry.name === 'dispatch_') context.beforeDispatch(request)
         let answer = direct?.serve(entry.name, request, capacity)
         if (answer === undefined) {
           answer = { ...viaKernel(index, request, capacity), bytes: undefined }
@@ -94,6 +98,9 @@ export function syscallForwarders(
         const { code, length } = answer
         if (isRead && idle !== undefined) {
           idle.answered(code === KernelErr.NoError ? (answer.bytes ?? data) : undefined, length)
+        }
+        if (isRead && context !== undefined && code === KernelErr.NoError) {
+          context.afterRead((answer.bytes ?? data).subarray(0, length))
         }
         if (code === KernelErr.DataTooLarge) {
           memory.writeI32(errPtr, code)

@@ -9,6 +9,10 @@ export interface LogFilterInput {
   minLevel: LogLevel
   text: string
   regex: boolean
+  /** Only the lines of one call (a span id, from the Calls panel), or ''. */
+  span: string
+  /** How the chip names that call (`checkout → pricer.Price`). */
+  spanLabel: string
 }
 
 export function toBridgeFilter(input: LogFilterInput): BridgeParams<'logs.subscribe'>['filter'] {
@@ -16,6 +20,7 @@ export function toBridgeFilter(input: LogFilterInput): BridgeParams<'logs.subscr
     ...(input.source === '' ? {} : { sources: [input.source] }),
     minLevel: input.minLevel,
     ...(input.text === '' ? {} : { text: input.text, regex: input.regex }),
+    ...(input.span === '' ? {} : { spanId: input.span }),
   }
 }
 
@@ -40,7 +45,8 @@ export function lineMatcher(input: LogFilterInput): (line: LogLine) => boolean {
   }
   return (line) =>
     line.mark === 'separator' ||
-    ((input.source === '' || line.source === input.source) &&
+    ((input.span === '' || line.spanId === input.span) &&
+      (input.source === '' || line.source === input.source) &&
       levelRank(line.level) >= rank &&
       text(line.message))
 }
@@ -50,13 +56,17 @@ export const NO_FILTER: Readonly<LogFilterInput> = {
   minLevel: 'debug',
   text: '',
   regex: false,
+  span: '',
+  spanLabel: '',
 }
 
+export type FilterKey = 'source' | 'minLevel' | 'text' | 'span'
+
 /** The filters in force, as the chips above the log name them (none: an empty list). */
-export function activeFilters(
-  input: LogFilterInput,
-): { key: 'source' | 'minLevel' | 'text'; label: string }[] {
-  const chips: { key: 'source' | 'minLevel' | 'text'; label: string }[] = []
+export function activeFilters(input: LogFilterInput): { key: FilterKey; label: string }[] {
+  const chips: { key: FilterKey; label: string }[] = []
+  if (input.span !== '')
+    chips.push({ key: 'span', label: `call: ${input.spanLabel || input.span}` })
   if (input.source !== '') chips.push({ key: 'source', label: `source: ${input.source}` })
   if (input.minLevel !== 'debug')
     chips.push({ key: 'minLevel', label: `level ≥ ${input.minLevel}` })

@@ -20,6 +20,10 @@ export interface StudioState {
   actionError: string
   /** Whether the examples/recent chooser is open over a deployment. */
   choosing: boolean
+  /** The call whose lines the log shows (the Calls panel's selected span), if any. */
+  logSpan: { spanId: string; label: string } | undefined
+  /** A trace file is shown in the Calls panel (the workspace shows even with no deployment). */
+  traceFile: string | undefined
 }
 
 export const studio: StudioState = $state({
@@ -30,6 +34,8 @@ export const studio: StudioState = $state({
   selected: undefined,
   actionError: '',
   choosing: false,
+  logSpan: undefined,
+  traceFile: undefined,
 })
 
 /** Re-reads the graph at most every 150 ms however many kernel events arrive. */

@@ -327,6 +327,23 @@ const schema31 = {
         },
       },
     },
+    telemetry: {
+      description:
+        'Where spans and log lines go besides the Studio: an OpenTelemetry collector (docs/deploy-config.md, [telemetry]).',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        otlp: {
+          description:
+            'Base URL of an OpenTelemetry collector speaking OTLP/HTTP (JSON): spans go to `<otlp>/v1/traces`, log lines to `<otlp>/v1/logs`. Setting it turns tracing on.',
+          type: 'string',
+          maxLength: 2048,
+          pattern: '^https?://[^\\s]+$',
+          examples: ['http://127.0.0.1:4318'],
+        },
+      },
+    },
     plugins: {
       description:
         'Settings of the built-in plugins, shared by every service that lists the plugin.',
@@ -359,6 +376,7 @@ const pattern17 = new RegExp(
   '^(nats|tls)://([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?$',
   'u',
 )
+const pattern25 = new RegExp('^https?://[^\\s]+$', 'u')
 
 function validate20(
   data,
@@ -393,6 +411,7 @@ function validate20(
         key0 === 'deployment' ||
         key0 === 'services' ||
         key0 === 'cluster' ||
+        key0 === 'telemetry' ||
         key0 === 'plugins'
       )) {
         const err1 = {
@@ -2574,14 +2593,14 @@ function validate20(
         errors++
       }
     }
-    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
-      let data41 = data.plugins
+    if (data.telemetry !== undefined && func0.call(data, 'telemetry')) {
+      let data41 = data.telemetry
       if (data41 && typeof data41 == 'object' && !Array.isArray(data41)) {
         for (const key12 of Object.keys(data41)) {
-          if (!(key12 === 'file' || key12 === 'queue')) {
+          if (!(key12 === 'otlp')) {
             const err120 = {
-              instancePath: instancePath + '/plugins',
-              schemaPath: '#/properties/plugins/additionalProperties',
+              instancePath: instancePath + '/telemetry',
+              schemaPath: '#/properties/telemetry/additionalProperties',
               keyword: 'additionalProperties',
               params: { additionalProperty: key12 },
             }
@@ -2593,68 +2612,148 @@ function validate20(
             errors++
           }
         }
-        if (data41.file !== undefined && func0.call(data41, 'file')) {
-          let data42 = data41.file
-          if (data42 && typeof data42 == 'object' && !Array.isArray(data42)) {
+        if (data41.otlp !== undefined && func0.call(data41, 'otlp')) {
+          let data42 = data41.otlp
+          if (typeof data42 === 'string') {
+            if (data42.length > 2048) {
+              const err121 = {
+                instancePath: instancePath + '/telemetry/otlp',
+                schemaPath: '#/properties/telemetry/properties/otlp/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 2048 },
+              }
+              if (vErrors === null) {
+                vErrors = [err121]
+              } else {
+                vErrors.push(err121)
+              }
+              errors++
+            }
+            if (!pattern25.test(data42)) {
+              const err122 = {
+                instancePath: instancePath + '/telemetry/otlp',
+                schemaPath: '#/properties/telemetry/properties/otlp/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^https?://[^\\s]+$' },
+              }
+              if (vErrors === null) {
+                vErrors = [err122]
+              } else {
+                vErrors.push(err122)
+              }
+              errors++
+            }
           } else {
-            const err121 = {
+            const err123 = {
+              instancePath: instancePath + '/telemetry/otlp',
+              schemaPath: '#/properties/telemetry/properties/otlp/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err123]
+            } else {
+              vErrors.push(err123)
+            }
+            errors++
+          }
+        }
+      } else {
+        const err124 = {
+          instancePath: instancePath + '/telemetry',
+          schemaPath: '#/properties/telemetry/type',
+          keyword: 'type',
+          params: { type: 'object' },
+        }
+        if (vErrors === null) {
+          vErrors = [err124]
+        } else {
+          vErrors.push(err124)
+        }
+        errors++
+      }
+    }
+    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
+      let data43 = data.plugins
+      if (data43 && typeof data43 == 'object' && !Array.isArray(data43)) {
+        for (const key13 of Object.keys(data43)) {
+          if (!(key13 === 'file' || key13 === 'queue')) {
+            const err125 = {
+              instancePath: instancePath + '/plugins',
+              schemaPath: '#/properties/plugins/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key13 },
+            }
+            if (vErrors === null) {
+              vErrors = [err125]
+            } else {
+              vErrors.push(err125)
+            }
+            errors++
+          }
+        }
+        if (data43.file !== undefined && func0.call(data43, 'file')) {
+          let data44 = data43.file
+          if (data44 && typeof data44 == 'object' && !Array.isArray(data44)) {
+          } else {
+            const err126 = {
               instancePath: instancePath + '/plugins/file',
               schemaPath: '#/properties/plugins/properties/file/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err121]
+              vErrors = [err126]
             } else {
-              vErrors.push(err121)
+              vErrors.push(err126)
             }
             errors++
           }
         }
-        if (data41.queue !== undefined && func0.call(data41, 'queue')) {
-          let data43 = data41.queue
-          if (data43 && typeof data43 == 'object' && !Array.isArray(data43)) {
+        if (data43.queue !== undefined && func0.call(data43, 'queue')) {
+          let data45 = data43.queue
+          if (data45 && typeof data45 == 'object' && !Array.isArray(data45)) {
           } else {
-            const err122 = {
+            const err127 = {
               instancePath: instancePath + '/plugins/queue',
               schemaPath: '#/properties/plugins/properties/queue/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err122]
+              vErrors = [err127]
             } else {
-              vErrors.push(err122)
+              vErrors.push(err127)
             }
             errors++
           }
         }
       } else {
-        const err123 = {
+        const err128 = {
           instancePath: instancePath + '/plugins',
           schemaPath: '#/properties/plugins/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err123]
+          vErrors = [err128]
         } else {
-          vErrors.push(err123)
+          vErrors.push(err128)
         }
         errors++
       }
     }
   } else {
-    const err124 = {
+    const err129 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
     }
     if (vErrors === null) {
-      vErrors = [err124]
+      vErrors = [err129]
     } else {
-      vErrors.push(err124)
+      vErrors.push(err129)
     }
     errors++
   }

@@ -1,0 +1,28 @@
+/**
+ * A call id as four 32-bit words (the data bits of `high` split 24/32, `low` split 32/32), the
+ * form in which a worker tells the kernel which call is the parent of a new one: in the syscall
+ * channel's TRACE_PARENT words and in a STARTED notice. All zero means "no parent".
+ */
+
+export const TRACE_WORDS = 4
+
+/** Byte offset of the parent's words in a STARTED notice cell (after kind, slot, time, 3 ids). */
+export const NOTICE_PARENT = 88
+
+/** The kernel's call key (formatId of a call id) for the words, or undefined when all are 0. */
+export function callKeyOfWords(a: number, b: number, c: number, d: number): string | undefined {
+  if ((a | b | c | d) === 0) return undefined
+  return `call-${hex(a, 6)}${hex(b, 8)}-${hex(c, 8)}${hex(d, 8)}`
+}
+
+/** The kernel's call key for a worker's wire key (`hh.h1.l0.l1`, runner/worker/wire.ts idKey). */
+export function callKeyOfWireKey(key: string): string | undefined {
+  const parts = key.split('.')
+  if (parts.length !== 4) return undefined
+  const [a, b, c, d] = parts.map((p) => Number(p) >>> 0) as [number, number, number, number]
+  return callKeyOfWords(a, b, c, d)
+}
+
+function hex(value: number, width: number): string {
+  return (value >>> 0).toString(16).padStart(width, '0')
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto'
+import type { KernelEvent } from '../../../shared/events/kernel-events'
+import type { SpanRecord } from '../../../shared/trace/span'
+
+/** Spans kept for the Studio; the oldest go first (counted in `dropped`). */
+export const DEFAULT_SPAN_CAPACITY = 20_000
+/** Trace contexts kept for calls that ended, so late children and log lines still find them. */
+const CONTEXT_MEMORY = 16_384
+/** Parent hints for calls the kernel never booked (refused dispatches) are forgotten beyond this. */
+const HINT_MEMORY = 4096
+/** Callers whose names are cached (hosts come and go with restarts). */
+const NAME_MEMORY = 1024
+
+export interface TraceContext {
+  readonly traceId: string
+  readonly spanId: string
+}
+
+/** Names for a call-started event's caller and target keys (the supervisor asks the kernel). */
+export type CallNames = (
+  callerKey: string,
+  targetKey: string,
+) => { caller: string; callee: string; service: string }
+
+interface OpenSpan {
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId: string | undefined
+  readonly caller: string
+  readonly callee: string
+  readonly service: string
+  readonly method: string
+  readonly startMs: number
+}
+
+/**
+ * Turns the kernel's books into spans, on the kernel's thread: the transport says which call
+ * each new call's caller was handling (`noteParent`, before the kernel books the call), the
+ * kernel's call-started and call-finished events say when and how it went. A call without a
+ * known parent starts a new trace. Ids come from a random per-deployment prefix and a counter:
+ * unique, never zero, and no random draw per call.
+ */
+export class TraceCollector {
+  private readonly hints = new Map<string, string | undefined>()
+  private readonly open = new Map<string, OpenSpan>()
+  private readonly contexts = new Map<string, TraceContext>()
+  private readonly ring: (SpanRecord | undefined)[]
+  private next = 0
+  private count = 0
+  /** Spans that fell out of the ring (the Studio says so). */
+  dropped = 0
+  private readonly listeners = new Set<(span: SpanRecord) => void>()
+  /** Names by caller key, then target key: looked up once per pair, not once per call. */
+  private readonly nameCache = new Map<string, Map<string, ReturnType<CallNames>>>()
+  private readonly tracePrefix = randomBytes(8).toString('hex')
+  private readonly spanPrefix = randomBytes(4).readUInt32BE(0) | 1
+  private counter = 0
+
+  constructor(
+    private readonly names: CallNames,
+    readonly capacity = DEFAULT_SPAN_CAPACITY,
+  ) {
+    this.ring = new Array<SpanRecord | undefined>(capacity)
+  }
+
+  noteParent(call: string, parent: string | undefined): void {
+    if (this.hints.size >= HINT_MEMORY) {
+      const oldest = this.hints.keys().next().value
+      if (oldest !== undefined) this.hints.delete(oldest)
+    }
+    this.hints.set(call, parent)
+  }
+
+  onEvent(event: KernelEvent): void {
+    if (event.type === 'call-started') {
+      const parentCall = this.hints.get(event.call)
+      this.hints.delete(event.call)
+      const parent = parentCall === undefined ? undefined : this.contexts.get(parentCall)
+      const traceId = parent?.traceId ?? this.newTraceId()
+      const spanId = this.newSpanId()
+      this.remember(event.call, { traceId, spanId })
+      const names = this.namesOf(event.caller, event.target)
+      this.open.set(event.call, {
+        traceId,
+        spanId,
+        parentSpanId: parent?.spanId,
+        caller: names.caller,
+        callee: names.callee,
+        service: names.service,
+        method: event.method,
+        startMs: event.startMs ?? event.timeMs,
+      })
+    } else if (event.type === 'call-finished') {
+      const open = this.open.get(event.call)
+      if (open === undefined) return
+      this.open.delete(event.call)
+      const span: SpanRecord = {
+        traceId: open.traceId,
+        spanId: open.spanId,
+        caller: open.caller,
+        callee: open.callee,
+        service: open.service,
+        method: open.method,
+        startMs: open.startMs,
+        durationMs: Math.max(0, event.latencyMs),
+        resultError: event.resultError,
+        kernelError: event.kernelError,
+      }
+      this.push(
+        open.parentSpanId === undefined ? span : { ...span, parentSpanId: open.parentSpanId },
+      )
+    }
+  }
+
+  private namesOf(callerKey: string, targetKey: string): ReturnType<CallNames> {
+    let byTarget = this.nameCache.get(callerKey)
+    if (byTarget === undefined) {
+      if (this.nameCache.size >= NAME_MEMORY) this.nameCache.clear()
+      this.nameCache.set(callerKey, (byTarget = new Map()))
+    }
+    let names = byTarget.get(targetKey)
+    if (names === undefined) {
+      names = this.names(callerKey, targetKey)
+      // A callee not known yet (or ended) is named by its key: ask again next time.
+      if (names.service !== targetKey) byTarget.set(targetKey, names)
+    }
+    return names
+  }
+
+  /** The trace and span of a call (open or recently ended), for log lines written during it. */
+  contextOf(call: string): TraceContext | undefined {
+    return this.contexts.get(call)
+  }
+
+  /** Every span kept, oldest first. */
+  spans(): SpanRecord[] {
+    const out: SpanRecord[] = []
+    const start = this.count < this.capacity ? 0 : this.next
+    for (let i = 0; i < this.count; i++) {
+      const span = this.ring[(start + i) % this.capacity]
+      if (span !== undefined) out.push(span)
+    }
+    return out
+  }
+
+  subscribe(listener: (span: SpanRecord) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private push(span: SpanRecord): void {
+    if (this.count === this.capacity) this.dropped++
+    else this.count++
+    this.ring[this.next] = span
+    this.next = (this.next + 1) % this.capacity
+    for (const listener of this.listeners) listener(span)
+  }
+
+  private remember(call: string, context: TraceContext): void {
+    if (this.contexts.size >= CONTEXT_MEMORY) {
+      const oldest = this.contexts.keys().next().value
+      if (oldest !== undefined) this.contexts.delete(oldest)
+    }
+    this.contexts.set(call, context)
+  }
+
+  private newTraceId(): string {
+    return this.tracePrefix + hex8(this.spanPrefix) + hex8(++this.counter)
+  }
+
+  private newSpanId(): string {
+    return hex8(this.spanPrefix) + hex8(++this.counter)
+  }
+}
+
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0')
+}

@@ -1,0 +1,81 @@
+import { Word } from '../../kernel/transport/channel'
+import { idKey, scan } from './wire'
+
+/** Parents remembered for calls still outstanding; beyond this the oldest are forgotten. */
+const MAX_OUTSTANDING = 65536
+
+/**
+ * Which call a guest is handling, derived on the host side from its event loop (guest code is
+ * unchanged; src/guest/runtime/service.ts runLoop): after read_one_ hands it a Call event it
+ * works for that call, so what it dispatches is that call's child; after a Resolved event it
+ * continues the work of whoever made the resolved call, so what it dispatches is a child of the
+ * resolved call's parent (none: a new trace). Before every dispatch_ the parent goes into the
+ * channel's TRACE_PARENT words, where the kernel (dispatch_ through it) and the direct path
+ * (its STARTED notice) pick it up. Log lines carry `current` too.
+ */
+export class CallContext {
+  /** The call being handled, as a wire key (`hh.h1.l0.l1`), or undefined (outside any call). */
+  current: string | undefined
+  private readonly parents = new Map<string, string | undefined>()
+  private wordsOf: string | undefined
+  private readonly words = new Uint32Array(4)
+
+  constructor(private readonly header: Int32Array) {}
+
+  /** Before a dispatch_ goes out (either path). DispatchRequest: call_id 4. */
+  beforeDispatch(request: Uint8Array): void {
+    const msg = scan(request)
+    const callId = msg?.fields.get(4)
+    if (callId === undefined) return
+    const key = idKey(request, callId).key
+    if (this.parents.size >= MAX_OUTSTANDING) {
+      const oldest = this.parents.keys().next().value
+      if (oldest !== undefined) this.parents.delete(oldest)
+    }
+    this.parents.set(key, this.current)
+    if (this.wordsOf !== this.current) this.setWords(this.current)
+    const h = this.header
+    const w = this.words
+    h[Word.TRACE_PARENT] = w[0] as number
+    h[Word.TRACE_PARENT + 1] = w[1] as number
+    h[Word.TRACE_PARENT + 2] = w[2] as number
+    h[Word.TRACE_PARENT + 3] = w[3] as number
+  }
+
+  /**
+   * After read_one_ answered (NoError). ReadOneResponse: call_id 3 (an inbound call), resolved
+   * 5 {call_id 2}; anything else (timeout, exit) leaves the guest outside any call.
+   */
+  afterRead(bytes: Uint8Array): void {
+    const msg = scan(bytes)
+    if (msg === undefined) return
+    const callId = msg.fields.get(3)
+    if (callId !== undefined) {
+      this.current = idKey(bytes, callId).key
+      return
+    }
+    const resolved = msg.fields.get(5)
+    if (resolved !== undefined) {
+      const inner = bytes.subarray(resolved.start, resolved.end)
+      const id = scan(inner)?.fields.get(2)
+      const key = id === undefined ? undefined : idKey(inner, id).key
+      if (key === undefined) {
+        this.current = undefined
+        return
+      }
+      this.current = this.parents.get(key)
+      this.parents.delete(key)
+      return
+    }
+    this.current = undefined
+  }
+
+  private setWords(key: string | undefined): void {
+    this.wordsOf = key
+    const w = this.words
+    w.fill(0)
+    if (key === undefined) return
+    const parts = key.split('.')
+    for (let i = 0; i < 4; i++) w[i] = Number(parts[i]) >>> 0
+  }
+}
