@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
-import { Deployment, ExitCode } from '../runner/deployment'
 import type { DeploymentMode } from '../runner/deployment'
-import { CALL_HELP, callCommand } from './call-command'
+import { ExitCode } from '../runner/exit-code'
+import { CALL_HELP } from './call-help'
 import { createTerminalOutput } from './terminal-output'
 
 const USAGE = `usage: parigot <command> [options]
@@ -184,6 +184,7 @@ async function callEntry(
   const { config, diagnostics } = await loadDeployConfig(file)
   for (const d of diagnostics) io.stderr(formatDiagnostic(d))
   if (config === undefined) return ExitCode.BAD_DEPLOYMENT
+  const { callCommand } = await import('./call-command')
   return callCommand(config, target, request, list, io)
 }
 
@@ -194,6 +195,9 @@ async function runDeployment(
   watch: boolean,
   io: CliIo,
 ): Promise<number> {
+  // The runner (engine, kernel, protobuf) loads only for the commands that run guests: validate
+  // and help answer without it (docs/architecture.md, "Start-up").
+  const { Deployment } = await import('../runner/deployment')
   const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
   const deployment = new Deployment(config, {
     mode,
