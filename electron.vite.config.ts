@@ -68,6 +68,9 @@ export default defineConfig({
     // Each guest runs in a worker started from out/main/guest-worker.js (see worker-script.ts).
     plugins: [guestWorkerBuild()],
     build: {
+      // protobuf-es is bundled (tree-shaken) rather than loaded from node_modules: as a package it
+      // is some 80 ES modules, each resolved, read and compiled apart when the runner loads.
+      externalizeDeps: { exclude: ['@bufbuild/protobuf'] },
       rolldownOptions: {
         input: {
           index: resolve(root, 'src/main/index.ts'),

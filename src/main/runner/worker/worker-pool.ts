@@ -27,8 +27,18 @@ export class WorkerPool {
   private wanted: number
   private refillTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly size = 2) {
+  constructor(private size = 2) {
     this.wanted = size
+  }
+
+  /**
+   * How many workers to keep idle between deployments (default 2). A one-shot run (`parigot
+   * run`) keeps none: nothing would take them, and loading them would compete with its guests.
+   */
+  keepIdle(size: number): void {
+    // A demand beyond the old idle size (a prewarm) stands; the idle size itself is replaced.
+    this.wanted = Math.max(size, this.wanted === this.size ? 0 : this.wanted)
+    this.size = size
   }
 
   /**
