@@ -112,7 +112,10 @@ export class WorkerPool {
   }
 
   private async spawn(): Promise<Worker> {
-    const worker = new Worker(guestWorkerScript(), { resourceLimits: WORKER_RESOURCE_LIMITS })
+    const worker = new Worker(guestWorkerScript(), {
+      resourceLimits: WORKER_RESOURCE_LIMITS,
+      execArgv: guestWorkerExecArgv(process.execArgv),
+    })
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type !== 'ready') return
@@ -133,6 +136,25 @@ export class WorkerPool {
  * the process. A guest's own linear memory is outside this heap; memory_limit_mb caps it.
  */
 export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 }
+
+/** Node options that load code into a thread before its script: `--import tsx`, `-r x`, .... */
+const PRELOAD_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader'])
+
+/**
+ * The parent's Node options minus its preloads. A worker inherits them by default, and the guest
+ * worker is built JavaScript that needs none: a TypeScript loader (the runner run from sources,
+ * as in tests and benches) would otherwise load into every worker, tripling its start-up.
+ */
+export function guestWorkerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string
+    const flag = arg.split('=', 1)[0] as string
+    if (!PRELOAD_FLAGS.has(flag)) kept.push(arg)
+    else if (!arg.includes('=')) i++ // its value is the next argument
+  }
+  return kept
+}
 
 /** The process-wide pool the supervisors share. */
 export const sharedWorkerPool = new WorkerPool()
