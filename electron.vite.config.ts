@@ -1,19 +1,79 @@
+import { readFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'electron-vite'
+import { build } from 'vite'
+import type { Plugin } from 'vite'
 
 const root = import.meta.dirname
+
+/** Dependencies stay packages loaded from node_modules, as electron-vite leaves them for main. */
+const dependencies = Object.keys(
+  (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { dependencies: object })
+    .dependencies,
+)
+const isExternal = (id: string) =>
+  id.startsWith('node:') ||
+  builtinModules.includes(id) ||
+  dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`))
+
+/**
+ * The guest worker (src/main/runner/worker/guest-worker.ts) is built on its own, not as an entry
+ * of the main build: every guest starts a worker that loads it, so it shares no chunk with the
+ * Electron main and the CLI (whose chunks hold the kernel, protobuf-es and the descriptors) and
+ * is tree-shaken for itself. Plugins are chunks it loads only for a guest that uses them. It
+ * lands in out/main next to the main build's files (worker-script.ts finds it there).
+ */
+function guestWorkerBuild(): Plugin {
+  return {
+    name: 'parigot:guest-worker',
+    apply: 'build',
+    async generateBundle() {
+      const built = await build({
+        configFile: false,
+        logLevel: 'warn',
+        root,
+        build: {
+          ssr: true,
+          write: false,
+          minify: false,
+          target: 'node20',
+          rolldownOptions: {
+            input: { 'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts') },
+            external: isExternal,
+            output: {
+              format: 'es',
+              entryFileNames: '[name].js',
+              chunkFileNames: 'guest-worker-[name]-[hash].js',
+            },
+          },
+        },
+      })
+      for (const output of [built].flat()) {
+        if (!('output' in output)) continue
+        for (const file of output.output) {
+          if (file.type !== 'chunk') continue
+          this.emitFile({ type: 'asset', fileName: file.fileName, source: file.code })
+        }
+      }
+    },
+  }
+}
 
 // Note: electron-vite 6 reads `build.rolldownOptions` (vite 8) and then overwrites
 // `build.rollupOptions` with it, so options given as `rollupOptions` would be dropped.
 export default defineConfig({
   main: {
+    // Each guest runs in a worker started from out/main/guest-worker.js (see worker-script.ts).
+    plugins: [guestWorkerBuild()],
     build: {
+      // protobuf-es is bundled (tree-shaken) rather than loaded from node_modules: as a package it
+      // is some 80 ES modules, each resolved, read and compiled apart when the runner loads.
+      externalizeDeps: { exclude: ['@bufbuild/protobuf'] },
       rolldownOptions: {
         input: {
           index: resolve(root, 'src/main/index.ts'),
-          // Each guest runs in a worker started from this file (see worker-script.ts).
-          'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts'),
           cli: resolve(root, 'src/main/cli/index.ts'),
         },
         // Shared chunks sit next to the entries, so that a chunk finds the guest worker as

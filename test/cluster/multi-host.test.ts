@@ -124,9 +124,9 @@ describe('a deployment over several hosts', () => {
     const s1 = host(file, 's1', ['--json'])
     const s2 = host(file, 's2', ['--json'])
     await Promise.all([s1.waitFor(/echo: running/), s2.waitFor(/echo: running/)])
+    // The client may run as soon as its kernel has seen one exporter's heartbeat: the queue
+    // group, not the client's view of the hosts, spreads the calls over both servers.
     const c = host(file, 'c')
-    await c.waitFor(/host s1 is up/)
-    await c.waitFor(/host s2 is up/)
     expect(await c.ended).toBe(0)
     expect(linesOf(c.output(), 'client')).toContain('burst 60 ok=60 failed=0')
     const served = (h: HostProcess) =>

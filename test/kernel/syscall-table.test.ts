@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf'
 import { describe, expect, it } from 'vitest'
+import { SYSCALL_ABI, WORKER_KERNEL_ERR } from '../../src/main/kernel/syscall-abi'
 import { PARK, SYSCALL_INDEX, SYSCALLS } from '../../src/main/kernel/syscall-table'
 import {
   BlockUntilCallRequestSchema,
@@ -28,6 +29,15 @@ describe('syscall table', () => {
       'synchronous_exit_',
       'block_until_call_',
     ])
+  })
+
+  it('follows the ABI list the guest worker forwards by, which spells its codes as KernelErr does', () => {
+    expect(SYSCALLS.map((s) => ({ name: s.name, answers: s.response !== undefined }))).toEqual(
+      SYSCALL_ABI,
+    )
+    for (const [name, code] of Object.entries(WORKER_KERNEL_ERR)) {
+      expect(KernelErr[name as keyof typeof KernelErr], name).toBe(code)
+    }
   })
 
   it('read_one_ parks when there is nothing, unless it is a poll or its wait is over', () => {

@@ -1,6 +1,9 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { describe, expect, it } from 'vitest'
+import { IdRawSchema } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
 import {
+  BlockUntilCallRequestSchema,
+  BlockUntilCallResponseSchema,
   DispatchRequestSchema,
   ReadOneResponseSchema,
   ReturnValueRequestSchema,
@@ -17,7 +20,14 @@ import {
   SlotState,
   unlockRing,
 } from '../../src/main/kernel/transport/switchboard'
-import { idKey, idKeyOf, scan, Writer } from '../../src/main/runner/worker/wire'
+import {
+  flag,
+  idKey,
+  idKeyOf,
+  READ_ONE_TIMEOUT,
+  scan,
+  Writer,
+} from '../../src/main/runner/worker/wire'
 
 const id = (letter: number, n: bigint) => ({ high: (BigInt(letter) << 56n) | n, low: n * 7n + 1n })
 
@@ -55,6 +65,63 @@ describe('the direct path wire helpers', () => {
       expect(scan(bytes)!.fields.get(4)?.value ?? 0).toBe(value)
       expect(new Writer().int32(4, value).finish()).toEqual(bytes)
     }
+  })
+
+  // The guest worker loads no protobuf-es: what it writes and reads by hand must be what
+  // protobuf-es writes and reads (the kernel answers with protobuf-es).
+  it('write ids, bools and the timeout answer byte for byte as protobuf-es does', () => {
+    const ids = [
+      { high: 0n, low: 0n },
+      { high: 0x7300000000000001n, low: 1n },
+      { high: 0xffff_ffff_ffff_ffffn, low: 0x8000_0000_0000_0000n },
+      { high: 0x68_00_00_12_34_56_78_9an, low: 0x7f_ff_ff_ffn },
+    ]
+    for (const raw of ids) {
+      const bytes = new Writer().uint64(1, raw.high).uint64(2, raw.low).finish()
+      expect(bytes).toEqual(toBinary(IdRawSchema, create(IdRawSchema, raw)))
+      expect(fromBinary(IdRawSchema, bytes)).toMatchObject(raw)
+    }
+    for (const timedOut of [false, true]) {
+      expect(new Writer().bool(4, timedOut).finish()).toEqual(
+        toBinary(BlockUntilCallResponseSchema, create(BlockUntilCallResponseSchema, { timedOut })),
+      )
+    }
+    expect(READ_ONE_TIMEOUT).toEqual(
+      toBinary(ReadOneResponseSchema, create(ReadOneResponseSchema, { timeout: true })),
+    )
+    expect(new Writer().bool(6, true).finish()).toEqual(
+      toBinary(ReadOneResponseSchema, create(ReadOneResponseSchema, { exit: true })),
+    )
+  })
+
+  it('read bools as protobuf-es does, whatever varint encodes them', () => {
+    const encodings = [
+      [0x08, 0x00],
+      [0x08, 0x01],
+      [0x08, 0x02],
+      [0x08, 0x80, 0x01],
+      [0x08, 0x80, 0x80, 0x80, 0x80, 0x10],
+      [0x08, 0x80, 0x00],
+      [],
+    ]
+    for (const encoding of encodings) {
+      const bytes = new Uint8Array(encoding)
+      const expected = fromBinary(BlockUntilCallRequestSchema, bytes).canTimeout
+      expect(flag(bytes, scan(bytes)!.fields.get(1))).toBe(expected)
+    }
+  })
+
+  it('find a resolved call id in a ReadOneResponse as protobuf-es decodes it', () => {
+    const callId = id(0x63, 0x1234_5678_9abcn)
+    const bytes = toBinary(
+      ReadOneResponseSchema,
+      create(ReadOneResponseSchema, { resolved: { callId, resultError: 3 }, exit: true }),
+    )
+    const resp = scan(bytes)!
+    const field = resp.fields.get(5)!
+    const resolved = bytes.subarray(field.start, field.end)
+    expect(idKey(resolved, scan(resolved)!.fields.get(2)).key).toBe(idKeyOf(callId))
+    expect(flag(bytes, resp.fields.get(6))).toBe(true)
   })
 })
 

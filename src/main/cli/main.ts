@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util'
 import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
-import { Deployment, ExitCode } from '../runner/deployment'
+import type { DeployConfig } from '../../shared/deploy-config/types'
 import type { DeploymentMode } from '../runner/deployment'
-import { CALL_HELP, callCommand } from './call-command'
+import { ExitCode } from '../runner/exit-code'
+import { CALL_HELP } from './call-help'
 import { createTerminalOutput } from './terminal-output'
 import { TraceFileRecorder } from '../runner/trace/trace-file'
 
@@ -219,6 +220,10 @@ async function callEntry(
   const { config, diagnostics } = await loadDeployConfig(file)
   for (const d of diagnostics) io.stderr(formatDiagnostic(d))
   if (config === undefined) return ExitCode.BAD_DEPLOYMENT
+  const { sharedWorkerPool } = await import('../runner/worker/worker-pool')
+  sharedWorkerPool.keepIdle(0)
+  if (!list) sharedWorkerPool.prewarm(workersAtStart(config, 'serve'))
+  const { callCommand } = await import('./call-command')
   return callCommand(config, target, request, list, io)
 }
 
@@ -231,6 +236,14 @@ async function runDeployment(
   host?: string,
   traceFile?: string,
 ): Promise<number> {
+  // Worker threads start loading first, on the other cores, while this thread loads the runner
+  // (engine, kernel, protobuf-es), which only the commands that run guests load: validate and
+  // help answer without it (docs/architecture.md, "Start-up"). A one-shot run keeps no idle
+  // worker for later; --watch does, for restarts.
+  const { sharedWorkerPool } = await import('../runner/worker/worker-pool')
+  if (!watch) sharedWorkerPool.keepIdle(0)
+  sharedWorkerPool.prewarm(workersAtStart(config, mode))
+  const { Deployment } = await import('../runner/deployment')
   const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
   const recorder = traceFile === undefined ? undefined : new TraceFileRecorder()
   const deployment = new Deployment(config, {
@@ -271,6 +284,13 @@ async function runDeployment(
   } finally {
     removeHandler()
   }
+}
+
+/** The workers a run needs at once: every server, and the first program (they run in turn). */
+function workersAtStart(config: DeployConfig, mode: DeploymentMode): number {
+  const program = mode === 'test' ? 'test' : mode === 'run' ? 'main' : undefined
+  const servers = config.services.filter((s) => s.role === 'server').length
+  return servers + (config.services.some((s) => s.role === program) ? 1 : 0)
 }
 
 async function serveCommand(

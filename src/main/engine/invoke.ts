@@ -4,9 +4,9 @@ import { GuestTrap } from './errors'
 import { manufactureHostContext } from './host-context'
 import type { HostContext } from './host-context'
 import type { GuestBinding, HostFunctionDef, WasmImport } from './host-function'
+import { outBufferCapacity } from './out-buffer'
 
-/** The reference's fixed out-buffer size; an errPtr capacity of 0 means this. */
-export const DEFAULT_OUT_CAPACITY = 4096
+export { DEFAULT_OUT_CAPACITY, outBufferCapacity } from './out-buffer'
 
 /** Largest error code the ABI carries; bits above are reserved for the "signal" pattern. */
 const MAX_ERROR_CODE = 255
@@ -184,21 +184,6 @@ function bindInvoke<Req extends DescMessage, Res extends DescMessage>(
     memory.writeI32(errPtr, 0)
     return (BigInt(length) << 32n) | BigInt(outPtr)
   }
-}
-
-/**
- * The out-buffer capacity the guest stored in its error word (0 means the reference's 4096).
- * An error word outside memory leaves nowhere to report anything: the guest is trapped.
- */
-export function outBufferCapacity(guest: GuestBinding, errPtr: number, qualified: string): number {
-  const memory = guest.memory()
-  const word = memory.readU32(errPtr)
-  if (word === undefined) {
-    const message = `${qualified}: error pointer ${errPtr >>> 0} is outside guest memory (${memory.size} bytes); guest "${guest.serviceName}" trapped`
-    guest.logger.log('error', message)
-    throw new GuestTrap(message)
-  }
-  return word === 0 ? DEFAULT_OUT_CAPACITY : word
 }
 
 /**

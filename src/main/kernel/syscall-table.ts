@@ -24,6 +24,7 @@ import {
 } from '../../shared/gen/parigot/syscall/v1/syscall_pb'
 import type { HostId } from '../../shared/id'
 import type { Kernel } from './kernel'
+import { SYSCALL_ABI } from './syscall-abi'
 
 /** A syscall that found nothing to answer yet and may wait (read_one_, block_until_call_). */
 export const PARK = 'park' as const
@@ -70,8 +71,8 @@ function entry<Req extends DescMessage, Res extends DescMessage | undefined>(
 }
 
 /**
- * Every function of import module `parigot`, in a fixed order: the index is what crosses the
- * worker channel, so new syscalls are appended, never inserted.
+ * Every function of import module `parigot`, in the order of SYSCALL_ABI (the index is what
+ * crosses the worker channel), with its messages and its handler.
  */
 export const SYSCALLS: readonly SyscallEntry[] = [
   entry('register_', RegisterRequestSchema, RegisterResponseSchema, (k, h, req, resp) =>
@@ -122,6 +123,18 @@ export const SYSCALLS: readonly SyscallEntry[] = [
     (req, defaults) => (req.canTimeout ? defaults.callTimeoutMs : undefined),
   ),
 ]
+
+// Guest workers number and answer syscalls by SYSCALL_ABI: a table that strays from it is a bug
+// that would misroute every call, so it stops the kernel from loading at all.
+if (
+  SYSCALLS.length !== SYSCALL_ABI.length ||
+  SYSCALLS.some(
+    (s, i) =>
+      SYSCALL_ABI[i]?.name !== s.name || SYSCALL_ABI[i]?.answers !== (s.response !== undefined),
+  )
+) {
+  throw new Error('internal: the syscall table does not follow SYSCALL_ABI (syscall-abi.ts)')
+}
 
 export const SYSCALL_INDEX: ReadonlyMap<string, number> = new Map(
   SYSCALLS.map((s, i) => [s.name, i]),

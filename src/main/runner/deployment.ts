@@ -6,6 +6,7 @@ import type { LogRecord } from '../../shared/log/log-record'
 import type { CompiledGuest } from '../engine/compile'
 import type { PluginSpec } from '../plugins/plugin-api'
 import type { ExternalCaller } from './external-caller'
+import { ExitCode } from './exit-code'
 import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import type { GuestHandle } from './supervisor'
@@ -20,20 +21,7 @@ import { joinCluster, placeServices } from './cluster-placement'
 /** A guest's linear memory cap when neither its service nor the deployment sets one. */
 export const DEFAULT_MEMORY_LIMIT_MB = 256
 
-/** Runner exit codes beyond the guests' own 0..192 (the reference reserved 193..255). */
-export const ExitCode = {
-  OK: 0,
-  /** The config is invalid or a module does not compile/instantiate. */
-  BAD_DEPLOYMENT: 2,
-  /** Stopped by SIGINT/SIGTERM. */
-  INTERRUPTED: 130,
-  /** Every guest waited for something no guest could give (the log has the report). */
-  DEADLOCK: 254,
-  /** A main (or test) program trapped or was killed (the reference's ExitCodeTrapped). */
-  MAIN_FAILED: 253,
-  /** Test mode with no `test` service, or `run` of a deployment that has neither main nor server. */
-  NO_MAIN: 255,
-} as const
+export { ExitCode } from './exit-code'
 
 /** run: servers and main programs; test: servers and test programs; serve: servers only. */
 export type DeploymentMode = 'run' | 'test' | 'serve'

@@ -1,11 +1,4 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
-import { IdRawSchema } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
-import {
-  BlockUntilCallRequestSchema,
-  BlockUntilCallResponseSchema,
-  KernelErr,
-  ReadOneResponseSchema,
-} from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
+import { WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import type { IdRaw } from '../../../shared/id'
 import { ServingBytes, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
@@ -29,7 +22,7 @@ import {
 } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
 import { writeNotice } from '../../kernel/transport/notice-cells'
-import { idKey, idKeyOf, scan, Writer } from './wire'
+import { flag, idKey, idKeyOf, READ_ONE_TIMEOUT as TIMEOUT_BYTES, scan, Writer } from './wire'
 import type { Field } from './wire'
 
 /** What a worker needs to call other workers directly (docs/architecture.md). */
@@ -91,11 +84,8 @@ const DONE_MEMORY = 4096
 const MAX_SPIN_MS = 0.05
 const MIN_SPIN_MS = 0.005
 
-const TIMEOUT_BYTES = toBinary(
-  ReadOneResponseSchema,
-  create(ReadOneResponseSchema, { timeout: true }),
-)
-const EXIT_BYTES = toBinary(ReadOneResponseSchema, create(ReadOneResponseSchema, { exit: true }))
+/** ReadOneResponse: exit 6. */
+const EXIT_BYTES = new Writer().bool(6, true).finish()
 const keyOfRaw = (raw: Uint8Array) => idKey(raw, { start: 0, end: raw.byteLength, value: 0 }).key
 
 /**
@@ -136,7 +126,8 @@ export class DirectPath {
     private readonly poll: KernelPoll,
   ) {
     this.mine = config.board.mailboxes[config.slot] as RingView
-    this.hostRaw = toBinary(IdRawSchema, create(IdRawSchema, config.host))
+    // IdRaw: high 1, low 2.
+    this.hostRaw = new Writer().uint64(1, config.host.high).uint64(2, config.host.low).finish()
     this.hostKey = idKeyOf(config.host)
   }
 
@@ -396,14 +387,14 @@ export class DirectPath {
   }
 
   private blockUntilCall(request: Uint8Array): Answer | undefined {
-    const req = decode(() => fromBinary(BlockUntilCallRequestSchema, request))
+    // BlockUntilCallRequest: can_timeout 1.
+    const req = scan(request)
     if (req === undefined) return undefined
-    const deadline = req.canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
+    const canTimeout = flag(request, req.fields.get(1))
+    const deadline = canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
     const answer = (timedOut: boolean): Answer => {
-      const bytes = toBinary(
-        BlockUntilCallResponseSchema,
-        create(BlockUntilCallResponseSchema, { timedOut }),
-      )
+      // BlockUntilCallResponse: timed_out 4.
+      const bytes = new Writer().bool(4, timedOut).finish()
       return { code: KernelErr.NoError, length: bytes.byteLength, bytes }
     }
     return this.waitLoop(
@@ -520,16 +511,21 @@ export class DirectPath {
   private screenKernelAnswer(answer: Answer): 'deliver' | 'exit' | 'drop' {
     if (this.outstanding.size === 0 && this.done.size === 0 && this.calls.length === 0)
       return 'deliver'
-    const bytes = answer.bytes ?? this.channel.data
-    const resp = decode(() => fromBinary(ReadOneResponseSchema, bytes.subarray(0, answer.length)))
+    // ReadOneResponse: resolved 5 {call_id 2}, exit 6.
+    const bytes = (answer.bytes ?? this.channel.data).subarray(0, answer.length)
+    const resp = scan(bytes)
     if (resp === undefined) return 'deliver'
-    const callId = resp.resolved?.callId
-    if (callId !== undefined) {
-      const k = idKeyOf(callId)
-      if (this.done.delete(k)) return 'drop'
-      this.outstanding.delete(k)
+    const resolvedField = resp.fields.get(5)
+    if (resolvedField !== undefined) {
+      const resolved = bytes.subarray(resolvedField.start, resolvedField.end)
+      const callId = scan(resolved)?.fields.get(2)
+      if (callId !== undefined) {
+        const k = idKey(resolved, callId).key
+        if (this.done.delete(k)) return 'drop'
+        this.outstanding.delete(k)
+      }
     }
-    if (resp.exit && this.calls.length > 0) return 'exit'
+    if (flag(bytes, resp.fields.get(6)) && this.calls.length > 0) return 'exit'
     return 'deliver'
   }
 
@@ -568,13 +564,5 @@ export class DirectPath {
   private isMe(bytes: Uint8Array, field: Field | undefined): boolean {
     const id = idKey(bytes, field)
     return id.empty || id.key === this.hostKey
-  }
-}
-
-function decode<T>(f: () => T): T | undefined {
-  try {
-    return f()
-  } catch {
-    return undefined
   }
 }

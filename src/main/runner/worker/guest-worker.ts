@@ -11,10 +11,6 @@ import { createLogger } from '../../engine/logger'
 import type { Logger } from '../../engine/logger'
 import { createChannel, openChannel } from '../../kernel/transport/channel'
 import { createSwitchboard, openSwitchboard } from '../../kernel/transport/switchboard'
-import { BUILTIN_PLUGINS } from '../../plugins/builtin'
-import { initPlugin } from '../../plugins/init-plugin'
-import { loadPlugin } from '../../plugins/loader'
-import type { ParigotInit } from '../../plugins/plugin-api'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
 import { GuestGroup } from './colocated-group'
@@ -58,23 +54,10 @@ async function instantiate(
     engine.registerHostFunction(def)
   }
   engine.registerHostFunction(GuestGroup.colocatedImport(shared?.member))
-  for (const spec of data.plugins) {
-    let plugin: ParigotInit | undefined
-    if (spec.builtin !== undefined) {
-      plugin = BUILTIN_PLUGINS[spec.builtin]
-      if (plugin === undefined) {
-        const known = Object.keys(BUILTIN_PLUGINS).join(', ') || 'none'
-        throw new Error(
-          `plugin "${spec.name}": no built-in plugin "${spec.builtin}" (built-in: ${known})`,
-        )
-      }
-    } else {
-      plugin = (await loadPlugin(spec.path ?? '', spec.symbol ?? '')).plugin
-    }
-    initPlugin(spec.name, plugin, engine, logger, {
-      settings: spec.settings ?? {},
-      dataDir: data.dataDir,
-    })
+  if (data.plugins.length > 0) {
+    // Plugins (and the protobuf-es they decode with) load only for a guest that has some.
+    const { initPlugins } = await import('./worker-plugins')
+    await initPlugins(data.plugins, engine, logger, data.dataDir)
   }
   return engine.instantiate(describeCompiled(data.module, data.origin, 0), {
     serviceName: data.serviceName,

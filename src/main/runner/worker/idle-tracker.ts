@@ -1,12 +1,5 @@
-import { create, toBinary } from '@bufbuild/protobuf'
-import { ReadOneResponseSchema } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
 import { Word } from '../../kernel/transport/channel'
-
-/** What read_one_ answers when nothing came within its timeout. */
-const TIMEOUT_ANSWER = toBinary(
-  ReadOneResponseSchema,
-  create(ReadOneResponseSchema, { timeout: true }),
-)
+import { READ_ONE_TIMEOUT as TIMEOUT_ANSWER } from './wire'
 
 /**
  * Tells the supervisor, through the channel's IDLE word, when this guest waits for good: it is

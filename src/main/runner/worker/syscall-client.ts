@@ -1,9 +1,8 @@
 import type { HostFunctionDef, WasmImport } from '../../engine/host-function'
-import { outBufferCapacity } from '../../engine/invoke'
-import { KernelErr } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
+import { outBufferCapacity } from '../../engine/out-buffer'
+import { SYSCALL_ABI, WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
-import { SYSCALLS } from '../../kernel/syscall-table'
 import { DirectPath } from './direct-path'
 import type { IdleTracker } from './idle-tracker'
 import type { CallContext } from './call-context'
@@ -42,7 +41,7 @@ export function syscallForwarders(
     Atomics.store(header, Word.STATE, State.IDLE)
     return { code, length }
   }
-  const readOneIndex = SYSCALLS.findIndex((s) => s.name === 'read_one_')
+  const readOneIndex = SYSCALL_ABI.findIndex((s) => s.name === 'read_one_')
   const direct =
     directConfig &&
     new DirectPath(directConfig, channel, (request, capacity) => {
@@ -51,7 +50,7 @@ export function syscallForwarders(
       return { code, length, bytes: undefined, empty }
     })
   if (direct) onDirect?.(direct)
-  return SYSCALLS.map((entry, index) => ({
+  return SYSCALL_ABI.map((entry, index) => ({
     module: 'parigot',
     name: entry.name,
     bind: (guest): WasmImport => {
@@ -76,10 +75,9 @@ export function syscallForwarders(
         // The whole out buffer the guest declared must be writable before the kernel acts:
         // after it has (read_one_ hands out a result, dispatch_ queues a call), a failed write
         // would lose what it answered.
-        const outProblem =
-          entry.response === undefined
-            ? undefined
-            : outBufferProblem(memory, outPtr, capacity, errPtr)
+        const outProblem = !entry.answers
+          ? undefined
+          : outBufferProblem(memory, outPtr, capacity, errPtr)
         if (outProblem !== undefined) {
           guest.logger.log('warn', `${qualified}: ${outProblem}; the kernel was not called`)
           memory.writeI32(errPtr, KernelErr.GuestWriteFailed)
@@ -110,7 +108,7 @@ export function syscallForwarders(
           memory.writeI32(errPtr, code)
           return 0n
         }
-        if (entry.response === undefined) {
+        if (!entry.answers) {
           memory.writeI32(errPtr, 0)
           return 0n
         }

@@ -1,7 +1,9 @@
 /**
  * Just enough protobuf wire format for the direct path's hot syscalls (dispatch_, read_one_,
  * return_value_): finding top-level fields and splicing their raw bytes into a response costs
- * well under a microsecond, where decoding and re-encoding the messages costs tens.
+ * well under a microsecond, where decoding and re-encoding the messages costs tens. It is also
+ * all the guest worker knows of protobuf: loading protobuf-es and the syscall descriptors would
+ * cost every worker tens of milliseconds and megabytes at start-up (plugins load them if used).
  */
 
 /** A field's bytes: for length-delimited fields the payload, for varints the value's low 32 bits. */
@@ -58,6 +60,15 @@ function varint(bytes: Uint8Array, pos: number): { value: number; next: number }
     if ((b & 0x80) === 0) return { value, next: pos + i + 1 }
   }
   return undefined
+}
+
+/** A varint field read as protobuf reads a bool: true when any bit of its value is set. */
+export function flag(bytes: Uint8Array, field: Field | undefined): boolean {
+  if (field === undefined) return false
+  for (let pos = field.start; pos < field.end; pos++) {
+    if (((bytes[pos] as number) & 0x7f) !== 0) return true
+  }
+  return false
 }
 
 /** A varint as two 32-bit halves (for uint64 id halves). */
@@ -122,6 +133,24 @@ export class Writer {
     return this
   }
 
+  /** A bool field (proto3: false is not written). */
+  bool(number: number, value: boolean): this {
+    return this.int32(number, value ? 1 : 0)
+  }
+
+  /** A uint64 field (proto3: 0 is not written). */
+  uint64(number: number, value: bigint): this {
+    if (value === 0n) return this
+    this.uvarint(number << 3)
+    let v = BigInt.asUintN(64, value)
+    while (v > 0x7fn) {
+      this.parts.push(Number(v & 0x7fn) | 0x80)
+      v >>= 7n
+    }
+    this.parts.push(Number(v))
+    return this
+  }
+
   int32(number: number, value: number): this {
     if (value === 0) return this
     this.uvarint(number << 3)
@@ -164,3 +193,6 @@ export class Writer {
     this.parts.push(v)
   }
 }
+
+/** ReadOneResponse{timeout: 1}: read_one_'s answer when nothing came in time. */
+export const READ_ONE_TIMEOUT = new Writer().bool(1, true).finish()

@@ -27,8 +27,18 @@ export class WorkerPool {
   private wanted: number
   private refillTimer: NodeJS.Timeout | undefined
 
-  constructor(private readonly size = 2) {
+  constructor(private size = 2) {
     this.wanted = size
+  }
+
+  /**
+   * How many workers to keep idle between deployments (default 2). A one-shot run (`parigot
+   * run`) keeps none: nothing would take them, and loading them would compete with its guests.
+   */
+  keepIdle(size: number): void {
+    // A demand beyond the old idle size (a prewarm) stands; the idle size itself is replaced.
+    this.wanted = Math.max(size, this.wanted === this.size ? 0 : this.wanted)
+    this.size = size
   }
 
   /**
@@ -102,7 +112,10 @@ export class WorkerPool {
   }
 
   private async spawn(): Promise<Worker> {
-    const worker = new Worker(guestWorkerScript(), { resourceLimits: WORKER_RESOURCE_LIMITS })
+    const worker = new Worker(guestWorkerScript(), {
+      resourceLimits: WORKER_RESOURCE_LIMITS,
+      execArgv: guestWorkerExecArgv(process.execArgv),
+    })
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type !== 'ready') return
@@ -123,6 +136,25 @@ export class WorkerPool {
  * the process. A guest's own linear memory is outside this heap; memory_limit_mb caps it.
  */
 export const WORKER_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 }
+
+/** Node options that load code into a thread before its script: `--import tsx`, `-r x`, .... */
+const PRELOAD_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader'])
+
+/**
+ * The parent's Node options minus its preloads. A worker inherits them by default, and the guest
+ * worker is built JavaScript that needs none: a TypeScript loader (the runner run from sources,
+ * as in tests and benches) would otherwise load into every worker, tripling its start-up.
+ */
+export function guestWorkerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string
+    const flag = arg.split('=', 1)[0] as string
+    if (!PRELOAD_FLAGS.has(flag)) kept.push(arg)
+    else if (!arg.includes('=')) i++ // its value is the next argument
+  }
+  return kept
+}
 
 /** The process-wide pool the supervisors share. */
 export const sharedWorkerPool = new WorkerPool()
