@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { cycleDeployment } from './guests'
 import {
   buildExample,
@@ -14,6 +14,12 @@ const POLL = { timeout: 15_000 }
 
 describe('Studio services graph (browser, real engine)', () => {
   const fixture = useStudio(() => buildExample('helloworld'))
+  // Compiled before the tests, so a slow AssemblyScript build on a loaded machine is not charged
+  // to the Studio's timings.
+  let cycleFile = ''
+  beforeAll(async () => {
+    cycleFile = await cycleDeployment()
+  }, 120_000)
 
   it('shows every service of the helloworld example reaching running, then the main exiting', async () => {
     const { page, errors } = await fixture.open()
@@ -105,7 +111,7 @@ describe('Studio services graph (browser, real engine)', () => {
   })
 
   it('names a refused dependency cycle in a banner with its reason, and the unmet requirement', async () => {
-    const cycle = await serveStudio(await cycleDeployment())
+    const cycle = await serveStudio(cycleFile)
     try {
       const { page, errors } = await openStudio(fixture.browser, cycle)
       expect(await page.getByTestId('cycle-banner').count()).toBe(0)

@@ -62,9 +62,11 @@ describe('completeAt: keys', () => {
     expect(labels(r).sort()).toEqual([
       '[services.api.plugin.<name>]',
       'env',
+      'host',
       'memory_limit_mb',
       'plugins',
       'role',
+      'worker',
     ])
     const role = r.items.find((i) => i.label === 'role')
     expect(role?.kind).toBe('key')

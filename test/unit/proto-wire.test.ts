@@ -448,8 +448,10 @@ describe('queue.v1 wire format', () => {
       LocateResponse: ['id=1 IdRaw'],
       DeleteQueueRequest: ['id=1 IdRaw'],
       DeleteQueueResponse: ['id=1 IdRaw'],
-      ReceiveRequest: ['id=1 IdRaw', 'message_limit=2 int32'],
-      ReceiveResponse: ['id=1 IdRaw', 'message=2 repeated QueueMsg'],
+      // done=3 / unmodified=3 are ours (an acknowledgement folded into the next receive,
+      // docs/queue.md): new numbers after the reference's, so the reference's fields keep theirs.
+      ReceiveRequest: ['id=1 IdRaw', 'message_limit=2 int32', 'done=3 repeated IdRaw'],
+      ReceiveResponse: ['id=1 IdRaw', 'message=2 repeated QueueMsg', 'unmodified=3 repeated IdRaw'],
       QueueMsg: [
         'id=1 IdRaw', 'msg_id=2 IdRaw', 'receive_count=3 int32', 'received=4 Timestamp',
         'sender=5 Any', 'sent=6 Timestamp', 'payload=7 Any',
