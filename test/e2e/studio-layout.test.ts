@@ -100,6 +100,13 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
       ),
     )
     expect(legendSize).toBeGreaterThanOrEqual(11)
+    // What a reader sees once the first layout has placed the nodes (not mid-animation).
+    await expect
+      .poll(
+        async () => Number(await page.getByTestId('graph-canvas').getAttribute('data-layouts')),
+        POLL,
+      )
+      .toBeGreaterThan(0)
     await screenshot(page, 'layout-1280x800-opened')
 
     // Drag the splitter between panel and log up by 120 px; a reload keeps the new split.
