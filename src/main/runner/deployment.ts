@@ -111,6 +111,7 @@ export class Deployment {
       if (levelRank(record.level) < minLevel) return
       options.onLog(record)
       otlp?.log(record)
+      cluster?.onLog(record)
     }
     let cluster: ClusterNode | undefined
     this.supervisor = new Supervisor({
