@@ -108,7 +108,7 @@ describe('the Studio attached to a deployment on two hosts', () => {
     )
     expect(answer).toMatchObject({ ok: true, result: { hosts: [{ name: 'a' }, { name: 'b' }] } })
     const refused = await bridge.dispatch(
-      { kind: 'request', id: 2, method: 'service.stop', params: { name: 'store' } },
+      { kind: 'request', id: 2, method: 'deployment.stop', params: {} },
       { subscribeLogs: () => undefined },
     )
     expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } })
@@ -141,6 +141,20 @@ describe('the Studio attached to a deployment on two hosts', () => {
     expect(messages).not.toContain('bad level')
     expect(messages.some((m) => m.includes('not JSON'))).toBe(true)
     await nc.close()
+  }, 60_000)
+
+  it('stops, starts and restarts a service on the host that runs it', async () => {
+    const stateOf = (name: string) => session.graph().nodes.find((n) => n.name === name)?.state
+    await session.control('stop', 'store')
+    // The host answers once its guest has stopped; the registry then says so.
+    await until('store not running', () => stateOf('store') !== 'running')
+    expect(hosts[0]?.output()).toMatch(/stop of store asked by an attached Studio/)
+    await session.control('start', 'store')
+    await until('store running again', () => stateOf('store') === 'running')
+    await session.control('restart', 'pricer')
+    await until('pricer running after its restart', () => stateOf('pricer') === 'running')
+    expect(hosts[1]?.output()).toMatch(/restart of pricer asked by an attached Studio/)
+    await expect(session.control('stop', 'nobody')).rejects.toMatchObject({ code: 'not-found' })
   }, 60_000)
 
   it('shows a killed host as down within 3 s, its services failed', async () => {

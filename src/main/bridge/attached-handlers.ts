@@ -1,5 +1,6 @@
 // The bridge methods over an AttachedSession (attached-session.ts): the views answer from the
-// cluster; what would change the deployment is refused with 'conflict', saying why.
+// cluster, a service's start/stop/restart goes to its host; what else would change the
+// deployment is refused with 'conflict', saying why.
 import { MAX_TRACE_LIST } from '../../shared/bridge/contract'
 import type { AttachedSession } from './attached-session'
 import { StudioError } from './errors'
@@ -12,7 +13,7 @@ export function createAttachedHandlers(session: AttachedSession): Handlers {
     throw new StudioError(
       'conflict',
       `${what}: the Studio is attached to a deployment running on a cluster (read-only); ` +
-        'start, stop and edit it on its hosts',
+        'run, stop and edit it on its hosts',
     )
   }
   return {
@@ -22,7 +23,7 @@ export function createAttachedHandlers(session: AttachedSession): Handlers {
     'deployment.run': readOnly('run'),
     'deployment.stop': readOnly('stop'),
     'deployment.restart': readOnly('restart'),
-    'service.restart': readOnly('restart a service'),
+    'service.restart': ({ name }) => session.control('restart', name),
     'graph.get': () => session.graph(),
     'service.details': ({ name }) => session.details(name),
     'logs.subscribe': ({ filter, backfill }, caller) => {
@@ -42,8 +43,8 @@ export function createAttachedHandlers(session: AttachedSession): Handlers {
     'queue.delete': readOnly('delete a message'),
     'queue.purge': readOnly('purge a queue'),
     'queue.redrive': readOnly('redrive a queue'),
-    'service.start': readOnly('start a service'),
-    'service.stop': readOnly('stop a service'),
+    'service.start': ({ name }) => session.control('start', name),
+    'service.stop': ({ name }) => session.control('stop', name),
     // The ring is all an attached Studio keeps: it writes no log file.
     'logs.read': () => ({ lines: [], file: undefined, more: false }),
     'logs.search': () => ({ lines: [], file: undefined, more: false }),

@@ -2,8 +2,9 @@
 // --deployment NAME`): it runs nothing itself. It watches the deployment through the cluster's
 // observer (src/main/cluster/observer.ts): the graph is the registry's guests grouped by host,
 // with each host up or down, and the log is every host's lines (source `<source>@<host>`).
-// What would change the deployment (run, stop, edit, invoke) is refused with 'conflict' naming
-// the reason, so the same renderer serves both kinds of session (attached-handlers.ts).
+// Start, stop and restart of one service go to the host that runs it; what else would change
+// the deployment (run, stop, edit, invoke) is refused with 'conflict' naming the reason, so the
+// same renderer serves both kinds of session (attached-handlers.ts).
 import type {
   DeploymentStatus,
   ServiceDetails,
@@ -13,7 +14,7 @@ import type {
 import { BRIDGE_PROTOCOL_VERSION } from '../../shared/bridge/contract'
 import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { LogRecord } from '../../shared/log/log-record'
-import { ClusterObserver } from '../cluster/observer'
+import { ClusterObserver, type ControlOp } from '../cluster/observer'
 import { attachedGraph, attachedNode } from './attached-graph'
 import { describeError, StudioError } from './errors'
 import { LogRing } from './log-ring'
@@ -157,6 +158,29 @@ export class AttachedSession {
       history: [],
       recentCalls: [],
     }
+  }
+
+  /**
+   * Start, stop or restart a service on the host that runs it (its Deployment does it and
+   * answers); resolves when the host has, with the status.
+   */
+  async control(op: ControlOp, name: string): Promise<DeploymentStatus> {
+    const observer = this.observer
+    const entry = observer?.guests().find((g) => g.guest === name)
+    if (observer === undefined || entry === undefined)
+      throw new StudioError('not-found', `no service named "${name}" in the cluster`, 'params.name')
+    const host = observer.hostList().find((h) => h.name === entry.host)
+    if (host?.up !== true)
+      throw new StudioError(
+        'conflict',
+        `${name} runs on host ${entry.host}, which is down (${host?.reason ?? 'no heartbeat'})`,
+      )
+    try {
+      await observer.control(entry.host, op, name)
+    } catch (err) {
+      throw new StudioError('conflict', describeError(err))
+    }
+    return this.status()
   }
 
   /** Lines, events and messages refused on receipt, and those the hosts said they dropped. */

@@ -14,6 +14,7 @@ import { connectCluster } from './connection'
 import type { KernelAccess } from './kernel-access'
 import { entryOf, MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
 import type { LogRecord } from '../../shared/log/log-record'
+import { serveControl, type ControlHandler } from './host-control'
 import { HostTelemetry } from './host-telemetry'
 import { RemoteCalls } from './remote-calls'
 import { RemoteGuests } from './remote-guests'
@@ -37,6 +38,8 @@ export interface ClusterNodeOptions {
   readonly host: string
   readonly access: KernelAccess
   readonly logger: Logger
+  /** Start, stop and restart of this host's services, asked by an attached Studio. */
+  readonly control?: ControlHandler
 }
 
 export class ClusterNode {
@@ -89,6 +92,8 @@ export class ClusterNode {
       { log: this.names.logSubject(host), event: this.names.eventSubject(host) },
       this.instance,
     )
+    if (this.options.control !== undefined)
+      serveControl(this.nc, this.names.controlSubject(host), this.options.control, logger)
     this.calls = new RemoteCalls(this.nc, this.names, host, access, logger, (key) =>
       this.guests.isStandIn(key),
     )

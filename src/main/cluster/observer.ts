@@ -12,11 +12,13 @@ import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { LogRecord } from '../../shared/log/log-record'
 import { HEARTBEAT_MS, HOST_GONE_MS } from './cluster-node'
 import { connectCluster } from './connection'
+import { requestControl, type ControlOp } from './host-control'
 import { MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
 import { clusterNames, isSafeName, type ClusterNames } from './subjects'
 import { parseEventBatch, parseLogBatch, type ParsedBatch } from './telemetry-batch'
 
 export type { GuestEntry, RemoteService } from './registry-entry'
+export type { ControlOp } from './host-control'
 
 export interface ObservedHost {
   readonly name: string
@@ -230,6 +232,11 @@ export class ClusterObserver {
         return seen === undefined || seen.instance === e.instance
       })
       .sort((a, b) => a.host.localeCompare(b.host) || a.guest.localeCompare(b.guest))
+  }
+
+  /** Asks the host running `guest` to start, stop or restart it; throws with its reason. */
+  control(host: string, op: ControlOp, guest: string): Promise<void> {
+    return requestControl(this.nc, this.names.controlSubject(host), host, op, guest)
   }
 
   async close(): Promise<void> {

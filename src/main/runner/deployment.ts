@@ -136,7 +136,13 @@ export class Deployment {
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {
-        cluster = await joinCluster(config, options.host, this.supervisor, logSink)
+        cluster = await joinCluster(config, options.host, this.supervisor, logSink, (op, name) =>
+          op === 'start'
+            ? this.startService(name)
+            : op === 'stop'
+              ? this.stopService(name)
+              : this.restartService(name),
+        )
         this.cluster = cluster
       }
       if (servers.length > 0) {
