@@ -87,6 +87,33 @@ describe('Studio attached to a cluster (browser)', () => {
     expect(await page.getByTestId('deployment-state').getAttribute('data-state')).toBe('running')
     await screenshot(page, 'cluster-attached')
 
+    // Stop and start the store from its context menu: the request reaches host warehouse.
+    const origin = await canvas.boundingBox()
+    if (origin === null) throw new Error('no canvas')
+    const menuOn = async (name: string) => {
+      const centres = await canvas.evaluate((el) =>
+        (el as unknown as { nodeCenters(): { id: string; x: number; y: number }[] }).nodeCenters(),
+      )
+      const at = centres.find((n) => n.id === `svc:${name}`)
+      if (at === undefined) throw new Error(`no node ${name}`)
+      await page.mouse.click(origin.x + at.x, origin.y + at.y, { button: 'right' })
+      const menu = page.getByTestId('service-menu')
+      await menu.waitFor()
+      return menu
+    }
+    const storeState = (): Promise<string | null> =>
+      page.locator('[data-testid=service-item][data-service=store]').getAttribute('data-state')
+    await (await menuOn('store')).getByRole('menuitem', { name: 'stop store', exact: true }).click()
+    await expect.poll(storeState, POLL).not.toBe('running')
+    await (
+      await menuOn('store')
+    )
+      .getByRole('menuitem', { name: 'start store', exact: true })
+      .click()
+    await expect.poll(storeState, POLL).toBe('running')
+    expect(await page.getByTestId('action-error').count()).toBe(0)
+    expect((hosts[0] as HostProcess).output()).toMatch(/stop of store asked by an attached Studio/)
+
     // The warehouse host dies: its box turns down, its service failed.
     ;(hosts[0] as HostProcess).child.kill('SIGKILL')
     await page
