@@ -136,10 +136,12 @@ const layerPolicies = [
   ),
   layer(
     'src/main/bridge',
-    "src/main/runner, kernel, engine, a plugin's api.ts, src/main/csp.ts, src/shared, npm packages and Node built-ins",
+    "src/main/runner, kernel, engine, a plugin's api.ts, src/main/cluster/observer.ts, src/main/csp.ts, src/shared, npm packages and Node built-ins",
     [
       ...[...MAIN_BELOW_BRIDGE, 'src/shared'].map((t) => to(t)),
       to('src/main/plugins', '*/api.ts'),
+      // The Studio attached to a running cluster watches it through the observer only.
+      to('src/main/cluster', 'observer.ts'),
       // The web server sends the Studio window's Content-Security-Policy as well.
       to('src/main', 'csp.ts'),
       NPM,

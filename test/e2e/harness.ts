@@ -59,12 +59,15 @@ export interface ServedStudio {
  * Starts the built `parigot serve [config] --port 0` (out/main/cli.js, kept current by the test
  * set-up) and waits for its "Studio running at" line.
  */
-export async function serveStudio(config?: string): Promise<ServedStudio> {
+export async function serveStudio(
+  config?: string,
+  extraArgs: readonly string[] = [],
+): Promise<ServedStudio> {
   // Recent deployments go to a scratch folder, not the developer's ~/.config.
   const studioDir = mkdtempSync(join(tmpdir(), 'parigot-e2e-studio-'))
   const args = [join(REPO_ROOT, 'out', 'main', 'cli.js'), 'serve']
   if (config !== undefined) args.push(config)
-  args.push('--port', '0', '--no-build')
+  args.push('--port', '0', '--no-build', ...extraArgs)
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, PARIGOT_STUDIO_DIR: studioDir },

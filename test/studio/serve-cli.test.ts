@@ -84,5 +84,30 @@ describe('parigot serve', () => {
     const missing = parigot(['serve', join(tmpdir(), 'no-such-deploy.toml'), '--no-build'])
     expect(await missing.exited).toBe(2)
     expect(missing.out.stderr).toContain('does not exist')
+    // --cluster: with --deployment, without a config, a nats:// address, a reachable server.
+    const alone = parigot(['serve', '--cluster', 'nats://127.0.0.1:4222'])
+    expect(await alone.exited).toBe(1)
+    expect(alone.out.stderr).toContain('--cluster and --deployment go together')
+    const badUrl = parigot(['serve', '--cluster', 'http://x', '--deployment', 'd'])
+    expect(await badUrl.exited).toBe(1)
+    expect(badUrl.out.stderr).toContain('--cluster expects nats://HOST:PORT')
+    const badName = parigot(['serve', '--cluster', 'nats://127.0.0.1:1', '--deployment', 'a.b'])
+    expect(await badName.exited).toBe(1)
+    expect(badName.out.stderr).toContain('--deployment expects a deployment name')
+    const unreachable = parigot([
+      'serve',
+      '--cluster',
+      'nats://127.0.0.1:1',
+      '--deployment',
+      'd',
+      '--no-build',
+    ])
+    expect(await unreachable.exited).toBe(1)
+    expect(unreachable.out.stderr).toContain(
+      "cannot connect to the cluster's NATS server nats://127.0.0.1:1",
+    )
+    const onRun = parigot(['run', 'x.toml', '--deployment', 'd'])
+    expect(await onRun.exited).toBe(1)
+    expect(onRun.out.stderr).toContain('only go with serve')
   }, 60_000)
 })

@@ -195,6 +195,13 @@ const violations: Violation[] = [
     message:
       "Layer rule: src/main/kernel may not import '../cluster/cluster-node' (src/main/cluster/cluster-node.ts)",
   },
+  {
+    // The attached Studio watches a cluster through the observer only, never joins it.
+    file: 'src/main/bridge/fixture.ts',
+    code: `import { ClusterNode } from '../cluster/cluster-node'\nexport const c = ClusterNode\n`,
+    message:
+      "Layer rule: src/main/bridge may not import '../cluster/cluster-node' (src/main/cluster/cluster-node.ts)",
+  },
   // src/main/kernel: below runner, bridge, CLI and plugins.
   {
     file: 'src/main/kernel/transport/fixture.ts',
@@ -268,6 +275,10 @@ const legal: { file: string; code: string }[] = [
   {
     file: 'src/main/cluster/fixture.ts',
     code: `import type { Kernel } from '../kernel/kernel'\nexport type K = Kernel\n`,
+  },
+  {
+    file: 'src/main/bridge/fixture.ts',
+    code: `import { ClusterObserver } from '../cluster/observer'\nexport const o = ClusterObserver\n`,
   },
   {
     file: 'src/main/bridge/fixture.ts',

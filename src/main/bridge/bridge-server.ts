@@ -20,6 +20,8 @@ import { describeError, StudioError } from './errors'
 import { createHandlers } from './handlers'
 import type { CallerState, Handlers } from './handlers'
 import type { LogPredicate } from './log-filter'
+import { AttachedSession } from './attached-session'
+import { createAttachedHandlers } from './attached-handlers'
 import type { StudioSession } from './session'
 
 /** How a transport delivers server messages to one peer. */
@@ -193,13 +195,14 @@ export class BridgeServer {
   private readonly unsubscribe: () => void
 
   constructor(
-    readonly session: StudioSession,
+    readonly session: StudioSession | AttachedSession,
     options: BridgeServerOptions = {},
   ) {
     this.flushMs = options.flushMs ?? 50
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
     this.maxPendingKernelEvents = options.maxPendingKernelEvents ?? 20_000
-    this.handlers = createHandlers(session)
+    this.handlers =
+      session instanceof AttachedSession ? createAttachedHandlers(session) : createHandlers(session)
     this.unsubscribe = session.subscribe((event) => {
       for (const connection of this.connections) {
         switch (event.kind) {

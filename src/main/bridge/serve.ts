@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { BridgeServer } from './bridge-server'
 import { studioDataDir, studioRoot, studioVersion } from './paths'
 import { describeError, StudioError } from './errors'
+import { AttachedSession } from './attached-session'
 import { StudioSession } from './session'
 import { startStudioWebServer } from './web-server'
 import { WorkspaceRoots } from './workspace-roots'
@@ -20,6 +21,11 @@ export interface ServeOptions {
    */
   readonly roots?: readonly string[]
   readonly port?: number
+  /**
+   * Attach to a deployment running on a cluster instead of running one (read-only:
+   * attached-session.ts); `token` is the NATS token, if the server wants one.
+   */
+  readonly attach?: { readonly nats: string; readonly deployment: string; readonly token?: string }
   /** Build the renderer when out/renderer is missing (default true). */
   readonly build?: boolean
   readonly stdout: (line: string) => void
@@ -27,7 +33,7 @@ export interface ServeOptions {
 }
 
 export interface RunningStudio {
-  readonly session: StudioSession
+  readonly session: StudioSession | AttachedSession
   readonly server: StudioWebServer
   close(): Promise<void>
 }
@@ -70,14 +76,29 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
   // A config named on the command line was chosen by the user, as in a native dialog.
   if (options.config !== undefined)
     await roots.add(dirname(resolve(options.config))).catch(() => {})
-  const session = new StudioSession({
-    version: studioVersion(root),
-    roots,
-    dataDir: studioDataDir(),
-    examplesDir,
-  })
+  const attach = options.attach
+  const session =
+    attach !== undefined
+      ? await AttachedSession.attach({
+          version: studioVersion(root),
+          roots,
+          deployment: attach.deployment,
+          cluster: {
+            nats: attach.nats,
+            requireCredentials: false,
+            ...(attach.token !== undefined ? { token: attach.token } : {}),
+          },
+        })
+      : new StudioSession({
+          version: studioVersion(root),
+          roots,
+          dataDir: studioDataDir(),
+          examplesDir,
+        })
   options.stderr(`parigot serve: workspace roots: ${roots.list().join(', ')}`)
-  if (options.config !== undefined) {
+  if (attach !== undefined)
+    options.stderr(`parigot serve: attached to deployment ${attach.deployment} on ${attach.nats}`)
+  if (options.config !== undefined && session instanceof StudioSession) {
     const opened = await session.open(resolve(options.config))
     for (const d of opened.diagnostics)
       options.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`)

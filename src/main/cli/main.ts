@@ -57,6 +57,7 @@ With --trace FILE it records every call as a span and writes Chrome trace-event 
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
   serve: `usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]
+       parigot serve --cluster nats://HOST:PORT --deployment NAME [--port N]
 
 Starts the Studio engine and serves the Studio to a browser on 127.0.0.1 only, then prints one
 line on stdout: "Studio running at http://127.0.0.1:<port>/?token=<token>". Open that URL; the
@@ -67,7 +68,12 @@ write files only inside the workspace roots: the current folder, or each --root 
 plugins, descriptor sets and data_dir must lie inside them too. The page is the built
 renderer in out/renderer: when it is missing it is built first (npm run build), unless
 --no-build, which fails instead. SIGINT/SIGTERM stop the running deployment, close the server,
-and exit with code 0.`,
+and exit with code 0.
+
+With --cluster and --deployment the Studio runs nothing: it attaches to deployment NAME running
+on the hosts of that NATS server (parigot run --host) and shows every host's services, grouped
+by host with each host up or down, and every host's log lines (docs/cluster.md). It is
+read-only. A NATS token, if the server needs one, is read from PARIGOT_NATS_TOKEN.`,
   gen: `usage: parigot gen <proto dir> [--out <dir>] [--include <dir>]...
 
 Generates AssemblyScript for every .proto under <proto dir> (and for what they import):
@@ -112,6 +118,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'no-build': { type: 'boolean' },
         list: { type: 'boolean' },
         trace: { type: 'string' },
+        cluster: { type: 'string' },
+        deployment: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -137,9 +145,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (
     parsed.values.port !== undefined ||
     parsed.values['no-build'] !== undefined ||
-    parsed.values.root !== undefined
+    parsed.values.root !== undefined ||
+    parsed.values.cluster !== undefined ||
+    parsed.values.deployment !== undefined
   ) {
-    io.stderr(`parigot ${command}: --port, --root and --no-build only go with serve`)
+    io.stderr(
+      `parigot ${command}: --port, --root, --no-build, --cluster and --deployment only go with serve`,
+    )
     return 1
   }
   if (command === 'call') return callEntry(rest, parsed.values, io)
@@ -301,10 +313,33 @@ async function serveCommand(
     'no-build'?: boolean
     json?: boolean
     watch?: boolean
+    cluster?: string
+    deployment?: string
   },
   io: CliIo,
 ): Promise<number> {
   const help = COMMAND_HELP['serve'] as string
+  if ((values.cluster === undefined) !== (values.deployment === undefined)) {
+    io.stderr(`parigot serve: --cluster and --deployment go together\n\n${help}`)
+    return 1
+  }
+  if (values.cluster !== undefined && positionals.length > 0) {
+    io.stderr(
+      `parigot serve: --cluster attaches to a running deployment: no deploy config\n\n${help}`,
+    )
+    return 1
+  }
+  if (values.cluster !== undefined && !/^(nats|tls):\/\/[^\s/]+$/.test(values.cluster)) {
+    io.stderr(`parigot serve: --cluster expects nats://HOST:PORT, got "${values.cluster}"`)
+    return 1
+  }
+  if (
+    values.deployment !== undefined &&
+    !/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(values.deployment)
+  ) {
+    io.stderr(`parigot serve: --deployment expects a deployment name, got "${values.deployment}"`)
+    return 1
+  }
   if (positionals.length > 1) {
     io.stderr(`parigot serve: expected at most one deploy config file\n\n${help}`)
     return 1
@@ -332,6 +367,17 @@ async function serveCommand(
         ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
         ...(port !== undefined ? { port } : {}),
         ...(values.root !== undefined ? { roots: values.root } : {}),
+        ...(values.cluster !== undefined && values.deployment !== undefined
+          ? {
+              attach: {
+                nats: values.cluster,
+                deployment: values.deployment,
+                ...(process.env['PARIGOT_NATS_TOKEN'] !== undefined
+                  ? { token: process.env['PARIGOT_NATS_TOKEN'] }
+                  : {}),
+              },
+            }
+          : {}),
         build: values['no-build'] !== true,
         stdout: io.stdout,
         stderr: io.stderr,

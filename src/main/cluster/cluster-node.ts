@@ -13,6 +13,9 @@ import type { Logger } from '../engine/logger'
 import { connectCluster } from './connection'
 import type { KernelAccess } from './kernel-access'
 import { entryOf, MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
+import type { LogRecord } from '../../shared/log/log-record'
+import { serveControl, type ControlHandler } from './host-control'
+import { HostTelemetry } from './host-telemetry'
 import { RemoteCalls } from './remote-calls'
 import { RemoteGuests } from './remote-guests'
 import { clusterNames, isSafeName, type ClusterNames } from './subjects'
@@ -35,6 +38,8 @@ export interface ClusterNodeOptions {
   readonly host: string
   readonly access: KernelAccess
   readonly logger: Logger
+  /** Start, stop and restart of this host's services, asked by an attached Studio. */
+  readonly control?: ControlHandler
 }
 
 export class ClusterNode {
@@ -42,6 +47,7 @@ export class ClusterNode {
   private readonly names: ClusterNames
   private kv: KV | undefined
   private calls: RemoteCalls | undefined
+  private telemetry: HostTelemetry | undefined
   private readonly guests: RemoteGuests
   private readonly hosts = new Map<string, HostSeen>()
   /** Latest valid entry of every remote guest, by key. */
@@ -81,6 +87,13 @@ export class ClusterNode {
       history: 1,
       maxValueSize: MAX_ENTRY_BYTES,
     })
+    this.telemetry = new HostTelemetry(
+      this.nc,
+      { log: this.names.logSubject(host), event: this.names.eventSubject(host) },
+      this.instance,
+    )
+    if (this.options.control !== undefined)
+      serveControl(this.nc, this.names.controlSubject(host), this.options.control, logger)
     this.calls = new RemoteCalls(this.nc, this.names, host, access, logger, (key) =>
       this.guests.isStandIn(key),
     )
@@ -126,8 +139,14 @@ export class ClusterNode {
     )
   }
 
+  /** A log line of this host, for observers (the attached Studio). */
+  onLog(record: LogRecord): void {
+    this.telemetry?.log(record)
+  }
+
   /** Every kernel event may change what this host's entries say. */
   onKernelEvent(event: KernelEvent): void {
+    this.telemetry?.event(event)
     if (event.type === 'call-started' || event.type === 'call-finished') return
     if (this.publishQueued || this.closed) return
     this.publishQueued = true
@@ -229,6 +248,7 @@ export class ClusterNode {
     if (this.closed) return
     this.closed = true
     clearInterval(this.heartbeat)
+    this.telemetry?.close()
     this.calls?.close()
     this.nc.publish(
       this.names.heartbeatSubject(this.options.host),

@@ -21,6 +21,12 @@ export interface ClusterNames {
   callQueue(service: string): string
   /** Heartbeats of `host` (every host subscribes to `heartbeatSubject('*')`). */
   heartbeatSubject(host: string): string
+  /** Log lines of `host`, batched (`'*'` to hear every host's). */
+  logSubject(host: string): string
+  /** Kernel events of `host`, batched (`'*'` to hear every host's). */
+  eventSubject(host: string): string
+  /** Requests to start, stop or restart a service of `host` (host-control.ts). */
+  controlSubject(host: string): string
   /** Registry key of one guest of a host. */
   guestKey(host: string, guest: string): string
 }
@@ -53,6 +59,9 @@ export function clusterNames(deployment: string): ClusterNames {
     callSubject: (s) => `${prefix}.call.${service(s)}`,
     callQueue: (s) => `${prefix}.q.${service(s)}`,
     heartbeatSubject: (h) => `${prefix}.hb.${checked('host', h)}`,
+    logSubject: (h) => `${prefix}.log.${checked('host', h)}`,
+    eventSubject: (h) => `${prefix}.ev.${checked('host', h)}`,
+    controlSubject: (h) => `${prefix}.ctl.${checked('host', h)}`,
     guestKey: (h, g) => `g.${checked('host', h)}.${checked('guest', g)}`,
   }
 }

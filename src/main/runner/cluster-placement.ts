@@ -6,6 +6,7 @@ import type { DeployConfig, ServiceConfig } from '../../shared/deploy-config/typ
 import type { LogSink } from '../engine/logger'
 import { createLogger } from '../engine/logger'
 import { ClusterNode } from '../cluster/cluster-node'
+import type { ControlHandler } from '../cluster/host-control'
 import type { Supervisor } from './supervisor'
 
 /** The host of a service that names none. */
@@ -33,6 +34,7 @@ export function joinCluster(
   host: string,
   supervisor: Supervisor,
   logSink: LogSink,
+  control?: ControlHandler,
 ): Promise<ClusterNode> {
   if (config.cluster === undefined) throw new Error('internal: joinCluster without [cluster]')
   return ClusterNode.start({
@@ -45,5 +47,6 @@ export function joinCluster(
       flush: () => supervisor.flush(),
     },
     logger: createLogger('cluster', logSink, () => Date.now()),
+    ...(control !== undefined ? { control } : {}),
   })
 }

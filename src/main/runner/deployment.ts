@@ -111,6 +111,7 @@ export class Deployment {
       if (levelRank(record.level) < minLevel) return
       options.onLog(record)
       otlp?.log(record)
+      cluster?.onLog(record)
     }
     let cluster: ClusterNode | undefined
     this.supervisor = new Supervisor({
@@ -135,7 +136,13 @@ export class Deployment {
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {
-        cluster = await joinCluster(config, options.host, this.supervisor, logSink)
+        cluster = await joinCluster(config, options.host, this.supervisor, logSink, (op, name) =>
+          op === 'start'
+            ? this.startService(name)
+            : op === 'stop'
+              ? this.stopService(name)
+              : this.restartService(name),
+        )
         this.cluster = cluster
       }
       if (servers.length > 0) {

@@ -55,6 +55,8 @@ export interface DeploymentStatus {
   readonly message?: string
   /** Error-level log lines and config errors since the deployment last started. */
   readonly errorCount: number
+  /** The Studio watches a deployment running on a cluster (`parigot serve --cluster`). */
+  readonly attached?: { readonly deployment: string; readonly server: string }
 }
 
 /** A service as the graph draws it: one node per guest program of the deploy config. */
@@ -74,6 +76,17 @@ export interface ServiceNode {
   readonly reason?: string
   /** While waiting: when the kernel gives up launching it (ms since epoch, engine clock). */
   readonly launchDeadlineMs?: number
+  /** The cluster host that runs it (`[services.<name>] host`), when attached to a cluster. */
+  readonly clusterHost?: string
+}
+
+/** A host of a deployment split over hosts, as the attached Studio sees it. */
+export interface ClusterHostView {
+  readonly name: string
+  /** Its heartbeat is being heard. */
+  readonly up: boolean
+  /** Why it is down ("left", "no heartbeat for 1512 ms", "no heartbeat yet"). */
+  readonly reason?: string
 }
 
 export interface ServiceEdge {
@@ -104,6 +117,8 @@ export interface ServiceGraph {
   readonly cycle?: readonly string[]
   /** The kernel's words for the refused cycle (which require or export closed it). */
   readonly cycleReason?: string
+  /** Attached to a cluster: its hosts; nodes name theirs in `clusterHost`. */
+  readonly hosts?: readonly ClusterHostView[]
 }
 
 export interface StateHistoryEntry {

@@ -36,6 +36,12 @@ export interface NodeDef {
   /** A name nobody exports, drawn as a hollow placeholder so the unmet edge has an end. */
   readonly missing: boolean
   readonly inCycle: boolean
+  /** Attached to a cluster: the compound node of the host that runs this service. */
+  readonly parent?: string
+  /** A host's compound node (its services inside), not a service. */
+  readonly hostGroup?: boolean
+  /** For a host: its heartbeat is heard. */
+  readonly up?: boolean
 }
 
 export interface EdgeDef {
@@ -57,14 +63,34 @@ export interface EdgeDef {
 }
 
 export const serviceNodeId = (name: string): string => `svc:${name}`
+export const hostNodeId = (name: string): string => `host:${name}`
 const missingNodeId = (via: string): string => `missing:${via}`
 
 export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: EdgeDef[] } {
   const cycle = graph.cycle ?? []
   const cycleNames = new Set(cycle)
+  // Host groups first: cytoscape adds a child only after its parent.
+  const hosts: NodeDef[] = (graph.hosts ?? []).map((h) => {
+    // Short, so the box's label stays in view; the reason is on its services and the status.
+    const text = `host ${h.name} · ${h.up ? 'up' : 'down'}`
+    return {
+      id: hostNodeId(h.name),
+      label: h.name,
+      text,
+      width: text.length * CHAR_PX,
+      state: h.up ? 'host-up' : 'host-down',
+      missing: false,
+      inCycle: false,
+      hostGroup: true,
+      up: h.up,
+    }
+  })
+  const hostIds = new Set(hosts.map((h) => h.id))
   const nodes: NodeDef[] = graph.nodes.map((n) => {
     const state = n.exitCode === undefined ? n.state : `${n.state} (${n.exitCode})`
+    const parent = n.clusterHost !== undefined ? hostNodeId(n.clusterHost) : undefined
     return {
+      ...(parent !== undefined && hostIds.has(parent) ? { parent } : {}),
       id: serviceNodeId(n.name),
       label: n.name,
       text: `${n.name}\n${state.replace('-', ' ')}`,
@@ -145,7 +171,10 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
   // An edge can only be drawn between nodes that exist (a cycle may name a service the graph
   // no longer lists after a restart).
   const ids = new Set(nodes.map((n) => n.id))
-  return { nodes, edges: edges.filter((e) => ids.has(e.source) && ids.has(e.target)) }
+  return {
+    nodes: [...hosts, ...nodes],
+    edges: edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
+  }
 }
 
 /**

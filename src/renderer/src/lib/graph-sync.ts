@@ -9,8 +9,17 @@ import { graphElements } from './graph-elements'
 
 const PINNED = 'parigotPinned'
 
+/** Inside a host's box, the same spacing as outside (ELK takes a compound's own options). */
+const HOST_BOX_LAYOUT = {
+  'elk.spacing.nodeNode': 36,
+  'elk.layered.spacing.nodeNodeBetweenLayers': 130,
+  'elk.padding': '[top=28,left=16,bottom=16,right=16]',
+}
+
 /** ELK's layered algorithm, left to right; spacing leaves room for the edge labels. */
 export const LAYERED_LAYOUT = {
+  nodeLayoutOptions: (node: cytoscape.NodeSingular) =>
+    node.isParent() ? HOST_BOX_LAYOUT : undefined,
   name: 'elk',
   fit: false,
   animate: false,
@@ -23,6 +32,9 @@ export const LAYERED_LAYOUT = {
     'elk.spacing.componentComponent': 60,
     'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
     'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
+    // Cluster hosts are compound nodes: lay out their services and the edges between hosts
+    // as one graph, so edges cross between the host boxes rather than through them.
+    'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
   },
 } as const
 

@@ -1,0 +1,126 @@
+// The Studio attached to a deployment running on two hosts (`parigot serve --cluster URL
+// --deployment NAME`), in Chromium: the graph groups the services by host (compound nodes) and
+// the log shows both hosts' lines; a killed host turns down. Real nats-server, real
+// `parigot run --host` processes, the built Studio.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compileAssemblyScript } from '../helpers/asc'
+import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
+import { startNatsServer, type NatsServer } from '../helpers/nats-server'
+import { launchChromium, screenshot, serveStudio, type ServedStudio } from './harness'
+
+const POLL = { timeout: 20_000 }
+let nats: NatsServer
+let studio: ServedStudio
+let browser: Browser
+const hosts: HostProcess[] = []
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parigot-e2e-attach-'))
+  nats = await startNatsServer()
+  for (const [name, source] of [
+    ['store', 'examples/chain/guest/store.ts'],
+    ['pricer', 'examples/chain/guest/pricer.ts'],
+    ['checkout', 'examples/chain/guest/checkout.ts'],
+  ] as const)
+    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source))
+  const file = join(dir, 'deploy.toml')
+  await writeFile(
+    file,
+    `[deployment]\nname = "shop"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats.url}"\n\n` +
+      `[services.store]\nwasm = "store.wasm"\nhost = "warehouse"\n\n` +
+      `[services.pricer]\nwasm = "pricer.wasm"\nhost = "front"\n\n` +
+      `[services.checkout]\nwasm = "checkout.wasm"\nhost = "front"\n`,
+  )
+  studio = await serveStudio(undefined, ['--cluster', nats.url, '--deployment', 'shop'])
+  hosts.push(startHost(file, 'warehouse'), startHost(file, 'front'))
+  browser = await launchChromium()
+}, 240_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await Promise.all(hosts.map(stopHost))
+  await studio?.stop()
+  await nats?.stop()
+})
+
+describe('Studio attached to a cluster (browser)', () => {
+  it("shows both hosts' services, grouped by host, and both hosts' logs", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
+    await page.goto(studio.url)
+    await page.locator('[data-testid=connection][data-phase=connected]').waitFor()
+    const items = page.locator('[data-testid=service-item]')
+    await expect
+      .poll(
+        () =>
+          items.evaluateAll((els) =>
+            els.map((e) => `${e.getAttribute('data-service')}:${e.getAttribute('data-state')}`),
+          ),
+        POLL,
+      )
+      .toEqual(['checkout:running', 'pricer:running', 'store:running'])
+    // The canvas holds one compound node per host around its services.
+    const canvas = page.getByTestId('graph-canvas')
+    const ids = (): Promise<string[]> =>
+      canvas.evaluate((el) =>
+        (el as unknown as { nodeBoxes(): { id: string }[] }).nodeBoxes().map((n) => n.id),
+      )
+    await expect
+      .poll(async () => (await ids()).sort(), POLL)
+      .toEqual(['host:front', 'host:warehouse', 'svc:checkout', 'svc:pricer', 'svc:store'])
+    const rows = page.locator('[data-testid=log-row]')
+    const sources = (): Promise<(string | null)[]> =>
+      rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-source')))
+    await expect.poll(sources, POLL).toContain('store@warehouse')
+    await expect.poll(sources, POLL).toContain('checkout@front')
+    await expect
+      .poll(() => rows.filter({ hasText: 'store: open' }).count(), POLL)
+      .toBeGreaterThan(0)
+    await expect
+      .poll(() => rows.filter({ hasText: 'checkout: ready' }).count(), POLL)
+      .toBeGreaterThan(0)
+    expect(await page.getByTestId('deployment-state').getAttribute('data-state')).toBe('running')
+    await screenshot(page, 'cluster-attached')
+
+    // Stop and start the store from its context menu: the request reaches host warehouse.
+    const origin = await canvas.boundingBox()
+    if (origin === null) throw new Error('no canvas')
+    const menuOn = async (name: string) => {
+      const centres = await canvas.evaluate((el) =>
+        (el as unknown as { nodeCenters(): { id: string; x: number; y: number }[] }).nodeCenters(),
+      )
+      const at = centres.find((n) => n.id === `svc:${name}`)
+      if (at === undefined) throw new Error(`no node ${name}`)
+      await page.mouse.click(origin.x + at.x, origin.y + at.y, { button: 'right' })
+      const menu = page.getByTestId('service-menu')
+      await menu.waitFor()
+      return menu
+    }
+    const storeState = (): Promise<string | null> =>
+      page.locator('[data-testid=service-item][data-service=store]').getAttribute('data-state')
+    await (await menuOn('store')).getByRole('menuitem', { name: 'stop store', exact: true }).click()
+    await expect.poll(storeState, POLL).not.toBe('running')
+    await (
+      await menuOn('store')
+    )
+      .getByRole('menuitem', { name: 'start store', exact: true })
+      .click()
+    await expect.poll(storeState, POLL).toBe('running')
+    expect(await page.getByTestId('action-error').count()).toBe(0)
+    expect((hosts[0] as HostProcess).output()).toMatch(/stop of store asked by an attached Studio/)
+
+    // The warehouse host dies: its box turns down, its service failed.
+    ;(hosts[0] as HostProcess).child.kill('SIGKILL')
+    await page
+      .locator('[data-testid=service-item][data-service=store][data-state=failed]')
+      .waitFor({ timeout: 10_000 })
+    await screenshot(page, 'cluster-attached-host-down')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+})
