@@ -56,4 +56,18 @@ describe('the start-up path of the build', () => {
       .join('\n')
     expect(code).not.toMatch(/class Kernel\b|class Deployment\b|WebAssembly\.compile/)
   })
+
+  it('running a deployment, the Studio and the desktop main load no NATS or OpenTelemetry until asked', () => {
+    const npm = (file: string) =>
+      [...staticClosure(file)].filter((spec) => !spec.startsWith('node:') && !spec.startsWith('./'))
+    const runner = importsOf('cli.js').dynamic.filter((spec) => /deployment-/.test(spec))
+    expect(runner.length).toBeGreaterThan(0)
+    // --host loads the cluster, [telemetry] otlp the exporters, serve --cluster the observer.
+    for (const file of ['index.js', ...runner.map((spec) => spec.slice(2))]) {
+      expect(
+        npm(file).filter((spec) => /^@nats-io|^@opentelemetry/.test(spec)),
+        file,
+      ).toEqual([])
+    }
+  })
 })

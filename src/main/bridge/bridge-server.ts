@@ -20,9 +20,9 @@ import { describeError, StudioError } from './errors'
 import { createHandlers } from './handlers'
 import type { CallerState, Handlers } from './handlers'
 import type { LogPredicate } from './log-filter'
-import { AttachedSession } from './attached-session'
+import type { AttachedSession } from './attached-session'
 import { createAttachedHandlers } from './attached-handlers'
-import type { StudioSession } from './session'
+import { StudioSession } from './session'
 
 /** How a transport delivers server messages to one peer. */
 export interface ConnectionSink {
@@ -202,7 +202,7 @@ export class BridgeServer {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
     this.maxPendingKernelEvents = options.maxPendingKernelEvents ?? 20_000
     this.handlers =
-      session instanceof AttachedSession ? createAttachedHandlers(session) : createHandlers(session)
+      session instanceof StudioSession ? createHandlers(session) : createAttachedHandlers(session)
     this.unsubscribe = session.subscribe((event) => {
       for (const connection of this.connections) {
         switch (event.kind) {

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { BridgeServer } from './bridge-server'
 import { studioDataDir, studioRoot, studioVersion } from './paths'
 import { describeError, StudioError } from './errors'
-import { AttachedSession } from './attached-session'
+import type { AttachedSession } from './attached-session'
 import { StudioSession } from './session'
 import { startStudioWebServer } from './web-server'
 import { WorkspaceRoots } from './workspace-roots'
@@ -79,7 +79,10 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
   const attach = options.attach
   const session =
     attach !== undefined
-      ? await AttachedSession.attach({
+      ? // The NATS client loads only for an attached Studio.
+        await (
+          await import('./attached-session')
+        ).AttachedSession.attach({
           version: studioVersion(root),
           roots,
           deployment: attach.deployment,

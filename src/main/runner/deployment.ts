@@ -11,12 +11,11 @@ import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import type { GuestHandle } from './supervisor'
 import type { SpanRecord } from '../../shared/trace/span'
-import { openTelemetry } from './trace/telemetry'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
 import type { ClusterNode } from '../cluster/cluster-node'
-import { joinCluster, placeServices } from './cluster-placement'
+import { placeServices } from './cluster-placement'
 
 /** A guest's linear memory cap when neither its service nor the deployment sets one. */
 export const DEFAULT_MEMORY_LIMIT_MB = 256
@@ -106,7 +105,13 @@ export class Deployment {
     }
 
     const minLevel = levelRank(config.logLevel)
-    const otlp = openTelemetry(config, (message) => this.hostLog('warn', message))
+    // The OpenTelemetry exporters load only for a config that exports (they are large).
+    const otlp =
+      config.telemetry?.otlp === undefined
+        ? undefined
+        : (await import('./trace/telemetry')).openTelemetry(config, (message) =>
+            this.hostLog('warn', message),
+          )
     const logSink = (record: LogRecord) => {
       if (levelRank(record.level) < minLevel) return
       options.onLog(record)
@@ -136,6 +141,7 @@ export class Deployment {
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {
+        const { joinCluster } = await import('./cluster-join')
         cluster = await joinCluster(config, options.host, this.supervisor, logSink, (op, name) =>
           op === 'start'
             ? this.startService(name)
