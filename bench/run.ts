@@ -1,5 +1,6 @@
 // `npm run bench`: runs every measurement, each on its own (a failing one records its error and
-// the run goes on), writes bench/results/latest.json after each one, and prints one table where
+// the run goes on), writes bench/results/latest.json after each one (a filtered run:
+// bench/results/filtered.json), and prints one table where
 // each figure stands next to its floor or peer from the same run, with the ratio and the verdict
 // on its DESIGN.md section 9 target. `npm run bench -- <substring>` runs the measurements whose
 // id or group name contains it.
@@ -75,7 +76,14 @@ async function main(): Promise<void> {
     ...(filter === undefined ? {} : { filter }),
   }
   console.log(`node ${run.node}, ${run.cpus}`)
-  const out = fileURLToPath(new URL('./results/latest.json', import.meta.url))
+  // A filtered run writes a file of its own: latest.json keeps the last full run's figures,
+  // every one of them measured in the same run as its floor.
+  const out = fileURLToPath(
+    new URL(
+      filter === undefined ? './results/latest.json' : './results/filtered.json',
+      import.meta.url,
+    ),
+  )
   const results: BenchResult[] = []
   const failures: BenchFailure[] = []
   for (const { group, m } of selected) {
