@@ -57,7 +57,7 @@ describe('Calls panel (browser, real engine)', () => {
       }
     }
     expect(durian).toBeDefined()
-    expect(await panel.getByTestId('span-result').textContent()).toMatch(/^error \d+$/)
+    expect(await panel.getByTestId('span-result').textContent()).toMatch(/^service error \d+$/)
     await panel.getByTestId('span-filter-log').click()
     const log = page.getByTestId('log-stream')
     await expect

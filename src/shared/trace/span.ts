@@ -31,10 +31,3 @@ export const SPAN_ID = /^[0-9a-f]{16}$/
 export function spanFailed(span: SpanRecord): boolean {
   return span.resultError !== 0 || span.kernelError !== 0
 }
-
-/** `ok`, `error 3`, `kernel error 41`: the result column of the Calls panel and the exports. */
-export function spanResult(span: SpanRecord): string {
-  if (span.kernelError !== 0) return `kernel error ${span.kernelError}`
-  if (span.resultError !== 0) return `error ${span.resultError}`
-  return 'ok'
-}
