@@ -54,6 +54,9 @@ import { DependencyGraph } from './dependency-graph'
 import { DEFAULT_KERNEL_LIMITS, guestExitCode } from './limits'
 import type { KernelLimits } from './limits'
 import type { HostRecord, InboundCall, PendingCall, ServiceRecord } from './records'
+import { describeEnd, describeWait, isEnded } from './wait-report'
+
+export { describeEnd } from './wait-report'
 
 /** Conventional "dispatch error" of every error enum: what a kernel-failed call reports. */
 const DISPATCH_ERROR = 1
@@ -255,7 +258,11 @@ export class Kernel {
         if (call.kind === 'call') return undefined
         launches.push(call)
       }
-      report.push({ host: host.key, name: host.name, waitsFor: this.describeWait(host, launches) })
+      report.push({
+        host: host.key,
+        name: host.name,
+        waitsFor: describeWait(this.graph, host, launches),
+      })
     }
     return report
   }
@@ -268,35 +275,6 @@ export class Kernel {
     for (const line of reason.split('\n')) this.logger.log('error', line.trim())
     this.emit({ type: 'deadlock', guests: report, reason })
     return reason
-  }
-
-  private describeWait(host: HostRecord, launches: readonly PendingCall[]): string {
-    if (launches.length > 0) {
-      return launches
-        .map((call) => {
-          const unmet = this.graph.unmetRequirements(call.target)
-          const what = unmet.map((u) => `${u.name} (${u.reason})`).join(', ')
-          return `waits in launch of ${call.target.fullName} for ${what || 'nothing (it should run)'}`
-        })
-        .join('; ')
-    }
-    const services = host.services
-    if (services.length === 0) {
-      return 'waits in read_one_ with nothing outstanding (it registered no service)'
-    }
-    const launched = services.filter((s) => s.state === 'running')
-    if (launched.length === 0) {
-      return `waits in read_one_ with nothing outstanding: ${services
-        .map((s) => s.fullName)
-        .join(', ')} never called launch_`
-    }
-    const exported = launched.filter((s) => s.exports.size > 0)
-    if (exported.length === 0) {
-      return 'waits in read_one_ with no call outstanding and nothing to serve'
-    }
-    return `waits in read_one_ for calls to ${exported
-      .map((s) => s.fullName)
-      .join(', ')}; no guest is calling it`
   }
 
   // ---- services (the SyscallData role) ----------------------------------------------------
@@ -1221,17 +1199,6 @@ export class Kernel {
     }
     return { ok: true, value: { packagePath, service } }
   }
-}
-
-function isEnded(service: ServiceRecord): boolean {
-  return service.state === 'exited' || service.state === 'failed' || !service.host.alive
-}
-
-/** How an ended service ended, for messages: `exited 1`, `failed (trap: unreachable)`. */
-export function describeEnd(service: ServiceRecord): string {
-  if (service.state === 'failed') return `failed (${service.failure ?? 'no reason given'})`
-  if (service.state === 'exited') return `exited ${service.exitCode ?? 0}`
-  return service.host.alive ? service.state : 'ended'
 }
 
 /** An id as a protobuf IdRaw message. */
