@@ -137,10 +137,15 @@ describe('Studio services graph (browser, real engine)', () => {
           POLL,
         )
         .toContain('exited')
-      // The survivor waits for a name nobody exports any more, and says so.
+      // The survivor's requirement names the refused exporter's end (exit 6: its require
+      // failed), whether the survivor required it before or after it was exported.
       await expect
         .poll(() => page.getByTestId('unmet').allTextContents(), POLL)
-        .toContainEqual(expect.stringMatching(/^ring\.v1\.(alpha|beta): nobody exports/))
+        .toContainEqual(
+          expect.stringMatching(
+            /^ring\.v1\.(alpha|beta): its exporter ring\.v1\.(alpha|beta) has exited \(code 6\)/,
+          ),
+        )
       await screenshot(page, 'cycle')
       expect(errors).toEqual([])
     } finally {

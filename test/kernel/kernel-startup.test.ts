@@ -309,4 +309,28 @@ describe('kernel: dependency-ordered launch', () => {
       unmet: [{ name: 'w.server', reason: 'nobody exports w.server' }],
     })
   })
+
+  // Whichever of the two happens first, require or export, the last word must be the present.
+  for (const order of ['require first', 'export first'] as const) {
+    it(`a waiter's unmet list follows its exporter to its end (${order})`, () => {
+      const k = new KernelHarness()
+      const client = k.guest('client')
+      const server = k.guest('server')
+      server.register('w.server')
+      client.register('w.client')
+      if (order === 'export first') server.export('w.server')
+      client.require('w.server')
+      client.launch()
+      if (order === 'require first') server.export('w.server')
+      const lastUnmet = () =>
+        k.events.filter((e) => e.type === 'waiting-for' && e.name === 'w.client').at(-1)
+      expect(lastUnmet()).toMatchObject({
+        unmet: [{ name: 'w.server', reason: 'its exporter w.server has not launched' }],
+      })
+      k.kernel.hostEnded(server.host, { kind: 'exited', code: 6 })
+      expect(lastUnmet()).toMatchObject({
+        unmet: [{ name: 'w.server', reason: 'its exporter w.server has exited (code 6)' }],
+      })
+    })
+  }
 })

@@ -158,7 +158,7 @@ export class DependencyGraph {
           case 'failed':
             return `${who} failed${exporter.failure ? ` (${exporter.failure})` : ''}`
           case 'exited':
-            return `${who} has exited`
+            return `${who} has exited${exporter.exitCode !== undefined ? ` (code ${exporter.exitCode})` : ''}`
           case 'running':
             return `${who} is running`
           case 'waiting': {

@@ -1063,6 +1063,19 @@ export class Kernel {
       ...(reason ? { reason } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
     })
+    this.refreshWaitersOf(service)
+  }
+
+  /**
+   * A waiting service's unmet list names its exporters' states, so it goes stale when one of
+   * them changes state: say it again for every service still waiting on `exporter`.
+   */
+  private refreshWaitersOf(exporter: ServiceRecord): void {
+    for (const name of exporter.exports) {
+      for (const waiter of this.graph.requirersOf(name)) {
+        if (waiter.state === 'waiting') this.emitWaiting(waiter)
+      }
+    }
   }
 
   private emitWaiting(service: ServiceRecord): void {
