@@ -28,6 +28,8 @@ export interface NatsServer {
 export interface NatsServerOptions {
   /** Clients must present this token. */
   readonly token?: string
+  /** Clients must present this user and password. */
+  readonly user?: { readonly name: string; readonly password: string }
   /** How long the server may take to be ready; default 15 s (a loaded 2-core machine). */
   readonly readyTimeoutMs?: number
 }
@@ -36,6 +38,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = await mkdtemp(join(tmpdir(), 'parigot-nats-'))
   const args = ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', storeDir]
   if (options.token !== undefined) args.push('--auth', options.token)
+  if (options.user !== undefined)
+    args.push('--user', options.user.name, '--pass', options.user.password)
   const child = spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const log: string[] = []
   let port: number | undefined

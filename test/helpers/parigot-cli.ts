@@ -14,6 +14,8 @@ export interface ParigotRun {
 export interface ParigotRunOptions {
   /** Working directory (default: the repository). */
   readonly cwd?: string
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>
   /** Sees stdout as it grows, with a way to signal the process (e.g. SIGINT mid-run). */
   readonly onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void
 }
@@ -22,6 +24,7 @@ export function runParigot(args: string[], options: ParigotRunOptions = {}): Pro
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'out', 'main', 'cli.js'), ...args], {
       cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

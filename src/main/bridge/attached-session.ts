@@ -62,7 +62,14 @@ export class AttachedSession {
         problem: (message) => session.problem(message),
       })
     } catch (err) {
-      throw new StudioError('io', describeError(err))
+      const why = describeError(err)
+      // The connection's own errors name the server; the registry's (no JetStream, no
+      // permission) do not.
+      const { nats } = options.cluster
+      throw new StudioError(
+        'io',
+        why.includes(nats) ? why : `deployment ${options.deployment} on ${nats}: ${why}`,
+      )
     }
     session.addLog('studio', {
       timeMs: Date.now(),

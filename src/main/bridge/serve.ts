@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { BridgeServer } from './bridge-server'
 import { studioDataDir, studioRoot, studioVersion } from './paths'
 import { describeError, StudioError } from './errors'
+import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { AttachedSession } from './attached-session'
 import { StudioSession } from './session'
 import { startStudioWebServer } from './web-server'
@@ -23,9 +24,9 @@ export interface ServeOptions {
   readonly port?: number
   /**
    * Attach to a deployment running on a cluster instead of running one (read-only:
-   * attached-session.ts); `token` is the NATS token, if the server wants one.
+   * attached-session.ts), with the cluster's address, credentials and TLS.
    */
-  readonly attach?: { readonly nats: string; readonly deployment: string; readonly token?: string }
+  readonly attach?: { readonly cluster: ClusterConfig; readonly deployment: string }
   /** Build the renderer when out/renderer is missing (default true). */
   readonly build?: boolean
   readonly stdout: (line: string) => void
@@ -86,11 +87,7 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
           version: studioVersion(root),
           roots,
           deployment: attach.deployment,
-          cluster: {
-            nats: attach.nats,
-            requireCredentials: false,
-            ...(attach.token !== undefined ? { token: attach.token } : {}),
-          },
+          cluster: attach.cluster,
         })
       : new StudioSession({
           version: studioVersion(root),
@@ -100,7 +97,9 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
         })
   options.stderr(`parigot serve: workspace roots: ${roots.list().join(', ')}`)
   if (attach !== undefined)
-    options.stderr(`parigot serve: attached to deployment ${attach.deployment} on ${attach.nats}`)
+    options.stderr(
+      `parigot serve: attached to deployment ${attach.deployment} on ${attach.cluster.nats}`,
+    )
   if (options.config !== undefined && session instanceof StudioSession) {
     const opened = await session.open(resolve(options.config))
     for (const d of opened.diagnostics)

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
 import type { DeployConfig } from '../../shared/deploy-config/types'
+import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { DeploymentMode } from '../runner/deployment'
 import { ExitCode } from '../runner/exit-code'
 import { CALL_HELP } from './call-help'
@@ -57,7 +58,7 @@ With --trace FILE it records every call as a span and writes Chrome trace-event 
 
 Like run, with the services whose role is "test" as the programs (main programs are not run).`,
   serve: `usage: parigot serve [<deploy.toml>] [--port N] [--root DIR]... [--no-build]
-       parigot serve --cluster nats://HOST:PORT --deployment NAME [--port N]
+       parigot serve [DEPLOY.toml] --cluster nats://HOST:PORT --deployment NAME [--port N]
 
 Starts the Studio engine and serves the Studio to a browser on 127.0.0.1 only, then prints one
 line on stdout: "Studio running at http://127.0.0.1:<port>/?token=<token>". Open that URL; the
@@ -73,7 +74,10 @@ and exit with code 0.
 With --cluster and --deployment the Studio runs nothing: it attaches to deployment NAME running
 on the hosts of that NATS server (parigot run --host) and shows every host's services, grouped
 by host with each host up or down, and every host's log lines (docs/cluster.md). It is
-read-only. A NATS token, if the server needs one, is read from PARIGOT_NATS_TOKEN.`,
+read-only. Credentials, if the server wants some, come from the [cluster] table of DEPLOY.toml
+when one is named (token, user/password, creds file, TLS; its deployment must be NAME), or
+else from PARIGOT_NATS_TOKEN, PARIGOT_NATS_USER with PARIGOT_NATS_PASSWORD, or
+PARIGOT_NATS_CREDS (a credentials file).`,
   gen: `usage: parigot gen <proto dir> [--out <dir>] [--include <dir>]...
 
 Generates AssemblyScript for every .proto under <proto dir> (and for what they import):
@@ -323,12 +327,6 @@ async function serveCommand(
     io.stderr(`parigot serve: --cluster and --deployment go together\n\n${help}`)
     return 1
   }
-  if (values.cluster !== undefined && positionals.length > 0) {
-    io.stderr(
-      `parigot serve: --cluster attaches to a running deployment: no deploy config\n\n${help}`,
-    )
-    return 1
-  }
   if (values.cluster !== undefined && !/^(nats|tls):\/\/[^\s/]+$/.test(values.cluster)) {
     io.stderr(`parigot serve: --cluster expects nats://HOST:PORT, got "${values.cluster}"`)
     return 1
@@ -356,6 +354,19 @@ async function serveCommand(
       return 1
     }
   }
+  let attach: { cluster: ClusterConfig; deployment: string } | undefined
+  if (values.cluster !== undefined && values.deployment !== undefined) {
+    const { clusterFromConfig, clusterFromEnv } = await import('./attach-credentials')
+    const found =
+      positionals[0] !== undefined
+        ? await clusterFromConfig(positionals[0], values.cluster, values.deployment)
+        : clusterFromEnv(values.cluster, process.env)
+    if (!found.ok) {
+      io.stderr(`parigot serve: cannot attach to ${values.cluster}: ${found.error}`)
+      return 1
+    }
+    attach = { cluster: found.cluster, deployment: values.deployment }
+  }
   const { serve } = await import('../bridge/serve')
   let removeHandler: () => void = () => undefined
   const interrupted = new Promise<void>((resolve) => {
@@ -364,20 +375,10 @@ async function serveCommand(
   try {
     return await serve(
       {
-        ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
+        ...(positionals[0] !== undefined && attach === undefined ? { config: positionals[0] } : {}),
         ...(port !== undefined ? { port } : {}),
         ...(values.root !== undefined ? { roots: values.root } : {}),
-        ...(values.cluster !== undefined && values.deployment !== undefined
-          ? {
-              attach: {
-                nats: values.cluster,
-                deployment: values.deployment,
-                ...(process.env['PARIGOT_NATS_TOKEN'] !== undefined
-                  ? { token: process.env['PARIGOT_NATS_TOKEN'] }
-                  : {}),
-              },
-            }
-          : {}),
+        ...(attach !== undefined ? { attach } : {}),
         build: values['no-build'] !== true,
         stdout: io.stdout,
         stderr: io.stderr,
