@@ -94,6 +94,20 @@ describe('the Studio attached to a deployment on two hosts', () => {
     })
     const lines = session.logs.tail(1000, () => true).lines
     expect(lines.find((l) => l.source === 'store@a')?.message).toBe('store: open')
+    // A Studio attaching now reads back what the hosts logged before it came.
+    const late = await AttachedSession.attach({
+      version: 'test',
+      roots: await WorkspaceRoots.create([dir]),
+      cluster: { nats: nats.url, requireCredentials: false },
+      deployment: 'shop',
+    })
+    try {
+      const early = late.logs.tail(1000, () => true).lines
+      expect(early.find((l) => l.source === 'store@a')?.message).toBe('store: open')
+      expect(early.some((l) => l.source === 'checkout@b')).toBe(true)
+    } finally {
+      await late.close()
+    }
     expect(session.status()).toMatchObject({
       state: 'running',
       attached: { deployment: 'shop' },

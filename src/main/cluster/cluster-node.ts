@@ -16,6 +16,7 @@ import { entryOf, MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registr
 import type { LogRecord } from '../../shared/log/log-record'
 import { serveControl, type ControlHandler } from './host-control'
 import { HostTelemetry } from './host-telemetry'
+import { ensureLogStream } from './log-history'
 import { RemoteCalls } from './remote-calls'
 import { RemoteGuests } from './remote-guests'
 import { clusterNames, isSafeName, type ClusterNames } from './subjects'
@@ -87,6 +88,13 @@ export class ClusterNode {
       history: 1,
       maxValueSize: MAX_ENTRY_BYTES,
     })
+    // Without it a Studio attaching later misses lines logged before; the host runs anyway.
+    await ensureLogStream(this.nc, this.names).catch((err: unknown) =>
+      logger.log(
+        'warn',
+        `cluster: log lines are not kept for a Studio that attaches later: stream ${this.names.logStream}: ${String(err)}`,
+      ),
+    )
     this.telemetry = new HostTelemetry(
       this.nc,
       { log: this.names.logSubject(host), event: this.names.eventSubject(host) },

@@ -13,6 +13,7 @@ import type { LogRecord } from '../../shared/log/log-record'
 import { HEARTBEAT_MS, HOST_GONE_MS } from './cluster-node'
 import { connectCluster } from './connection'
 import { requestControl, type ControlOp } from './host-control'
+import { ensureLogStream, followLogs, LOG_HISTORY } from './log-history'
 import { MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
 import { clusterNames, isSafeName, type ClusterNames } from './subjects'
 import { parseEventBatch, parseLogBatch, type ParsedBatch } from './telemetry-batch'
@@ -49,6 +50,7 @@ export class ClusterObserver {
   private readonly hosts = new Map<string, HostSeen>()
   private readonly entries = new Map<string, GuestEntry>()
   private readonly subs: Subscription[] = []
+  private readonly stops: (() => void)[] = []
   private timer: NodeJS.Timeout | undefined
   private closed = false
   /** Messages and items refused on receipt, counted. */
@@ -87,11 +89,6 @@ export class ClusterObserver {
       maxValueSize: MAX_ENTRY_BYTES,
     })
     this.listen(this.names.heartbeatSubject('*'), (host, data) => this.onHeartbeat(host, data))
-    this.listen(this.names.logSubject('*'), (host, data) =>
-      this.onBatch(host, 'log', parseLogBatch(`log batch of host ${host}`, data), (r) =>
-        this.on.log(host, r),
-      ),
-    )
     this.listen(this.names.eventSubject('*'), (host, data) =>
       this.onBatch(host, 'event', parseEventBatch(`event batch of host ${host}`, data), (e) =>
         this.on.event(host, e),
@@ -99,27 +96,70 @@ export class ClusterObserver {
     )
     await this.watch(kv)
     this.timer = setInterval(() => this.checkHosts(), HEARTBEAT_MS)
+    await this.followLogs()
+  }
+
+  /**
+   * Every host's log lines: the recent ones from before the attach (log-history.ts), then the
+   * live ones; live ones only, said once, when the deployment's log stream cannot be read.
+   */
+  private async followLogs(): Promise<void> {
+    const subject = this.names.logSubject('*')
+    const onLog = this.hostMessage(subject, (host, data) =>
+      this.onBatch(host, 'log', parseLogBatch(`log batch of host ${host}`, data), (r) =>
+        this.on.log(host, r),
+      ),
+    )
+    try {
+      await ensureLogStream(this.nc, this.names)
+      const follow = await followLogs(this.nc, this.names, onLog)
+      this.stops.push(() => follow.stop())
+      if (follow.skipped > 0)
+        this.on.problem(
+          `about ${follow.skipped} older log batch(es) from before the attach not shown: ` +
+            `the Studio reads back the last ${LOG_HISTORY.replayBatches}`,
+        )
+      if (!follow.complete)
+        this.on.problem('log lines from before the attach are still arriving (slow read-back)')
+    } catch (err) {
+      this.on.problem(
+        `log lines from before the attach are not available (stream ${this.names.logStream}: ` +
+          `${String(err)}); showing new lines only`,
+      )
+      this.listen(subject, onLog)
+    }
   }
 
   private listen(subject: string, handle: (host: string, data: Uint8Array) => void): void {
-    const at = subject.length - 1 // the '*'
+    const callback = this.hostMessage(subject, handle)
     this.subs.push(
       this.nc.subscribe(subject, {
         callback: (err, msg) => {
-          if (err !== null || this.closed) return
-          const host = msg.subject.slice(at)
-          if (!isSafeName(host)) {
-            this.reject(`message on ${msg.subject.slice(0, 200)}: bad host name`)
-            return
-          }
-          try {
-            handle(host, msg.data)
-          } catch (error) {
-            this.reject(`message on ${msg.subject}: ${String(error)}`)
-          }
+          if (err === null) callback(msg.subject, msg.data)
         },
       }),
     )
+  }
+
+  /** A handler of one deployment subject `...<host>`: the host name checked, throws caught. */
+  private hostMessage(
+    pattern: string,
+    handle: (host: string, data: Uint8Array) => void,
+  ): (subject: string, data: Uint8Array) => void {
+    const at = pattern.length - 1 // the '*'
+    return (subject, data) => {
+      if (this.closed) return
+      const host = subject.slice(at)
+      if (!isSafeName(host)) {
+        this.reject(`message on ${subject.slice(0, 200)}: bad host name`)
+        return
+      }
+      try {
+        handle(host, data)
+      } catch (error) {
+        this.reject(`message on ${subject}: ${String(error)}`)
+      }
+    }
   }
 
   private reject(message: string): void {
@@ -244,6 +284,7 @@ export class ClusterObserver {
     this.closed = true
     clearInterval(this.timer)
     for (const sub of this.subs) sub.unsubscribe()
+    for (const stop of this.stops) stop()
     await this.nc.drain().catch(() => undefined)
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined)
   }

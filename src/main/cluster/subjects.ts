@@ -15,6 +15,8 @@ export interface ClusterNames {
   readonly prefix: string
   /** The JetStream key-value bucket of the registry. */
   readonly bucket: string
+  /** The JetStream stream that keeps recent log batches of every host (log-history.ts). */
+  readonly logStream: string
   /** Calls to `service` (`package.Service`): a request subject... */
   callSubject(service: string): string
   /** ...and the queue group its exporters share it through. */
@@ -56,6 +58,7 @@ export function clusterNames(deployment: string): ClusterNames {
     deployment,
     prefix,
     bucket: `parigot_${deployment}`,
+    logStream: `parigot_${deployment}_logs`,
     callSubject: (s) => `${prefix}.call.${service(s)}`,
     callQueue: (s) => `${prefix}.q.${service(s)}`,
     heartbeatSubject: (h) => `${prefix}.hb.${checked('host', h)}`,
