@@ -333,4 +333,27 @@ describe('kernel: dependency-ordered launch', () => {
       })
     })
   }
+
+  it('a launch refused because its exporter already ended says so in the unmet list, and fails', () => {
+    const k = new KernelHarness()
+    const client = k.guest('client')
+    const server = k.guest('server')
+    server.register('w.server')
+    server.export('w.server')
+    client.register('w.client')
+    client.require('w.server')
+    k.kernel.hostEnded(server.host, { kind: 'exited', code: 6 })
+    expect(client.launch().code).toBe(KernelErr.ServiceFailed)
+    expect(
+      k.events.filter((e) => e.type === 'waiting-for' && e.name === 'w.client').at(-1),
+    ).toMatchObject({
+      unmet: [{ name: 'w.server', reason: 'its exporter w.server has exited (code 6)' }],
+    })
+    expect(
+      k.events.filter((e) => e.type === 'service-state' && e.name === 'w.client').at(-1),
+    ).toMatchObject({
+      state: 'failed',
+      reason: 'launch refused: requires w.server, whose only exporter server exited 6',
+    })
+  })
 })

@@ -476,10 +476,12 @@ export class Kernel {
     if (record.state === 'failed' || record.state === 'exited') return KernelErr.ServiceFailed
     const doom = record.state === 'running' ? undefined : this.doomOf(record)
     if (doom !== undefined) {
-      this.logger.log(
-        'error',
-        `${host.value.name} (${record.fullName}): launch refused: requires ${doom}`,
-      )
+      const reason = `launch refused: requires ${doom}`
+      this.logger.log('error', `${host.value.name} (${record.fullName}): ${reason}`)
+      // It can never run: say what it needed and why it failed, as a launch failed later does.
+      this.emitWaiting(record)
+      record.failure = reason
+      this.setState(record, 'failed', reason)
       return KernelErr.ServiceFailed
     }
     const now = this.now()
