@@ -10,21 +10,11 @@
 import { mkdirSync, readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import asc from 'assemblyscript/asc'
+import { GUEST_ASC_OPTIONS } from './guest-asc-options.mjs'
 import { buildDescriptorSet, withDescriptors } from './wasm-descriptors.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const examples = join(root, 'examples')
-const OPTIONS = [
-  '--runtime',
-  'incremental',
-  '--use',
-  'abort=',
-  '--exportStart',
-  '_start',
-  '--exportTable',
-  '-O2',
-]
-
 let failed = 0
 for (const example of readdirSync(examples).sort()) {
   const guestDir = join(examples, example, 'guest')
@@ -51,7 +41,7 @@ for (const example of readdirSync(examples).sort()) {
     const out = join(buildDir, file.replace(/\.ts$/, '.wasm'))
     const started = Date.now()
     let stderr = ''
-    const { error } = await asc.main([join(guestDir, file), '-o', out, ...OPTIONS], {
+    const { error } = await asc.main([join(guestDir, file), '-o', out, ...GUEST_ASC_OPTIONS], {
       stderr: { write: (s) => (stderr += s) },
     })
     if (error) {

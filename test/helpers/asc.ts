@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import asc from 'assemblyscript/asc'
+import { GUEST_ASC_OPTIONS } from '../../scripts/guest-asc-options.mjs'
 
 /**
  * Compiles AssemblyScript guests during the test run with the compiler's programmatic API
@@ -17,23 +18,8 @@ import asc from 'assemblyscript/asc'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/**
- * Options for a Parigot guest: the incremental GC runtime; `--use abort=` drops the `env.abort`
- * import (a failed assertion or abort becomes `unreachable`, a trap); `--exportStart _start`
- * exports the top-level code as the WASI command entry `_start` instead of running it as the
- * wasm start function (so it runs after instantiation, when host calls can reach memory);
- * `--exportTable` lets a shared worker call the event loop's `pump` (docs/abi.md).
- */
-export const GUEST_ASC_OPTIONS: readonly string[] = [
-  '--runtime',
-  'incremental',
-  '--use',
-  'abort=',
-  '--exportStart',
-  '_start',
-  '--exportTable',
-  '-O2',
-]
+/** Options for a Parigot guest (scripts/guest-asc-options.mjs says what each does). */
+export { GUEST_ASC_OPTIONS }
 
 export interface AscCompileInfo {
   readonly file: string

@@ -4,7 +4,12 @@ import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { Deployment } from '../../src/main/runner/deployment'
 import type { DeployConfig } from '../../src/shared/deploy-config/types'
-import { compileAssemblyScript, compileGuestFixture, guestSourcePath } from '../helpers/asc'
+import {
+  compileAssemblyScript,
+  compileGuestFixture,
+  GUEST_ASC_OPTIONS,
+  guestSourcePath,
+} from '../helpers/asc'
 
 async function until(what: string, check: () => boolean, lines: string[], timeoutMs = 15_000) {
   const start = Date.now()
@@ -22,13 +27,7 @@ it('watch mode restarts a changed guest and its dependents; a broken build keeps
   await writeFile(join(dir, 'client.wasm'), await compileGuestFixture('test-client'))
   // The same server built without optimisation: same behaviour, different bytes.
   const rebuilt = await compileAssemblyScript(guestSourcePath('test-server'), [
-    '--runtime',
-    'incremental',
-    '--use',
-    'abort=',
-    '--exportStart',
-    '_start',
-    '--exportTable',
+    ...GUEST_ASC_OPTIONS.filter((o) => o !== '-O2'),
     '-O0',
   ])
   const base = { env: {}, plugins: [] }

@@ -77,3 +77,8 @@ export interface PendingCall {
   /** The callee has taken it from its queue. */
   delivered: boolean
 }
+
+/** How a host (its guest) ended, as the supervisor observed it. */
+export type HostEnding =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'failed'; readonly reason: string }

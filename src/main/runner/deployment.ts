@@ -1,25 +1,29 @@
-import { mkdir, readFile } from 'node:fs/promises'
-import type { DeployConfig, ServiceConfig, ServicePlugin } from '../../shared/deploy-config/types'
+import { mkdir } from 'node:fs/promises'
+import type { DeployConfig, ServiceConfig } from '../../shared/deploy-config/types'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import { levelRank } from '../../shared/log/log-record'
 import type { LogRecord } from '../../shared/log/log-record'
 import type { CompiledGuest } from '../engine/compile'
-import type { PluginSpec } from '../plugins/plugin-api'
+import {
+  compileServices,
+  dependentsOf,
+  fsCode,
+  guestSpec,
+  memoryLimitOf,
+} from './deployment-modules'
 import type { ExternalCaller } from './external-caller'
 import { ExitCode } from './exit-code'
-import { sharedModuleCache } from './module-cache'
+import type { GuestSpec } from './running-guest'
 import { Supervisor } from './supervisor'
 import type { GuestHandle } from './supervisor'
 import type { SpanRecord } from '../../shared/trace/span'
-import { ServiceWatcher, wasmDigest } from './service-watcher'
+import { ServiceWatcher } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
 import type { ClusterNode } from '../cluster/cluster-node'
 import { placeServices } from './cluster-placement'
 
-/** A guest's linear memory cap when neither its service nor the deployment sets one. */
-export const DEFAULT_MEMORY_LIMIT_MB = 256
-
+export { DEFAULT_MEMORY_LIMIT_MB } from './deployment-modules'
 export { ExitCode } from './exit-code'
 
 /** run: servers and main programs; test: servers and test programs; serve: servers only. */
@@ -90,7 +94,13 @@ export class Deployment {
     }
     // Threads load while V8 compiles: every server, and the first program, needs one.
     sharedWorkerPool.prewarm(servers.length + Math.min(programs.length, 1))
-    const compiled = await this.compileAll([...servers, ...programs])
+    const compiled = await compileServices(
+      config,
+      [...servers, ...programs],
+      this.compiledDigests,
+      options.onProgress,
+      (message) => this.hostLog('error', message),
+    )
     if (compiled === undefined) return ExitCode.BAD_DEPLOYMENT
     this.compiled = compiled
     try {
@@ -175,7 +185,7 @@ export class Deployment {
       if (programs.length === 0 || options.watch) {
         const watcher = options.watch
           ? new ServiceWatcher(
-              placed.map((s) => ({ ...s, memoryLimitMb: this.memoryLimitOf(s) })),
+              placed.map((s) => ({ ...s, memoryLimitMb: memoryLimitOf(config, s) })),
               this.compiledDigests,
               (service, module) => this.restart(service, module, compiled),
               (message) => this.hostLog('error', message),
@@ -304,7 +314,7 @@ export class Deployment {
       const supervisor = this.supervisor
       if (supervisor === undefined || this.stopping) return
       compiled.set(service.name, module)
-      const affected = [service, ...this.dependentsOf(service)]
+      const affected = [service, ...dependentsOf(supervisor.kernel, this.config.services, service)]
       const names = affected.map((s) => s.name)
       this.hostLog('info', `${service.name} ${why}: restarting ${names.join(', ')}`)
       for (const s of [...affected].reverse())
@@ -337,17 +347,15 @@ export class Deployment {
     )
   }
 
-  /**
-   * Starts servers at the same time: the kernel keeps each in launch until what it requires is
-   * exported by a running service, so dependency order needs no waiting here. Resolves when all
-   * have started; rejects with the first that failed to (the others are stopped with the rest).
-   */
   /** Programs started with the servers they share a worker with (`worker` key). */
   private readonly startedInGroup = new Map<string, GuestHandle>()
 
   /**
-   * Starts every server at once; services that name the same `worker` (two or more, programs
-   * of this mode included) start together in one worker thread.
+   * Starts every server at once: the kernel keeps each in launch until what it requires is
+   * exported by a running service, so dependency order needs no waiting here. Services that name
+   * the same `worker` (two or more, programs of this mode included) start together in one
+   * worker thread. Resolves when all have started; rejects with the first that failed to (the
+   * others are stopped with the rest).
    */
   private async startAll(
     servers: readonly ServiceConfig[],
@@ -390,29 +398,6 @@ export class Deployment {
     await supervisor.start(this.guestSpec(service, compiled))
   }
 
-  /** Services whose requirements are exported by `service`'s guest, transitively. */
-  private dependentsOf(service: ServiceConfig): ServiceConfig[] {
-    const kernel = this.supervisor?.kernel
-    if (kernel === undefined) return []
-    const exportsOf = (name: string) =>
-      new Set(kernel.hostByName(name)?.services.flatMap((s) => [...s.exports]) ?? [])
-    const requiresOf = (name: string) =>
-      new Set(kernel.hostByName(name)?.services.flatMap((s) => [...s.requires]) ?? [])
-    const found = new Set<string>()
-    const frontier = [service.name]
-    while (frontier.length > 0) {
-      const exported = exportsOf(frontier.pop() as string)
-      for (const other of this.config.services) {
-        if (other.name === service.name || found.has(other.name)) continue
-        if ([...requiresOf(other.name)].some((n) => exported.has(n))) {
-          found.add(other.name)
-          frontier.push(other.name)
-        }
-      }
-    }
-    return this.config.services.filter((s) => found.has(s.name))
-  }
-
   private exitCodeOf(program: ServiceConfig, ending: HostEnding): number {
     if (ending.kind === 'exited') {
       this.hostLog(
@@ -425,81 +410,11 @@ export class Deployment {
     return ExitCode.MAIN_FAILED
   }
 
-  private async compileAll(
-    services: readonly ServiceConfig[],
-  ): Promise<Map<string, CompiledGuest> | undefined> {
-    const started = performance.now()
-    this.options.onProgress?.(`compiling ${services.length} module(s)`)
-    const results = await Promise.allSettled(
-      services.map(async (service) => {
-        let bytes: Buffer
-        try {
-          bytes = await readFile(service.wasm)
-        } catch (err) {
-          throw new Error(
-            `${this.config.file}: services.${service.name}.wasm: cannot read ${service.wasm}: ${fsCode(err)}`,
-            { cause: err },
-          )
-        }
-        const compiled = await sharedModuleCache.compile(
-          new Uint8Array(bytes),
-          service.wasm,
-          this.memoryLimitOf(service),
-        )
-        this.compiledDigests.set(service.name, wasmDigest(bytes))
-        this.options.onProgress?.(
-          `compiled ${service.name} (${Math.round(bytes.byteLength / 1024)} kB)`,
-        )
-        return [service.name, compiled] as const
-      }),
-    )
-    const failures = results.filter((r) => r.status === 'rejected')
-    for (const failure of failures) {
-      const reason = (failure as PromiseRejectedResult).reason as unknown
-      this.hostLog('error', reason instanceof Error ? reason.message : String(reason))
-    }
-    if (failures.length > 0) return undefined
-    this.options.onProgress?.(
-      `compiled ${services.length} module(s) in ${Math.round(performance.now() - started)} ms`,
-    )
-    return new Map(
-      results.map((r) => (r as PromiseFulfilledResult<readonly [string, CompiledGuest]>).value),
-    )
-  }
-
-  private guestSpec(service: ServiceConfig, compiled: Map<string, CompiledGuest>) {
-    const module = compiled.get(service.name)
-    if (module === undefined) throw new Error(`internal: ${service.name} was not compiled`)
-    return {
-      name: service.name,
-      compiled: module,
-      args: service.args,
-      env: service.env,
-      plugins: service.plugins.map(toPluginSpec),
-      dataDir: this.config.dataDir,
-      program: service.role !== 'server',
-      memoryLimitMb: this.memoryLimitOf(service),
-    }
-  }
-
-  /** The service's memory_limit_mb, else the deployment's, else the default (256). */
-  private memoryLimitOf(service: ServiceConfig): number {
-    return service.memoryLimitMb ?? this.config.limits.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB
+  private guestSpec(service: ServiceConfig, compiled: Map<string, CompiledGuest>): GuestSpec {
+    return guestSpec(this.config, service, compiled)
   }
 
   private hostLog(level: LogRecord['level'], message: string): void {
     this.options.onLog({ timeMs: Date.now(), level, source: 'runner', message })
   }
-}
-
-function toPluginSpec(plugin: ServicePlugin): PluginSpec {
-  return 'builtin' in plugin
-    ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings }
-    : { name: plugin.name, path: plugin.path, symbol: plugin.symbol, settings: plugin.settings }
-}
-
-/** The error code of a file-system error (`EIO`, `EACCES`…), or its message. */
-function fsCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)
 }

@@ -5,7 +5,8 @@ import { createChannel } from '../kernel/transport/channel'
 import type { Channel } from '../kernel/transport/channel'
 import type { KernelServer, SlotGrant } from '../kernel/transport/kernel-server'
 import type { LogLevel } from '../../shared/log/log-record'
-import type { GuestHandle, GuestSpec, Running, SharedThread } from './supervisor'
+import { newRunning } from './running-guest'
+import type { GuestHandle, GuestSpec, Running, SharedThread } from './running-guest'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
 import type { WorkerPool } from './worker/worker-pool'
 
@@ -67,19 +68,7 @@ export async function startShared(
     }
     hosts.push(host)
     data.push(ctx.workerData(spec, host, channel, slot))
-    let settle: (ending: HostEnding) => void = () => undefined
-    const endedPromise = new Promise<HostEnding>((resolve) => (settle = resolve))
-    const running: Running = {
-      name: spec.name,
-      host,
-      worker,
-      channel,
-      program: spec.program === true,
-      ended: undefined,
-      endedPromise,
-      settle,
-      share,
-    }
+    const running = newRunning(spec, host, worker, channel, share)
     share.members.push(running)
     ctx.guests.set(spec.name, running)
   }

@@ -1,56 +1,33 @@
-import type { Worker } from 'node:worker_threads'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { HostId } from '../../shared/id'
 import type { LogRecord } from '../../shared/log/log-record'
 import type { SpanRecord } from '../../shared/trace/span'
-import type { CompiledGuest } from '../engine/compile'
 import { createLogger } from '../engine/logger'
 import type { Logger, LogSink } from '../engine/logger'
 import { Kernel } from '../kernel/kernel'
 import type { HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
-import type { PluginSpec } from '../plugins/plugin-api'
 import { formatId, toRaw } from '../../shared/id'
-import { createChannel, Word } from '../kernel/transport/channel'
+import { createChannel } from '../kernel/transport/channel'
 import type { Channel } from '../kernel/transport/channel'
 import { KernelServer } from '../kernel/transport/kernel-server'
 import type { SlotGrant } from '../kernel/transport/kernel-server'
 import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
+import { waitsForGood } from './deadlock-check'
 import { ExternalCaller } from './external-caller'
+import { endThread, newRunning } from './running-guest'
+import type { GuestHandle, GuestSpec, Running } from './running-guest'
 import { startShared } from './shared-worker-start'
 import type { ShareContext } from './shared-worker-start'
-import { noteAbandonedThread, noteThreadEnded } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
 import { TraceCollector } from './trace/collector'
 import { callNamesOf } from './trace/call-names'
 import { callKeyOfWireKey } from '../kernel/transport/trace-words'
 import type { WorkerPool } from './worker/worker-pool'
 
-export interface GuestSpec {
-  readonly name: string
-  readonly compiled: CompiledGuest
-  readonly args?: readonly string[]
-  readonly env?: Readonly<Record<string, string>>
-  /** Plugins initialised in this guest's worker (built-in by name, or module path + export). */
-  readonly plugins?: readonly PluginSpec[]
-  /** The deployment's data directory, handed to plugins. Default: the current directory. */
-  readonly dataDir?: string
-  /**
-   * A main (or test) program: deadlock detection runs only while one is alive, since servers
-   * waiting for calls with no program left is how a deployment without a main serves.
-   */
-  readonly program?: boolean
-  /** The cap compiled into the module (compileGuest), so a trap at it can name it. */
-  readonly memoryLimitMb?: number
-}
-
-export interface GuestHandle {
-  readonly name: string
-  readonly host: HostId
-  /** Settles once when the guest's worker is gone, however it ended. */
-  readonly ended: Promise<HostEnding>
-}
+export { TERMINATE_WAIT_MS } from './running-guest'
+export type { GuestHandle, GuestSpec } from './running-guest'
 
 export interface SupervisorOptions {
   readonly logSink: LogSink
@@ -92,37 +69,7 @@ export interface SupervisorOptions {
   readonly onSpan?: (span: SpanRecord) => void
 }
 
-export interface Running {
-  readonly name: string
-  readonly host: HostId
-  readonly worker: Worker
-  readonly channel: Channel
-  readonly program: boolean
-  killed?: boolean
-  ended: HostEnding | undefined
-  readonly endedPromise: Promise<HostEnding>
-  /** Set when the guest ends: resolves once its thread is gone (or abandoned, see ended()). */
-  threadGone?: Promise<void>
-  settle(ending: HostEnding): void
-  /** Set when the guest shares its worker thread with others (startGroup). */
-  share?: SharedThread
-}
-
-/** The guests of one shared worker: the thread ends when the last of them has. */
-export interface SharedThread {
-  readonly members: Running[]
-  readonly gone: Promise<void>
-  resolveGone(): void
-}
-
 const WATCHDOG_INTERVAL_MS = 100
-
-/**
- * How long a terminated worker may take to end. Terminating interrupts JavaScript and wasm at
- * once; a thread still there after this is blocked in a system call and is abandoned (named in
- * the log, and by the CLI when it has to end the process).
- */
-export const TERMINATE_WAIT_MS = 5000
 
 /**
  * Runs each guest in its own worker thread against one kernel, and keeps the kernel told of
@@ -252,23 +199,12 @@ export class Supervisor {
     const slot = this.server.attach(host, channel)
     const data = this.workerData(spec, host, channel, slot)
     const worker = await (this.options.workers ?? sharedWorkerPool).take()
-    let settle: (ending: HostEnding) => void = () => undefined
-    const endedPromise = new Promise<HostEnding>((resolve) => (settle = resolve))
-    const running: Running = {
-      name: spec.name,
-      host,
-      worker,
-      channel,
-      program: spec.program === true,
-      ended: undefined,
-      endedPromise,
-      settle,
-    }
+    const running = newRunning(spec, host, worker, channel)
     this.guests.set(spec.name, running)
     const guestLog = createLogger(spec.name, this.options.logSink, this.now)
 
     return new Promise<GuestHandle>((resolve, reject) => {
-      const handle: GuestHandle = { name: spec.name, host, ended: endedPromise }
+      const handle: GuestHandle = { name: spec.name, host, ended: running.endedPromise }
       worker.on('message', (message: WorkerMessage) =>
         this.onWorkerMessage(running, message, () => resolve(handle), reject),
       )
@@ -448,26 +384,6 @@ export class Supervisor {
     await running.threadGone
   }
 
-  /** Resolves when `running`'s thread is gone, or after TERMINATE_WAIT_MS if it is stuck. */
-  private async ended(running: Running): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const stuck = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), TERMINATE_WAIT_MS)
-    })
-    const gone = running.worker.terminate().then(() => false as const)
-    const blocked = await Promise.race([gone, stuck])
-    clearTimeout(timer)
-    if (blocked) {
-      const what = `${running.name} (thread ${running.worker.threadId})`
-      this.logger.log(
-        'error',
-        `${what} did not end within ${TERMINATE_WAIT_MS} ms of being terminated: it is blocked in a system call (or the machine is overloaded); abandoned`,
-      )
-      noteAbandonedThread(what)
-      void gone.then(() => noteThreadEnded(what))
-    }
-  }
-
   private finish(running: Running, observed: HostEnding): void {
     if (running.ended) return
     running.ended = observed
@@ -484,43 +400,27 @@ export class Supervisor {
     // A guest that returned from its entry point may leave its worker idle: end it (a shared
     // worker once the last of its guests has ended).
     const share = running.share
-    if (share === undefined) running.threadGone = this.ended(running)
+    if (share === undefined) running.threadGone = endThread(running, this.logger)
     else {
       running.threadGone = share.gone
       if (share.members.every((m) => m.ended !== undefined))
-        void this.ended(running).then(() => share.resolveGone())
+        void endThread(running, this.logger).then(() => share.resolveGone())
     }
     this.checkDeadlock()
   }
 
   private deadlocked = false
 
-  /**
-   * Ends the deployment when every live guest waits for good (each worker says so through its
-   * channel's IDLE word: back in read_one_ after an empty read, no host call since) and the
-   * kernel knows nothing that could wake any of them: nothing to read, no mail, no call
-   * outstanding. Run when a guest goes idle or ends; no timer.
-   */
+  /** Ends the deployment when every live guest waits for good (see deadlock-check.ts). */
   private checkDeadlock(): void {
     if (this.deadlocked || this.starting > 0 || this.options.cluster) return
     const live = [...this.guests.values()].filter((r) => r.ended === undefined)
-    const allIdle = () => live.every((r) => Atomics.load(r.channel.header, Word.IDLE) === 1)
-    if (!live.some((r) => r.program) || !allIdle()) return
-    if (this.options.outsideCallers && live.some((r) => r.program && this.servesRunning(r.host)))
-      return
-    this.server.drainNotices()
-    if (live.some((r) => this.server.hasMail(r.host))) return
-    const report = this.kernel.waitReport(live.map((r) => r.host))
-    if (report === undefined || !allIdle()) return
+    const report = waitsForGood(live, this.kernel, this.server, this.options.outsideCallers)
+    if (report === undefined) return
     this.deadlocked = true
     const reason = this.kernel.reportDeadlock(report)
     this.options.onDeadlock?.(reason)
     for (const r of live) void this.kill(r.name, 'deadlock (see the report above)')
-  }
-
-  private servesRunning(host: HostId): boolean {
-    const services = this.kernel.hostById(host)?.services ?? []
-    return services.some((s) => s.state === 'running' && s.exports.size > 0)
   }
 
   private checkResponsiveness(): void {
