@@ -448,7 +448,9 @@ export class StudioSession {
   private adopt(config: DeployConfig | undefined): void {
     this.config = config
     // Every Studio run traces its calls: the graph's edges count the spans.
-    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true)
+    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true, [
+      STUDIO_CALLER,
+    ])
     const path = config ? queueDatabasePath(config) : undefined
     if (this.queues?.path !== path) {
       this.queues?.close()

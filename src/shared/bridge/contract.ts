@@ -100,6 +100,11 @@ export interface ServiceEdge {
    * in the Studio, counted from the calls' spans.
    */
   readonly calls?: EdgeCallStats
+  /**
+   * `from` is a caller from outside the guests (one of `ServiceGraph.callers`), not a program:
+   * the edge is the calls it made, not a require.
+   */
+  readonly fromCaller?: boolean
 }
 
 export interface EdgeCallStats {
@@ -119,6 +124,11 @@ export interface ServiceGraph {
   readonly cycleReason?: string
   /** Attached to a cluster: its hosts; nodes name theirs in `clusterHost`. */
   readonly hosts?: readonly ClusterHostView[]
+  /**
+   * Callers from outside the guests that called a service in this run (`studio`: the invoke
+   * form). Not wasm guests: drawn apart, with an edge (`fromCaller`) to each service called.
+   */
+  readonly callers?: readonly string[]
 }
 
 export interface StateHistoryEntry {
