@@ -18,7 +18,7 @@ import type {
 import { BRIDGE_PROTOCOL_VERSION } from '../../shared/bridge/contract'
 import type { ConfigDiagnostic, DeployConfig } from '../../shared/deploy-config/types'
 import type { KernelEvent } from '../../shared/events/kernel-events'
-import type { LogLine } from '../../shared/bridge/contract'
+import type { BridgeResults, LogLine } from '../../shared/bridge/contract'
 import type { LogRecord } from '../../shared/log/log-record'
 import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
@@ -314,6 +314,14 @@ export class StudioSession {
     return this.invoker.invoke(config.file, config, caller, service, method, json)
   }
 
+  /** A span's request and response, decoded through the open deployment's descriptors. */
+  spanPayload(spanId: string): Promise<BridgeResults['traces.payload']> {
+    const config = this.config
+    return this.traces.payload(spanId, async () =>
+      config === undefined ? undefined : (await this.invoker.catalog(config)).registry,
+    )
+  }
+
   invokeHistory(): readonly InvokeRecord[] {
     return this.invoker.calls(this.config?.file)
   }
@@ -508,6 +516,9 @@ export class StudioSession {
         if (this.deployment !== deployment) return
         this.graphModel.spanFinished(span)
         this.traces.add(span)
+      },
+      onPayload: (payload) => {
+        if (this.deployment === deployment) this.traces.payloads.add(payload.spanId, payload)
       },
       onLog: (record) => this.onLog(record),
       onEvent: (event) => this.onKernelEvent(event),

@@ -11,6 +11,7 @@ import { sharedModuleCache } from './module-cache'
 import { Supervisor } from './supervisor'
 import type { GuestHandle } from './supervisor'
 import type { SpanRecord } from '../../shared/trace/span'
+import type { SpanPayloadRecord } from './trace/payloads'
 import { ServiceWatcher, wasmDigest } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
@@ -42,6 +43,8 @@ export interface DeploymentOptions {
   readonly tracing?: boolean
   /** Receives every span as its call ends (when tracing). */
   readonly onSpan?: (span: SpanRecord) => void
+  /** With tracing: every call's request and response, bounded (SupervisorOptions.onPayload). */
+  readonly onPayload?: (payload: SpanPayloadRecord) => void
   /** Called once every server has started, before the main (or test) programs run. */
   readonly onStarted?: () => void
   /**
@@ -138,6 +141,7 @@ export class Deployment {
             },
           }
         : {}),
+      ...(options.onPayload ? { onPayload: options.onPayload } : {}),
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {

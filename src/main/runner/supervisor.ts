@@ -24,6 +24,8 @@ import { noteAbandonedThread, noteThreadEnded } from './worker/abandoned'
 import { sharedWorkerPool } from './worker/worker-pool'
 import { TraceCollector } from './trace/collector'
 import { callNamesOf } from './trace/call-names'
+import { payloadRecord } from './trace/payloads'
+import type { SpanPayloadRecord } from './trace/payloads'
 import { callKeyOfWireKey } from '../kernel/transport/trace-words'
 import type { WorkerPool } from './worker/worker-pool'
 
@@ -90,6 +92,11 @@ export interface SupervisorOptions {
   readonly tracing?: boolean
   /** Receives every span as its call ends (when tracing). */
   readonly onSpan?: (span: SpanRecord) => void
+  /**
+   * With tracing: capture each call's request and response (bounded, on the callee's worker;
+   * runner/worker/payload-capture.ts) and hand them here with the call's span ids.
+   */
+  readonly onPayload?: (payload: SpanPayloadRecord) => void
 }
 
 export interface Running {
@@ -228,6 +235,7 @@ export class Supervisor {
       dataDir: spec.dataDir ?? process.cwd(),
       ...(spec.memoryLimitMb !== undefined ? { memoryLimitMb: spec.memoryLimitMb } : {}),
       ...(this.traces !== undefined ? { tracing: true } : {}),
+      ...(this.traces !== undefined && this.options.onPayload ? { capturePayloads: true } : {}),
       ...(slot && board
         ? {
             direct: {
@@ -317,6 +325,12 @@ export class Supervisor {
       case 'started':
         started()
         break
+      case 'payload': {
+        const { traceId, spanId } = this.traceOfLine(message.call)
+        if (traceId !== undefined && spanId !== undefined)
+          this.options.onPayload?.(payloadRecord(traceId, spanId, message))
+        break
+      }
       case 'idle':
         this.checkDeadlock()
         break

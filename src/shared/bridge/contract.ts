@@ -219,6 +219,22 @@ export interface TraceFilter {
   readonly minDurationMs?: number
 }
 
+/** A call's request or response as the Calls panel shows it (`traces.payload`). */
+export interface PayloadView {
+  /** `package.Message` from the Any's type URL ('' when it had none). */
+  readonly typeName: string
+  /** The message's full size in bytes. */
+  readonly size: number
+  /** Bytes captured (at most 4096): fewer than `size` when it was cut. */
+  readonly captured: number
+  /** The message as protobuf JSON (formatted), when the descriptors describe it. */
+  readonly json?: string
+  /** The captured bytes in hex, when it is not shown as JSON. */
+  readonly hex?: string
+  /** Why it is not shown as JSON (cut, no descriptor of the type, not a valid message...). */
+  readonly problem?: string
+}
+
 /** Where the Calls panel's traces come from: the running deployment, or a trace file. */
 export type TraceSource =
   | { readonly kind: 'live' }
@@ -490,6 +506,8 @@ export const BRIDGE_METHODS = {
   'traces.open': object({ file: path }),
   /** Back to the running deployment's traces. */
   'traces.live': nothing,
+  /** The request and response of one span, as captured while the Studio ran the deployment. */
+  'traces.payload': object({ spanId: str({ max: 16, min: 16, pattern: /^[0-9a-f]{16}$/ }) }),
 } as const satisfies Record<string, Checked<unknown>>
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -563,6 +581,12 @@ export interface BridgeResults {
   'traces.save': { readonly file: string; readonly spans: number }
   'traces.open': { readonly source: TraceSource; readonly spans: number }
   'traces.live': { readonly source: TraceSource }
+  'traces.payload': {
+    /** Absent when the call had none, or nothing was captured (then `reason` says why). */
+    readonly request?: PayloadView
+    readonly response?: PayloadView
+    readonly reason?: string
+  }
 }
 export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]
 
