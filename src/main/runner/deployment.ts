@@ -132,12 +132,14 @@ export class Deployment {
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
       ...(options.outsideCallers ? { outsideCallers: true } : {}),
-      ...(options.tracing || otlp ? { tracing: true } : {}),
-      ...(options.onSpan || otlp
+      // A host of a cluster always traces: an attached Studio shows its calls (docs/cluster.md).
+      ...(options.tracing || otlp || options.host !== undefined ? { tracing: true } : {}),
+      ...(options.onSpan || otlp || options.host !== undefined
         ? {
             onSpan: (span: SpanRecord) => {
               options.onSpan?.(span)
               otlp?.span(span)
+              cluster?.onSpan(span)
             },
           }
         : {}),
