@@ -40,10 +40,10 @@ function captureOne(
   resultError = 0,
 ): CapturedCall {
   const out: CapturedCall[] = []
-  const capture = new PayloadCapture((call) => out.push(call))
+  const capture = new PayloadCapture((calls) => out.push(...calls))
   capture.afterRead(inbound(param))
-  expect(out).toEqual([])
   capture.beforeReturn(returned(result, resultError))
+  capture.flush()
   expect(out).toHaveLength(1)
   return out[0]!
 }
@@ -105,14 +105,39 @@ describe('payload capture (callee side)', () => {
 
   it('a return for a call it never saw still gives the response; garbage is ignored', () => {
     const out: CapturedCall[] = []
-    const capture = new PayloadCapture((call) => out.push(call))
+    const capture = new PayloadCapture((calls) => out.push(...calls))
     capture.afterRead(new Uint8Array([0xff, 0xff, 0xff]))
     capture.beforeReturn(new Uint8Array([0x12, 0x80]))
+    capture.flush()
     expect(out).toEqual([])
     capture.beforeReturn(returned(text('late')))
+    capture.flush()
     expect(out).toHaveLength(1)
     expect(out[0]?.request).toBeUndefined()
     expect(out[0]?.response?.typeUrl).toContain('StringValue')
+  })
+
+  it('sends calls in batches: when 64 wait, or when read_one_ answers anything but a call', () => {
+    const batches: CapturedCall[][] = []
+    const capture = new PayloadCapture((calls) => batches.push(calls))
+    for (let i = 0; i < 70; i++) {
+      capture.afterRead(inbound(text(`q${i}`)))
+      capture.beforeReturn(returned(text(`a${i}`)))
+    }
+    // Batches of at most 64 (one sooner when 20 ms passed since its first: a loaded machine).
+    expect(batches.length).toBeGreaterThan(0)
+    expect(batches.length).toBeLessThan(10)
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(64)
+    const sent = batches.reduce((n, b) => n + b.length, 0)
+    expect(sent).toBeLessThan(70)
+    expect(batches.flat().map((c) => c.response?.size)).toEqual(
+      Array.from({ length: sent }, (_, i) => `a${i}`.length + 2),
+    )
+    // The guest's loop reads again and its read_one_ times out: the rest go.
+    capture.afterRead(
+      toBinary(ReadOneResponseSchema, create(ReadOneResponseSchema, { timeout: true })),
+    )
+    expect(batches.reduce((n, b) => n + b.length, 0)).toBe(70)
   })
 
   it('the shelf keeps the newest calls within its bounds, counting what it dropped', () => {

@@ -325,12 +325,13 @@ export class Supervisor {
       case 'started':
         started()
         break
-      case 'payload': {
-        const { traceId, spanId } = this.traceOfLine(message.call)
-        if (traceId !== undefined && spanId !== undefined)
-          this.options.onPayload?.(payloadRecord(traceId, spanId, message))
+      case 'payloads':
+        for (const call of message.calls) {
+          const { traceId, spanId } = this.traceOfLine(call.call)
+          if (traceId !== undefined && spanId !== undefined)
+            this.options.onPayload?.(payloadRecord(traceId, spanId, call))
+        }
         break
-      }
       case 'idle':
         this.checkDeadlock()
         break

@@ -186,7 +186,7 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
 function captureFor(data: GuestWorkerData, guest?: number): PayloadCapture | undefined {
   if (data.capturePayloads !== true || data.tracing !== true) return undefined
   const about = guest === undefined ? {} : { guest }
-  return new PayloadCapture((call) => post({ type: 'payload', ...call, ...about }))
+  return new PayloadCapture((calls) => post({ type: 'payloads', calls, ...about }))
 }
 
 /**

@@ -55,8 +55,8 @@ type WorkerEvent =
       readonly call?: string
     }
   | { readonly type: 'started' }
-  /** A call this guest served, as captured (only with `capturePayloads`). */
-  | ({ readonly type: 'payload' } & CapturedCall)
+  /** Calls this guest served, as captured (only with `capturePayloads`). */
+  | { readonly type: 'payloads'; readonly calls: readonly CapturedCall[] }
   /** The guest waits for good (channel word IDLE was just set): time to check for deadlock. */
   | { readonly type: 'idle' }
   | { readonly type: 'instantiate-failed'; readonly message: string }
