@@ -32,9 +32,11 @@ async function calls(): Promise<BenchResult[]> {
   const direct: CallFigures[] = []
   const viaKernel: CallFigures[] = []
   const traced: CallFigures[] = []
+  const captured: CallFigures[] = []
   for (let round = 0; round < ROUNDS; round++) {
     direct.push(await measureCalls(server, client, true))
     traced.push(await measureCalls(server, client, true, true))
+    captured.push(await measureCalls(server, client, true, 'capture'))
     viaKernel.push(await measureCalls(server, client, false))
   }
   const med = (runs: CallFigures[], pick: (f: CallFigures) => number) => median(runs.map(pick))
@@ -76,6 +78,14 @@ async function calls(): Promise<BenchResult[]> {
       setting: `${setting}; tracing on (every call a span, the guest's call context tracked in its worker), alternating with the untraced rounds`,
       baseline: 'calls-per-s',
       targets: [{ kind: 'min-ratio', of: 'calls-per-s', ratio: 0.9 }],
+    },
+    {
+      id: 'calls-per-s-captured',
+      value: med(captured, (f) => f.callsPerS),
+      unit: 'calls/s',
+      better: 'higher',
+      setting: `${setting}; tracing on and every call's request and response captured (<= 4 KiB each, copied in the callee's worker and posted to the main thread), as in a Studio run; alternating with the other rounds`,
+      baseline: 'calls-per-s-traced',
     },
     {
       id: 'call-traced-p50-us',
@@ -201,6 +211,7 @@ export const callBenchmark: Benchmark = {
         'call-p99-us',
         'calls-per-s',
         'calls-per-s-traced',
+        'calls-per-s-captured',
         'call-traced-p50-us',
         'call-main-thread-cpu-us',
         'call-kernel-path-*',
@@ -226,8 +237,10 @@ async function measureCalls(
   client: CompiledGuest,
   /** true: worker to worker; false: through the kernel; 'shared': both in one worker. */
   path: boolean | 'shared',
-  tracing = false,
+  /** 'capture': tracing, and each call's request and response captured (a Studio run). */
+  tracing: boolean | 'capture' = false,
 ): Promise<CallFigures> {
+  let payloads = 0
   const logs: LogRecord[] = []
   let busyAtStart: EventLoopUtilization | undefined
   let busy: EventLoopUtilization | undefined
@@ -244,7 +257,8 @@ async function measureCalls(
       logs.push(r)
     },
     directCalls: path !== false,
-    tracing,
+    tracing: tracing !== false,
+    ...(tracing === 'capture' ? { onPayload: () => void payloads++ } : {}),
   })
   try {
     const benchSpec = {
@@ -267,6 +281,8 @@ async function measureCalls(
         `bench client ended ${JSON.stringify(ending)}:\n${logs.map((r) => `${r.source}: ${r.message}`).join('\n')}`,
       )
     }
+    if (tracing === 'capture' && payloads < CALLS)
+      throw new Error(`only ${payloads} of ${CALLS + WARMUP} calls' payloads arrived`)
     const value = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(line.message)?.[1])
     return {
       p50Us: value('p50_ns') / 1000,

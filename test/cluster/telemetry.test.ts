@@ -53,7 +53,7 @@ describe('host telemetry', () => {
       })
     })
     await nc.flush()
-    const telemetry = new HostTelemetry(nc, { log: 't.log', event: 't.ev' }, 'abc')
+    const telemetry = new HostTelemetry(nc, { log: 't.log', event: 't.ev', span: 't.span' }, 'abc')
     // 10 100 lines before the first flush: 10 000 are kept, 100 dropped and counted.
     for (let i = 0; i < 10_100; i++) telemetry.log(line(`line ${i} ${'x'.repeat(100)}`))
     telemetry.close()

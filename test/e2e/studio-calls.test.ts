@@ -41,6 +41,29 @@ describe('Calls panel (browser, real engine)', () => {
     expect(depths).toEqual(['0', '1', '2', '1', '2', '1', '2'])
     await screenshot(page, 'calls-panel')
 
+    // The root call's request and response, captured on the callee's side and decoded through
+    // the guests' descriptors.
+    await spanRows.nth(0).click()
+    const request = panel.getByTestId('payload-request')
+    await expect
+      .poll(() => request.getByTestId('payload-json').textContent(), POLL)
+      .toContain('"lines"')
+    const sent = JSON.parse((await request.getByTestId('payload-json').textContent()) ?? '') as {
+      lines: { item: string; quantity: number }[]
+    }
+    expect(sent.lines).toHaveLength(3)
+    expect(await request.locator('h4').textContent()).toContain('chain.v1.TotalRequest')
+    const response = panel.getByTestId('payload-response')
+    const answered = JSON.parse(
+      (await response.getByTestId('payload-json').textContent()) ?? '',
+    ) as {
+      cents: string
+      lines: number
+    }
+    expect(answered.lines).toBe(3)
+    expect(Number(answered.cents)).toBeGreaterThan(0)
+    await screenshot(page, 'calls-span-payload')
+
     // The durian basket: its failed Price call logged why, and the log stream follows it.
     await rows.nth(0).click()
     await expect.poll(() => spanRows.count(), POLL).toBe(5)
@@ -58,6 +81,11 @@ describe('Calls panel (browser, real engine)', () => {
     }
     expect(durian).toBeDefined()
     expect(await panel.getByTestId('span-result').textContent()).toMatch(/^service error \d+$/)
+    // The failed call's request names the durian; it answered no message.
+    await expect
+      .poll(() => panel.getByTestId('payload-request').textContent(), POLL)
+      .toContain('"item": "durian"')
+    expect(await panel.getByTestId('payload-response').textContent()).toContain('none')
     await panel.getByTestId('span-filter-log').click()
     const log = page.getByTestId('log-stream')
     await expect
@@ -129,6 +157,10 @@ describe('a saved trace opens with no deployment (browser)', () => {
     // The file's log lines come with it: the failed call still shows what it logged.
     await panel.getByTestId('trace-row').nth(0).click()
     await expect.poll(() => panel.getByTestId('span-row').count(), POLL).toBe(5)
+    await panel.getByTestId('span-row').nth(0).click()
+    await expect
+      .poll(() => panel.getByTestId('payload-reason').textContent(), POLL)
+      .toBe('a trace file holds no requests or responses')
     await screenshot(page, 'calls-from-file')
     expect(errors).toEqual([])
   }, 120_000)

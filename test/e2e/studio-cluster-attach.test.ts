@@ -17,6 +17,7 @@ let nats: NatsServer
 let studio: ServedStudio
 let browser: Browser
 const hosts: HostProcess[] = []
+let deployFile: string
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parigot-e2e-attach-'))
@@ -25,6 +26,7 @@ beforeAll(async () => {
     ['store', 'examples/chain/guest/store.ts'],
     ['pricer', 'examples/chain/guest/pricer.ts'],
     ['checkout', 'examples/chain/guest/checkout.ts'],
+    ['shopper', 'examples/chain/guest/main.ts'],
   ] as const)
     await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source))
   const file = join(dir, 'deploy.toml')
@@ -33,8 +35,10 @@ beforeAll(async () => {
     `[deployment]\nname = "shop"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats.url}"\n\n` +
       `[services.store]\nwasm = "store.wasm"\nhost = "warehouse"\n\n` +
       `[services.pricer]\nwasm = "pricer.wasm"\nhost = "front"\n\n` +
-      `[services.checkout]\nwasm = "checkout.wasm"\nhost = "front"\n`,
+      `[services.checkout]\nwasm = "checkout.wasm"\nhost = "front"\n\n` +
+      `[services.shopper]\nwasm = "shopper.wasm"\nrole = "main"\nhost = "desk"\n`,
   )
+  deployFile = file
   studio = await serveStudio(undefined, ['--cluster', nats.url, '--deployment', 'shop'])
   hosts.push(startHost(file, 'warehouse'), startHost(file, 'front'))
   browser = await launchChromium()
@@ -86,6 +90,27 @@ describe('Studio attached to a cluster (browser)', () => {
       .toBeGreaterThan(0)
     expect(await page.getByTestId('deployment-state').getAttribute('data-state')).toBe('running')
     await screenshot(page, 'cluster-attached')
+
+    // A shopper on a third host: each request crosses desk -> front -> warehouse and is one
+    // trace in the Calls panel, its calls nested across the hosts.
+    const desk = startHost(deployFile, 'desk')
+    hosts.push(desk)
+    expect(await desk.ended, desk.output()).toBe(0)
+    await page.getByRole('tab', { name: 'Calls' }).click()
+    const panel = page.getByTestId('calls-panel')
+    await panel.locator('[data-testid=trace-count][data-count="2"]').waitFor(POLL)
+    const traceRows = panel.getByTestId('trace-row')
+    await traceRows.filter({ hasNotText: 'failed' }).click()
+    const spanRows = panel.getByTestId('span-row')
+    await expect.poll(() => spanRows.count(), POLL).toBe(11)
+    const depths = await spanRows.evaluateAll((els) =>
+      els.map((el) => Number((el as unknown as { dataset: { depth: string } }).dataset.depth)),
+    )
+    expect(Math.max(...depths)).toBe(4)
+    await spanRows.nth(3).click()
+    expect(await panel.getByTestId('payload-reason').textContent()).toContain('attached Studio')
+    await screenshot(page, 'cluster-attached-trace')
+    await page.getByRole('tab', { name: 'Services' }).click()
 
     // Stop and start the store from its context menu: the request reaches host warehouse.
     const origin = await canvas.boundingBox()

@@ -20,6 +20,29 @@ async function openGraphMenu(page: Page, name: string): Promise<void> {
   await page.mouse.click(origin.x + found.x, origin.y + found.y, { button: 'right' })
 }
 
+/** The ids of the graph's nodes and edges as drawn. */
+async function graphIds(page: Page): Promise<string[]> {
+  return page.getByTestId('graph-canvas').evaluate((el) => {
+    const canvas = el as unknown as {
+      nodeCenters(): { id: string }[]
+      edgeMidpoints(): { id: string }[]
+    }
+    return [...canvas.nodeCenters(), ...canvas.edgeMidpoints()].map((e) => e.id)
+  })
+}
+
+async function hoverEdge(page: Page, id: string): Promise<void> {
+  const canvas = page.getByTestId('graph-canvas')
+  const origin = await canvas.boundingBox()
+  if (origin === null) throw new Error('no canvas')
+  const mids = await canvas.evaluate((el) =>
+    (el as unknown as { edgeMidpoints(): { id: string; x: number; y: number }[] }).edgeMidpoints(),
+  )
+  const mid = mids.find((m) => m.id === id)
+  if (mid === undefined) throw new Error(`no edge ${id}`)
+  await page.mouse.move(origin.x + mid.x, origin.y + mid.y)
+}
+
 describe('invoke a method from the Studio (browser, real engine)', () => {
   const fixture = useStudio(() => buildExample('helloworld'))
 
@@ -63,6 +86,20 @@ describe('invoke a method from the Studio (browser, real engine)', () => {
     const calls = page.getByTestId('service-details').getByTestId('details-calls')
     await expect.poll(() => calls.textContent(), POLL).toMatch(/studio\s*→\s*greet/)
 
+    // The graph draws the caller "studio" (no guest: a node of its own) and its edge to greet,
+    // counted from the call's span.
+    const canvas = page.getByTestId('graph-canvas')
+    const studioEdge = 'edge:caller:studio\nsvc:greet\ngreeting.v1.greeting'
+    await expect
+      .poll(() => graphIds(page), POLL)
+      .toEqual(expect.arrayContaining(['caller:studio', studioEdge]))
+    await hoverEdge(page, studioEdge)
+    const tip = page.getByTestId('edge-info')
+    await expect.poll(() => tip.getAttribute('data-calls'), POLL).toBe('1')
+    expect(await tip.textContent()).toMatch(/studio → greet.*1 call · 0 errors · p50 \d/s)
+    expect(await canvas.getAttribute('data-layouts')).not.toBe('0')
+    await screenshot(page, 'graph-studio-caller')
+
     // Unspecified: the service answers its own error, named from its error enum.
     await tongue.selectOption('Unspecified')
     await invoke.getByTestId('invoke-call').click()
@@ -93,5 +130,5 @@ describe('invoke a method from the Studio (browser, real engine)', () => {
     await screenshot(page, 'invoke-history')
 
     expect(errors).toEqual([])
-  })
+  }, 120_000)
 })

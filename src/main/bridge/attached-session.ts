@@ -20,6 +20,7 @@ import { describeError, StudioError } from './errors'
 import { LogRing } from './log-ring'
 import type { SessionEvent } from './session'
 import { TraceDesk } from './trace-desk'
+import type { SpanRecord } from '../../shared/trace/span'
 import type { WorkspaceRoots } from './workspace-roots'
 
 const STATUS_COALESCE_MS = 100
@@ -59,6 +60,7 @@ export class AttachedSession {
         changed: () => session.statusChanged(),
         log: (host, record) => session.addLog(host, record),
         event: (_host, event) => session.emit({ kind: 'kernel', event }),
+        span: (host, span) => session.traces.add(spanOfHost(host, span)),
         problem: (message) => session.problem(message),
       })
     } catch (err) {
@@ -203,4 +205,14 @@ export class AttachedSession {
     this.listeners.clear()
     await this.observer?.close()
   }
+}
+
+/**
+ * A host's span as the attached Studio lists it: its programs named with their host
+ * (`checkout@b`), as the log names sources. A stand-in (`checkout@b`) and a remote caller (`@a`)
+ * already say where they are.
+ */
+export function spanOfHost(host: string, span: SpanRecord): SpanRecord {
+  const placed = (name: string) => (name.includes('@') ? name : `${name}@${host}`)
+  return { ...span, caller: placed(span.caller), callee: placed(span.callee) }
 }

@@ -64,10 +64,23 @@ interface EdgeTally {
 
 const edgeKey = (from: string, to: string, via: string): string => `${from}\n${to}\n${via}`
 
+/** The edge of an outside caller's calls: its tally, and what the graph draws. */
+interface CallerEdge {
+  readonly caller: string
+  readonly to: string
+  readonly via: string
+  readonly tally: EdgeTally
+}
+
 function addLatency(edge: EdgeTally, ms: number): void {
   if (edge.latencies.length < LATENCY_SAMPLES) edge.latencies.push(ms)
   else edge.latencies[edge.next] = ms
   edge.next = (edge.next + 1) % LATENCY_SAMPLES
+}
+
+function statsOf(tally: EdgeTally): EdgeCallStats {
+  const p50Ms = median(tally.latencies)
+  return { count: tally.count, errors: tally.errors, ...(p50Ms !== undefined ? { p50Ms } : {}) }
 }
 
 function median(values: readonly number[]): number | undefined {
@@ -102,6 +115,9 @@ export class GraphModel {
   private readonly services = new Map<string, ServiceInfo>()
   private readonly openCalls = new Map<string, OpenCall>()
   private readonly edgeTallies = new Map<string, EdgeTally>()
+  /** Edges from outside callers, keyed like program edges; in the order first called. */
+  private readonly callerEdges = new Map<string, CallerEdge>()
+  private readonly outsideCallers: ReadonlySet<string>
   private cycle: readonly string[] | undefined
   private cycleReason: string | undefined
 
@@ -113,7 +129,14 @@ export class GraphModel {
      * (`spanFinished`) instead of the kernel's call events.
      */
     private readonly edgesFromSpans = false,
+    /**
+     * Kernel host names of callers from outside the guests (the Studio's invoke form): their
+     * calls draw a node of their own and an edge to the program called. A deploy-config
+     * program of the same name wins (its calls are a program's).
+     */
+    outsideCallers: readonly string[] = [],
   ) {
+    this.outsideCallers = new Set(outsideCallers)
     for (const config of services) {
       this.programs.set(config.name, {
         config,
@@ -215,9 +238,16 @@ export class GraphModel {
         }
       }
     }
+    const callers = new Set<string>()
+    for (const edge of this.callerEdges.values()) {
+      callers.add(edge.caller)
+      const calls = statsOf(edge.tally)
+      edges.push({ from: edge.caller, to: edge.to, via: edge.via, fromCaller: true, calls })
+    }
     return {
       nodes,
       edges,
+      ...(callers.size > 0 ? { callers: [...callers] } : {}),
       ...(this.cycle ? { cycle: this.cycle } : {}),
       ...(this.cycleReason ? { cycleReason: this.cycleReason } : {}),
     }
@@ -225,9 +255,7 @@ export class GraphModel {
 
   private edgeStats(from: string, to: string, via: string): EdgeCallStats | undefined {
     const tally = this.edgeTallies.get(edgeKey(from, to, via))
-    if (tally === undefined) return undefined
-    const p50Ms = median(tally.latencies)
-    return { count: tally.count, errors: tally.errors, ...(p50Ms !== undefined ? { p50Ms } : {}) }
+    return tally === undefined ? undefined : statsOf(tally)
   }
 
   has(program: string): boolean {
@@ -351,14 +379,9 @@ export class GraphModel {
       if (oldest !== undefined) this.openCalls.delete(oldest)
     }
     let edge: EdgeTally | undefined
-    if (
-      !this.edgesFromSpans &&
-      fullName !== undefined &&
-      this.programs.has(caller) &&
-      this.programs.has(target)
-    ) {
-      edge = this.tally(caller, target, fullName)
-      edge.count++
+    if (!this.edgesFromSpans && fullName !== undefined) {
+      edge = this.edgeOf(caller, target, fullName)
+      if (edge !== undefined) edge.count++
     }
     this.openCalls.set(event.call, { summary, programs, edge })
     for (const name of programs) this.pushCall(name, summary)
@@ -391,11 +414,28 @@ export class GraphModel {
   /** A finished call's span: its edge (caller program, callee program, service) counts it. */
   spanFinished(span: SpanRecord): void {
     if (!this.edgesFromSpans) return
-    if (!this.programs.has(span.caller) || !this.programs.has(span.callee)) return
-    const edge = this.tally(span.caller, span.callee, span.service)
+    const edge = this.edgeOf(span.caller, span.callee, span.service)
+    if (edge === undefined) return
     edge.count++
     if (spanFailed(span)) edge.errors++
     addLatency(edge, span.durationMs)
+  }
+
+  /**
+   * The tally of calls from `caller` to `via` of program `target`: a program's require edge, an
+   * outside caller's edge (made on its first call), or none (a caller the graph does not draw).
+   */
+  private edgeOf(caller: string, target: string, via: string): EdgeTally | undefined {
+    if (!this.programs.has(target)) return undefined
+    if (this.programs.has(caller)) return this.tally(caller, target, via)
+    if (!this.outsideCallers.has(caller)) return undefined
+    const key = edgeKey(caller, target, via)
+    let edge = this.callerEdges.get(key)
+    if (edge === undefined) {
+      edge = { caller, to: target, via, tally: { count: 0, errors: 0, latencies: [], next: 0 } }
+      this.callerEdges.set(key, edge)
+    }
+    return edge.tally
   }
 
   private tally(from: string, to: string, via: string): EdgeTally {

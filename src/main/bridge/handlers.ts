@@ -85,5 +85,6 @@ export function createHandlers(session: StudioSession): Handlers {
     'traces.save': ({ file }) => session.saveTraces(file),
     'traces.open': ({ file }) => session.traces.open(file),
     'traces.live': () => session.traces.live(),
+    'traces.payload': ({ spanId }) => session.spanPayload(spanId),
   }
 }

@@ -22,7 +22,7 @@ import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { StudioError } from './errors'
 import { TraceDesk } from './trace-desk'
 import { GraphModel } from './graph-model'
-import { Invoker } from './invoke'
+import { Invoker, STUDIO_CALLER } from './invoke'
 import type { ExternalCaller } from '../runner/external-caller'
 import { listExamples, RecentList } from './library'
 import type { RunLogFile } from './log-file'
@@ -287,7 +287,9 @@ export abstract class SessionState {
   protected adopt(config: DeployConfig | undefined): void {
     this.config = config
     // Every Studio run traces its calls: the graph's edges count the spans.
-    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true)
+    this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true, [
+      STUDIO_CALLER,
+    ])
     this.descriptorProblems = this.queueDesk.adopt(config)
     this.errorCount = this.diagnostics.filter((d) => d.severity === 'error').length
   }

@@ -11,6 +11,7 @@ import type {
   ServiceDetails,
   ServiceGraph,
 } from '../../shared/bridge/contract'
+import type { BridgeResults } from '../../shared/bridge/contract'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
@@ -204,6 +205,14 @@ export class StudioSession extends SessionState {
     return this.invoker.invoke(config.file, config, caller, service, method, json)
   }
 
+  /** A span's request and response, decoded through the open deployment's descriptors. */
+  spanPayload(spanId: string): Promise<BridgeResults['traces.payload']> {
+    const config = this.config
+    return this.traces.payload(spanId, async () =>
+      config === undefined ? undefined : (await this.invoker.catalog(config)).registry,
+    )
+  }
+
   invokeHistory(): readonly InvokeRecord[] {
     return this.invoker.calls(this.config?.file)
   }
@@ -277,6 +286,9 @@ export class StudioSession extends SessionState {
         if (this.deployment !== deployment) return
         this.graphModel.spanFinished(span)
         this.traces.add(span)
+      },
+      onPayload: (payload) => {
+        if (this.deployment === deployment) this.traces.payloads.add(payload.spanId, payload)
       },
       onLog: (record) => this.onLog(record),
       onEvent: (event) => this.onKernelEvent(event),

@@ -1,5 +1,6 @@
 // The bridge's traces: spans of the running deployment into a TraceStore (with a batched
 // `traces-changed` event), and the Calls panel's list, one trace, save and open.
+import type { Registry } from '@bufbuild/protobuf'
 import { open as openFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { BridgeResults, TraceFilter } from '../../shared/bridge/contract'
@@ -11,6 +12,7 @@ import {
 } from '../../shared/trace/chrome-trace'
 import type { SpanRecord } from '../../shared/trace/span'
 import { StudioError } from './errors'
+import { PayloadShelf, spanPayloadView } from './span-payloads'
 import type { LogRing } from './log-ring'
 import { MAX_TRACE_LOGS, TraceStore } from './trace-store'
 import type { WorkspaceRoots } from './workspace-roots'
@@ -19,6 +21,8 @@ const CHANGED_COALESCE_MS = 250
 
 export class TraceDesk {
   readonly store = new TraceStore()
+  /** Requests and responses of the live calls, by span id. */
+  readonly payloads = new PayloadShelf()
   private timer: NodeJS.Timeout | undefined
   private pending = 0
 
@@ -44,6 +48,7 @@ export class TraceDesk {
   /** A new run starts: its traces only. */
   newRun(): void {
     this.store.clear()
+    this.payloads.clear()
     this.changed(0)
   }
 
@@ -59,6 +64,22 @@ export class TraceDesk {
       this.store.fileLogsOf(traceId) ??
       this.logs.tail(MAX_TRACE_LOGS, (line) => line.traceId === traceId, 50).lines
     return { spans, logs }
+  }
+
+  /** What was captured of a span's call; `registry` (the deployment's descriptors) decodes it. */
+  async payload(
+    spanId: string,
+    registry: () => Promise<Registry | undefined>,
+  ): Promise<BridgeResults['traces.payload']> {
+    if (this.store.source.kind === 'file')
+      return { reason: 'a trace file holds no requests or responses' }
+    const found = this.payloads.get(spanId)
+    if (found === undefined)
+      return {
+        reason:
+          'not captured: the call was not answered, or its payloads were among the oldest dropped',
+      }
+    return spanPayloadView(found, await registry().catch(() => undefined))
   }
 
   /** Writes what is shown; `configFile`/`name` place the default file next to the config. */

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { Kvm, type KV } from '@nats-io/kv'
 import type { ClusterConfig } from '../../shared/deploy-config/types'
+import type { SpanRecord } from '../../shared/trace/span'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { Logger } from '../engine/logger'
 import { connectCluster } from './connection'
@@ -97,7 +98,11 @@ export class ClusterNode {
     )
     this.telemetry = new HostTelemetry(
       this.nc,
-      { log: this.names.logSubject(host), event: this.names.eventSubject(host) },
+      {
+        log: this.names.logSubject(host),
+        event: this.names.eventSubject(host),
+        span: this.names.spanSubject(host),
+      },
       this.instance,
     )
     if (this.options.control !== undefined)
@@ -153,6 +158,11 @@ export class ClusterNode {
   }
 
   /** Every kernel event may change what this host's entries say. */
+  /** A call of this host ended: observers (an attached Studio) see the span. */
+  onSpan(span: SpanRecord): void {
+    this.telemetry?.span(span)
+  }
+
   onKernelEvent(event: KernelEvent): void {
     this.telemetry?.event(event)
     if (event.type === 'call-started' || event.type === 'call-finished') return

@@ -24,6 +24,8 @@ export const MAX_ENVELOPE_BYTES = 1024 * 1024 + 4096
 const MAX_TEXT = 256
 const METHOD = /^[A-Za-z_][A-Za-z0-9_]*$/
 
+import { parseTraceparent } from './trace-context'
+
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string }
 
 export function encodeCall(call: Omit<RemoteCall, '$typeName'>): Uint8Array {
@@ -54,6 +56,8 @@ export function decodeCall(bytes: Uint8Array): Decoded<RemoteCall> {
   }
   if (call.param !== undefined && call.param.typeUrl.length > MAX_TEXT)
     return bad(`call envelope: field param.type_url is longer than ${MAX_TEXT} characters`)
+  const parent = parseTraceparent(call.traceparent)
+  if (parent !== undefined && 'error' in parent) return bad(`call envelope: ${parent.error}`)
   return { ok: true, value: call }
 }
 

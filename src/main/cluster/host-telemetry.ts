@@ -1,5 +1,5 @@
 /**
- * Publishes this host's log lines and kernel events for observers (telemetry-batch.ts): batched
+ * Publishes this host's log lines, kernel events and finished spans for observers (telemetry-batch.ts): batched
  * every FLUSH_MS, each batch under MAX_BATCH_BYTES. NATS publishes never block, but a host that
  * logs faster than it can send would grow without bound, so at most MAX_PENDING items wait; older
  * ones are dropped and the next batch says how many. Calls' own events (call-started, -finished)
@@ -8,6 +8,7 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { LogRecord } from '../../shared/log/log-record'
+import type { SpanRecord } from '../../shared/trace/span'
 import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS } from './telemetry-batch'
 
 const FLUSH_MS = 100
@@ -61,16 +62,18 @@ class Outbox<T> {
 export class HostTelemetry {
   private readonly logs: Outbox<LogRecord>
   private readonly events: Outbox<KernelEvent>
+  private readonly spans: Outbox<SpanRecord>
   private readonly timer: NodeJS.Timeout
   private closed = false
 
   constructor(
     private readonly nc: NatsConnection,
-    subjects: { readonly log: string; readonly event: string },
+    subjects: { readonly log: string; readonly event: string; readonly span: string },
     instance: string,
   ) {
     this.logs = new Outbox(subjects.log, instance)
     this.events = new Outbox(subjects.event, instance)
+    this.spans = new Outbox(subjects.span, instance)
     this.timer = setInterval(() => this.flush(), FLUSH_MS)
   }
 
@@ -83,9 +86,15 @@ export class HostTelemetry {
     this.events.add(event)
   }
 
+  /** A call of this host ended (only when the host traces its calls). */
+  span(span: SpanRecord): void {
+    if (!this.closed) this.spans.add(span)
+  }
+
   flush(): void {
     if (this.closed || this.nc.isClosed()) return
     this.events.flush(this.nc)
+    this.spans.flush(this.nc)
     this.logs.flush(this.nc)
   }
 

@@ -10,13 +10,14 @@ import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv'
 import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { LogRecord } from '../../shared/log/log-record'
+import type { SpanRecord } from '../../shared/trace/span'
 import { HEARTBEAT_MS, HOST_GONE_MS } from './cluster-node'
 import { connectCluster } from './connection'
 import { requestControl, type ControlOp } from './host-control'
 import { ensureLogStream, followLogs, LOG_HISTORY } from './log-history'
 import { MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
 import { clusterNames, isSafeName, type ClusterNames } from './subjects'
-import { parseEventBatch, parseLogBatch, type ParsedBatch } from './telemetry-batch'
+import { parseEventBatch, parseLogBatch, parseSpanBatch, type ParsedBatch } from './telemetry-batch'
 
 export type { GuestEntry, RemoteService } from './registry-entry'
 export type { ControlOp } from './host-control'
@@ -34,6 +35,8 @@ export interface ClusterObserverEvents {
   changed(): void
   log(host: string, record: LogRecord): void
   event(host: string, event: KernelEvent): void
+  /** A call of `host` ended (hosts trace their calls). */
+  span(host: string, span: SpanRecord): void
   /** Something read off the bus was refused, or a host said it dropped lines (one sentence). */
   problem(message: string): void
 }
@@ -92,6 +95,11 @@ export class ClusterObserver {
     this.listen(this.names.eventSubject('*'), (host, data) =>
       this.onBatch(host, 'event', parseEventBatch(`event batch of host ${host}`, data), (e) =>
         this.on.event(host, e),
+      ),
+    )
+    this.listen(this.names.spanSubject('*'), (host, data) =>
+      this.onBatch(host, 'span', parseSpanBatch(`span batch of host ${host}`, data), (s) =>
+        this.on.span(host, s),
       ),
     )
     await this.watch(kv)

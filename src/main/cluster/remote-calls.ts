@@ -26,6 +26,7 @@ import { decodeCall, decodeResult, encodeCall, errorResult, okResult } from './e
 import type { KernelAccess } from './kernel-access'
 import type { TakenCall } from './remote-guests'
 import type { ClusterNames } from './subjects'
+import { formatTraceparent, parseTraceparent } from './trace-context'
 
 /** Remote callers shown by name at most; more share one caller host. */
 const MAX_CALLER_HOSTS = 64
@@ -42,6 +43,12 @@ function kernelErrorOf(code: RemoteErrorCode, kernelError: number): KernelErr {
     default:
       return KernelErr.ServiceFailed
   }
+}
+
+/** The traceparent of the call `callKey` this host's guest made ('' when not traced). */
+function traceparentOf(access: KernelAccess, callKey: string): string {
+  const context = access.traces?.contextOf(callKey)
+  return context === undefined ? '' : formatTraceparent(context)
 }
 
 export class RemoteCalls {
@@ -78,7 +85,7 @@ export class RemoteCalls {
         method: call.method,
         callId: call.callKey,
         caller: this.hostName,
-        traceparent: '',
+        traceparent: traceparentOf(this.access, call.callKey),
         timeoutMs: timeout,
         ...(call.param ? { param: call.param } : {}),
       })
@@ -176,7 +183,12 @@ export class RemoteCalls {
       return
     }
     const caller = this.callerHost(call.caller)
-    const callId = create(IdRawSchema, toRaw(newCallId()))
+    const id = newCallId()
+    const callId = create(IdRawSchema, toRaw(id))
+    // The calling host's span is this call's parent (the envelope checked the value).
+    const parent = parseTraceparent(call.traceparent)
+    if (parent !== undefined && !('error' in parent))
+      this.access.traces?.noteRemoteParent(formatId(id), parent)
     const code = kernel.dispatch(
       caller,
       create(DispatchRequestSchema, {

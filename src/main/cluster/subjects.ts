@@ -27,6 +27,8 @@ export interface ClusterNames {
   logSubject(host: string): string
   /** Kernel events of `host`, batched (`'*'` to hear every host's). */
   eventSubject(host: string): string
+  /** Finished spans of `host`'s calls, batched (`'*'` to hear every host's). */
+  spanSubject(host: string): string
   /** Requests to start, stop or restart a service of `host` (host-control.ts). */
   controlSubject(host: string): string
   /** Registry key of one guest of a host. */
@@ -64,6 +66,7 @@ export function clusterNames(deployment: string): ClusterNames {
     heartbeatSubject: (h) => `${prefix}.hb.${checked('host', h)}`,
     logSubject: (h) => `${prefix}.log.${checked('host', h)}`,
     eventSubject: (h) => `${prefix}.ev.${checked('host', h)}`,
+    spanSubject: (h) => `${prefix}.span.${checked('host', h)}`,
     controlSubject: (h) => `${prefix}.ctl.${checked('host', h)}`,
     guestKey: (h, g) => `g.${checked('host', h)}.${checked('guest', g)}`,
   }

@@ -1,12 +1,14 @@
 /**
  * What a host publishes about itself for observers (the Studio attached to the deployment): its
- * log lines and kernel events, in batches, on `parigot.<deployment>.log.<host>` and `.ev.<host>`.
+ * log lines, kernel events and spans, in batches, on `parigot.<deployment>.log.<host>`,
+ * `.ev.<host>` and `.span.<host>`.
  * A batch read off the bus is untrusted (anyone with publish rights on the deployment's subjects
  * can send one): it is bounded in bytes and items, every field is checked, and what fails a check
  * is dropped and counted, never passed on.
  */
 import { LOG_LEVELS, type LogRecord } from '../../shared/log/log-record'
 import type { KernelEvent } from '../../shared/events/kernel-events'
+import type { SpanRecord } from '../../shared/trace/span'
 
 /** Largest batch a publisher sends and an observer reads. */
 export const MAX_BATCH_BYTES = 256 * 1024
@@ -73,6 +75,42 @@ function checkLog(v: unknown): LogRecord | undefined {
   }
 }
 
+const NAME = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_SOURCE && !CONTROL.test(v)
+const FINITE = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const INT32 = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
+
+/** A span as a host published it: ids hex, names short and printable, times finite. */
+function checkSpan(v: unknown): SpanRecord | undefined {
+  if (!isObject(v)) return undefined
+  const { traceId, spanId, parentSpanId, caller, callee, service, method } = v
+  const { startMs, durationMs, resultError, kernelError } = v
+  if (typeof traceId !== 'string' || !TRACE_ID.test(traceId)) return undefined
+  if (typeof spanId !== 'string' || !SPAN_ID.test(spanId)) return undefined
+  if (
+    parentSpanId !== undefined &&
+    (typeof parentSpanId !== 'string' || !SPAN_ID.test(parentSpanId))
+  )
+    return undefined
+  if (!NAME(caller) || !NAME(callee) || !NAME(service) || !NAME(method)) return undefined
+  if (!FINITE(startMs) || startMs < 0 || !FINITE(durationMs) || durationMs < 0) return undefined
+  if (!INT32(resultError) || !INT32(kernelError)) return undefined
+  return {
+    traceId,
+    spanId,
+    ...(parentSpanId !== undefined ? { parentSpanId: parentSpanId as string } : {}),
+    caller,
+    callee,
+    service,
+    method,
+    startMs,
+    durationMs,
+    resultError,
+    kernelError,
+  }
+}
+
 /** A kernel event's fields are flat: strings, numbers, booleans and short lists of them. */
 function checkFlat(v: unknown, depth = 0): boolean {
   if (typeof v === 'string') return v.length <= MAX_EVENT_STRING
@@ -133,3 +171,6 @@ export const parseLogBatch = (what: string, bytes: Uint8Array): ParsedBatch<LogR
 
 export const parseEventBatch = (what: string, bytes: Uint8Array): ParsedBatch<KernelEvent> =>
   parse(what, bytes, checkEvent)
+
+export const parseSpanBatch = (what: string, bytes: Uint8Array): ParsedBatch<SpanRecord> =>
+  parse(what, bytes, checkSpan)

@@ -25,6 +25,7 @@ export function joinCluster(
       kernel: supervisor.kernel,
       virtualHost: (name, onWake) => supervisor.virtualHost(name, onWake),
       flush: () => supervisor.flush(),
+      ...(supervisor.traces !== undefined ? { traces: supervisor.traces } : {}),
     },
     logger: createLogger('cluster', logSink, () => Date.now()),
     ...(control !== undefined ? { control } : {}),

@@ -17,6 +17,7 @@ import type { GuestSpec } from './running-guest'
 import { Supervisor } from './supervisor'
 import type { GuestHandle } from './supervisor'
 import type { SpanRecord } from '../../shared/trace/span'
+import type { SpanPayloadRecord } from './trace/payloads'
 import { ServiceWatcher } from './service-watcher'
 import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
@@ -46,6 +47,8 @@ export interface DeploymentOptions {
   readonly tracing?: boolean
   /** Receives every span as its call ends (when tracing). */
   readonly onSpan?: (span: SpanRecord) => void
+  /** With tracing: every call's request and response, bounded (SupervisorOptions.onPayload). */
+  readonly onPayload?: (payload: SpanPayloadRecord) => void
   /** Called once every server has started, before the main (or test) programs run. */
   readonly onStarted?: () => void
   /**
@@ -139,15 +142,18 @@ export class Deployment {
       limits: config.limits,
       onDeadlock: () => (this.deadlocked = true),
       ...(options.outsideCallers ? { outsideCallers: true } : {}),
-      ...(options.tracing || otlp ? { tracing: true } : {}),
-      ...(options.onSpan || otlp
+      // A host of a cluster always traces: an attached Studio shows its calls (docs/cluster.md).
+      ...(options.tracing || otlp || options.host !== undefined ? { tracing: true } : {}),
+      ...(options.onSpan || otlp || options.host !== undefined
         ? {
             onSpan: (span: SpanRecord) => {
               options.onSpan?.(span)
               otlp?.span(span)
+              cluster?.onSpan(span)
             },
           }
         : {}),
+      ...(options.onPayload ? { onPayload: options.onPayload } : {}),
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {

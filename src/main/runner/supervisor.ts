@@ -23,6 +23,8 @@ import type { ShareContext } from './shared-worker-start'
 import { sharedWorkerPool } from './worker/worker-pool'
 import { TraceCollector } from './trace/collector'
 import { callNamesOf } from './trace/call-names'
+import { payloadRecord } from './trace/payloads'
+import type { SpanPayloadRecord } from './trace/payloads'
 import { callKeyOfWireKey } from '../kernel/transport/trace-words'
 import type { WorkerPool } from './worker/worker-pool'
 
@@ -67,6 +69,11 @@ export interface SupervisorOptions {
   readonly tracing?: boolean
   /** Receives every span as its call ends (when tracing). */
   readonly onSpan?: (span: SpanRecord) => void
+  /**
+   * With tracing: capture each call's request and response (bounded, on the callee's worker;
+   * runner/worker/payload-capture.ts) and hand them here with the call's span ids.
+   */
+  readonly onPayload?: (payload: SpanPayloadRecord) => void
 }
 
 const WATCHDOG_INTERVAL_MS = 100
@@ -175,6 +182,7 @@ export class Supervisor {
       dataDir: spec.dataDir ?? process.cwd(),
       ...(spec.memoryLimitMb !== undefined ? { memoryLimitMb: spec.memoryLimitMb } : {}),
       ...(this.traces !== undefined ? { tracing: true } : {}),
+      ...(this.traces !== undefined && this.options.onPayload ? { capturePayloads: true } : {}),
       ...(slot && board
         ? {
             direct: {
@@ -252,6 +260,13 @@ export class Supervisor {
         break
       case 'started':
         started()
+        break
+      case 'payloads':
+        for (const call of message.calls) {
+          const { traceId, spanId } = this.traceOfLine(call.call)
+          if (traceId !== undefined && spanId !== undefined)
+            this.options.onPayload?.(payloadRecord(traceId, spanId, call))
+        }
         break
       case 'idle':
         this.checkDeadlock()

@@ -16,6 +16,7 @@ import type {
   InvokeRecord,
   LogFileInfo,
   LogLine,
+  PayloadView,
   ProgramMethods,
   QueueMessageView,
   QueueView,
@@ -180,6 +181,8 @@ export const BRIDGE_METHODS = {
   'traces.open': object({ file: path }),
   /** Back to the running deployment's traces. */
   'traces.live': nothing,
+  /** The request and response of one span, as captured while the Studio ran the deployment. */
+  'traces.payload': object({ spanId: str({ max: 16, min: 16, pattern: /^[0-9a-f]{16}$/ }) }),
 } as const satisfies Record<string, Checked<unknown>>
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS
@@ -253,6 +256,12 @@ export interface BridgeResults {
   'traces.save': { readonly file: string; readonly spans: number }
   'traces.open': { readonly source: TraceSource; readonly spans: number }
   'traces.live': { readonly source: TraceSource }
+  'traces.payload': {
+    /** Absent when the call had none, or nothing was captured (then `reason` says why). */
+    readonly request?: PayloadView
+    readonly response?: PayloadView
+    readonly reason?: string
+  }
 }
 export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]
 

@@ -77,6 +77,11 @@ export interface ServiceEdge {
    * in the Studio, counted from the calls' spans.
    */
   readonly calls?: EdgeCallStats
+  /**
+   * `from` is a caller from outside the guests (one of `ServiceGraph.callers`), not a program:
+   * the edge is the calls it made, not a require.
+   */
+  readonly fromCaller?: boolean
 }
 
 export interface EdgeCallStats {
@@ -96,6 +101,11 @@ export interface ServiceGraph {
   readonly cycleReason?: string
   /** Attached to a cluster: its hosts; nodes name theirs in `clusterHost`. */
   readonly hosts?: readonly ClusterHostView[]
+  /**
+   * Callers from outside the guests that called a service in this run (`studio`: the invoke
+   * form). Not wasm guests: drawn apart, with an edge (`fromCaller`) to each service called.
+   */
+  readonly callers?: readonly string[]
 }
 
 export interface StateHistoryEntry {
@@ -184,6 +194,22 @@ export interface TraceFilter {
   readonly errorsOnly?: boolean
   /** Traces that took at least this long. */
   readonly minDurationMs?: number
+}
+
+/** A call's request or response as the Calls panel shows it (`traces.payload`). */
+export interface PayloadView {
+  /** `package.Message` from the Any's type URL ('' when it had none). */
+  readonly typeName: string
+  /** The message's full size in bytes. */
+  readonly size: number
+  /** Bytes captured (at most 4096): fewer than `size` when it was cut. */
+  readonly captured: number
+  /** The message as protobuf JSON (formatted), when the descriptors describe it. */
+  readonly json?: string
+  /** The captured bytes in hex, when it is not shown as JSON. */
+  readonly hex?: string
+  /** Why it is not shown as JSON (cut, no descriptor of the type, not a valid message...). */
+  readonly problem?: string
 }
 
 /** Where the Calls panel's traces come from: the running deployment, or a trace file. */

@@ -41,7 +41,8 @@ interface OpenSpan {
  * unique, never zero, and no random draw per call.
  */
 export class TraceCollector {
-  private readonly hints = new Map<string, string | undefined>()
+  /** The parent of a call about to be booked: a call of this kernel, or a remote span. */
+  private readonly hints = new Map<string, string | TraceContext | undefined>()
   private readonly open = new Map<string, OpenSpan>()
   private readonly contexts = new Map<string, TraceContext>()
   private readonly ring: (SpanRecord | undefined)[]
@@ -63,7 +64,12 @@ export class TraceCollector {
     this.ring = new Array<SpanRecord | undefined>(capacity)
   }
 
-  noteParent(call: string, parent: string | undefined): void {
+  /** `call`'s parent is a span of another host (a call between hosts, docs/cluster.md). */
+  noteRemoteParent(call: string, parent: TraceContext): void {
+    this.noteParent(call, parent)
+  }
+
+  noteParent(call: string, parent: string | TraceContext | undefined): void {
     if (this.hints.size >= HINT_MEMORY) {
       const oldest = this.hints.keys().next().value
       if (oldest !== undefined) this.hints.delete(oldest)
@@ -75,7 +81,7 @@ export class TraceCollector {
     if (event.type === 'call-started') {
       const parentCall = this.hints.get(event.call)
       this.hints.delete(event.call)
-      const parent = parentCall === undefined ? undefined : this.contexts.get(parentCall)
+      const parent = typeof parentCall === 'string' ? this.contexts.get(parentCall) : parentCall
       const traceId = parent?.traceId ?? this.newTraceId()
       const spanId = this.newSpanId()
       this.remember(event.call, { traceId, spanId })

@@ -18,6 +18,7 @@ import type { GroupMember } from './colocated-group'
 import type { DirectPath } from './direct-path'
 import { IdleTracker } from './idle-tracker'
 import { CallContext } from './call-context'
+import { PayloadCapture } from './payload-capture'
 import { syscallForwarders } from './syscall-client'
 import { WARM_UP_MODULE } from './warm-up-module'
 
@@ -32,6 +33,7 @@ async function instantiate(
   onIdle: () => void = () => post({ type: 'idle' }),
   shared?: { readonly group: GuestGroup; readonly member: GroupMember },
   context?: CallContext,
+  capture?: PayloadCapture,
 ): Promise<GuestInstance> {
   const hostId = fromRaw('host', data.hostId)
   const engine = createEngine()
@@ -50,7 +52,7 @@ async function instantiate(
     shared.member.direct = path
     path.shared = shared.group
   }
-  for (const def of syscallForwarders(channel, direct, idle, link, context)) {
+  for (const def of syscallForwarders(channel, direct, idle, link, context, capture)) {
     engine.registerHostFunction(def)
   }
   engine.registerHostFunction(GuestGroup.colocatedImport(shared?.member))
@@ -84,7 +86,7 @@ async function run(data: GuestWorkerData): Promise<void> {
   })
   let instance
   try {
-    instance = await instantiate(data, logger, undefined, undefined, context)
+    instance = await instantiate(data, logger, undefined, undefined, context, captureFor(data))
   } catch (err) {
     post({ type: 'instantiate-failed', message: err instanceof Error ? err.message : String(err) })
     return
@@ -159,6 +161,7 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
         () => post({ type: 'idle', guest }),
         { group, member },
         context,
+        captureFor(data, guest),
       )
       if (!(member.instance.exports['table'] instanceof WebAssembly.Table)) {
         throw new Error(
@@ -177,6 +180,13 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
     post({ type: 'started', guest })
   }
   group.run()
+}
+
+/** The guest's payload capture when the deployment asks for it; its calls go to the supervisor. */
+function captureFor(data: GuestWorkerData, guest?: number): PayloadCapture | undefined {
+  if (data.capturePayloads !== true || data.tracing !== true) return undefined
+  const about = guest === undefined ? {} : { guest }
+  return new PayloadCapture((calls) => post({ type: 'payloads', calls, ...about }))
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IdRaw } from '../../../shared/id'
 import type { LogLevel } from '../../../shared/log/log-record'
 import type { PluginSpec } from '../../plugins/plugin-api'
+import type { CapturedCall } from './payload-capture'
 
 /** What the supervisor hands a new guest worker. */
 export interface GuestWorkerData {
@@ -19,6 +20,8 @@ export interface GuestWorkerData {
   readonly memoryLimitMb?: number
   /** Track which call the guest handles, for spans and log lines (runner/worker/call-context.ts). */
   readonly tracing?: boolean
+  /** Capture each call's request and response (runner/worker/payload-capture.ts); with tracing. */
+  readonly capturePayloads?: boolean
   /** The worker-to-worker path (docs/architecture.md), when the deployment has one. */
   readonly direct?: {
     readonly switchboard: SharedArrayBuffer
@@ -52,6 +55,8 @@ type WorkerEvent =
       readonly call?: string
     }
   | { readonly type: 'started' }
+  /** Calls this guest served, as captured (only with `capturePayloads`). */
+  | { readonly type: 'payloads'; readonly calls: readonly CapturedCall[] }
   /** The guest waits for good (channel word IDLE was just set): time to check for deadlock. */
   | { readonly type: 'idle' }
   | { readonly type: 'instantiate-failed'; readonly message: string }

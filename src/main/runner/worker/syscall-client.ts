@@ -6,6 +6,7 @@ import type { Channel } from '../../kernel/transport/channel'
 import { DirectPath } from './direct-path'
 import type { IdleTracker } from './idle-tracker'
 import type { CallContext } from './call-context'
+import type { PayloadCapture } from './payload-capture'
 import type { DirectPathConfig } from './direct-path'
 
 /** Spins this many times on the state word before sleeping in Atomics.wait. */
@@ -25,6 +26,8 @@ export function syscallForwarders(
   onDirect?: (direct: DirectPath) => void,
   /** Present when the deployment traces calls (docs/architecture.md, "Traces"). */
   context?: CallContext,
+  /** Present when a Studio runs the deployment: requests and responses (payload-capture.ts). */
+  capture?: PayloadCapture,
 ): HostFunctionDef[] {
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
@@ -88,6 +91,7 @@ export function syscallForwarders(
         if (isRead) idle?.reading()
         else idle?.active()
         if (context !== undefined && entry.name === 'dispatch_') context.beforeDispatch(request)
+        if (capture !== undefined && entry.name === 'return_value_') capture.beforeReturn(request)
         let answer = direct?.serve(entry.name, request, capacity)
         if (answer === undefined) {
           answer = { ...viaKernel(index, request, capacity), bytes: undefined }
@@ -99,6 +103,7 @@ export function syscallForwarders(
         }
         if (isRead && context !== undefined && code === KernelErr.NoError) {
           context.afterRead((answer.bytes ?? data).subarray(0, length))
+          capture?.afterRead((answer.bytes ?? data).subarray(0, length))
         }
         if (code === KernelErr.DataTooLarge) {
           memory.writeI32(errPtr, code)

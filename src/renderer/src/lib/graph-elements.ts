@@ -42,6 +42,8 @@ export interface NodeDef {
   readonly hostGroup?: boolean
   /** For a host: its heartbeat is heard. */
   readonly up?: boolean
+  /** A caller from outside the guests (the Studio's invoke form), not a wasm guest. */
+  readonly outside?: boolean
 }
 
 export interface EdgeDef {
@@ -64,6 +66,9 @@ export interface EdgeDef {
 
 export const serviceNodeId = (name: string): string => `svc:${name}`
 export const hostNodeId = (name: string): string => `host:${name}`
+export const callerNodeId = (name: string): string => `caller:${name}`
+/** The second line of an outside caller's box: what it is, since it is no guest. */
+export const CALLER_TEXT = 'outside caller'
 const missingNodeId = (via: string): string => `missing:${via}`
 
 export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: EdgeDef[] } {
@@ -100,6 +105,18 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
       inCycle: cycleNames.has(n.name),
     }
   })
+  for (const name of graph.callers ?? []) {
+    nodes.push({
+      id: callerNodeId(name),
+      label: name,
+      text: `${name}\n${CALLER_TEXT}`,
+      width: boxWidth(name, CALLER_TEXT),
+      state: 'outside',
+      missing: false,
+      inCycle: false,
+      outside: true,
+    })
+  }
   const unmetOf = new Map(graph.nodes.map((n) => [n.name, new Set(n.unmet.map((u) => u.name))]))
   const edges: EdgeDef[] = []
   const pairs = new Set<string>()
@@ -120,14 +137,17 @@ export function graphElements(graph: ServiceGraph): { nodes: NodeDef[]; edges: E
       }
     } else {
       target = serviceNodeId(e.to)
-      pairs.add(`${e.from}\n${e.to}`)
+      if (e.fromCaller !== true) pairs.add(`${e.from}\n${e.to}`)
     }
+    const source = e.fromCaller === true ? callerNodeId(e.from) : serviceNodeId(e.from)
     edges.push({
-      id: `edge:${e.from}\n${target}\n${e.via}`,
-      source: serviceNodeId(e.from),
+      // An outside caller's edge by its node id, so a program of the same name is another edge.
+      id: `edge:${e.fromCaller === true ? source : e.from}\n${target}\n${e.via}`,
+      source,
       target,
       label: e.via,
-      unmet: e.to === undefined || (unmetOf.get(e.from)?.has(e.via) ?? false),
+      unmet:
+        e.to === undefined || (e.fromCaller !== true && (unmetOf.get(e.from)?.has(e.via) ?? false)),
       from: e.from,
       to: e.to ?? '',
       via: e.via,
