@@ -107,6 +107,9 @@ describe('Studio attached to a cluster (browser)', () => {
       els.map((el) => Number((el as unknown as { dataset: { depth: string } }).dataset.depth)),
     )
     expect(Math.max(...depths)).toBe(4)
+    // The caller's side of each call to another host is tagged: Total (desk -> front) and the
+    // three Lookups (front -> warehouse); the Price calls stay on host front.
+    expect(await panel.getByTestId('span-sent').count()).toBe(4)
     await spanRows.nth(3).click()
     expect(await panel.getByTestId('payload-reason').textContent()).toContain('attached Studio')
     await screenshot(page, 'cluster-attached-trace')

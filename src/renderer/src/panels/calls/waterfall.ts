@@ -8,6 +8,27 @@ export interface WaterfallRow {
   /** Bar start and width as fractions of the trace's duration (width at least a sliver). */
   readonly left: number
   readonly width: number
+  /**
+   * The caller's side of a call served on another host: its child is the same call as the
+   * serving host saw it, so the difference between the two is the trip over NATS.
+   */
+  readonly sent: boolean
+}
+
+/**
+ * `served` is `sent` as the serving host saw it: the same callee and method, called from the
+ * same program, or from the caller's host (`@front`: the serving kernel knows only the host).
+ */
+function sameCall(sent: SpanRecord, served: SpanRecord): boolean {
+  const fromCaller =
+    served.caller === sent.caller ||
+    (served.caller.startsWith('@') && sent.caller.endsWith(served.caller))
+  return (
+    fromCaller &&
+    sent.callee === served.callee &&
+    sent.service === served.service &&
+    sent.method === served.method
+  )
 }
 
 const MIN_WIDTH = 0.004
@@ -33,13 +54,15 @@ export function waterfallRows(spans: readonly SpanRecord[]): WaterfallRow[] {
   const byStart = (a: SpanRecord, b: SpanRecord) => a.startMs - b.startMs
   const visit = (span: SpanRecord, depth: number) => {
     const left = (span.startMs - start) / total
+    const own = (children.get(span.spanId) ?? []).sort(byStart)
     rows.push({
       span,
       depth,
       left,
       width: Math.min(Math.max(span.durationMs / total, MIN_WIDTH), 1 - left),
+      sent: own.some((child) => sameCall(span, child)),
     })
-    for (const child of (children.get(span.spanId) ?? []).sort(byStart)) visit(child, depth + 1)
+    for (const child of own) visit(child, depth + 1)
   }
   for (const root of roots.sort(byStart)) visit(root, 0)
   return rows
