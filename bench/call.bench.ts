@@ -96,6 +96,14 @@ async function calls(): Promise<BenchResult[]> {
       baseline: 'call-p50-us',
     },
     {
+      id: 'call-captured-p50-us',
+      value: med(captured, (f) => f.p50Us),
+      unit: 'us',
+      better: 'lower',
+      setting: `${setting}; tracing on and payloads captured`,
+      baseline: 'call-traced-p50-us',
+    },
+    {
       id: 'call-main-thread-cpu-us',
       value: med(direct, (f) => f.mainCpuUs),
       unit: 'us',
@@ -213,6 +221,7 @@ export const callBenchmark: Benchmark = {
         'calls-per-s-traced',
         'calls-per-s-captured',
         'call-traced-p50-us',
+        'call-captured-p50-us',
         'call-main-thread-cpu-us',
         'call-kernel-path-*',
       ],

@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttachedSession } from '../../src/main/bridge/attached-session'
+import { decodeCall, encodeCall } from '../../src/main/cluster/envelope'
+import { formatTraceparent } from '../../src/main/cluster/trace-context'
 import type { SpanRecord } from '../../src/shared/trace/span'
 import { compileAssemblyScript } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
@@ -185,4 +187,32 @@ describe('traces across hosts (attached Studio)', () => {
     })
     await nc.close()
   }, 60_000)
+
+  it('the envelope carries a W3C traceparent, and refuses one that is not', () => {
+    const call = (traceparent: string) =>
+      decodeCall(
+        encodeCall({
+          service: 'chain.v1.pricer',
+          method: 'Price',
+          callId: 'x',
+          caller: 'c',
+          traceparent,
+          timeoutMs: 3000,
+        }),
+      )
+    const good = formatTraceparent({ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) })
+    expect(good).toBe(`00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`)
+    expect(call(good)).toMatchObject({ ok: true, value: { traceparent: good } })
+    expect(call('')).toMatchObject({ ok: true })
+    for (const bad of [
+      `00-${'0'.repeat(32)}-${'cd'.repeat(8)}-01`,
+      `00-${'ab'.repeat(16)}-${'0'.repeat(16)}-01`,
+      `00-${'AB'.repeat(16)}-${'cd'.repeat(8)}-01`,
+      'hello',
+    ])
+      expect(call(bad)).toEqual({
+        ok: false,
+        message: expect.stringContaining('field traceparent is not a W3C traceparent'),
+      })
+  })
 })

@@ -74,6 +74,7 @@ async function instantiate(
 
 async function run(data: GuestWorkerData): Promise<void> {
   const context = data.tracing ? new CallContext(openChannel(data.channel).header) : undefined
+  const capture = captureFor(data)
   const logger = createLogger(data.serviceName, (record) => {
     const call = context?.current
     post({
@@ -86,13 +87,16 @@ async function run(data: GuestWorkerData): Promise<void> {
   })
   let instance
   try {
-    instance = await instantiate(data, logger, undefined, undefined, context, captureFor(data))
+    instance = await instantiate(data, logger, undefined, undefined, context, capture)
   } catch (err) {
     post({ type: 'instantiate-failed', message: err instanceof Error ? err.message : String(err) })
     return
   }
   post({ type: 'started' })
-  postEnded(instance.start(), instance, data)
+  const outcome = instance.start()
+  // What the guest served last is sent before it is reported gone.
+  capture?.flush()
+  postEnded(outcome, instance, data)
 }
 
 function postEnded(
@@ -127,6 +131,7 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
     )
     return
   }
+  const captures: (PayloadCapture | undefined)[] = []
   const group = new GuestGroup(
     openSwitchboard(boardBuffer),
     list.map((d) => ({
@@ -136,9 +141,14 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
     })),
     (member, outcome) => {
       const data = list[member.index] as GuestWorkerData
+      captures[member.index]?.flush()
       if (member.instance) postEnded(outcome, member.instance, data, member.index)
     },
-    () => post({ type: 'idle' }),
+    () => {
+      // The worker is about to sleep: its guests' read_one_ will not run to send what they hold.
+      for (const capture of captures) capture?.flush()
+      post({ type: 'idle' })
+    },
   )
   for (const [guest, data] of list.entries()) {
     const member = group.members[guest] as GroupMember
@@ -161,7 +171,7 @@ async function runGroup(list: readonly GuestWorkerData[]): Promise<void> {
         () => post({ type: 'idle', guest }),
         { group, member },
         context,
-        captureFor(data, guest),
+        (captures[guest] = captureFor(data, guest)),
       )
       if (!(member.instance.exports['table'] instanceof WebAssembly.Table)) {
         throw new Error(

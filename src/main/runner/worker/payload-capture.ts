@@ -28,7 +28,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: false })
  * each are copied. The pairs go out in batches, so a busy guest costs the main thread one
  * message per BATCH_CALLS calls: when the batch is full, when its oldest is BATCH_MS old, or
  * when read_one_ answers anything but a call (the SDK's event loop reads with a 50 ms timeout,
- * so an idle guest sends what it holds within about that). Only made when a Studio runs the
+ * so an idle guest sends what it holds within about that; a shared worker flushes its guests'
+ * before it sleeps, and every guest before it is reported ended). Only made when a Studio runs the
  * deployment: the bench's hot path and `parigot run` never pay for it.
  */
 export class PayloadCapture {
