@@ -40,7 +40,12 @@ function guestWorkerBuild(): Plugin {
           minify: false,
           target: 'node20',
           rolldownOptions: {
-            input: { 'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts') },
+            input: {
+              'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts'),
+              // The JetStream queue backend's broker thread, started by a guest worker that uses
+              // it (src/main/plugins/queue/jetstream/broker-client.ts finds it next to itself).
+              'queue-broker': resolve(root, 'src/main/plugins/queue/jetstream/broker.ts'),
+            },
             external: isExternal,
             output: {
               format: 'es',

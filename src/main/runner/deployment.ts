@@ -475,7 +475,7 @@ export class Deployment {
       compiled: module,
       args: service.args,
       env: service.env,
-      plugins: service.plugins.map(toPluginSpec),
+      plugins: service.plugins.map((p) => toPluginSpec(p, this.config)),
       dataDir: this.config.dataDir,
       program: service.role !== 'server',
       memoryLimitMb: this.memoryLimitOf(service),
@@ -492,10 +492,21 @@ export class Deployment {
   }
 }
 
-function toPluginSpec(plugin: ServicePlugin): PluginSpec {
+function toPluginSpec(plugin: ServicePlugin, config: DeployConfig): PluginSpec {
+  // The deployment's name and [cluster] (the queue plugin's JetStream backend connects with it).
+  const deployment = {
+    name: config.name,
+    ...(config.cluster !== undefined ? { cluster: config.cluster } : {}),
+  }
   return 'builtin' in plugin
-    ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings }
-    : { name: plugin.name, path: plugin.path, symbol: plugin.symbol, settings: plugin.settings }
+    ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings, deployment }
+    : {
+        name: plugin.name,
+        path: plugin.path,
+        symbol: plugin.symbol,
+        settings: plugin.settings,
+        deployment,
+      }
 }
 
 /** The error code of a file-system error (`EIO`, `EACCES`…), or its message. */
