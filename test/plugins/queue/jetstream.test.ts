@@ -101,3 +101,43 @@ describe('the JetStream queue backend', () => {
     expect((again as { receiveCount: number }[])[0]?.receiveCount).toBe(1)
   })
 })
+
+describe('the JetStream queue backend when NATS does not answer', () => {
+  it('an unreachable server gives a typed error naming the operation and the queue, not a hang', () => {
+    // A port nothing listens on: the server of this file, stopped, would do; 1 is never open.
+    const q = backend('jsdown', 30_000, 'nats://127.0.0.1:1')
+    const started = Date.now()
+    const result = q.locate('orders')
+    expect(result).toMatchObject({ ok: false, code: QueueErr.InternalError })
+    expect(!result.ok && result.error).toMatch(/^queue\.locate on queue "orders": .*127\.0\.0\.1:1/)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('a server that stops answering mid-way gives the typed error within the bound', async () => {
+    const server = await startNatsServer()
+    try {
+      const q = new JetStreamQueueBackend({
+        cluster: { nats: server.url, requireCredentials: false },
+        deployment: 'jsfrozen',
+        settings: { visibilityTimeoutMs: 30_000, maxReceives: 3, maxReceiveBatch: 100 },
+        timeoutMs: 1000,
+      })
+      const id = value(q.createQueue('work')).id
+      server.process.kill('SIGSTOP')
+      try {
+        const started = Date.now()
+        const result = q.send(id, [{ payload: text('x') }])
+        const took = Date.now() - started
+        expect(result).toMatchObject({ ok: false, code: QueueErr.InternalError })
+        expect(!result.ok && result.error).toMatch(
+          /^queue\.send on queue queue-[0-9a-f]+-[0-9a-f]+: /,
+        )
+        expect(took).toBeLessThanOrEqual(1500)
+      } finally {
+        server.process.kill('SIGCONT')
+      }
+    } finally {
+      await server.stop()
+    }
+  }, 30_000)
+})

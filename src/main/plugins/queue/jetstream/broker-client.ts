@@ -90,7 +90,14 @@ export class BrokerClient {
     for (;;) {
       const seen = Atomics.load(this.wake, 0)
       const reply = this.take(seq)
-      if (reply !== undefined) return reply as BrokerAnswers[R['op']]
+      if (reply !== undefined) {
+        // The broker's own failures (NATS errors) are named after the call here.
+        if (!reply.ok && reply.code === QueueErr.InternalError) {
+          const error = `queue.${request.op} on ${what}: ${reply.error}`
+          return { ...reply, error } as BrokerAnswers[R['op']]
+        }
+        return reply as BrokerAnswers[R['op']]
+      }
       const left = deadline - Date.now()
       if (left <= 0) {
         return failed(
