@@ -3,7 +3,10 @@
 // beside it.
 import type { QueueErr } from '../../../shared/gen/parigot/queue/v1/queue_pb'
 import type { QueueId, QueueMsgId } from '../../../shared/id'
-import type { MessageState } from './schema'
+
+/** A message's stored state (SQLite column `state`; JetStream messages are all pending). */
+export const MessageState = { pending: 0, done: 1, dead: 2 } as const
+export type MessageState = (typeof MessageState)[keyof typeof MessageState]
 
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_RECEIVES = 5

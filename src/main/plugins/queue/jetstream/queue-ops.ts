@@ -12,7 +12,7 @@ import { createInbox, headers, nanos, type Msg, type NatsConnection } from '@nat
 import { newId, formatId } from '../../../../shared/id'
 import type { QueueId, QueueMsgId } from '../../../../shared/id'
 import { QueueErr } from '../../../../shared/gen/parigot/queue/v1/queue_pb'
-import { fail, ok, queueNameProblem } from '../backend'
+import { fail, MessageState, ok, queueNameProblem } from '../backend'
 import type {
   AnyBytes,
   DoneThenReceived,
@@ -21,7 +21,6 @@ import type {
   StoreResult,
   StoredMessage,
 } from '../backend'
-import { MessageState } from '../schema'
 import { InFlight, parseAckSubject } from './in-flight'
 import {
   CONSUMER_NAME,
