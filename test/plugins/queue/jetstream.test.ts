@@ -1,7 +1,12 @@
 // The JetStream queue backend against a real nats-server (loopback, temporary JetStream store):
 // the same QueueBackend calls as SQLite's, made synchronously from this thread through the broker
 // thread (out/main/queue-broker.js, built by the test set-up).
+import { tmpdir } from 'node:os'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEngine, createMemoryLogger, invokeAdapter } from '../../../src/main/engine'
+import { createQueuePlugin, parseQueueSettings } from '../../../src/main/plugins/queue/plugin'
 import { newId } from '../../../src/shared/id'
 import { QueueErr } from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
 import type { AnyBytes, StoreResult } from '../../../src/main/plugins/queue/backend'
@@ -85,21 +90,36 @@ describe('the JetStream queue backend', () => {
     expect(q.length(newId('queue'))).toMatchObject({ ok: false, code: QueueErr.NotFound })
   })
 
-  it('a second process-like client (its own broker) shares the queue; unacknowledged messages come back', () => {
-    const a = backend('jsshare', 1000)
-    const b = backend('jsshare2', 1000) // another deployment: another broker, other streams
-    const id = value(a.createQueue('work')).id
-    expect(b.locate('work')).toMatchObject({ ok: false, code: QueueErr.NotFound })
-    value(a.send(id, [{ payload: text('x') }]))
-    const first = value(a.receive(id, 1))
-    expect(first).toHaveLength(1)
-    const deadline = Date.now() + 5000
-    let again: ReturnType<typeof value<unknown>> = []
-    while (Date.now() < deadline && (again as unknown[]).length === 0) {
-      again = value(a.receive(id, 1))
+  it('an unacknowledged message comes back after the visibility timeout, then goes to the dead letters', async () => {
+    const q = backend('jsredeliver', 300)
+    const id = value(q.createQueue('work')).id
+    // Deployments do not see each other's queues.
+    expect(backend('jsother').locate('work')).toMatchObject({ ok: false, code: QueueErr.NotFound })
+    value(q.send(id, [{ payload: text('x') }]))
+    const pause = new Int32Array(new SharedArrayBuffer(4))
+    const counts: number[] = []
+    const deadline = Date.now() + 15_000
+    // The redelivery is a server timer with nothing to await here: look every 50 ms.
+    while (counts.length < 3 && Date.now() < deadline) {
+      const got = value(q.receive(id, 1))
+      if (got[0] !== undefined) counts.push(got[0].receiveCount)
+      else Atomics.wait(pause, 0, 0, 50)
     }
-    expect((again as { receiveCount: number }[])[0]?.receiveCount).toBe(1)
-  })
+    expect(counts).toEqual([0, 1, 2])
+    // maxReceives is 3: the next receive that meets it moves it to the dead letters instead.
+    while (value(q.length(id)) > 0 && Date.now() < deadline) {
+      expect(value(q.receive(id, 1))).toEqual([])
+      Atomics.wait(pause, 0, 0, 50)
+    }
+    expect(value(q.length(id))).toBe(0)
+    const nc = await connect({ servers: nats.url })
+    try {
+      const dead = await (await jetstreamManager(nc)).streams.info('PQD_jsredeliver_work')
+      expect(dead.state.messages).toBe(1)
+    } finally {
+      await nc.close()
+    }
+  }, 30_000)
 })
 
 describe('the JetStream queue backend when NATS does not answer', () => {
@@ -140,4 +160,46 @@ describe('the JetStream queue backend when NATS does not answer', () => {
       await server.stop()
     }
   }, 30_000)
+})
+
+describe('backend = "jetstream" settings', () => {
+  it('are checked: the backend name, SQLite-only keys, and [cluster] being there', () => {
+    const dir = tmpdir()
+    expect(parseQueueSettings({ backend: 'kafka' }, dir)).toMatchObject({
+      ok: false,
+      error: 'queue setting "backend" is "kafka"; expected one of sqlite, jetstream',
+    })
+    expect(parseQueueSettings({ backend: 'jetstream', synchronous: 'FULL' }, dir)).toMatchObject({
+      ok: false,
+      error:
+        'queue setting "synchronous" applies to the sqlite backend only, not to backend "jetstream"',
+    })
+    expect(parseQueueSettings({ backend: 'jetstream', brokerTimeoutMs: 0 }, dir)).toMatchObject({
+      ok: false,
+    })
+    expect(parseQueueSettings({}, dir)).toMatchObject({ ok: true, settings: { backend: 'sqlite' } })
+
+    const { logger, records } = createMemoryLogger()
+    const init = (deployment?: {
+      name: string
+      cluster?: { nats: string; requireCredentials: boolean }
+    }) =>
+      createQueuePlugin().init(
+        {
+          name: 'queue',
+          logger,
+          invokeAdapter,
+          settings: { backend: 'jetstream' },
+          dataDir: dir,
+          ...(deployment ? { deployment } : {}),
+        },
+        createEngine(),
+      )
+    expect(init({ name: 'd' })).toBe(false)
+    expect(records.at(-1)?.message).toBe(
+      'plugin "queue": queue setting backend = "jetstream" needs the deployment\'s [cluster] nats server',
+    )
+    // With a server the plugin starts (the broker connects in the background).
+    expect(init({ name: 'd', cluster: { nats: nats.url, requireCredentials: false } })).toBe(true)
+  })
 })

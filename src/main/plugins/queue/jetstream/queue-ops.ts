@@ -21,7 +21,7 @@ import type {
   StoreResult,
   StoredMessage,
 } from '../backend'
-import { InFlight, parseAckSubject } from './in-flight'
+import { InFlight, parseAckSubject, type Delivery } from './in-flight'
 import {
   CONSUMER_NAME,
   deadStreamName,
@@ -251,7 +251,7 @@ export class JetStreamQueues {
         const delivery = parseAckSubject(msg.reply ?? '')
         if (delivery === undefined) continue
         if (delivery.delivered - 1 >= this.settings.maxReceives) {
-          await this.deadLetter(found.value.info, msg, delivery.ackSubject)
+          await this.deadLetter(found.value.info, msg, delivery)
           deadLettered++
           continue
         }
@@ -310,9 +310,18 @@ export class JetStreamQueues {
     return got
   }
 
-  private async deadLetter(queue: QueueInfo, msg: Msg, ackSubject: string): Promise<void> {
+  private async deadLetter(queue: QueueInfo, msg: Msg, delivery: Delivery): Promise<void> {
+    const { ackSubject } = delivery
+    // Only the message's own headers: the publish expectations it was stored with
+    // (Nats-Expected-Stream, Nats-Msg-Id) are about its first stream.
+    const h = headers()
+    for (const key of [PAYLOAD_TYPE, SENDER_TYPE, SENDER]) {
+      const value = msg.headers?.get(key)
+      if (value) h.set(key, value)
+    }
+    h.set('Parigot-Queue-Seq', String(delivery.streamSeq))
     await this.js.publish(deadSubject(this.deployment, queue.id), msg.data, {
-      headers: msg.headers,
+      headers: h,
       timeout: this.apiTimeoutMs,
     })
     await this.nc.request(ackSubject, '+TERM', { timeout: this.apiTimeoutMs })
