@@ -37,7 +37,7 @@ import { listExamples, RecentList } from './library'
 import { RunLogFile } from './log-file'
 import type { LogPredicate } from './log-filter'
 import { LogRing } from './log-ring'
-import { QueueAccess, queueDatabasePath } from './queues'
+import { QueueAccess, queueDatabasePath, queuesElsewhere } from './queues'
 import type { TextMatcher } from './user-pattern'
 import { listWorkspaceConfigs } from './workspace-files'
 import type { WorkspaceRoots } from './workspace-roots'
@@ -450,9 +450,12 @@ export class StudioSession {
     // Every Studio run traces its calls: the graph's edges count the spans.
     this.graphModel = new GraphModel(config?.services ?? [], config?.limits.launchTimeoutMs, true)
     const path = config ? queueDatabasePath(config) : undefined
-    if (this.queues?.path !== path) {
+    const elsewhere = config ? queuesElsewhere(config) : undefined
+    if (this.queues?.path !== path || this.queues?.elsewhere !== elsewhere) {
       this.queues?.close()
-      this.queues = path ? new QueueAccess(path, (names) => this.queuesChanged(names)) : undefined
+      this.queues = path
+        ? new QueueAccess(path, (names) => this.queuesChanged(names), elsewhere)
+        : undefined
       this.queueCounts.clear()
     }
     this.descriptorProblems = this.queues?.useDescriptors(config?.descriptors ?? []) ?? []
