@@ -90,6 +90,30 @@ describe('the JetStream queue backend', () => {
     expect(q.length(newId('queue'))).toMatchObject({ ok: false, code: QueueErr.NotFound })
   })
 
+  it('two brokers (as on two hosts) share a queue: done by either, deleted by one is gone for both', () => {
+    const a = backend('jstwo')
+    const b = backend('jstwo', 29_999) // other settings: a broker of its own, its own connection
+    const id = value(a.createQueue('shared')).id
+    expect(value(b.locate('shared')).id).toEqual(id)
+    const [first, second] = value(b.send(id, [{ payload: text('1') }, { payload: text('2') }]))
+    // a received both; b marks one done (it never received it: deleted by sequence).
+    expect(value(a.receive(id, 5)).map((m) => m.msgId)).toEqual([first, second])
+    expect(value(b.markDone(id, [first!]))).toEqual([])
+    expect(value(a.length(id))).toBe(1)
+    // A sequence the stream never had is not a message of the queue.
+    const never = { ...first!, low: 999n }
+    expect(value(b.markDone(id, [never]))).toEqual([never])
+    expect(value(a.markDone(id, [second!]))).toEqual([])
+    expect(value(b.length(id))).toBe(0)
+    // b deletes it; a, which has it cached, now finds no such queue.
+    value(b.deleteQueue(id))
+    expect(a.send(id, [{ payload: text('3') }])).toMatchObject({
+      ok: false,
+      code: QueueErr.NotFound,
+    })
+    expect(a.receive(id, 1)).toMatchObject({ ok: false, code: QueueErr.NotFound })
+  })
+
   it('an unacknowledged message comes back after the visibility timeout, then goes to the dead letters', async () => {
     const q = backend('jsredeliver', 300)
     const id = value(q.createQueue('work')).id

@@ -30,6 +30,15 @@ queues.catch(() => undefined)
 
 async function run(request: BrokerRequest): Promise<StoreResult<unknown>> {
   const q = await queues
+  if (!('id' in request)) return runOn(q, request)
+  try {
+    return await runOn(q, request)
+  } catch (err) {
+    return q.recheck(request.id, err)
+  }
+}
+
+function runOn(q: JetStreamQueues, request: BrokerRequest): Promise<StoreResult<unknown>> {
   switch (request.op) {
     case 'createQueue':
       return q.createQueue(request.name)

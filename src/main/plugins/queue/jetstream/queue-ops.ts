@@ -202,14 +202,20 @@ export class JetStreamQueues {
     const stored: QueueMsgId[] = []
     const notStored: number[] = []
     let firstError = ''
+    let firstReason: unknown
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') stored.push(messageId(id, s.value))
       else {
         notStored.push(i)
-        firstError ||= why(s.reason)
+        if (firstError === '') {
+          firstError = why(s.reason)
+          firstReason = s.reason
+        }
       }
     })
     if (notStored.length === 0) return ok(stored)
+    // Nothing stored: a plain failure (the broker then checks whether the queue is gone).
+    if (stored.length === 0) throw firstReason
     const error =
       `${stored.length} of ${messages.length} message(s) stored in queue ${found.value.info.name}; ` +
       `not stored: message(s) ${notStored.join(', ')} (${firstError})`
@@ -275,11 +281,12 @@ export class JetStreamQueues {
       await this.jsm.streams.deleteMessage(stream, seq, false)
       return true
     } catch (err) {
-      // 2.9 answers a missing message with 10057 (delete failed) and this description.
-      if (apiCode(err) !== NO_MESSAGE_FOUND && !/no message found/i.test(why(err))) throw err
-      // Gone already (done before, or by another host): accepted, unless it never existed.
+      // A sequence the stream never reached is not a message of the queue (2.9 says
+      // "stream store EOF"); below it, a message already gone was done before (by anyone).
       const si = await this.jsm.streams.info(stream)
-      return seq <= si.state.last_seq
+      if (seq > si.state.last_seq) return false
+      if (apiCode(err) === NO_MESSAGE_FOUND || /no message found/i.test(why(err))) return true
+      throw err
     }
   }
 
@@ -352,6 +359,17 @@ export class JetStreamQueues {
           : { typeUrl: senderType, value: Buffer.from(h?.get(SENDER) ?? '', 'base64') },
       payload: { typeUrl: h?.get(PAYLOAD_TYPE) ?? '', value: msg.data },
     }
+  }
+
+  /**
+   * After a failed call on queue `id`: NotFound if the queue is gone (another host deleted it
+   * and this broker's cache was stale), else the error itself.
+   */
+  async recheck(id: QueueId, err: unknown): Promise<StoreResult<never>> {
+    this.byId.delete(formatId(id))
+    const found = await this.resolve(id)
+    if (!found.ok) return found
+    throw err
   }
 
   /** The queue's stream: cached, else found by the subject its id gives (one API call). */
