@@ -4,9 +4,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
+import { runParigot } from '../helpers/parigot-cli'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 
 let nats: NatsServer
@@ -94,6 +97,27 @@ describe('queues in JetStream, shared by hosts', () => {
     expect(linesOf(c.output(), 'consumer')).toContain(
       'consumer: received and acknowledged 75 orders exactly once; 25 stay in queue "orders" for the inspector',
     )
+  }, 120_000)
+
+  it('the same example in one process (no --host) keeps its queue in JetStream too', async () => {
+    const file = await deployment(
+      'jsqone',
+      `[services.producer]\nwasm = "producer.wasm"\nrole = "server"\nplugins = ["queue"]\n\n` +
+        `[services.consumer]\nwasm = "consumer.wasm"\nrole = "main"\nplugins = ["queue"]\n`,
+    )
+    const run = await runParigot(['run', file])
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    expect(linesOf(run.stdout + run.stderr, 'consumer')).toContain(
+      'consumer: received and acknowledged 75 orders exactly once; 25 stay in queue "orders" for the inspector',
+    )
+    // In the server, not in a file: the stream holds the 25 left.
+    const nc = await connect({ servers: nats.url })
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info('PQ_jsqone_orders')
+      expect(info.state.messages).toBe(25)
+    } finally {
+      await nc.close()
+    }
   }, 120_000)
 
   it('a consumer host killed with SIGKILL loses no acknowledged message; its unacknowledged ones go to another', async () => {
