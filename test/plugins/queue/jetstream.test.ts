@@ -2,16 +2,25 @@
 // the same QueueBackend calls as SQLite's, made synchronously from this thread through the broker
 // thread (out/main/queue-broker.js, built by the test set-up).
 import { tmpdir } from 'node:os'
-import { jetstreamManager } from '@nats-io/jetstream'
+import { DiscardPolicy, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, createMemoryLogger, invokeAdapter } from '../../../src/main/engine'
 import { createQueuePlugin, parseQueueSettings } from '../../../src/main/plugins/queue/plugin'
 import { newId } from '../../../src/shared/id'
-import { QueueErr } from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
+import {
+  CreateQueueRequestSchema,
+  CreateQueueResponseSchema,
+  LengthRequestSchema,
+  LengthResponseSchema,
+  QueueErr,
+  SendRequestSchema,
+  SendResponseSchema,
+} from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
 import type { AnyBytes, StoreResult } from '../../../src/main/plugins/queue/backend'
 import { JetStreamQueueBackend } from '../../../src/main/plugins/queue/jetstream/backend'
 import { startNatsServer, type NatsServer } from '../../helpers/nats-server'
+import { queueGuest } from './helpers'
 
 let nats: NatsServer
 
@@ -225,5 +234,65 @@ describe('backend = "jetstream" settings', () => {
     )
     // With a server the plugin starts (the broker connects in the background).
     expect(init({ name: 'd', cluster: { nats: nats.url, requireCredentials: false } })).toBe(true)
+  })
+})
+
+describe('send_ through the host function, JetStream backend', () => {
+  it('a batch the server takes only in part: NoError, succeed lists exactly the stored ids, fail the rest', async () => {
+    const g = await queueGuest(
+      tmpdir(),
+      undefined,
+      { backend: 'jetstream' },
+      {
+        name: 'jspartial',
+        cluster: { nats: nats.url, requireCredentials: false },
+      },
+    )
+    const created = g.call(
+      'create_queue',
+      CreateQueueRequestSchema,
+      { queueName: 'capped' },
+      CreateQueueResponseSchema,
+    )
+    expect(created.code).toBe(QueueErr.NoError)
+    // The stream refuses a third message (at most 2, discard new), as a full server would.
+    const nc = await connect({ servers: nats.url })
+    try {
+      const jsm = await jetstreamManager(nc)
+      const si = await jsm.streams.info('PQ_jspartial_capped')
+      await jsm.streams.update('PQ_jspartial_capped', {
+        ...si.config,
+        max_msgs: 2,
+        discard: DiscardPolicy.New,
+      })
+    } finally {
+      await nc.close()
+    }
+    const payloads = ['1', '2', '3'].map((t) => {
+      const { typeUrl, value } = text(t)
+      return { payload: { typeUrl, value } }
+    })
+    const sent = g.call(
+      'send',
+      SendRequestSchema,
+      { id: created.res?.id, msg: payloads },
+      SendResponseSchema,
+    )
+    expect(sent.code).toBe(QueueErr.NoError)
+    expect(sent.res?.succeed.map((id) => id.low)).toEqual([1n, 2n])
+    expect(sent.res?.fail.map((m) => new TextDecoder().decode(m.payload?.value))).toEqual(['3'])
+    expect(g.records.map((r) => r.message)).toContainEqual(
+      expect.stringMatching(
+        /^queue\.send_: queue\.send on queue queue-[0-9a-f-]+: 2 of 3 message\(s\) stored in queue capped; not stored: message\(s\) 2 \(.*maximum messages/,
+      ),
+    )
+    // The two stored are there to receive.
+    const length = g.call(
+      'length',
+      LengthRequestSchema,
+      { id: created.res?.id },
+      LengthResponseSchema,
+    )
+    expect(length.res?.length).toBe(2n)
   })
 })
