@@ -8,7 +8,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream'
-import { createInbox, headers, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node'
+import { headers, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node'
 import { newId, formatId } from '../../../../shared/id'
 import type { QueueId, QueueMsgId } from '../../../../shared/id'
 import { QueueErr } from '../../../../shared/gen/parigot/queue/v1/queue_pb'
@@ -22,6 +22,7 @@ import type {
   StoredMessage,
 } from '../backend'
 import { InFlight, parseAckSubject, type Delivery } from './in-flight'
+import { pullNow } from './pull'
 import {
   CONSUMER_NAME,
   deadStreamName,
@@ -250,7 +251,12 @@ export class JetStreamQueues {
     const want = Math.max(1, Math.min(limit, this.settings.maxReceiveBatch))
     const messages: StoredMessage[] = []
     for (let round = 0; round < MAX_RECEIVE_ROUNDS && messages.length < want; round++) {
-      const batch = await this.pull(found.value.stream, want - messages.length)
+      const batch = await pullNow(
+        this.nc,
+        found.value.stream,
+        want - messages.length,
+        this.apiTimeoutMs,
+      )
       if (batch.length === 0) break
       let deadLettered = 0
       for (const msg of batch) {
@@ -288,33 +294,6 @@ export class JetStreamQueues {
       if (apiCode(err) === NO_MESSAGE_FOUND || /no message found/i.test(why(err))) return true
       throw err
     }
-  }
-
-  /** One pull request with no_wait: up to `batch` messages now, none awaited. */
-  private async pull(stream: string, batch: number): Promise<Msg[]> {
-    const inbox = createInbox()
-    const sub = this.nc.subscribe(inbox, { timeout: this.apiTimeoutMs })
-    this.nc.publish(
-      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${CONSUMER_NAME}`,
-      JSON.stringify({ batch, no_wait: true }),
-      { reply: inbox },
-    )
-    const got: Msg[] = []
-    try {
-      for await (const msg of sub) {
-        const status = msg.headers?.code ?? 0
-        if (status !== 0) {
-          // 404 no messages, 408 request ended: the batch is complete.
-          if (status === 404 || status === 408) break
-          throw new Error(`pull from ${stream}: ${status} ${msg.headers?.description ?? ''}`)
-        }
-        got.push(msg)
-        if (got.length >= batch) break
-      }
-    } finally {
-      sub.unsubscribe()
-    }
-    return got
   }
 
   private async deadLetter(queue: QueueInfo, msg: Msg, delivery: Delivery): Promise<void> {
