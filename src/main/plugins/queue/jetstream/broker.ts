@@ -57,12 +57,19 @@ function runOn(q: JetStreamQueues, request: BrokerRequest): Promise<StoreResult<
   }
 }
 
+/** The error, naming the server unless it already does (a failed connection does). */
+function withServer(message: string): string {
+  return message.includes(data.cluster.nats)
+    ? message
+    : `NATS server ${data.cluster.nats}: ${message}`
+}
+
 port.on('message', (envelope: BrokerEnvelope) => {
   void run(envelope.request)
     .catch((err: unknown): StoreResult<unknown> => ({
       ok: false,
       code: QueueErr.InternalError,
-      error: `NATS server ${data.cluster.nats}: ${err instanceof Error ? err.message : String(err)}`,
+      error: withServer(err instanceof Error ? err.message : String(err)),
     }))
     .then((result) => {
       const reply: BrokerReply = { seq: envelope.seq, result }
