@@ -30,31 +30,41 @@ function guestWorkerBuild(): Plugin {
     name: 'parigot:guest-worker',
     apply: 'build',
     async generateBundle() {
-      const built = await build({
-        configFile: false,
-        logLevel: 'warn',
-        root,
-        build: {
-          ssr: true,
-          write: false,
-          minify: false,
-          target: 'node20',
-          rolldownOptions: {
-            input: { 'guest-worker': resolve(root, 'src/main/runner/worker/guest-worker.ts') },
-            external: isExternal,
-            output: {
-              format: 'es',
-              entryFileNames: '[name].js',
-              chunkFileNames: 'guest-worker-[name]-[hash].js',
+      // Two builds, so that neither entry shares a chunk with the other: the JetStream queue
+      // backend's broker thread (src/main/plugins/queue/jetstream/broker.ts, started by a guest
+      // worker that uses it, found next to it as ./queue-broker.js) must not put code of its own
+      // on the guest worker's start-up path (test/built/start-up-path.test.ts).
+      const entries = {
+        'guest-worker': 'src/main/runner/worker/guest-worker.ts',
+        'queue-broker': 'src/main/plugins/queue/jetstream/broker.ts',
+      }
+      for (const [name, source] of Object.entries(entries)) {
+        const built = await build({
+          configFile: false,
+          logLevel: 'warn',
+          root,
+          build: {
+            ssr: true,
+            write: false,
+            minify: false,
+            target: 'node20',
+            rolldownOptions: {
+              input: { [name]: resolve(root, source) },
+              external: isExternal,
+              output: {
+                format: 'es',
+                entryFileNames: '[name].js',
+                chunkFileNames: `${name}-[name]-[hash].js`,
+              },
             },
           },
-        },
-      })
-      for (const output of [built].flat()) {
-        if (!('output' in output)) continue
-        for (const file of output.output) {
-          if (file.type !== 'chunk') continue
-          this.emitFile({ type: 'asset', fileName: file.fileName, source: file.code })
+        })
+        for (const output of [built].flat()) {
+          if (!('output' in output)) continue
+          for (const file of output.output) {
+            if (file.type !== 'chunk') continue
+            this.emitFile({ type: 'asset', fileName: file.fileName, source: file.code })
+          }
         }
       }
     },

@@ -115,8 +115,15 @@ const layerPolicies = [
   layer(
     'src/main/plugins',
     "src/main/engine's index.ts, src/shared, npm packages and Node built-ins",
-    [to('src/main/engine', 'index.ts'), to('src/shared'), NPM, NODE],
-    "plugins see the engine's public API only",
+    [
+      to('src/main/engine', 'index.ts'),
+      // The queue plugin's JetStream broker connects with the [cluster] settings as hosts do.
+      to('src/main/cluster', 'connection.ts'),
+      to('src/shared'),
+      NPM,
+      NODE,
+    ],
+    "plugins see the engine's public API only (and the cluster's NATS connection)",
   ),
   layer(
     'src/main/runner',

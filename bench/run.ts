@@ -12,6 +12,7 @@ import { floorsBenchmark } from './floors.bench'
 import { hostCallBenchmark } from './host-call.bench'
 import { logLinesBenchmark } from './log-lines.bench'
 import { queueBenchmark } from './queue.bench'
+import { queueJetStreamBenchmark } from './queue-jetstream.bench'
 import { startupBenchmark } from './startup.bench'
 import { printTable, writeResults } from './lib/report'
 import type { RunRecord } from './lib/report'
@@ -23,6 +24,7 @@ const benchmarks: Benchmark[] = [
   callBenchmark,
   clusterBenchmark,
   queueBenchmark,
+  queueJetStreamBenchmark,
   startupBenchmark,
   logLinesBenchmark,
 ]

@@ -73,6 +73,21 @@ describe('[cluster]', () => {
     ])
   })
 
+  it('[plugins.queue] backend: sqlite or jetstream, and jetstream needs [cluster]', () => {
+    const QUEUE_USER = `${SERVICE}plugins = ["queue"]\n`
+    const jetstream = `[plugins.queue]\nbackend = "jetstream"\n`
+    expect(diagnose(`[cluster]\nnats = "nats://a:1"\n${jetstream}${QUEUE_USER}`)).toEqual([])
+    expect(diagnose(`${jetstream}${QUEUE_USER}`)).toEqual([
+      '2:11 error [plugins.queue.backend] `plugins.queue.backend` is "jetstream" but there is no `[cluster]` table: its `nats` server keeps the queues',
+    ])
+    expect(diagnose(`[plugins.queue]\nbackend = "kafka"\n${QUEUE_USER}`)[0]).toMatch(
+      /^2:11 error \[plugins\.queue\.backend\] .*sqlite.*jetstream/,
+    )
+    // The other queue settings stay the plugin's to check.
+    expect(diagnose(`[plugins.queue]\nsynchronous = "FULL"\n${QUEUE_USER}`)).toEqual([])
+    expect(schemaAt(['plugins', 'queue', 'backend'])?.default).toBe('sqlite')
+  })
+
   it('is described for hover and completion', () => {
     expect(schemaAt(['cluster', 'nats'])?.examples).toEqual(['nats://127.0.0.1:4222'])
     expect(schemaAt(['services', 'x', 'host'])?.default).toBe('local')

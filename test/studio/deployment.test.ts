@@ -252,6 +252,33 @@ describe('a running deployment over the bridge', () => {
     )
   }, 60_000)
 
+  it('says where a JetStream-backed deployment keeps its queues rather than listing none', async () => {
+    const { file } = await writeDeployment(
+      [
+        '[deployment]',
+        'name = "jsq"',
+        '[cluster]',
+        'nats = "nats://127.0.0.1:4222"',
+        '[plugins.queue]',
+        'backend = "jetstream"',
+        '[services.producer]',
+        'wasm = "producer.wasm"',
+        'plugins = ["queue"]',
+        '',
+      ].join('\n'),
+      { 'producer.wasm': new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]) },
+    )
+    await client.call('deployment.open', { file })
+    const listed = await client.request('queue.list', {})
+    expect(listed.ok).toBe(false)
+    expect(!listed.ok && listed.error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(
+        /^deployment jsq keeps its queues in JetStream on nats:\/\/127\.0\.0\.1:4222 \(stream PQ_jsq_<queue> per queue/,
+      ),
+    })
+  })
+
   it('inspects the queue example’s database: list, peek (decoded), search, delete, purge', async () => {
     const producer = await compileAssemblyScript(join('examples', 'queue', 'guest', 'producer.ts'))
     // The example's descriptor set, built from its .proto by buf as `npm run build:examples` does.

@@ -2,7 +2,7 @@ import type { MessageStateName, QueueMessageView, QueueView } from '../../shared
 import type { DeployConfig } from '../../shared/deploy-config/types'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { StudioError } from './errors'
-import { QueueAccess, queueDatabasePath } from './queues'
+import { QueueAccess, queueDatabasePath, queuesElsewhere } from './queues'
 import type { TextMatcher } from './user-pattern'
 
 /**
@@ -26,9 +26,12 @@ export class QueueDesk {
    */
   adopt(config: DeployConfig | undefined): readonly DescriptorProblem[] {
     const path = config ? queueDatabasePath(config) : undefined
-    if (this.queues?.path !== path) {
+    const elsewhere = config ? queuesElsewhere(config) : undefined
+    if (this.queues?.path !== path || this.queues?.elsewhere !== elsewhere) {
       this.queues?.close()
-      this.queues = path ? new QueueAccess(path, (names) => this.queuesChanged(names)) : undefined
+      this.queues = path
+        ? new QueueAccess(path, (names) => this.queuesChanged(names), elsewhere)
+        : undefined
       this.queueCounts.clear()
     }
     return this.queues?.useDescriptors(config?.descriptors ?? []) ?? []

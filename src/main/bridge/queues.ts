@@ -40,6 +40,28 @@ export function queueDatabasePath(config: DeployConfig): string {
 }
 
 /**
+ * Why the Studio cannot inspect the deployment's queues, when its queue plugin keeps them in
+ * JetStream (`backend = "jetstream"`) rather than in a SQLite file; undefined otherwise.
+ */
+export function queuesElsewhere(config: DeployConfig): string | undefined {
+  for (const service of config.services) {
+    for (const plugin of service.plugins) {
+      if (!('builtin' in plugin) || plugin.builtin !== 'queue') continue
+      const parsed = parseQueueSettings(plugin.settings, config.dataDir)
+      if (!parsed.ok || parsed.settings.backend !== 'jetstream') return undefined
+      const server = config.cluster?.nats ?? 'the [cluster] NATS server'
+      return (
+        `deployment ${config.name} keeps its queues in JetStream on ${server} ` +
+        `(stream PQ_${config.name}_<queue> per queue, dead letters in PQD_${config.name}_<queue>); ` +
+        `the Studio inspects SQLite queue files only: look at them with the nats CLI, e.g. ` +
+        `\`nats stream ls\` and \`nats stream view PQ_${config.name}_<queue>\``
+      )
+    }
+  }
+  return undefined
+}
+
+/**
  * Why a type is missing from the registry, beyond "not registered": the descriptor sets that
  * could not be read (the type may well be in one of them), or that none are configured.
  */
@@ -107,9 +129,11 @@ export class QueueAccess {
   private descriptorProblems: readonly DescriptorProblem[] = []
 
   /** `onChange` hears the queues an inspector action changed. */
+  /** `elsewhere`: why this deployment's queues are not in a file the Studio can open. */
   constructor(
     readonly path: string,
     private readonly onChange: (queues: string[]) => void,
+    readonly elsewhere?: string,
   ) {}
 
   /**
@@ -131,6 +155,8 @@ export class QueueAccess {
   }
 
   list(): QueueView[] {
+    // Not an empty list: the queues exist, in JetStream, and the user is told where.
+    if (this.elsewhere !== undefined) throw new StudioError('conflict', this.elsewhere)
     const inspector = this.open()
     if (inspector === undefined) return []
     return inspector.listQueues().map((q) => ({
@@ -250,6 +276,7 @@ export class QueueAccess {
   }
 
   private require(): QueueInspector {
+    if (this.elsewhere !== undefined) throw new StudioError('conflict', this.elsewhere)
     const inspector = this.open()
     if (inspector === undefined)
       throw new StudioError('not-found', `no queue database yet (${this.path})`)

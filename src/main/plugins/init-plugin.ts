@@ -1,6 +1,6 @@
 import { invokeAdapter } from '../engine'
 import type { Engine, Logger } from '../engine'
-import type { ParigotInit } from './plugin-api'
+import type { ParigotInit, PluginDeployment } from './plugin-api'
 
 export class PluginInitError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -13,6 +13,7 @@ export class PluginInitError extends Error {
 export interface PluginEnvironment {
   readonly settings?: Readonly<Record<string, unknown>>
   readonly dataDir?: string
+  readonly deployment?: PluginDeployment
 }
 
 export function initPlugin(
@@ -32,6 +33,7 @@ export function initPlugin(
         invokeAdapter,
         settings: environment.settings ?? {},
         dataDir: environment.dataDir ?? process.cwd(),
+        ...(environment.deployment !== undefined ? { deployment: environment.deployment } : {}),
       },
       engine,
     )

@@ -1,4 +1,11 @@
+import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { Engine, invokeAdapter, Logger } from '../engine'
+
+/** The deployment a plugin serves: its name, and `[cluster]` when the deploy config has one. */
+export interface PluginDeployment {
+  readonly name: string
+  readonly cluster?: ClusterConfig
+}
 
 /** What a plugin receives at initialisation besides the engine. */
 export interface PluginInitContext {
@@ -14,6 +21,8 @@ export interface PluginInitContext {
   readonly settings: Readonly<Record<string, unknown>>
   /** The deployment's data directory on real disk (absolute; created by the runner). */
   readonly dataDir: string
+  /** The deployment (absent where a plugin runs outside one, e.g. in a unit test). */
+  readonly deployment?: PluginDeployment
 }
 
 /** Where a plugin runs: once in every guest worker that uses it, with that guest's engine. */
@@ -24,6 +33,8 @@ export interface PluginSpec {
   readonly path?: string
   readonly symbol?: string
   readonly settings?: Readonly<Record<string, unknown>>
+  /** The deployment's name and `[cluster]` (the queue plugin's JetStream backend uses them). */
+  readonly deployment?: PluginDeployment
 }
 
 /** The engine surface a plugin may use: it registers host functions, nothing else. */

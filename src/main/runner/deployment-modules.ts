@@ -69,7 +69,7 @@ export function guestSpec(
     compiled: module,
     args: service.args,
     env: service.env,
-    plugins: service.plugins.map(toPluginSpec),
+    plugins: service.plugins.map((p) => toPluginSpec(p, config)),
     dataDir: config.dataDir,
     program: service.role !== 'server',
     memoryLimitMb: memoryLimitOf(config, service),
@@ -107,10 +107,21 @@ export function dependentsOf(
   return services.filter((s) => found.has(s.name))
 }
 
-function toPluginSpec(plugin: ServicePlugin): PluginSpec {
+function toPluginSpec(plugin: ServicePlugin, config: DeployConfig): PluginSpec {
+  // The deployment's name and [cluster] (the queue plugin's JetStream backend connects with it).
+  const deployment = {
+    name: config.name,
+    ...(config.cluster !== undefined ? { cluster: config.cluster } : {}),
+  }
   return 'builtin' in plugin
-    ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings }
-    : { name: plugin.name, path: plugin.path, symbol: plugin.symbol, settings: plugin.settings }
+    ? { name: plugin.name, builtin: plugin.builtin, settings: plugin.settings, deployment }
+    : {
+        name: plugin.name,
+        path: plugin.path,
+        symbol: plugin.symbol,
+        settings: plugin.settings,
+        deployment,
+      }
 }
 
 /** The error code of a file-system error (`EIO`, `EACCES`…), or its message. */

@@ -20,9 +20,23 @@ function isTable(value: unknown): value is Table {
 
 const CREDENTIAL_KEYS = ['token', 'user', 'creds'] as const
 
-/** Problems of `[cluster]` as a whole: one way of authenticating, and `require_credentials`. */
+/**
+ * Problems of `[cluster]` as a whole: one way of authenticating, `require_credentials`, and a
+ * JetStream queue backend without a server.
+ */
 export function clusterIssues(root: Table, issues: SchemaIssue[]): void {
   const cluster = root['cluster']
+  const plugins = root['plugins']
+  const queue = isTable(plugins) ? plugins['queue'] : undefined
+  if (isTable(queue) && queue['backend'] === 'jetstream' && !isTable(cluster)) {
+    issues.push({
+      code: 'semantic',
+      severity: 'error',
+      path: ['plugins', 'queue', 'backend'],
+      message:
+        '`plugins.queue.backend` is "jetstream" but there is no `[cluster]` table: its `nats` server keeps the queues',
+    })
+  }
   if (!isTable(cluster)) return
   const given = CREDENTIAL_KEYS.filter((k) => cluster[k] !== undefined)
   if (given.length > 1) {

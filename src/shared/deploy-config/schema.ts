@@ -335,9 +335,20 @@ export const deployConfigSchema: JsonSchema = {
         file: settingsSchema(
           'Settings of the built-in `file` plugin: `root`, `maxOpenFiles`, `maxBufferBytes`, `maxPathParts`, `staleTempSeconds`.',
         ),
-        queue: settingsSchema(
-          'Settings of the built-in `queue` plugin, e.g. `synchronous` (the SQLite synchronous mode).',
-        ),
+        queue: {
+          ...settingsSchema(
+            'Settings of the built-in `queue` plugin: `backend`, and for SQLite `file`, `synchronous`, `busyTimeoutMs`; for both `visibilityTimeoutMs`, `maxReceives`, `maxReceiveBatch`; for JetStream `brokerTimeoutMs` (docs/queue.md).',
+          ),
+          properties: {
+            backend: {
+              description:
+                'Where the queues are kept: `sqlite` (default: one file in the data directory, one process) or `jetstream` (work-queue streams on the `[cluster]` NATS server, shared by every host of the deployment).',
+              type: 'string',
+              enum: ['sqlite', 'jetstream'],
+              default: 'sqlite',
+            },
+          },
+        },
       },
     },
   },

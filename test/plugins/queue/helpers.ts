@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEngine, createMemoryLogger, invokeAdapter } from '../../../src/main/engine'
 import type { GuestInstance } from '../../../src/main/engine'
+import type { PluginDeployment } from '../../../src/main/plugins/plugin-api'
 import { createQueuePlugin } from '../../../src/main/plugins/queue/plugin'
 import type { QueueStore } from '../../../src/main/plugins/queue/store'
 import { assembleWat, fixturePath } from '../../helpers/wat'
@@ -49,6 +50,7 @@ export async function queueGuest(
   dataDir: string,
   clock?: Clock,
   settings: Record<string, unknown> = {},
+  deployment?: PluginDeployment,
 ): Promise<QueueGuest> {
   const engine = createEngine()
   const plugin = createMemoryLogger('host')
@@ -58,7 +60,14 @@ export async function queueGuest(
     onStore: (s) => stores.push(s),
   })
   const ok = queuePlugin.init(
-    { name: 'queue', logger: plugin.logger, invokeAdapter, settings, dataDir },
+    {
+      name: 'queue',
+      logger: plugin.logger,
+      invokeAdapter,
+      settings,
+      dataDir,
+      ...(deployment !== undefined ? { deployment } : {}),
+    },
     engine,
   )
   if (!ok) throw new Error(`queue plugin refused: ${JSON.stringify(plugin.records)}`)

@@ -1,9 +1,12 @@
 // What the host functions need from a queue store, and the values that cross it. SQLite
-// (store.ts) is the one backend today; a second one (e.g. NATS JetStream) implements
-// QueueBackend beside it, and host-functions.ts does not change.
+// (store.ts) is the default backend; JetStream (jetstream/backend.ts) implements QueueBackend
+// beside it.
 import type { QueueErr } from '../../../shared/gen/parigot/queue/v1/queue_pb'
 import type { QueueId, QueueMsgId } from '../../../shared/id'
-import type { MessageState } from './schema'
+
+/** A message's stored state (SQLite column `state`; JetStream messages are all pending). */
+export const MessageState = { pending: 0, done: 1, dead: 2 } as const
+export type MessageState = (typeof MessageState)[keyof typeof MessageState]
 
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_RECEIVES = 5
@@ -15,7 +18,21 @@ const MAX_NAME_LENGTH = 200
 
 export type StoreResult<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: QueueErr; readonly error: string }
+  | {
+      readonly ok: false
+      readonly code: QueueErr
+      readonly error: string
+      /**
+       * A send that stored only some of its messages (the JetStream backend: nats-server 2.9
+       * has no atomic batch publish): the stored ones' ids and the indexes of the others.
+       */
+      readonly partial?: SendPartial
+    }
+
+export interface SendPartial {
+  readonly stored: readonly QueueMsgId[]
+  readonly notStored: readonly number[]
+}
 
 /** An `Any` as stored: the type URL and the serialised message. */
 export interface AnyBytes {

@@ -192,6 +192,24 @@ export function queueHostFunctions(
           id.value,
           req.msg.map((m) => ({ sender: anyBytes(m.sender), payload: anyBytes(m.payload) })),
         )
+        if (!result.ok && result.partial !== undefined && result.partial.stored.length > 0) {
+          // Some were stored (JetStream has no atomic batch on this server): say exactly which.
+          ctx.logger.log('warn', `${ctx.module}.${ctx.functionName}: ${result.error}`)
+          resp.succeed = result.partial.stored.map(idMessage)
+          resp.fail = result.partial.notStored.flatMap((i) => {
+            const m = req.msg[i]
+            return m === undefined
+              ? []
+              : [
+                  create(QueueMsgSchema, {
+                    id: idMessage(id.value),
+                    sender: m.sender,
+                    payload: m.payload,
+                  }),
+                ]
+          })
+          return QueueErr.NoError
+        }
         if (!result.ok) return refuse(ctx, result)
         resp.succeed = result.value.map(idMessage)
         return QueueErr.NoError

@@ -5,8 +5,8 @@ import type { Database } from 'better-sqlite3'
 export const SCHEMA_VERSION = 2
 
 /** Message states; "ready" vs "in flight" is decided by `visible_at` against the clock. */
-export const MessageState = { pending: 0, done: 1, dead: 2 } as const
-export type MessageState = (typeof MessageState)[keyof typeof MessageState]
+// The message states live in backend.ts (no SQLite there, so the JetStream broker can use them).
+export { MessageState } from './backend'
 
 export const SYNCHRONOUS_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number]

@@ -30,6 +30,10 @@ export async function initPlugins(
     } else {
       plugin = (await loadPlugin(spec.path ?? '', spec.symbol ?? '')).plugin
     }
-    initPlugin(spec.name, plugin, engine, logger, { settings: spec.settings ?? {}, dataDir })
+    initPlugin(spec.name, plugin, engine, logger, {
+      settings: spec.settings ?? {},
+      dataDir,
+      ...(spec.deployment !== undefined ? { deployment: spec.deployment } : {}),
+    })
   }
 }

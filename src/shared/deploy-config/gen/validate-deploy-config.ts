@@ -359,9 +359,18 @@ const schema31 = {
         },
         queue: {
           description:
-            'Settings of the built-in `queue` plugin, e.g. `synchronous` (the SQLite synchronous mode). Keys and values are passed to the plugin as written (integers become numbers, dates ISO strings); the plugin validates them.',
+            'Settings of the built-in `queue` plugin: `backend`, and for SQLite `file`, `synchronous`, `busyTimeoutMs`; for both `visibilityTimeoutMs`, `maxReceives`, `maxReceiveBatch`; for JetStream `brokerTimeoutMs` (docs/queue.md). Keys and values are passed to the plugin as written (integers become numbers, dates ISO strings); the plugin validates them.',
           type: 'object',
           additionalProperties: true,
+          properties: {
+            backend: {
+              description:
+                'Where the queues are kept: `sqlite` (default: one file in the data directory, one process) or `jetstream` (work-queue streams on the `[cluster]` NATS server, shared by every host of the deployment).',
+              type: 'string',
+              enum: ['sqlite', 'jetstream'],
+              default: 'sqlite',
+            },
+          },
         },
       },
     },
@@ -2713,47 +2722,81 @@ function validate20(
         if (data43.queue !== undefined && func0.call(data43, 'queue')) {
           let data45 = data43.queue
           if (data45 && typeof data45 == 'object' && !Array.isArray(data45)) {
+            if (data45.backend !== undefined && func0.call(data45, 'backend')) {
+              let data46 = data45.backend
+              if (typeof data46 !== 'string') {
+                const err127 = {
+                  instancePath: instancePath + '/plugins/queue/backend',
+                  schemaPath: '#/properties/plugins/properties/queue/properties/backend/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err127]
+                } else {
+                  vErrors.push(err127)
+                }
+                errors++
+              }
+              if (!(data46 === 'sqlite' || data46 === 'jetstream')) {
+                const err128 = {
+                  instancePath: instancePath + '/plugins/queue/backend',
+                  schemaPath: '#/properties/plugins/properties/queue/properties/backend/enum',
+                  keyword: 'enum',
+                  params: {
+                    allowedValues:
+                      schema31.properties.plugins.properties.queue.properties.backend.enum,
+                  },
+                }
+                if (vErrors === null) {
+                  vErrors = [err128]
+                } else {
+                  vErrors.push(err128)
+                }
+                errors++
+              }
+            }
           } else {
-            const err127 = {
+            const err129 = {
               instancePath: instancePath + '/plugins/queue',
               schemaPath: '#/properties/plugins/properties/queue/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err127]
+              vErrors = [err129]
             } else {
-              vErrors.push(err127)
+              vErrors.push(err129)
             }
             errors++
           }
         }
       } else {
-        const err128 = {
+        const err130 = {
           instancePath: instancePath + '/plugins',
           schemaPath: '#/properties/plugins/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err128]
+          vErrors = [err130]
         } else {
-          vErrors.push(err128)
+          vErrors.push(err130)
         }
         errors++
       }
     }
   } else {
-    const err129 = {
+    const err131 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
     }
     if (vErrors === null) {
-      vErrors = [err129]
+      vErrors = [err131]
     } else {
-      vErrors.push(err129)
+      vErrors.push(err131)
     }
     errors++
   }
