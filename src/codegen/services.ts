@@ -13,7 +13,8 @@
 //   <method>Host(req)         a call of the host function `<module>.<snake(method)>_`, for services
 //                             a plugin implements (declared in `host/<module>.ts`)
 //
-// The runtime half lives in src/guest/runtime/service.ts (event loop, call table, Service).
+// The runtime half lives in src/guest/runtime/service.ts (event loop, Service) and calls.ts
+// (outgoing calls and their results).
 
 import type { DescFile, DescMessage, DescMethod, DescService } from '@bufbuild/protobuf'
 import { typeIdent } from './naming'

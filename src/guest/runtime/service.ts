@@ -1,21 +1,21 @@
 // The service layer under the generated code (protoc-gen-parigot's `<name>.parigot.ts`): a guest's
-// services, its outgoing calls waiting for their results, and the event loop that serves inbound
-// calls and completes those results. Generated clients and servers are thin typed shells over
-// this file; docs/guest-authoring.md shows how the pieces fit.
+// services and the event loop that serves inbound calls and completes the results of outgoing
+// ones (calls.ts). Generated clients and servers are thin typed shells over these files;
+// docs/guest-authoring.md shows how the pieces fit.
 //
 // AssemblyScript has no closures, so per-call state travels in small Handler/Completer objects.
 
-import { DEFAULT_OUT_CAPACITY, hostCall, HostFn } from './abi'
+import { completeCall, Completer, Located, matchCompleter, TYPE_URL_PREFIX } from './calls'
 import { Id, newCallId } from './id'
 import { Handler, Method } from './future'
+import { kernelErrName, noteFailure } from './kernel-failure'
 import { logError } from './log'
-import { Any, Fqs, KernelErr, LocateResponse, ResolvedCall } from './messages'
+import { Any, Fqs, KernelErr, ResolvedCall } from './messages'
 import { colocated } from './parigot_worker'
 import { exitProcess } from './process'
 import { Reader } from './proto'
 import {
   bindMethod,
-  dispatch,
   Event,
   EventKind,
   exit,
@@ -29,12 +29,6 @@ import {
   returnValue,
 } from './syscall'
 
-/** Prefix of every Any type URL the generated code writes. */
-export const TYPE_URL_PREFIX = 'type.googleapis.com/'
-
-/** The error a generated client reports when it cannot even send the call (the reference's). */
-export const DISPATCH_ERROR: i32 = 1
-
 /**
  * Exit codes of the service layer (docs/guest-authoring.md, "Exit codes"): a server whose
  * `ready()` returned false; a service whose launch failed (a requirement's exporter ended, or
@@ -44,155 +38,8 @@ export const EXIT_NOT_READY: i32 = 1
 export const EXIT_LAUNCH_FAILED: i32 = 4
 export const EXIT_SYSCALL_FAILED: i32 = 5
 
-/** A call (or launch) the kernel ended, as the guest sees it: the typed error of a failure. */
-export class KernelFailure {
-  constructor(
-    /** The callee's error, or DISPATCH_ERROR when the kernel ended the call. */
-    public readonly resultError: i32,
-    /** Why the kernel ended it: KernelErr.ServiceFailed, CallTimeout, RunTimeout, ... */
-    public readonly kernelError: i32,
-  ) {}
-
-  /** `ServiceFailed (41)`: the kernel error by name, for log lines. */
-  toString(): string {
-    return kernelErrName(this.kernelError) + ' (' + this.kernelError.toString() + ')'
-  }
-}
-
-/** The name of a KernelErr value (the numbers of proto/parigot/syscall/v1/syscall.proto). */
-export function kernelErrName(err: i32): string {
-  switch (err) {
-    case KernelErr.NoError:
-      return 'NoError'
-    case KernelErr.NotFound:
-      return 'NotFound'
-    case KernelErr.BadId:
-      return 'BadId'
-    case KernelErr.NotRequired:
-      return 'NotRequired'
-    case KernelErr.RunTimeout:
-      return 'RunTimeout'
-    case KernelErr.DependencyCycle:
-      return 'DependencyCycle'
-    case KernelErr.CallTimeout:
-      return 'CallTimeout'
-    case KernelErr.ServiceFailed:
-      return 'ServiceFailed'
-    case KernelErr.CallQueueFull:
-      return 'CallQueueFull'
-    case KernelErr.GuestReadFailed:
-      return 'GuestReadFailed'
-    case KernelErr.GuestWriteFailed:
-      return 'GuestWriteFailed'
-    case KernelErr.DataTooLarge:
-      return 'DataTooLarge'
-    default:
-      return 'KernelErr'
-  }
-}
-
-/** The kernel's reason for the last failed call or launch this guest saw (null if none). */
-export let lastFailure: KernelFailure | null = null
-
 /** How long one read_one_ of the event loop waits before it checks again. */
 export const LOOP_TIMEOUT_MS: i32 = 50
-
-// ---- outgoing calls ----
-
-/** Receives the result of one outgoing call (or launch) when the event loop reads it. */
-export abstract class Completer {
-  abstract complete(resolved: ResolvedCall): void
-}
-
-const pending = new Map<string, Completer>()
-
-/** Completes `future` with the call's response decoded as T, or with its error. */
-export class ResponseCompleter<T> extends Completer {
-  constructor(private future: Method<T>) {
-    super()
-  }
-
-  complete(resolved: ResolvedCall): void {
-    if (resolved.resultError != 0) {
-      lastKernelError = resolved.kernelError
-      lastFailure = new KernelFailure(resolved.resultError, resolved.kernelError)
-      this.future.completeMethod(null, resolved.resultError)
-      return
-    }
-    const r = new Reader(resolved.result.value)
-    const value = instantiate<T>()
-    value.mergeFrom(r)
-    if (!r.ok) this.future.completeMethod(null, KernelErr.UnmarshalFailed)
-    else this.future.completeMethod(value, 0)
-  }
-}
-
-/** The kernel error of the last failed call result (CallTimeout, ServiceFailed, ...; 0 if none). */
-export let lastKernelError: i32 = 0
-
-/** Routes the ResolvedCall for `callId` to `completer`. */
-export function matchCompleter(callId: Id, completer: Completer): void {
-  pending.set(callId.toString(), completer)
-}
-
-/** Completes the outgoing call `resolved` names; false if none of mine waits for it. */
-export function completeCall(resolved: ResolvedCall): bool {
-  const key = resolved.callId.toString()
-  if (!pending.has(key)) return false
-  const completer = pending.get(key)
-  pending.delete(key)
-  completer.complete(resolved)
-  return true
-}
-
-/** Outgoing calls still waiting for their result. */
-export function pendingCalls(): i32 {
-  return pending.size
-}
-
-/** A located service: its id and the ids of its methods by name. */
-export class Located {
-  constructor(public readonly target: LocateResponse) {}
-
-  get serviceId(): Id {
-    return this.target.serviceId
-  }
-}
-
-/**
- * Dispatches `method` of `target` with `param` (already encoded, with its type name) and returns
- * a future completed by the event loop with the decoded response, or failed with the callee's
- * error code; DISPATCH_ERROR if the call could not be sent.
- */
-export function callMethod<Resp>(
-  target: Located,
-  method: string,
-  typeName: string,
-  param: Uint8Array,
-): Method<Resp> {
-  const future = new Method<Resp>()
-  const methodId = target.target.method(method)
-  if (methodId == null) {
-    logError('call ' + method + ': the located service has no such method')
-    future.completeMethod(null, DISPATCH_ERROR)
-    return future
-  }
-  const callId = newCallId()
-  const res = dispatch(
-    target.serviceId,
-    methodId,
-    new Any(TYPE_URL_PREFIX + typeName, param),
-    callId,
-  )
-  if (!res.ok) {
-    lastKernelError = res.err
-    lastFailure = new KernelFailure(DISPATCH_ERROR, res.err)
-    future.completeMethod(null, DISPATCH_ERROR)
-    return future
-  }
-  matchCompleter(res.value, new ResponseCompleter<Resp>(future))
-  return future
-}
 
 // ---- inbound calls ----
 
@@ -310,9 +157,7 @@ class LaunchCompleter extends Completer {
       // The kernel has logged why (which requirement, whose exporter ended how). Failure
       // handlers run first; then the program ends, since a service that cannot run can serve
       // nothing and a main left in its loop would wait for ever.
-      lastKernelError = resolved.kernelError
-      const failure = new KernelFailure(resolved.resultError, resolved.kernelError)
-      lastFailure = failure
+      const failure = noteFailure(resolved.resultError, resolved.kernelError)
       logError(
         svc.name.toString() +
           ': launch failed: ' +
@@ -394,8 +239,7 @@ export class Service {
     const err = launch(this.id, callId)
     if (err != 0) {
       // Refused at once (a requirement's exporter has already ended): the kernel logged why.
-      lastKernelError = err
-      lastFailure = new KernelFailure(err, err)
+      noteFailure(err, err)
       logError(
         this.name.toString() +
           ': launch failed: ' +
@@ -501,25 +345,4 @@ export function failed<T>(err: i32): Method<T> {
   const f = new Method<T>()
   f.completeMethod(null, err)
   return f
-}
-
-// ---- host-function-backed methods (services implemented by a plugin) ----
-
-/**
- * Calls host function `fn` with the encoded request and returns a completed future: the decoded
- * response, or the plugin's error code. `dataTooLarge` is that module's DataTooLarge code.
- */
-export function hostMethod<Resp>(fn: HostFn, request: Uint8Array, dataTooLarge: i32): Method<Resp> {
-  const future = new Method<Resp>()
-  const res = hostCall(fn, request, DEFAULT_OUT_CAPACITY, dataTooLarge)
-  if (!res.ok) {
-    future.completeMethod(null, res.err)
-    return future
-  }
-  const r = new Reader(res.response)
-  const value = instantiate<Resp>()
-  value.mergeFrom(r)
-  if (!r.ok) future.completeMethod(null, KernelErr.UnmarshalFailed)
-  else future.completeMethod(value, 0)
-  return future
 }

@@ -125,25 +125,6 @@ export class CallTable extends KernelPart {
     this.pending.set(pending.key, pending)
     host.value.pendingCount++
     resp.callId = req.callId
-    if (direct !== undefined) {
-      this.emit({
-        type: 'call-started',
-        call: pending.key,
-        caller: this.callerName(host.value),
-        target: target.key,
-        method: methodName,
-        startMs: now,
-      })
-      return KernelErr.NoError
-    }
-    const inbound: InboundCall = {
-      callKey: pending.key,
-      callId: pending.rawCallId,
-      service: target,
-      methodId: mid.value,
-      param: req.param,
-    }
-    target.host.inbound.push(inbound)
     this.emit({
       type: 'call-started',
       call: pending.key,
@@ -152,6 +133,15 @@ export class CallTable extends KernelPart {
       method: methodName,
       startMs: now,
     })
+    if (direct !== undefined) return KernelErr.NoError
+    const inbound: InboundCall = {
+      callKey: pending.key,
+      callId: pending.rawCallId,
+      service: target,
+      methodId: mid.value,
+      param: req.param,
+    }
+    target.host.inbound.push(inbound)
     this.wake(target.host)
     return KernelErr.NoError
   }

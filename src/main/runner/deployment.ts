@@ -1,3 +1,6 @@
+// Over 400 lines, one class: its members share the supervisor, the compiled modules and the
+// queue of restarts. What stands apart (compiling modules, a service's guest spec, its
+// dependents) is in deployment-modules.ts.
 import { mkdir } from 'node:fs/promises'
 import type { DeployConfig, ServiceConfig } from '../../shared/deploy-config/types'
 import type { KernelEvent } from '../../shared/events/kernel-events'

@@ -1,3 +1,6 @@
+// Over 400 lines, one class: every member acts on the same guests, kernel server and watchdog.
+// What stands apart is elsewhere: a guest's record and its thread's end (running-guest.ts), the
+// deadlock check (deadlock-check.ts), guests sharing a worker (shared-worker-start.ts).
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { HostId } from '../../shared/id'
 import type { LogRecord } from '../../shared/log/log-record'

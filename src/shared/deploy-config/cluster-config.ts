@@ -5,18 +5,11 @@
  */
 import type { SchemaIssue } from './schema-validate'
 import type { KeyPath } from './toml-locator'
+import { isTable, type Table } from './toml-table'
 import type { ClusterConfig } from './types'
-
-type Table = Record<string, unknown>
 
 /** The host of a service that names none. */
 export const DEFAULT_HOST = 'local'
-
-function isTable(value: unknown): value is Table {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
-  )
-}
 
 const CREDENTIAL_KEYS = ['token', 'user', 'creds'] as const
 

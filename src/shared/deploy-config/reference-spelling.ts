@@ -9,6 +9,7 @@
 import { formatKeyPath, type KeyPath } from './toml-locator'
 import type { SchemaIssue } from './schema-validate'
 import { BUILTIN_PLUGINS } from './schema'
+import { isTable } from './toml-table'
 
 const ORIGINAL = "the original parigot's spelling"
 const BARE_KEY = /^[A-Za-z0-9_-]+$/
@@ -24,12 +25,6 @@ function toml(value: unknown): string {
 
 function tomlKey(key: string): string {
   return BARE_KEY.test(key) ? key : JSON.stringify(key)
-}
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
-  )
 }
 
 function issue(path: KeyPath, message: string): SchemaIssue {
