@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
-import type { DeployConfig } from '../../shared/deploy-config/types'
-import type { ClusterConfig } from '../../shared/deploy-config/types'
+import type { ClusterConfig, DeployConfig } from '../../shared/deploy-config/types'
 import type { DeploymentMode } from '../runner/deployment'
 import { ExitCode } from '../runner/exit-code'
 import { CALL_HELP } from './call-help'
