@@ -6,20 +6,18 @@ import { spanFailed } from '../../shared/trace/span'
 import type { SpanRecord } from '../../shared/trace/span'
 import type {
   CallSummary,
-  EdgeCallStats,
   ServiceEdge,
   ServiceGraph,
   ServiceNode,
   StateHistoryEntry,
 } from '../../shared/bridge/contract'
 import type { ServiceConfig } from '../../shared/deploy-config/types'
+import { addLatency, EdgeTallies, statsOf, type EdgeTally } from './graph-edges'
 import type { KernelEvent, ServiceState, UnmetRequirement } from '../../shared/events/kernel-events'
 
 const MAX_HISTORY = 100
 const MAX_RECENT_CALLS = 50
 const MAX_OPEN_CALLS = 4096
-/** Latencies kept per edge for its median: the newest ones, so the figure follows the run. */
-const LATENCY_SAMPLES = 256
 
 interface ServiceInfo {
   readonly key: string
@@ -54,44 +52,6 @@ interface OpenCall {
   readonly edge: EdgeTally | undefined
 }
 
-/** The calls along one edge of the graph: caller program, target program, service name. */
-interface EdgeTally {
-  count: number
-  errors: number
-  readonly latencies: number[]
-  next: number
-}
-
-const edgeKey = (from: string, to: string, via: string): string => `${from}\n${to}\n${via}`
-
-/** The edge of an outside caller's calls: its tally, and what the graph draws. */
-interface CallerEdge {
-  readonly caller: string
-  readonly to: string
-  readonly via: string
-  readonly tally: EdgeTally
-}
-
-function addLatency(edge: EdgeTally, ms: number): void {
-  if (edge.latencies.length < LATENCY_SAMPLES) edge.latencies.push(ms)
-  else edge.latencies[edge.next] = ms
-  edge.next = (edge.next + 1) % LATENCY_SAMPLES
-}
-
-function statsOf(tally: EdgeTally): EdgeCallStats {
-  const p50Ms = median(tally.latencies)
-  return { count: tally.count, errors: tally.errors, ...(p50Ms !== undefined ? { p50Ms } : {}) }
-}
-
-function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
 // The state a program shows is that of its least advanced service.
 const STATE_ORDER: readonly ServiceState[] = [
   'failed',
@@ -114,10 +74,7 @@ export class GraphModel {
   private readonly hosts = new Map<string, HostInfo>()
   private readonly services = new Map<string, ServiceInfo>()
   private readonly openCalls = new Map<string, OpenCall>()
-  private readonly edgeTallies = new Map<string, EdgeTally>()
-  /** Edges from outside callers, keyed like program edges; in the order first called. */
-  private readonly callerEdges = new Map<string, CallerEdge>()
-  private readonly outsideCallers: ReadonlySet<string>
+  private readonly edges: EdgeTallies
   private cycle: readonly string[] | undefined
   private cycleReason: string | undefined
 
@@ -136,7 +93,7 @@ export class GraphModel {
      */
     outsideCallers: readonly string[] = [],
   ) {
-    this.outsideCallers = new Set(outsideCallers)
+    this.edges = new EdgeTallies(outsideCallers, (name) => this.programs.has(name))
     for (const config of services) {
       this.programs.set(config.name, {
         config,
@@ -233,13 +190,13 @@ export class GraphModel {
         const exporters = nodes.filter((n) => n.name !== node.name && n.exports.includes(via))
         if (exporters.length === 0) edges.push({ from: node.name, via })
         for (const to of exporters) {
-          const calls = this.edgeStats(node.name, to.name, via)
+          const calls = this.edges.stats(node.name, to.name, via)
           edges.push({ from: node.name, to: to.name, via, ...(calls ? { calls } : {}) })
         }
       }
     }
     const callers = new Set<string>()
-    for (const edge of this.callerEdges.values()) {
+    for (const edge of this.edges.fromCallers()) {
       callers.add(edge.caller)
       const calls = statsOf(edge.tally)
       edges.push({ from: edge.caller, to: edge.to, via: edge.via, fromCaller: true, calls })
@@ -251,11 +208,6 @@ export class GraphModel {
       ...(this.cycle ? { cycle: this.cycle } : {}),
       ...(this.cycleReason ? { cycleReason: this.cycleReason } : {}),
     }
-  }
-
-  private edgeStats(from: string, to: string, via: string): EdgeCallStats | undefined {
-    const tally = this.edgeTallies.get(edgeKey(from, to, via))
-    return tally === undefined ? undefined : statsOf(tally)
   }
 
   has(program: string): boolean {
@@ -380,7 +332,7 @@ export class GraphModel {
     }
     let edge: EdgeTally | undefined
     if (!this.edgesFromSpans && fullName !== undefined) {
-      edge = this.edgeOf(caller, target, fullName)
+      edge = this.edges.edgeOf(caller, target, fullName)
       if (edge !== undefined) edge.count++
     }
     this.openCalls.set(event.call, { summary, programs, edge })
@@ -414,38 +366,11 @@ export class GraphModel {
   /** A finished call's span: its edge (caller program, callee program, service) counts it. */
   spanFinished(span: SpanRecord): void {
     if (!this.edgesFromSpans) return
-    const edge = this.edgeOf(span.caller, span.callee, span.service)
+    const edge = this.edges.edgeOf(span.caller, span.callee, span.service)
     if (edge === undefined) return
     edge.count++
     if (spanFailed(span)) edge.errors++
     addLatency(edge, span.durationMs)
-  }
-
-  /**
-   * The tally of calls from `caller` to `via` of program `target`: a program's require edge, an
-   * outside caller's edge (made on its first call), or none (a caller the graph does not draw).
-   */
-  private edgeOf(caller: string, target: string, via: string): EdgeTally | undefined {
-    if (!this.programs.has(target)) return undefined
-    if (this.programs.has(caller)) return this.tally(caller, target, via)
-    if (!this.outsideCallers.has(caller)) return undefined
-    const key = edgeKey(caller, target, via)
-    let edge = this.callerEdges.get(key)
-    if (edge === undefined) {
-      edge = { caller, to: target, via, tally: { count: 0, errors: 0, latencies: [], next: 0 } }
-      this.callerEdges.set(key, edge)
-    }
-    return edge.tally
-  }
-
-  private tally(from: string, to: string, via: string): EdgeTally {
-    const key = edgeKey(from, to, via)
-    let edge = this.edgeTallies.get(key)
-    if (edge === undefined) {
-      edge = { count: 0, errors: 0, latencies: [], next: 0 }
-      this.edgeTallies.set(key, edge)
-    }
-    return edge
   }
 
   private pushCall(program: string, summary: CallSummary): void {
