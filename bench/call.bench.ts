@@ -7,6 +7,7 @@ import type { KernelEvent } from '../src/shared/events/kernel-events'
 import type { LogRecord } from '../src/shared/log/log-record'
 import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
 import { median } from './lib/stats'
+import { callCounters, COUNTING, resetCounters } from '../src/main/kernel/transport/call-counters'
 import type { Benchmark, BenchResult } from './lib/result'
 
 const CALLS = 10_000
@@ -229,6 +230,7 @@ async function measureCalls(
   tracing = false,
 ): Promise<CallFigures> {
   const logs: LogRecord[] = []
+  resetCounters()
   let busyAtStart: EventLoopUtilization | undefined
   let busy: EventLoopUtilization | undefined
   const supervisor = new Supervisor({
@@ -277,7 +279,29 @@ async function measureCalls(
   } finally {
     await supervisor.stopAll(1000)
     await supervisor.close()
+    if (COUNTING) printCounters(path, tracing, logs)
   }
+}
+
+/**
+ * PARIGOT_CALL_COUNTERS=1: what each call cost in thread hops, per thread (every syscall of the
+ * run, start-up included, divided by the calls made: warm-up and measured).
+ */
+function printCounters(path: boolean | 'shared', tracing: boolean, logs: readonly LogRecord[]) {
+  const perCall = (counts: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(counts)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, Math.round((v / (CALLS + WARMUP)) * 1000) / 1000]),
+    )
+  const name = path === 'shared' ? 'co-located' : path ? 'worker to worker' : 'kernel path'
+  console.error(`per call, ${name}${tracing ? ', traced' : ''}:`)
+  for (const r of logs) {
+    if (!r.message.startsWith('counters ')) continue
+    const counts = JSON.parse(r.message.slice('counters '.length)) as Record<string, number>
+    console.error(`  worker of ${r.source}: ${JSON.stringify(perCall(counts))}`)
+  }
+  console.error(`  kernel thread: ${JSON.stringify(perCall(callCounters()))}`)
 }
 
 async function measureColdStarts(

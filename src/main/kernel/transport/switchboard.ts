@@ -11,6 +11,8 @@
  * (or a full ring) takes the kernel path instead, which always works.
  */
 
+import { count, COUNTING } from './call-counters'
+
 export const MAX_SLOTS = 32
 export const MAILBOX_CELLS = 256
 export const MAILBOX_CELL_BYTES = 1024
@@ -127,6 +129,7 @@ export function lockRing(board: Switchboard, ring: RingView, owner: number): voi
         if (Atomics.compareExchange(h, Ring.LOCK, held, owner + 1) === held) return
       }
     }
+    if (COUNTING) count('lock-wait')
     Atomics.wait(h, Ring.LOCK, held, 1)
   }
 }
@@ -163,19 +166,29 @@ export function consumeCell(ring: RingView): void {
 /** Rings a slot's doorbell: its worker re-checks its mailbox and the kernel flag. */
 export function ringDoorbell(ring: RingView): void {
   Atomics.add(ring.header, Ring.DOORBELL, 1)
-  if (Atomics.load(ring.header, Ring.SLEEPING) !== 0) Atomics.notify(ring.header, Ring.DOORBELL)
+  if (COUNTING) count('doorbell-ring')
+  if (Atomics.load(ring.header, Ring.SLEEPING) !== 0) {
+    if (COUNTING) count('doorbell-notify')
+    Atomics.notify(ring.header, Ring.DOORBELL)
+  }
   const shared = ring.mailboxes[Atomics.load(ring.header, Ring.BELL_SLOT) - 1]
   if (shared !== undefined && shared !== ring) {
     Atomics.add(shared.header, Ring.DOORBELL, 1)
-    if (Atomics.load(shared.header, Ring.SLEEPING) !== 0)
+    if (Atomics.load(shared.header, Ring.SLEEPING) !== 0) {
+      if (COUNTING) count('doorbell-notify-shared')
       Atomics.notify(shared.header, Ring.DOORBELL)
+    }
   }
 }
 
 /** The kernel's doorbell on the notice ring: notify only on the 0 -> 1 edge. */
 export function ringKernel(board: Switchboard): void {
   const h = board.notices.header
-  if (Atomics.compareExchange(h, Ring.DOORBELL, 0, 1) === 0) Atomics.notify(h, Ring.DOORBELL)
+  if (COUNTING) count('kernel-bell')
+  if (Atomics.compareExchange(h, Ring.DOORBELL, 0, 1) === 0) {
+    if (COUNTING) count('kernel-bell-notify')
+    Atomics.notify(h, Ring.DOORBELL)
+  }
 }
 
 /** Process-wide monotonic nanoseconds (comparable across worker threads). */
