@@ -6,6 +6,7 @@
  * notice never waits for this thread.
  */
 import { create, fromBinary } from '@bufbuild/protobuf'
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire'
 import {
   DispatchRequestSchema,
   ReturnValueRequestSchema,
@@ -84,7 +85,7 @@ export class NoticeDrain {
       const host = this.hostOfSlot(notice.slot)
       if (host === undefined) return
       const atMs = nowMs - (nowNs - notice.atNs) / 1e6
-      const callId = rawId(notice.callId)
+      const callId = fastRawId(notice.callId)
       if (notice.kind === Cell.STARTED) {
         const req = create(DispatchRequestSchema, {
           callId,
@@ -145,6 +146,28 @@ export function tellParent(
     return
   }
   listener(call, callKeyOfWords(...parent))
+}
+
+/**
+ * IdRaw bytes as the workers write them (high 1, low 2, both varints), decoded without
+ * protobuf-es's reflection: a new call id per notice, so this is on the kernel thread's per-call
+ * path. Anything else takes `rawId`.
+ */
+export function fastRawId(bytes: Uint8Array): IdRaw {
+  const reader = new BinaryReader(bytes)
+  let high = 0n
+  let low = 0n
+  try {
+    while (reader.pos < reader.len) {
+      const [field, wire] = reader.tag()
+      if (wire !== WireType.Varint || (field !== 1 && field !== 2)) return rawId(bytes)
+      if (field === 1) high = BigInt(reader.uint64())
+      else low = BigInt(reader.uint64())
+    }
+  } catch {
+    return rawId(bytes)
+  }
+  return { $typeName: 'protosupport.v1.IdRaw', high, low }
 }
 
 /** IdRaw bytes decoded (an empty id when they are not an IdRaw: the kernel refuses it, named). */
