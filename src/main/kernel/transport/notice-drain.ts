@@ -6,7 +6,6 @@
  * notice never waits for this thread.
  */
 import { create, fromBinary } from '@bufbuild/protobuf'
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire'
 import {
   DispatchRequestSchema,
   ReturnValueRequestSchema,
@@ -156,18 +155,36 @@ export function tellParent(
  * path. Anything else takes `rawId`.
  */
 export function fastRawId(bytes: Uint8Array): IdRaw {
-  const reader = new BinaryReader(bytes)
   let high = 0n
   let low = 0n
-  try {
-    while (reader.pos < reader.len) {
-      const [field, wire] = reader.tag()
-      if (wire !== WireType.Varint || (field !== 1 && field !== 2)) return rawId(bytes)
-      if (field === 1) high = BigInt(reader.uint64())
-      else low = BigInt(reader.uint64())
+  let pos = 0
+  while (pos < bytes.length) {
+    const tag = bytes[pos++] as number
+    if (tag !== 0x08 && tag !== 0x10) return rawId(bytes)
+    // A varint of up to 10 bytes, as two 32-bit halves (no BigInt until the end).
+    let lo = 0
+    let hi = 0
+    let b = 0x80
+    for (let shift = 0; shift < 28 && b >= 0x80; shift += 7) {
+      if (pos >= bytes.length) return rawId(bytes)
+      b = bytes[pos++] as number
+      lo |= (b & 0x7f) << shift
     }
-  } catch {
-    return rawId(bytes)
+    if (b >= 0x80) {
+      if (pos >= bytes.length) return rawId(bytes)
+      b = bytes[pos++] as number
+      lo |= (b & 0x0f) << 28
+      hi = (b & 0x7f) >> 4
+      for (let shift = 3; shift < 32 && b >= 0x80; shift += 7) {
+        if (pos >= bytes.length) return rawId(bytes)
+        b = bytes[pos++] as number
+        hi |= (b & 0x7f) << shift
+      }
+      if (b >= 0x80) return rawId(bytes)
+    }
+    const value = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)
+    if (tag === 0x08) high = value
+    else low = value
   }
   return { $typeName: 'protosupport.v1.IdRaw', high, low }
 }

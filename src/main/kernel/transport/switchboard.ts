@@ -46,6 +46,8 @@ export const Ring = {
    * doorbell (their first's); a ring of any of them must wake it.
    */
   BELL_SLOT: 9,
+  /** Producers sleeping on LOCK (unlock notifies only then: a notify costs even with no waiter). */
+  LOCK_WAITERS: 10,
 } as const
 
 export const SlotState = { FREE: 0, OPEN: 1, CLOSED: 2 } as const
@@ -130,13 +132,17 @@ export function lockRing(board: Switchboard, ring: RingView, owner: number): voi
       }
     }
     if (COUNTING) count('lock-wait')
+    // Counted before the wait: an unlock that reads 0 here has already stored LOCK = 0, so the
+    // wait below returns at once ("not-equal"); one that reads it notifies.
+    Atomics.add(h, Ring.LOCK_WAITERS, 1)
     Atomics.wait(h, Ring.LOCK, held, 1)
+    Atomics.sub(h, Ring.LOCK_WAITERS, 1)
   }
 }
 
 export function unlockRing(ring: RingView): void {
   Atomics.store(ring.header, Ring.LOCK, 0)
-  Atomics.notify(ring.header, Ring.LOCK, 1)
+  if (Atomics.load(ring.header, Ring.LOCK_WAITERS) !== 0) Atomics.notify(ring.header, Ring.LOCK, 1)
 }
 
 /** Byte offset of the next free cell, or -1 when the ring is full (call under the lock). */
