@@ -2,8 +2,8 @@
 // the run goes on), writes bench/results/latest.json after each one (a filtered run:
 // bench/results/filtered.json), and prints one table where
 // each figure stands next to its floor or peer from the same run, with the ratio and the verdict
-// on its DESIGN.md section 9 target. `npm run bench -- <substring>` runs the measurements whose
-// id or group name contains it.
+// on its DESIGN.md section 9 target. `npm run bench -- <substring>[,<substring>...]` runs the
+// measurements whose id or group name contains one of them.
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { callBenchmark } from './call.bench'
@@ -56,13 +56,14 @@ async function runIsolated(m: Measurement): Promise<BenchResult[] | BenchFailure
 
 async function main(): Promise<void> {
   const filter = process.argv[2]
+  // Several substrings, comma-separated (`floor-worker,call-p`), select what any of them matches.
+  const parts = filter?.split(',').filter((f) => f !== '')
   const selected = benchmarks.flatMap((b) =>
     b.measurements
       .filter(
         (m) =>
-          filter === undefined ||
-          b.name.includes(filter) ||
-          m.ids.some((id) => id.includes(filter)),
+          parts === undefined ||
+          parts.some((f) => b.name.includes(f) || m.ids.some((id) => id.includes(f))),
       )
       .map((m) => ({ group: b.name, m })),
   )

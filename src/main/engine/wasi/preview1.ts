@@ -45,6 +45,14 @@ const FILESTAT_SIZE = 64
 const SUBSCRIPTION_SIZE = 48
 const EVENT_SIZE = 32
 const RANDOM_CHUNK = 65536
+/**
+ * Small random_get requests (a guest draws 16 bytes for every call id) are served from a pool
+ * refilled from the CSPRNG 4 KiB at a time: one getRandomValues per call cost the call path
+ * more than a tenth of its CPU (docs/architecture.md, "Guests sharing a worker"). Each guest has
+ * its own pool; bytes handed out are never handed out again.
+ */
+const RANDOM_POOL_BYTES = 4096
+const RANDOM_POOLED_MAX = 256
 /** Rights bits of a character device: fd_read, fdstat_set_flags, fd_write, filestat_get, poll. */
 const STDIO_RIGHTS = 0x2n | 0x8n | 0x40n | 0x200000n | 0x8000000n
 
@@ -70,6 +78,16 @@ export function createWasiPreview1(options: WasiOptions, memory: () => GuestMemo
   const clock = options.clock ?? systemClock
   const randomFill =
     options.randomFill ?? ((target: Uint8Array) => globalThis.crypto.getRandomValues(target))
+  const pool = new Uint8Array(RANDOM_POOL_BYTES)
+  let poolUsed = RANDOM_POOL_BYTES
+  const fillSmall = (target: Uint8Array): void => {
+    if (poolUsed + target.byteLength > RANDOM_POOL_BYTES) {
+      randomFill(pool)
+      poolUsed = 0
+    }
+    target.set(pool.subarray(poolUsed, poolUsed + target.byteLength))
+    poolUsed += target.byteLength
+  }
   const out = new LineBuffer(options.stdout)
   const err = new LineBuffer(options.stderr)
   const isStdio = (fd: number): boolean => fd >>> 0 <= STDERR
@@ -195,6 +213,10 @@ export function createWasiPreview1(options: WasiOptions, memory: () => GuestMemo
     random_get: (bufPtr, len) => {
       const target = memory().peek(bufPtr, len >>> 0)
       if (target === undefined) return Errno.FAULT
+      if (target.byteLength <= RANDOM_POOLED_MAX) {
+        fillSmall(target)
+        return Errno.SUCCESS
+      }
       for (let offset = 0; offset < target.byteLength; offset += RANDOM_CHUNK) {
         randomFill(target.subarray(offset, Math.min(offset + RANDOM_CHUNK, target.byteLength)))
       }

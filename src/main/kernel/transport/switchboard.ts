@@ -11,6 +11,8 @@
  * (or a full ring) takes the kernel path instead, which always works.
  */
 
+import { count, COUNTING } from './call-counters'
+
 export const MAX_SLOTS = 32
 export const MAILBOX_CELLS = 256
 export const MAILBOX_CELL_BYTES = 1024
@@ -44,6 +46,8 @@ export const Ring = {
    * doorbell (their first's); a ring of any of them must wake it.
    */
   BELL_SLOT: 9,
+  /** Producers sleeping on LOCK (unlock notifies only then: a notify costs even with no waiter). */
+  LOCK_WAITERS: 10,
 } as const
 
 export const SlotState = { FREE: 0, OPEN: 1, CLOSED: 2 } as const
@@ -127,13 +131,18 @@ export function lockRing(board: Switchboard, ring: RingView, owner: number): voi
         if (Atomics.compareExchange(h, Ring.LOCK, held, owner + 1) === held) return
       }
     }
+    if (COUNTING) count('lock-wait')
+    // Counted before the wait: an unlock that reads 0 here has already stored LOCK = 0, so the
+    // wait below returns at once ("not-equal"); one that reads it notifies.
+    Atomics.add(h, Ring.LOCK_WAITERS, 1)
     Atomics.wait(h, Ring.LOCK, held, 1)
+    Atomics.sub(h, Ring.LOCK_WAITERS, 1)
   }
 }
 
 export function unlockRing(ring: RingView): void {
   Atomics.store(ring.header, Ring.LOCK, 0)
-  Atomics.notify(ring.header, Ring.LOCK, 1)
+  if (Atomics.load(ring.header, Ring.LOCK_WAITERS) !== 0) Atomics.notify(ring.header, Ring.LOCK, 1)
 }
 
 /** Byte offset of the next free cell, or -1 when the ring is full (call under the lock). */
@@ -163,19 +172,29 @@ export function consumeCell(ring: RingView): void {
 /** Rings a slot's doorbell: its worker re-checks its mailbox and the kernel flag. */
 export function ringDoorbell(ring: RingView): void {
   Atomics.add(ring.header, Ring.DOORBELL, 1)
-  if (Atomics.load(ring.header, Ring.SLEEPING) !== 0) Atomics.notify(ring.header, Ring.DOORBELL)
+  if (COUNTING) count('doorbell-ring')
+  if (Atomics.load(ring.header, Ring.SLEEPING) !== 0) {
+    if (COUNTING) count('doorbell-notify')
+    Atomics.notify(ring.header, Ring.DOORBELL)
+  }
   const shared = ring.mailboxes[Atomics.load(ring.header, Ring.BELL_SLOT) - 1]
   if (shared !== undefined && shared !== ring) {
     Atomics.add(shared.header, Ring.DOORBELL, 1)
-    if (Atomics.load(shared.header, Ring.SLEEPING) !== 0)
+    if (Atomics.load(shared.header, Ring.SLEEPING) !== 0) {
+      if (COUNTING) count('doorbell-notify-shared')
       Atomics.notify(shared.header, Ring.DOORBELL)
+    }
   }
 }
 
 /** The kernel's doorbell on the notice ring: notify only on the 0 -> 1 edge. */
 export function ringKernel(board: Switchboard): void {
   const h = board.notices.header
-  if (Atomics.compareExchange(h, Ring.DOORBELL, 0, 1) === 0) Atomics.notify(h, Ring.DOORBELL)
+  if (COUNTING) count('kernel-bell')
+  if (Atomics.compareExchange(h, Ring.DOORBELL, 0, 1) === 0) {
+    if (COUNTING) count('kernel-bell-notify')
+    Atomics.notify(h, Ring.DOORBELL)
+  }
 }
 
 /** Process-wide monotonic nanoseconds (comparable across worker threads). */

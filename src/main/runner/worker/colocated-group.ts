@@ -18,6 +18,7 @@ import type { Channel } from '../../kernel/transport/channel'
 import { Ring } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
 import type { DirectPath, SharedWorker } from './direct-path'
+import { count, COUNTING } from '../../kernel/transport/call-counters'
 
 /** How a guest of the group ended (`returned` from _start or pump counts as exit 0). */
 export type MemberEnding = GuestOutcome<unknown>
@@ -128,6 +129,7 @@ export class GuestGroup implements SharedWorker {
     const remaining = deadline - performance.now()
     if (remaining <= 0) return
     this.markIdle()
+    if (COUNTING) count('group-doorbell-wait')
     Atomics.store(h, Ring.SLEEPING, 1)
     Atomics.wait(h, Ring.DOORBELL, bell, remaining === Infinity ? undefined : remaining)
     Atomics.store(h, Ring.SLEEPING, 0)
@@ -156,6 +158,7 @@ export class GuestGroup implements SharedWorker {
 
   private pump(m: GroupMember): void {
     const fn = m.pumpFn as () => unknown
+    if (COUNTING) count('pump')
     if (m.channel.header[Word.IDLE] !== 0) Atomics.store(m.channel.header, Word.IDLE, 0)
     const outcome = this.enter(m, () => captureOutcome(m.name, fn))
     if (outcome.kind === 'returned' && outcome.value !== 1) return

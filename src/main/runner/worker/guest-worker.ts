@@ -11,6 +11,7 @@ import { createLogger } from '../../engine/logger'
 import type { Logger } from '../../engine/logger'
 import { createChannel, openChannel } from '../../kernel/transport/channel'
 import { createSwitchboard, openSwitchboard } from '../../kernel/transport/switchboard'
+import { callCounters, count, COUNTING } from '../../kernel/transport/call-counters'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
 import { GuestGroup } from './colocated-group'
@@ -24,7 +25,10 @@ import { WARM_UP_MODULE } from './warm-up-module'
 
 const port = parentPort
 if (port === null) throw new Error('guest-worker must run in a worker thread')
-const post = (message: WorkerMessage) => port.postMessage(message)
+const post = (message: WorkerMessage) => {
+  if (COUNTING) count(`postMessage ${message.type}`)
+  port.postMessage(message)
+}
 
 /** The guest's engine (plugins initialised) and its instance; throws what instantiation threw. */
 async function instantiate(
@@ -106,6 +110,14 @@ function postEnded(
   guest?: number,
 ): void {
   const about = guest === undefined ? {} : { guest }
+  if (COUNTING)
+    post({
+      type: 'log',
+      level: 'info',
+      message: `counters ${JSON.stringify(callCounters())}`,
+      timeMs: Date.now(),
+      ...about,
+    })
   if (outcome.kind === 'exited')
     post({ type: 'ended', kind: 'exited', code: outcome.code, ...about })
   else if (outcome.kind === 'trapped')

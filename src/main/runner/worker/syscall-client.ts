@@ -3,6 +3,7 @@ import { outBufferCapacity } from '../../engine/out-buffer'
 import { SYSCALL_ABI, WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
+import { count, COUNTING } from '../../kernel/transport/call-counters'
 import { DirectPath } from './direct-path'
 import type { IdleTracker } from './idle-tracker'
 import type { CallContext } from './call-context'
@@ -32,6 +33,10 @@ export function syscallForwarders(
   const { header, data } = channel
   /** Posts a request to the kernel and blocks until it answers; the answer is in `data`. */
   const viaKernel = (fn: number, request: Uint8Array, capacity: number) => {
+    if (COUNTING)
+      count(
+        `kernel-roundtrip ${SYSCALL_ABI[fn & ~POLL_FLAG]?.name}${fn & POLL_FLAG ? ' (poll)' : ''}`,
+      )
     data.set(request)
     Atomics.store(header, Word.FUNCTION, fn)
     Atomics.store(header, Word.REQUEST_LENGTH, request.byteLength)
@@ -87,6 +92,7 @@ export function syscallForwarders(
           return 0n
         }
         Atomics.add(header, Word.SYSCALL_COUNT, 1)
+        if (COUNTING) count(`syscall ${entry.name}`)
         const isRead = entry.name === 'read_one_'
         if (isRead) idle?.reading()
         else idle?.active()
@@ -154,6 +160,7 @@ function awaitResponse(header: Int32Array): void {
     if (Atomics.load(header, Word.STATE) === State.RESPONSE) return
   }
   while (Atomics.load(header, Word.STATE) !== State.RESPONSE) {
+    if (COUNTING) count('kernel-answer-wait')
     Atomics.wait(header, Word.STATE, State.REQUEST)
   }
 }

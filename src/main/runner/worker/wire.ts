@@ -196,3 +196,62 @@ export class Writer {
 
 /** ReadOneResponse{timeout: 1}: read_one_'s answer when nothing came in time. */
 export const READ_ONE_TIMEOUT = new Writer().bool(1, true).finish()
+
+/** ReadOneResponse as a callee's guest reads an inbound call: call 2 {1, 2}, call_id 3, param 4. */
+export function callPayload(
+  service: Uint8Array,
+  method: Uint8Array,
+  callId: Uint8Array,
+  param: Uint8Array | undefined,
+): Uint8Array {
+  const out = new Writer()
+    .bytes(2, new Writer().bytes(1, service).bytes(2, method).finish())
+    .bytes(3, callId)
+  if (param) out.bytes(4, param)
+  return out.finish()
+}
+
+/** DispatchResponse (call_id 1) as a syscall answer. */
+export function dispatchAnswer(callId: Uint8Array): {
+  code: 0
+  length: number
+  bytes: Uint8Array
+} {
+  const bytes = new Writer().bytes(1, callId).finish()
+  return { code: 0, length: bytes.byteLength, bytes }
+}
+
+/**
+ * ReadOneResponse for a caller's guest: resolved 5 {host_id 1, call_id 2, result 3,
+ * result_error 4}.
+ */
+export function resolvedPayload(
+  callerHost: Uint8Array,
+  callId: Uint8Array,
+  result: Uint8Array | undefined,
+  resultError: number,
+): Uint8Array {
+  const resolved = new Writer().bytes(1, callerHost).bytes(2, callId)
+  if (result) resolved.bytes(3, result)
+  resolved.int32(4, resultError)
+  return new Writer().bytes(5, resolved.finish()).finish()
+}
+
+/**
+ * read_one_'s filter: the service/method keys of a ReadOneRequest's repeated call 1
+ * {service_id 1, method_id 2} (`list`, from scan(request, 1)); undefined when it has none.
+ */
+export function readOneFilter(
+  request: Uint8Array,
+  list: readonly Field[],
+): Set<string> | undefined {
+  let wanted: Set<string> | undefined
+  for (const field of list) {
+    const inner = request.subarray(field.start, field.end)
+    const pair = scan(inner)
+    const sf = pair?.fields.get(1)
+    const mf = pair?.fields.get(2)
+    ;(wanted ??= new Set()).add(sf && mf ? `${idKey(inner, sf).key}/${idKey(inner, mf).key}` : '')
+  }
+  return wanted
+}

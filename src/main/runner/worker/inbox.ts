@@ -1,0 +1,148 @@
+/**
+ * What a guest's DirectPath holds for it between syscalls: results of its direct calls and
+ * inbound calls (from its mailbox, or queued by a worker-mate in the same thread), the calls it
+ * made that have no result yet, the results it already got (so a kernel timeout for one of them
+ * is dropped as a duplicate), and the calls it is serving.
+ */
+import { WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
+import { ServingBytes, Word } from '../../kernel/transport/channel'
+import type { Channel } from '../../kernel/transport/channel'
+import { monoNs, Ring, writeRawId } from '../../kernel/transport/switchboard'
+import type { RingView } from '../../kernel/transport/switchboard'
+import { readMailbox } from './mailbox-cells'
+import { flag, idKey, scan } from './wire'
+
+/** An answer for the guest: a code and the response bytes (or the required length). */
+export interface Answer {
+  readonly code: number
+  readonly length: number
+  readonly bytes: Uint8Array | undefined
+}
+
+export interface InboundEntry {
+  readonly callKey: string
+  readonly bytes: Uint8Array
+  readonly callerSlot: number
+  readonly callerGen: number
+  /** IdRaw message bytes. */
+  readonly callerHost: Uint8Array
+  readonly service: Uint8Array
+  readonly method: Uint8Array
+  /** service/method key, for read_one_'s filter. */
+  readonly pair: string
+}
+
+export interface ResultEntry {
+  readonly callKey: string
+  readonly bytes: Uint8Array
+}
+
+/** How many delivered results are remembered (two generations of this many). */
+const DONE_MEMORY = 4096
+
+export const keyOfRaw = (raw: Uint8Array): string =>
+  idKey(raw, { start: 0, end: raw.byteLength, value: 0 }).key
+
+export class Inbox {
+  readonly results: ResultEntry[] = []
+  readonly calls: InboundEntry[] = []
+  /** Direct calls this guest made that have no result yet. */
+  readonly outstanding = new Set<string>()
+  /** Calls taken from the mailbox and not answered yet. */
+  readonly serving = new Map<string, InboundEntry>()
+  /** Direct calls whose result this guest got (a kernel timeout for them is a duplicate). */
+  private done = new Set<string>()
+  /** The generation of `done` before the current one (two bounded Sets: O(1) forgetting). */
+  private doneBefore = new Set<string>()
+
+  /** A result for one of this guest's calls (one no longer outstanding, it timed out, is dropped). */
+  addResult(callKey: string, bytes: Uint8Array): void {
+    if (this.outstanding.has(callKey)) this.results.push({ callKey, bytes })
+  }
+
+  /** Moves everything in the mailbox into the local queues. */
+  drain(ring: RingView): void {
+    readMailbox(
+      ring,
+      (call, bytes) =>
+        this.calls.push({
+          callKey: keyOfRaw(call.callId),
+          bytes,
+          callerSlot: call.callerSlot,
+          callerGen: call.callerGen,
+          callerHost: call.callerHost,
+          service: call.service,
+          method: call.method,
+          pair: `${keyOfRaw(call.service)}/${keyOfRaw(call.method)}`,
+        }),
+      // A result for a call that is no longer outstanding (it timed out) is dropped; the
+      // kernel logs it when it reads the callee's notice.
+      (callId, bytes) => this.addResult(keyOfRaw(callId), bytes),
+    )
+  }
+
+  /** Hands out the oldest result (or DataTooLarge when it does not fit `capacity`). */
+  deliverResult(entry: ResultEntry, capacity: number): Answer {
+    if (entry.bytes.byteLength > capacity) {
+      return { code: KernelErr.DataTooLarge, length: entry.bytes.byteLength, bytes: undefined }
+    }
+    this.results.shift()
+    this.outstanding.delete(entry.callKey)
+    this.done.add(entry.callKey)
+    if (this.done.size >= DONE_MEMORY) {
+      this.doneBefore = this.done
+      this.done = new Set()
+    }
+    return { code: KernelErr.NoError, length: entry.bytes.byteLength, bytes: entry.bytes }
+  }
+
+  /**
+   * Hands out inbound call `index` (or DataTooLarge): the guest now serves it, and the channel
+   * says since when and which call, for the watchdog; `mine` counts it off its mailbox's QUEUED.
+   */
+  deliverCall(index: number, capacity: number, channel: Channel, mine: RingView): Answer {
+    const call = this.calls[index] as InboundEntry
+    if (call.bytes.byteLength > capacity) {
+      return { code: KernelErr.DataTooLarge, length: call.bytes.byteLength, bytes: undefined }
+    }
+    this.calls.splice(index, 1)
+    Atomics.sub(mine.header, Ring.QUEUED, 1)
+    this.serving.set(call.callKey, call)
+    const { view, header, bytes } = channel
+    view.setFloat64(ServingBytes.SINCE_NS, monoNs(), true)
+    writeRawId(bytes, ServingBytes.SERVICE, call.service)
+    writeRawId(bytes, ServingBytes.METHOD, call.method)
+    Atomics.store(header, Word.SERVING, 1)
+    return { code: KernelErr.NoError, length: call.bytes.byteLength, bytes: call.bytes }
+  }
+
+  /**
+   * A kernel answer to read_one_: a result of one of this guest's direct calls that it already
+   * got (the kernel timed the call out just as the result came) is dropped; an exit request
+   * waits until the calls already queued have been handed out.
+   */
+  screenKernelAnswer(bytes: Uint8Array): 'deliver' | 'exit' | 'drop' {
+    if (
+      this.outstanding.size === 0 &&
+      this.done.size === 0 &&
+      this.doneBefore.size === 0 &&
+      this.calls.length === 0
+    )
+      return 'deliver'
+    // ReadOneResponse: resolved 5 {call_id 2}, exit 6.
+    const resp = scan(bytes)
+    if (resp === undefined) return 'deliver'
+    const resolvedField = resp.fields.get(5)
+    if (resolvedField !== undefined) {
+      const resolved = bytes.subarray(resolvedField.start, resolvedField.end)
+      const callId = scan(resolved)?.fields.get(2)
+      if (callId !== undefined) {
+        const k = idKey(resolved, callId).key
+        if (this.done.delete(k) || this.doneBefore.delete(k)) return 'drop'
+        this.outstanding.delete(k)
+      }
+    }
+    if (flag(bytes, resp.fields.get(6)) && this.calls.length > 0) return 'exit'
+    return 'deliver'
+  }
+}
