@@ -328,7 +328,11 @@ function mainThreadCpuMs(): number {
  * PARIGOT_CALL_COUNTERS=1: what each call cost in thread hops, per thread (every syscall of the
  * run, start-up included, divided by the calls made: warm-up and measured).
  */
-function printCounters(path: boolean | 'shared', tracing: boolean, logs: readonly LogRecord[]) {
+function printCounters(
+  path: boolean | 'shared',
+  tracing: boolean | 'capture',
+  logs: readonly LogRecord[],
+) {
   const perCall = (counts: Record<string, number>) =>
     Object.fromEntries(
       Object.entries(counts)
@@ -336,7 +340,9 @@ function printCounters(path: boolean | 'shared', tracing: boolean, logs: readonl
         .map(([k, v]) => [k, Math.round((v / (CALLS + WARMUP)) * 1000) / 1000]),
     )
   const name = path === 'shared' ? 'co-located' : path ? 'worker to worker' : 'kernel path'
-  console.error(`per call, ${name}${tracing ? ', traced' : ''}:`)
+  console.error(
+    `per call, ${name}${tracing === 'capture' ? ', traced, payloads captured' : tracing ? ', traced' : ''}:`,
+  )
   for (const r of logs) {
     if (!r.message.startsWith('counters ')) continue
     const counts = JSON.parse(r.message.slice('counters '.length)) as Record<string, number>
