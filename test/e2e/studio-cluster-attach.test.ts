@@ -141,6 +141,18 @@ describe('Studio attached to a cluster (browser)', () => {
     await expect.poll(storeState, POLL).toBe('running')
     expect(await page.getByTestId('action-error').count()).toBe(0)
     expect((hosts[0] as HostProcess).output()).toMatch(/stop of store asked by an attached Studio/)
+    // Host front's pricer and checkout held ids located from the old store: they restart, as
+    // a service's dependents do in one process, and a new request goes through end to end.
+    const front = hosts[1] as HostProcess
+    await expect
+      .poll(() => front.output(), POLL)
+      .toMatch(/pricer needs store@warehouse, which restarted: restarting pricer, checkout/)
+    await expect
+      .poll(() => rows.filter({ hasText: 'checkout: ready' }).count(), POLL)
+      .toBeGreaterThan(1)
+    const again = startHost(deployFile, 'desk')
+    hosts.push(again)
+    expect(await again.ended, again.output()).toBe(0)
 
     // The warehouse host dies: its box turns down, its service failed.
     ;(hosts[0] as HostProcess).child.kill('SIGKILL')

@@ -42,6 +42,8 @@ export interface ClusterNodeOptions {
   readonly logger: Logger
   /** Start, stop and restart of this host's services, asked by an attached Studio. */
   readonly control?: ControlHandler
+  /** A guest of another host came back as a new incarnation (RemoteGuests' `restarted`). */
+  readonly remoteRestarted?: (guest: string, host: string, exports: string[]) => void
 }
 
 export class ClusterNode {
@@ -66,7 +68,12 @@ export class ClusterNode {
     private readonly options: ClusterNodeOptions,
   ) {
     this.names = clusterNames(options.deployment)
-    this.guests = new RemoteGuests(options.access, options.logger, (call) => this.calls?.send(call))
+    this.guests = new RemoteGuests(
+      options.access,
+      options.logger,
+      (call) => this.calls?.send(call),
+      options.remoteRestarted,
+    )
   }
 
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {

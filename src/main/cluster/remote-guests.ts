@@ -72,6 +72,12 @@ export class RemoteGuests {
     private readonly access: KernelAccess,
     private readonly logger: Logger,
     private readonly send: (call: TakenCall) => void,
+    /**
+     * A guest of another host came back as a new incarnation (restarted, started again, or its
+     * host process replaced): the names it exported before, whose local requirers hold ids
+     * located from the old one.
+     */
+    private readonly restarted: (guest: string, host: string, exports: string[]) => void = () => {},
   ) {}
 
   /** Is `host` one of the stand-ins (not a local guest)? */
@@ -83,10 +89,12 @@ export class RemoteGuests {
   update(entry: GuestEntry, live: boolean): void {
     const key = `${entry.host}.${entry.guest}`
     let standIn = this.standIns.get(key)
+    let exportedBefore: string[] | undefined
     if (
       standIn !== undefined &&
       (standIn.instance !== entry.instance || standIn.incarnation !== entry.incarnation)
     ) {
+      exportedBefore = this.exportsOf(standIn)
       this.end(standIn, {
         kind: 'failed',
         reason: `${entry.guest} on host ${entry.host} restarted`,
@@ -109,6 +117,8 @@ export class RemoteGuests {
       this.byHostKey.set(formatId(host), standIn)
     }
     this.mirror(standIn, entry)
+    if (exportedBefore !== undefined && exportedBefore.length > 0 && entry.alive)
+      this.restarted(entry.guest, entry.host, exportedBefore)
     if (!entry.alive) {
       const failed = entry.services.find((s) => s.state === 'failed')
       const exited = entry.services.find((s) => s.exitCode !== undefined)
@@ -132,6 +142,16 @@ export class RemoteGuests {
   hostGone(host: string, why: string): void {
     for (const standIn of this.standIns.values())
       if (standIn.remoteHost === host) this.end(standIn, { kind: 'failed', reason: why })
+  }
+
+  private exportsOf(standIn: StandIn): string[] {
+    const names = new Set<string>()
+    for (const { id } of standIn.services.values()) {
+      const sid = fromRawChecked('service', id)
+      const record = sid.ok ? this.access.kernel.serviceById(sid.id) : undefined
+      for (const name of record?.exports ?? []) names.add(name)
+    }
+    return [...names]
   }
 
   private end(standIn: StandIn, ending: HostEnding): void {

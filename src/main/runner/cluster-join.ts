@@ -15,6 +15,7 @@ export function joinCluster(
   supervisor: Supervisor,
   logSink: LogSink,
   control?: ControlHandler,
+  remoteRestarted?: (guest: string, host: string, exports: string[]) => void,
 ): Promise<ClusterNode> {
   if (config.cluster === undefined) throw new Error('internal: joinCluster without [cluster]')
   return ClusterNode.start({
@@ -29,5 +30,6 @@ export function joinCluster(
     },
     logger: createLogger('cluster', logSink, () => Date.now()),
     ...(control !== undefined ? { control } : {}),
+    ...(remoteRestarted !== undefined ? { remoteRestarted } : {}),
   })
 }

@@ -161,12 +161,18 @@ export class Deployment {
     try {
       if (options.host !== undefined && config.cluster !== undefined) {
         const { joinCluster } = await import('./cluster-join')
-        cluster = await joinCluster(config, options.host, this.supervisor, logSink, (op, name) =>
-          op === 'start'
-            ? this.startService(name)
-            : op === 'stop'
-              ? this.stopService(name)
-              : this.restartService(name),
+        cluster = await joinCluster(
+          config,
+          options.host,
+          this.supervisor,
+          logSink,
+          (op, name) =>
+            op === 'start'
+              ? this.startService(name)
+              : op === 'stop'
+                ? this.stopService(name)
+                : this.restartService(name),
+          (guest, host, exports) => this.remoteRestarted(guest, host, exports),
         )
         this.cluster = cluster
       }
@@ -257,6 +263,33 @@ export class Deployment {
     if (compiled === undefined || module === undefined || this.supervisor === undefined)
       throw new Error(`${name} cannot restart: the deployment is not running`)
     return this.restart(service, module, compiled, 'restart requested')
+  }
+
+  /**
+   * A guest of another host came back as a new incarnation: the local services that require
+   * what it exports hold ids located from the old one, so they restart, as the dependents of a
+   * service restarted in one process do (docs/cluster.md).
+   */
+  private remoteRestarted(guest: string, host: string, exports: readonly string[]): void {
+    const supervisor = this.supervisor
+    const compiled = this.compiled
+    if (supervisor === undefined || compiled === undefined || this.stopping) return
+    const requiresOf = (name: string) =>
+      supervisor.kernel.hostByName(name)?.services.flatMap((s) => [...s.requires]) ?? []
+    const direct = this.config.services.filter(
+      (s) =>
+        supervisor.guest(s.name) !== undefined &&
+        requiresOf(s.name).some((n) => exports.includes(n)),
+    )
+    const covered = new Set<string>()
+    for (const service of direct) {
+      if (covered.has(service.name)) continue
+      for (const d of dependentsOf(supervisor.kernel, this.config.services, service))
+        covered.add(d.name)
+      const module = compiled.get(service.name)
+      if (module !== undefined)
+        void this.restart(service, module, compiled, `needs ${guest}@${host}, which restarted`)
+    }
   }
 
   /** Stops one service's guest (its dependents keep running, and their calls to it fail). */
