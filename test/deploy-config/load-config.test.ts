@@ -20,6 +20,7 @@ describe('loadDeployConfig', () => {
       logLevel: 'debug',
       limits: { launchTimeoutMs: 5000, callTimeoutMs: 2500, inboundQueue: 64, memoryLimitMb: 256 },
       stopGraceMs: 500,
+      placement: 'manual',
       services: [
         {
           name: 'greeting',

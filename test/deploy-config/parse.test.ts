@@ -18,6 +18,7 @@ describe('parseDeployConfig: a valid file', () => {
         memoryLimitMb: 256,
       },
       stopGraceMs: 2_000,
+      placement: 'manual',
       services: [
         {
           name: 'greeting',
@@ -130,7 +131,7 @@ describe('parseDeployConfig: diagnostics', () => {
       ),
     ).toEqual([
       '2:1 error [deployment.loglevel] unknown key `loglevel` in [deployment]: did you mean `log_level`?',
-      '3:1 error [deployment.colour] unknown key `colour` in [deployment]: expected one of name, data_dir, log_level, launch_timeout_ms, call_timeout_ms, inbound_queue, memory_limit_mb, stop_grace_ms, descriptors',
+      '3:1 error [deployment.colour] unknown key `colour` in [deployment]: expected one of name, data_dir, log_level, launch_timeout_ms, call_timeout_ms, inbound_queue, memory_limit_mb, stop_grace_ms, placement, descriptors',
       '5:3 error [services.greeting.wasm_path] unknown key `wasm_path` in [services.greeting]: did you mean `wasm`?',
       '6:1 error [services.greeting.rol] unknown key `rol` in [services.greeting]: did you mean `role`?',
       '7:2 error [servces] unknown key `servces` in the top level: did you mean `services`?',

@@ -26,6 +26,7 @@ import { sharedWorkerPool } from './worker/worker-pool'
 import type { HostEnding } from '../kernel/kernel'
 import type { ClusterNode } from '../cluster/cluster-node'
 import { placeServices } from './cluster-placement'
+import { placeAutomatically } from './placement'
 
 export { DEFAULT_MEMORY_LIMIT_MB } from './deployment-modules'
 export { ExitCode } from './exit-code'
@@ -81,11 +82,18 @@ export class Deployment {
 
   async run(): Promise<number> {
     const { config, options } = this
-    const placed = placeServices(config, options.host)
-    if (typeof placed === 'string') {
-      this.hostLog('error', placed)
+    const onHost = placeServices(config, options.host)
+    if (typeof onHost === 'string') {
+      this.hostLog('error', onHost)
       return ExitCode.BAD_DEPLOYMENT
     }
+    const auto =
+      config.placement === 'auto'
+        ? placeAutomatically(config.dataDir, onHost, this.supervisorKernel, (level, message) =>
+            this.hostLog(level, message),
+          )
+        : undefined
+    const placed = auto?.services ?? onHost
     const programs =
       options.mode === 'serve'
         ? []
@@ -140,6 +148,7 @@ export class Deployment {
       onEvent: (event) => {
         options.onEvent?.(event)
         cluster?.onKernelEvent(event)
+        if (event.type === 'call-started') auto?.counter.add(event.caller, event.target)
       },
       ...(options.host !== undefined ? { cluster: true } : {}),
       limits: config.limits,
@@ -224,6 +233,7 @@ export class Deployment {
       return this.stopping ? ExitCode.INTERRUPTED : ExitCode.BAD_DEPLOYMENT
     } finally {
       await this.supervisor.stopAll(config.stopGraceMs)
+      auto?.save()
       await this.cluster?.close()
       await this.supervisor.close()
       await otlp?.shutdown()
@@ -231,6 +241,7 @@ export class Deployment {
   }
 
   private cluster: ClusterNode | undefined
+  private readonly supervisorKernel = () => this.supervisor?.kernel
 
   /** Stops everything (SIGINT/SIGTERM); `run` then resolves with INTERRUPTED. */
   async stop(): Promise<void> {

@@ -4,8 +4,9 @@
  * untrusted input: a bad file is reported with its path and ignored, never fatal.
  */
 import { readFileSync, writeFileSync, mkdirSync, statSync, renameSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { ServiceConfig } from '../../shared/deploy-config/types'
+import type { Kernel } from '../kernel/kernel'
 import { LOCAL_HOST } from './cluster-placement'
 
 /** One measured pair: how many calls `caller` made to `callee` in a run. */
@@ -157,4 +158,91 @@ export function planPlacement(
   if (lines.length === 0)
     lines.push('placement auto: no pair is worth sharing a worker; every service runs alone')
   return { workers, lines }
+}
+
+/** Where a deployment keeps its call counts for `placement = "auto"`. */
+export function placementFile(dataDir: string): string {
+  return join(dataDir, '.parigot', 'placement.json')
+}
+
+/**
+ * Counts a run's calls per (caller program, callee program) from the kernel's `call-started`
+ * events, naming each side once per id (a cache, so a call costs two map lookups).
+ */
+export class CallCounter {
+  private readonly counts = new Map<string, { caller: string; callee: string; calls: number }>()
+  private readonly names = new Map<string, string | undefined>()
+
+  constructor(private readonly nameOf: (key: string) => string | undefined) {}
+
+  add(caller: string, target: string): void {
+    const from = this.name(caller)
+    const to = this.name(target)
+    if (from === undefined || to === undefined || from === to) return
+    const key = `${from}\u0000${to}`
+    const pair = this.counts.get(key)
+    if (pair !== undefined) pair.calls++
+    else if (this.counts.size < MAX_PLACEMENT_PAIRS)
+      this.counts.set(key, { caller: from, callee: to, calls: 1 })
+  }
+
+  pairs(): PairCount[] {
+    return [...this.counts.values()]
+  }
+
+  private name(key: string): string | undefined {
+    if (!this.names.has(key)) this.names.set(key, this.nameOf(key))
+    return this.names.get(key)
+  }
+}
+
+export interface AutoPlacement {
+  /** The services, with the workers the last run's counts suggest. */
+  readonly services: ServiceConfig[]
+  /** Counts this run's calls (fed with the kernel's `call-started` events). */
+  readonly counter: CallCounter
+  /** Keeps this run's counts for the next run (never fatal; says where, or why not). */
+  save(): void
+}
+
+/**
+ * `placement = "auto"` for one run: reads the last run's counts (a bad file is said and
+ * ignored), says each group in one line, and counts this run's calls for the next.
+ */
+export function placeAutomatically(
+  dataDir: string,
+  services: readonly ServiceConfig[],
+  kernel: () => Kernel | undefined,
+  log: (level: 'info' | 'warn', message: string) => void,
+): AutoPlacement {
+  const file = placementFile(dataDir)
+  const { counts, problem } = readPlacementCounts(file)
+  if (problem !== undefined) log('warn', `placement auto: ${problem}`)
+  const plan = planPlacement(services, counts)
+  for (const line of plan.lines) log('info', line)
+  // Callers are named by their first service's key, or their host's key before they have one.
+  const counter = new CallCounter((key) => {
+    const k = kernel()
+    const service = k?.serviceByIdString(key)
+    if (service !== undefined) return service.host.name
+    for (const s of k?.allServices() ?? []) if (s.host.key === key) return s.host.name
+    return undefined
+  })
+  return {
+    services: services.map((s) => {
+      const worker = plan.workers.get(s.name)
+      return worker === undefined ? s : { ...s, worker }
+    }),
+    counter,
+    save: () => {
+      const pairs = counter.pairs()
+      if (pairs.length === 0) return
+      try {
+        writePlacementCounts(file, pairs)
+        log('info', `placement auto: saved the call counts of ${pairs.length} pair(s) to ${file}`)
+      } catch (err) {
+        log('warn', `placement auto: cannot save ${file}: ${(err as Error).message}`)
+      }
+    },
+  }
 }

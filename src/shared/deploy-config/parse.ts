@@ -241,6 +241,7 @@ function build(
       memoryLimitMb: int('memory_limit_mb'),
     },
     stopGraceMs: int('stop_grace_ms'),
+    placement: setting<'manual' | 'auto'>('placement'),
     services,
     descriptors,
     ...(cluster !== undefined ? { cluster } : {}),

@@ -274,6 +274,13 @@ export const deployConfigSchema: JsonSchema = {
           maximum: MAX_TIMEOUT_MS,
           default: 2_000,
         },
+        placement: {
+          description:
+            'How guests are placed on worker threads. `manual` (default): each service in its own worker unless it sets `worker`. `auto`: each run saves its call counts per pair of services in the data dir (`.parigot/placement.json`), and the next run puts the most-called pairs in one worker (at most 4 services, one main or test program, one cluster host each); services that set `worker` keep it. Guests in one worker take turns on one thread: their calls skip the thread hop, but they never run at the same time.',
+          type: 'string',
+          enum: ['manual', 'auto'],
+          default: 'manual',
+        },
         descriptors: {
           description:
             'Binary FileDescriptorSet files (`buf build -o <file>.binpb`, or `protoc --include_imports --descriptor_set_out`) whose message types the Studio decodes queue payloads with; relative paths resolve against the folder of this file. Payloads of other types are shown in hex.',

@@ -15,6 +15,8 @@ export interface DeployConfig {
   readonly limits: DeployLimits
   /** How long a stop waits for guests to leave their loop before terminating them. */
   readonly stopGraceMs: number
+  /** `auto`: co-locate the most-called pairs, from the counts the last run saved (placement.ts). */
+  readonly placement?: 'manual' | 'auto'
   /** In file order. */
   readonly services: readonly ServiceConfig[]
   /**

@@ -78,6 +78,13 @@ const schema31 = {
           maximum: 3600000,
           default: 2000,
         },
+        placement: {
+          description:
+            'How guests are placed on worker threads. `manual` (default): each service in its own worker unless it sets `worker`. `auto`: each run saves its call counts per pair of services in the data dir (`.parigot/placement.json`), and the next run puts the most-called pairs in one worker (at most 4 services, one main or test program, one cluster host each); services that set `worker` keep it. Guests in one worker take turns on one thread: their calls skip the thread hop, but they never run at the same time.',
+          type: 'string',
+          enum: ['manual', 'auto'],
+          default: 'manual',
+        },
         descriptors: {
           description:
             'Binary FileDescriptorSet files (`buf build -o <file>.binpb`, or `protoc --include_imports --descriptor_set_out`) whose message types the Studio decodes queue payloads with; relative paths resolve against the folder of this file. Payloads of other types are shown in hex.',
@@ -800,91 +807,122 @@ function validate20(
             }
           }
         }
+        if (data0.placement !== undefined && func0.call(data0, 'placement')) {
+          let data9 = data0.placement
+          if (typeof data9 !== 'string') {
+            const err25 = {
+              instancePath: instancePath + '/deployment/placement',
+              schemaPath: '#/properties/deployment/properties/placement/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err25]
+            } else {
+              vErrors.push(err25)
+            }
+            errors++
+          }
+          if (!(data9 === 'manual' || data9 === 'auto')) {
+            const err26 = {
+              instancePath: instancePath + '/deployment/placement',
+              schemaPath: '#/properties/deployment/properties/placement/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema31.properties.deployment.properties.placement.enum },
+            }
+            if (vErrors === null) {
+              vErrors = [err26]
+            } else {
+              vErrors.push(err26)
+            }
+            errors++
+          }
+        }
         if (data0.descriptors !== undefined && func0.call(data0, 'descriptors')) {
-          let data9 = data0.descriptors
-          if (Array.isArray(data9)) {
-            if (data9.length > 64) {
-              const err25 = {
+          let data10 = data0.descriptors
+          if (Array.isArray(data10)) {
+            if (data10.length > 64) {
+              const err27 = {
                 instancePath: instancePath + '/deployment/descriptors',
                 schemaPath: '#/properties/deployment/properties/descriptors/maxItems',
                 keyword: 'maxItems',
                 params: { limit: 64 },
               }
               if (vErrors === null) {
-                vErrors = [err25]
+                vErrors = [err27]
               } else {
-                vErrors.push(err25)
+                vErrors.push(err27)
               }
               errors++
             }
-            const len0 = data9.length
+            const len0 = data10.length
             for (let i0 = 0; i0 < len0; i0++) {
-              let data10 = data9[i0]
-              if (typeof data10 === 'string') {
-                if (data10.length < 1) {
-                  const err26 = {
+              let data11 = data10[i0]
+              if (typeof data11 === 'string') {
+                if (data11.length < 1) {
+                  const err28 = {
                     instancePath: instancePath + '/deployment/descriptors/' + i0,
                     schemaPath: '#/properties/deployment/properties/descriptors/items/minLength',
                     keyword: 'minLength',
                     params: { limit: 1 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err26]
+                    vErrors = [err28]
                   } else {
-                    vErrors.push(err26)
+                    vErrors.push(err28)
                   }
                   errors++
                 }
-                if (!pattern5.test(data10)) {
-                  const err27 = {
+                if (!pattern5.test(data11)) {
+                  const err29 = {
                     instancePath: instancePath + '/deployment/descriptors/' + i0,
                     schemaPath: '#/properties/deployment/properties/descriptors/items/pattern',
                     keyword: 'pattern',
                     params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
-                    vErrors = [err27]
+                    vErrors = [err29]
                   } else {
-                    vErrors.push(err27)
+                    vErrors.push(err29)
                   }
                   errors++
                 }
               } else {
-                const err28 = {
+                const err30 = {
                   instancePath: instancePath + '/deployment/descriptors/' + i0,
                   schemaPath: '#/properties/deployment/properties/descriptors/items/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err28]
+                  vErrors = [err30]
                 } else {
-                  vErrors.push(err28)
+                  vErrors.push(err30)
                 }
                 errors++
               }
             }
-            let i1 = data9.length
+            let i1 = data10.length
             let j0
             if (i1 > 1) {
               const indices0 = {}
               for (; i1--;) {
-                let item0 = data9[i1]
+                let item0 = data10[i1]
                 if (typeof item0 !== 'string') {
                   continue
                 }
                 if (typeof indices0[item0] == 'number') {
                   j0 = indices0[item0]
-                  const err29 = {
+                  const err31 = {
                     instancePath: instancePath + '/deployment/descriptors',
                     schemaPath: '#/properties/deployment/properties/descriptors/uniqueItems',
                     keyword: 'uniqueItems',
                     params: { i: i1, j: j0 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err29]
+                    vErrors = [err31]
                   } else {
-                    vErrors.push(err29)
+                    vErrors.push(err31)
                   }
                   errors++
                   break
@@ -893,71 +931,71 @@ function validate20(
               }
             }
           } else {
-            const err30 = {
+            const err32 = {
               instancePath: instancePath + '/deployment/descriptors',
               schemaPath: '#/properties/deployment/properties/descriptors/type',
               keyword: 'type',
               params: { type: 'array' },
             }
             if (vErrors === null) {
-              vErrors = [err30]
+              vErrors = [err32]
             } else {
-              vErrors.push(err30)
+              vErrors.push(err32)
             }
             errors++
           }
         }
       } else {
-        const err31 = {
+        const err33 = {
           instancePath: instancePath + '/deployment',
           schemaPath: '#/properties/deployment/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err31]
+          vErrors = [err33]
         } else {
-          vErrors.push(err31)
+          vErrors.push(err33)
         }
         errors++
       }
     }
     if (data.services !== undefined && func0.call(data, 'services')) {
-      let data11 = data.services
-      if (data11 && typeof data11 == 'object' && !Array.isArray(data11)) {
-        if (Object.keys(data11).length > 256) {
-          const err32 = {
+      let data12 = data.services
+      if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
+        if (Object.keys(data12).length > 256) {
+          const err34 = {
             instancePath: instancePath + '/services',
             schemaPath: '#/properties/services/maxProperties',
             keyword: 'maxProperties',
             params: { limit: 256 },
           }
           if (vErrors === null) {
-            vErrors = [err32]
+            vErrors = [err34]
           } else {
-            vErrors.push(err32)
+            vErrors.push(err34)
           }
           errors++
         }
-        if (Object.keys(data11).length < 1) {
-          const err33 = {
+        if (Object.keys(data12).length < 1) {
+          const err35 = {
             instancePath: instancePath + '/services',
             schemaPath: '#/properties/services/minProperties',
             keyword: 'minProperties',
             params: { limit: 1 },
           }
           if (vErrors === null) {
-            vErrors = [err33]
+            vErrors = [err35]
           } else {
-            vErrors.push(err33)
+            vErrors.push(err35)
           }
           errors++
         }
-        for (const key2 of Object.keys(data11)) {
-          const _errs27 = errors
+        for (const key2 of Object.keys(data12)) {
+          const _errs29 = errors
           if (typeof key2 === 'string') {
             if (!pattern4.test(key2)) {
-              const err34 = {
+              const err36 = {
                 instancePath: instancePath + '/services',
                 schemaPath: '#/properties/services/propertyNames/pattern',
                 keyword: 'pattern',
@@ -965,14 +1003,14 @@ function validate20(
                 propertyName: key2,
               }
               if (vErrors === null) {
-                vErrors = [err34]
+                vErrors = [err36]
               } else {
-                vErrors.push(err34)
+                vErrors.push(err36)
               }
               errors++
             }
           } else {
-            const err35 = {
+            const err37 = {
               instancePath: instancePath + '/services',
               schemaPath: '#/properties/services/propertyNames/type',
               keyword: 'type',
@@ -980,33 +1018,33 @@ function validate20(
               propertyName: key2,
             }
             if (vErrors === null) {
-              vErrors = [err35]
+              vErrors = [err37]
             } else {
-              vErrors.push(err35)
+              vErrors.push(err37)
             }
             errors++
           }
-          var valid5 = _errs27 === errors
+          var valid5 = _errs29 === errors
           if (!valid5) {
-            const err36 = {
+            const err38 = {
               instancePath: instancePath + '/services',
               schemaPath: '#/properties/services/propertyNames',
               keyword: 'propertyNames',
               params: { propertyName: key2 },
             }
             if (vErrors === null) {
-              vErrors = [err36]
+              vErrors = [err38]
             } else {
-              vErrors.push(err36)
+              vErrors.push(err38)
             }
             errors++
           }
         }
-        for (const key3 of Object.keys(data11)) {
-          let data12 = data11[key3]
-          if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
-            if (data12.wasm === undefined || !func0.call(data12, 'wasm')) {
-              const err37 = {
+        for (const key3 of Object.keys(data12)) {
+          let data13 = data12[key3]
+          if (data13 && typeof data13 == 'object' && !Array.isArray(data13)) {
+            if (data13.wasm === undefined || !func0.call(data13, 'wasm')) {
+              const err39 = {
                 instancePath:
                   instancePath + '/services/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
                 schemaPath: '#/properties/services/additionalProperties/required',
@@ -1014,15 +1052,15 @@ function validate20(
                 params: { missingProperty: 'wasm' },
               }
               if (vErrors === null) {
-                vErrors = [err37]
+                vErrors = [err39]
               } else {
-                vErrors.push(err37)
+                vErrors.push(err39)
               }
               errors++
             }
-            for (const key4 of Object.keys(data12)) {
+            for (const key4 of Object.keys(data13)) {
               if (!func0.call(schema31.properties.services.additionalProperties.properties, key4)) {
-                const err38 = {
+                const err40 = {
                   instancePath:
                     instancePath + '/services/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
                   schemaPath: '#/properties/services/additionalProperties/additionalProperties',
@@ -1030,18 +1068,18 @@ function validate20(
                   params: { additionalProperty: key4 },
                 }
                 if (vErrors === null) {
-                  vErrors = [err38]
+                  vErrors = [err40]
                 } else {
-                  vErrors.push(err38)
+                  vErrors.push(err40)
                 }
                 errors++
               }
             }
-            if (data12.wasm !== undefined && func0.call(data12, 'wasm')) {
-              let data13 = data12.wasm
-              if (typeof data13 === 'string') {
-                if (data13.length < 1) {
-                  const err39 = {
+            if (data13.wasm !== undefined && func0.call(data13, 'wasm')) {
+              let data14 = data13.wasm
+              if (typeof data14 === 'string') {
+                if (data14.length < 1) {
+                  const err41 = {
                     instancePath:
                       instancePath +
                       '/services/' +
@@ -1053,14 +1091,14 @@ function validate20(
                     params: { limit: 1 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err39]
+                    vErrors = [err41]
                   } else {
-                    vErrors.push(err39)
+                    vErrors.push(err41)
                   }
                   errors++
                 }
-                if (!pattern5.test(data13)) {
-                  const err40 = {
+                if (!pattern5.test(data14)) {
+                  const err42 = {
                     instancePath:
                       instancePath +
                       '/services/' +
@@ -1072,14 +1110,14 @@ function validate20(
                     params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
-                    vErrors = [err40]
+                    vErrors = [err42]
                   } else {
-                    vErrors.push(err40)
+                    vErrors.push(err42)
                   }
                   errors++
                 }
               } else {
-                const err41 = {
+                const err43 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1090,17 +1128,17 @@ function validate20(
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err41]
+                  vErrors = [err43]
                 } else {
-                  vErrors.push(err41)
+                  vErrors.push(err43)
                 }
                 errors++
               }
             }
-            if (data12.role !== undefined && func0.call(data12, 'role')) {
-              let data14 = data12.role
-              if (typeof data14 !== 'string') {
-                const err42 = {
+            if (data13.role !== undefined && func0.call(data13, 'role')) {
+              let data15 = data13.role
+              if (typeof data15 !== 'string') {
+                const err44 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1111,14 +1149,14 @@ function validate20(
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err42]
+                  vErrors = [err44]
                 } else {
-                  vErrors.push(err42)
+                  vErrors.push(err44)
                 }
                 errors++
               }
-              if (!(data14 === 'server' || data14 === 'main' || data14 === 'test')) {
-                const err43 = {
+              if (!(data15 === 'server' || data15 === 'main' || data15 === 'test')) {
+                const err45 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1132,18 +1170,18 @@ function validate20(
                   },
                 }
                 if (vErrors === null) {
-                  vErrors = [err43]
+                  vErrors = [err45]
                 } else {
-                  vErrors.push(err43)
+                  vErrors.push(err45)
                 }
                 errors++
               }
             }
-            if (data12.args !== undefined && func0.call(data12, 'args')) {
-              let data15 = data12.args
-              if (Array.isArray(data15)) {
-                if (data15.length > 1024) {
-                  const err44 = {
+            if (data13.args !== undefined && func0.call(data13, 'args')) {
+              let data16 = data13.args
+              if (Array.isArray(data16)) {
+                if (data16.length > 1024) {
+                  const err46 = {
                     instancePath:
                       instancePath +
                       '/services/' +
@@ -1155,18 +1193,18 @@ function validate20(
                     params: { limit: 1024 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err44]
+                    vErrors = [err46]
                   } else {
-                    vErrors.push(err44)
+                    vErrors.push(err46)
                   }
                   errors++
                 }
-                const len1 = data15.length
+                const len1 = data16.length
                 for (let i2 = 0; i2 < len1; i2++) {
-                  let data16 = data15[i2]
-                  if (typeof data16 === 'string') {
-                    if (data16.length < 1) {
-                      const err45 = {
+                  let data17 = data16[i2]
+                  if (typeof data17 === 'string') {
+                    if (data17.length < 1) {
+                      const err47 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1179,14 +1217,14 @@ function validate20(
                         params: { limit: 1 },
                       }
                       if (vErrors === null) {
-                        vErrors = [err45]
+                        vErrors = [err47]
                       } else {
-                        vErrors.push(err45)
+                        vErrors.push(err47)
                       }
                       errors++
                     }
-                    if (!pattern5.test(data16)) {
-                      const err46 = {
+                    if (!pattern5.test(data17)) {
+                      const err48 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1199,14 +1237,14 @@ function validate20(
                         params: { pattern: '^[^\\p{Cc}]*$' },
                       }
                       if (vErrors === null) {
-                        vErrors = [err46]
+                        vErrors = [err48]
                       } else {
-                        vErrors.push(err46)
+                        vErrors.push(err48)
                       }
                       errors++
                     }
                   } else {
-                    const err47 = {
+                    const err49 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1219,15 +1257,15 @@ function validate20(
                       params: { type: 'string' },
                     }
                     if (vErrors === null) {
-                      vErrors = [err47]
+                      vErrors = [err49]
                     } else {
-                      vErrors.push(err47)
+                      vErrors.push(err49)
                     }
                     errors++
                   }
                 }
               } else {
-                const err48 = {
+                const err50 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1238,18 +1276,18 @@ function validate20(
                   params: { type: 'array' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err48]
+                  vErrors = [err50]
                 } else {
-                  vErrors.push(err48)
+                  vErrors.push(err50)
                 }
                 errors++
               }
             }
-            if (data12.env !== undefined && func0.call(data12, 'env')) {
-              let data17 = data12.env
-              if (data17 && typeof data17 == 'object' && !Array.isArray(data17)) {
-                if (Object.keys(data17).length > 1024) {
-                  const err49 = {
+            if (data13.env !== undefined && func0.call(data13, 'env')) {
+              let data18 = data13.env
+              if (data18 && typeof data18 == 'object' && !Array.isArray(data18)) {
+                if (Object.keys(data18).length > 1024) {
+                  const err51 = {
                     instancePath:
                       instancePath +
                       '/services/' +
@@ -1261,17 +1299,17 @@ function validate20(
                     params: { limit: 1024 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err49]
+                    vErrors = [err51]
                   } else {
-                    vErrors.push(err49)
+                    vErrors.push(err51)
                   }
                   errors++
                 }
-                for (const key5 of Object.keys(data17)) {
-                  const _errs43 = errors
+                for (const key5 of Object.keys(data18)) {
+                  const _errs45 = errors
                   if (typeof key5 === 'string') {
                     if (key5.length < 1) {
-                      const err50 = {
+                      const err52 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1284,14 +1322,14 @@ function validate20(
                         propertyName: key5,
                       }
                       if (vErrors === null) {
-                        vErrors = [err50]
+                        vErrors = [err52]
                       } else {
-                        vErrors.push(err50)
+                        vErrors.push(err52)
                       }
                       errors++
                     }
                     if (!pattern10.test(key5)) {
-                      const err51 = {
+                      const err53 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1304,14 +1342,14 @@ function validate20(
                         propertyName: key5,
                       }
                       if (vErrors === null) {
-                        vErrors = [err51]
+                        vErrors = [err53]
                       } else {
-                        vErrors.push(err51)
+                        vErrors.push(err53)
                       }
                       errors++
                     }
                   } else {
-                    const err52 = {
+                    const err54 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1324,15 +1362,15 @@ function validate20(
                       propertyName: key5,
                     }
                     if (vErrors === null) {
-                      vErrors = [err52]
+                      vErrors = [err54]
                     } else {
-                      vErrors.push(err52)
+                      vErrors.push(err54)
                     }
                     errors++
                   }
-                  var valid10 = _errs43 === errors
+                  var valid10 = _errs45 === errors
                   if (!valid10) {
-                    const err53 = {
+                    const err55 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1344,18 +1382,18 @@ function validate20(
                       params: { propertyName: key5 },
                     }
                     if (vErrors === null) {
-                      vErrors = [err53]
+                      vErrors = [err55]
                     } else {
-                      vErrors.push(err53)
+                      vErrors.push(err55)
                     }
                     errors++
                   }
                 }
-                for (const key6 of Object.keys(data17)) {
-                  let data18 = data17[key6]
-                  if (typeof data18 === 'string') {
-                    if (!pattern5.test(data18)) {
-                      const err54 = {
+                for (const key6 of Object.keys(data18)) {
+                  let data19 = data18[key6]
+                  if (typeof data19 === 'string') {
+                    if (!pattern5.test(data19)) {
+                      const err56 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1368,14 +1406,14 @@ function validate20(
                         params: { pattern: '^[^\\p{Cc}]*$' },
                       }
                       if (vErrors === null) {
-                        vErrors = [err54]
+                        vErrors = [err56]
                       } else {
-                        vErrors.push(err54)
+                        vErrors.push(err56)
                       }
                       errors++
                     }
                   } else {
-                    const err55 = {
+                    const err57 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1388,15 +1426,15 @@ function validate20(
                       params: { type: 'string' },
                     }
                     if (vErrors === null) {
-                      vErrors = [err55]
+                      vErrors = [err57]
                     } else {
-                      vErrors.push(err55)
+                      vErrors.push(err57)
                     }
                     errors++
                   }
                 }
               } else {
-                const err56 = {
+                const err58 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1407,21 +1445,21 @@ function validate20(
                   params: { type: 'object' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err56]
+                  vErrors = [err58]
                 } else {
-                  vErrors.push(err56)
+                  vErrors.push(err58)
                 }
                 errors++
               }
             }
-            if (data12.plugins !== undefined && func0.call(data12, 'plugins')) {
-              let data19 = data12.plugins
-              if (Array.isArray(data19)) {
-                const len2 = data19.length
+            if (data13.plugins !== undefined && func0.call(data13, 'plugins')) {
+              let data20 = data13.plugins
+              if (Array.isArray(data20)) {
+                const len2 = data20.length
                 for (let i3 = 0; i3 < len2; i3++) {
-                  let data20 = data19[i3]
-                  if (typeof data20 !== 'string') {
-                    const err57 = {
+                  let data21 = data20[i3]
+                  if (typeof data21 !== 'string') {
+                    const err59 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1434,14 +1472,14 @@ function validate20(
                       params: { type: 'string' },
                     }
                     if (vErrors === null) {
-                      vErrors = [err57]
+                      vErrors = [err59]
                     } else {
-                      vErrors.push(err57)
+                      vErrors.push(err59)
                     }
                     errors++
                   }
-                  if (!(data20 === 'file' || data20 === 'queue')) {
-                    const err58 = {
+                  if (!(data21 === 'file' || data21 === 'queue')) {
+                    const err60 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1458,25 +1496,25 @@ function validate20(
                       },
                     }
                     if (vErrors === null) {
-                      vErrors = [err58]
+                      vErrors = [err60]
                     } else {
-                      vErrors.push(err58)
+                      vErrors.push(err60)
                     }
                     errors++
                   }
                 }
-                let i4 = data19.length
+                let i4 = data20.length
                 let j1
                 if (i4 > 1) {
                   const indices1 = {}
                   for (; i4--;) {
-                    let item1 = data19[i4]
+                    let item1 = data20[i4]
                     if (typeof item1 !== 'string') {
                       continue
                     }
                     if (typeof indices1[item1] == 'number') {
                       j1 = indices1[item1]
-                      const err59 = {
+                      const err61 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1488,9 +1526,9 @@ function validate20(
                         params: { i: i4, j: j1 },
                       }
                       if (vErrors === null) {
-                        vErrors = [err59]
+                        vErrors = [err61]
                       } else {
-                        vErrors.push(err59)
+                        vErrors.push(err61)
                       }
                       errors++
                       break
@@ -1499,7 +1537,7 @@ function validate20(
                   }
                 }
               } else {
-                const err60 = {
+                const err62 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1510,21 +1548,21 @@ function validate20(
                   params: { type: 'array' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err60]
+                  vErrors = [err62]
                 } else {
-                  vErrors.push(err60)
+                  vErrors.push(err62)
                 }
                 errors++
               }
             }
-            if (data12.plugin !== undefined && func0.call(data12, 'plugin')) {
-              let data21 = data12.plugin
-              if (data21 && typeof data21 == 'object' && !Array.isArray(data21)) {
-                for (const key7 of Object.keys(data21)) {
-                  const _errs54 = errors
+            if (data13.plugin !== undefined && func0.call(data13, 'plugin')) {
+              let data22 = data13.plugin
+              if (data22 && typeof data22 == 'object' && !Array.isArray(data22)) {
+                for (const key7 of Object.keys(data22)) {
+                  const _errs56 = errors
                   if (typeof key7 === 'string') {
                     if (!pattern4.test(key7)) {
-                      const err61 = {
+                      const err63 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1537,14 +1575,14 @@ function validate20(
                         propertyName: key7,
                       }
                       if (vErrors === null) {
-                        vErrors = [err61]
+                        vErrors = [err63]
                       } else {
-                        vErrors.push(err61)
+                        vErrors.push(err63)
                       }
                       errors++
                     }
                   } else {
-                    const err62 = {
+                    const err64 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1557,15 +1595,15 @@ function validate20(
                       propertyName: key7,
                     }
                     if (vErrors === null) {
-                      vErrors = [err62]
+                      vErrors = [err64]
                     } else {
-                      vErrors.push(err62)
+                      vErrors.push(err64)
                     }
                     errors++
                   }
-                  var valid15 = _errs54 === errors
+                  var valid15 = _errs56 === errors
                   if (!valid15) {
-                    const err63 = {
+                    const err65 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1577,18 +1615,18 @@ function validate20(
                       params: { propertyName: key7 },
                     }
                     if (vErrors === null) {
-                      vErrors = [err63]
+                      vErrors = [err65]
                     } else {
-                      vErrors.push(err63)
+                      vErrors.push(err65)
                     }
                     errors++
                   }
                 }
-                for (const key8 of Object.keys(data21)) {
-                  let data22 = data21[key8]
-                  if (data22 && typeof data22 == 'object' && !Array.isArray(data22)) {
-                    if (data22.path === undefined || !func0.call(data22, 'path')) {
-                      const err64 = {
+                for (const key8 of Object.keys(data22)) {
+                  let data23 = data22[key8]
+                  if (data23 && typeof data23 == 'object' && !Array.isArray(data23)) {
+                    if (data23.path === undefined || !func0.call(data23, 'path')) {
+                      const err66 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1601,14 +1639,14 @@ function validate20(
                         params: { missingProperty: 'path' },
                       }
                       if (vErrors === null) {
-                        vErrors = [err64]
+                        vErrors = [err66]
                       } else {
-                        vErrors.push(err64)
+                        vErrors.push(err66)
                       }
                       errors++
                     }
-                    if (data22.symbol === undefined || !func0.call(data22, 'symbol')) {
-                      const err65 = {
+                    if (data23.symbol === undefined || !func0.call(data23, 'symbol')) {
+                      const err67 = {
                         instancePath:
                           instancePath +
                           '/services/' +
@@ -1621,15 +1659,15 @@ function validate20(
                         params: { missingProperty: 'symbol' },
                       }
                       if (vErrors === null) {
-                        vErrors = [err65]
+                        vErrors = [err67]
                       } else {
-                        vErrors.push(err65)
+                        vErrors.push(err67)
                       }
                       errors++
                     }
-                    for (const key9 of Object.keys(data22)) {
+                    for (const key9 of Object.keys(data23)) {
                       if (!(key9 === 'path' || key9 === 'symbol' || key9 === 'settings')) {
-                        const err66 = {
+                        const err68 = {
                           instancePath:
                             instancePath +
                             '/services/' +
@@ -1642,18 +1680,18 @@ function validate20(
                           params: { additionalProperty: key9 },
                         }
                         if (vErrors === null) {
-                          vErrors = [err66]
+                          vErrors = [err68]
                         } else {
-                          vErrors.push(err66)
+                          vErrors.push(err68)
                         }
                         errors++
                       }
                     }
-                    if (data22.path !== undefined && func0.call(data22, 'path')) {
-                      let data23 = data22.path
-                      if (typeof data23 === 'string') {
-                        if (data23.length < 1) {
-                          const err67 = {
+                    if (data23.path !== undefined && func0.call(data23, 'path')) {
+                      let data24 = data23.path
+                      if (typeof data24 === 'string') {
+                        if (data24.length < 1) {
+                          const err69 = {
                             instancePath:
                               instancePath +
                               '/services/' +
@@ -1667,14 +1705,14 @@ function validate20(
                             params: { limit: 1 },
                           }
                           if (vErrors === null) {
-                            vErrors = [err67]
+                            vErrors = [err69]
                           } else {
-                            vErrors.push(err67)
+                            vErrors.push(err69)
                           }
                           errors++
                         }
-                        if (!pattern5.test(data23)) {
-                          const err68 = {
+                        if (!pattern5.test(data24)) {
+                          const err70 = {
                             instancePath:
                               instancePath +
                               '/services/' +
@@ -1686,52 +1724,6 @@ function validate20(
                               '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/path/pattern',
                             keyword: 'pattern',
                             params: { pattern: '^[^\\p{Cc}]*$' },
-                          }
-                          if (vErrors === null) {
-                            vErrors = [err68]
-                          } else {
-                            vErrors.push(err68)
-                          }
-                          errors++
-                        }
-                      } else {
-                        const err69 = {
-                          instancePath:
-                            instancePath +
-                            '/services/' +
-                            key3.replace(/~/g, '~0').replace(/\//g, '~1') +
-                            '/plugin/' +
-                            key8.replace(/~/g, '~0').replace(/\//g, '~1') +
-                            '/path',
-                          schemaPath:
-                            '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/path/type',
-                          keyword: 'type',
-                          params: { type: 'string' },
-                        }
-                        if (vErrors === null) {
-                          vErrors = [err69]
-                        } else {
-                          vErrors.push(err69)
-                        }
-                        errors++
-                      }
-                    }
-                    if (data22.symbol !== undefined && func0.call(data22, 'symbol')) {
-                      let data24 = data22.symbol
-                      if (typeof data24 === 'string') {
-                        if (!pattern14.test(data24)) {
-                          const err70 = {
-                            instancePath:
-                              instancePath +
-                              '/services/' +
-                              key3.replace(/~/g, '~0').replace(/\//g, '~1') +
-                              '/plugin/' +
-                              key8.replace(/~/g, '~0').replace(/\//g, '~1') +
-                              '/symbol',
-                            schemaPath:
-                              '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/symbol/pattern',
-                            keyword: 'pattern',
-                            params: { pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$' },
                           }
                           if (vErrors === null) {
                             vErrors = [err70]
@@ -1748,9 +1740,9 @@ function validate20(
                             key3.replace(/~/g, '~0').replace(/\//g, '~1') +
                             '/plugin/' +
                             key8.replace(/~/g, '~0').replace(/\//g, '~1') +
-                            '/symbol',
+                            '/path',
                           schemaPath:
-                            '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/symbol/type',
+                            '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/path/type',
                           keyword: 'type',
                           params: { type: 'string' },
                         }
@@ -1762,11 +1754,57 @@ function validate20(
                         errors++
                       }
                     }
-                    if (data22.settings !== undefined && func0.call(data22, 'settings')) {
-                      let data25 = data22.settings
-                      if (data25 && typeof data25 == 'object' && !Array.isArray(data25)) {
+                    if (data23.symbol !== undefined && func0.call(data23, 'symbol')) {
+                      let data25 = data23.symbol
+                      if (typeof data25 === 'string') {
+                        if (!pattern14.test(data25)) {
+                          const err72 = {
+                            instancePath:
+                              instancePath +
+                              '/services/' +
+                              key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                              '/plugin/' +
+                              key8.replace(/~/g, '~0').replace(/\//g, '~1') +
+                              '/symbol',
+                            schemaPath:
+                              '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/symbol/pattern',
+                            keyword: 'pattern',
+                            params: { pattern: '^[A-Za-z_$][A-Za-z0-9_$]*$' },
+                          }
+                          if (vErrors === null) {
+                            vErrors = [err72]
+                          } else {
+                            vErrors.push(err72)
+                          }
+                          errors++
+                        }
                       } else {
-                        const err72 = {
+                        const err73 = {
+                          instancePath:
+                            instancePath +
+                            '/services/' +
+                            key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                            '/plugin/' +
+                            key8.replace(/~/g, '~0').replace(/\//g, '~1') +
+                            '/symbol',
+                          schemaPath:
+                            '#/properties/services/additionalProperties/properties/plugin/additionalProperties/properties/symbol/type',
+                          keyword: 'type',
+                          params: { type: 'string' },
+                        }
+                        if (vErrors === null) {
+                          vErrors = [err73]
+                        } else {
+                          vErrors.push(err73)
+                        }
+                        errors++
+                      }
+                    }
+                    if (data23.settings !== undefined && func0.call(data23, 'settings')) {
+                      let data26 = data23.settings
+                      if (data26 && typeof data26 == 'object' && !Array.isArray(data26)) {
+                      } else {
+                        const err74 = {
                           instancePath:
                             instancePath +
                             '/services/' +
@@ -1780,16 +1818,16 @@ function validate20(
                           params: { type: 'object' },
                         }
                         if (vErrors === null) {
-                          vErrors = [err72]
+                          vErrors = [err74]
                         } else {
-                          vErrors.push(err72)
+                          vErrors.push(err74)
                         }
                         errors++
                       }
                     }
-                    if (data22.path !== undefined && func0.call(data22, 'path')) {
-                      if (data22.symbol === undefined || !func0.call(data22, 'symbol')) {
-                        const err73 = {
+                    if (data23.path !== undefined && func0.call(data23, 'path')) {
+                      if (data23.symbol === undefined || !func0.call(data23, 'symbol')) {
+                        const err75 = {
                           instancePath:
                             instancePath +
                             '/services/' +
@@ -1807,16 +1845,16 @@ function validate20(
                           },
                         }
                         if (vErrors === null) {
-                          vErrors = [err73]
+                          vErrors = [err75]
                         } else {
-                          vErrors.push(err73)
+                          vErrors.push(err75)
                         }
                         errors++
                       }
                     }
-                    if (data22.symbol !== undefined && func0.call(data22, 'symbol')) {
-                      if (data22.path === undefined || !func0.call(data22, 'path')) {
-                        const err74 = {
+                    if (data23.symbol !== undefined && func0.call(data23, 'symbol')) {
+                      if (data23.path === undefined || !func0.call(data23, 'path')) {
+                        const err76 = {
                           instancePath:
                             instancePath +
                             '/services/' +
@@ -1834,15 +1872,15 @@ function validate20(
                           },
                         }
                         if (vErrors === null) {
-                          vErrors = [err74]
+                          vErrors = [err76]
                         } else {
-                          vErrors.push(err74)
+                          vErrors.push(err76)
                         }
                         errors++
                       }
                     }
                   } else {
-                    const err75 = {
+                    const err77 = {
                       instancePath:
                         instancePath +
                         '/services/' +
@@ -1855,15 +1893,15 @@ function validate20(
                       params: { type: 'object' },
                     }
                     if (vErrors === null) {
-                      vErrors = [err75]
+                      vErrors = [err77]
                     } else {
-                      vErrors.push(err75)
+                      vErrors.push(err77)
                     }
                     errors++
                   }
                 }
               } else {
-                const err76 = {
+                const err78 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1874,22 +1912,22 @@ function validate20(
                   params: { type: 'object' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err76]
+                  vErrors = [err78]
                 } else {
-                  vErrors.push(err76)
+                  vErrors.push(err78)
                 }
                 errors++
               }
             }
-            if (data12.memory_limit_mb !== undefined && func0.call(data12, 'memory_limit_mb')) {
-              let data26 = data12.memory_limit_mb
+            if (data13.memory_limit_mb !== undefined && func0.call(data13, 'memory_limit_mb')) {
+              let data27 = data13.memory_limit_mb
               if (!(
-                typeof data26 == 'number' &&
-                !(data26 % 1) &&
-                !isNaN(data26) &&
-                isFinite(data26)
+                typeof data27 == 'number' &&
+                !(data27 % 1) &&
+                !isNaN(data27) &&
+                isFinite(data27)
               )) {
-                const err77 = {
+                const err79 = {
                   instancePath:
                     instancePath +
                     '/services/' +
@@ -1901,15 +1939,15 @@ function validate20(
                   params: { type: 'integer' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err77]
+                  vErrors = [err79]
                 } else {
-                  vErrors.push(err77)
+                  vErrors.push(err79)
                 }
                 errors++
               }
-              if (typeof data26 == 'number' && isFinite(data26)) {
-                if (data26 > 4096 || isNaN(data26)) {
-                  const err78 = {
+              if (typeof data27 == 'number' && isFinite(data27)) {
+                if (data27 > 4096 || isNaN(data27)) {
+                  const err80 = {
                     instancePath:
                       instancePath +
                       '/services/' +
@@ -1921,14 +1959,14 @@ function validate20(
                     params: { comparison: '<=', limit: 4096 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err78]
+                    vErrors = [err80]
                   } else {
-                    vErrors.push(err78)
+                    vErrors.push(err80)
                   }
                   errors++
                 }
-                if (data26 < 1 || isNaN(data26)) {
-                  const err79 = {
+                if (data27 < 1 || isNaN(data27)) {
+                  const err81 = {
                     instancePath:
                       instancePath +
                       '/services/' +
@@ -1940,57 +1978,16 @@ function validate20(
                     params: { comparison: '>=', limit: 1 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err79]
+                    vErrors = [err81]
                   } else {
-                    vErrors.push(err79)
+                    vErrors.push(err81)
                   }
                   errors++
                 }
               }
             }
-            if (data12.worker !== undefined && func0.call(data12, 'worker')) {
-              let data27 = data12.worker
-              if (typeof data27 === 'string') {
-                if (!pattern4.test(data27)) {
-                  const err80 = {
-                    instancePath:
-                      instancePath +
-                      '/services/' +
-                      key3.replace(/~/g, '~0').replace(/\//g, '~1') +
-                      '/worker',
-                    schemaPath:
-                      '#/properties/services/additionalProperties/properties/worker/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
-                  }
-                  if (vErrors === null) {
-                    vErrors = [err80]
-                  } else {
-                    vErrors.push(err80)
-                  }
-                  errors++
-                }
-              } else {
-                const err81 = {
-                  instancePath:
-                    instancePath +
-                    '/services/' +
-                    key3.replace(/~/g, '~0').replace(/\//g, '~1') +
-                    '/worker',
-                  schemaPath: '#/properties/services/additionalProperties/properties/worker/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                }
-                if (vErrors === null) {
-                  vErrors = [err81]
-                } else {
-                  vErrors.push(err81)
-                }
-                errors++
-              }
-            }
-            if (data12.host !== undefined && func0.call(data12, 'host')) {
-              let data28 = data12.host
+            if (data13.worker !== undefined && func0.call(data13, 'worker')) {
+              let data28 = data13.worker
               if (typeof data28 === 'string') {
                 if (!pattern4.test(data28)) {
                   const err82 = {
@@ -1998,9 +1995,9 @@ function validate20(
                       instancePath +
                       '/services/' +
                       key3.replace(/~/g, '~0').replace(/\//g, '~1') +
-                      '/host',
+                      '/worker',
                     schemaPath:
-                      '#/properties/services/additionalProperties/properties/host/pattern',
+                      '#/properties/services/additionalProperties/properties/worker/pattern',
                     keyword: 'pattern',
                     params: { pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
                   }
@@ -2017,8 +2014,8 @@ function validate20(
                     instancePath +
                     '/services/' +
                     key3.replace(/~/g, '~0').replace(/\//g, '~1') +
-                    '/host',
-                  schemaPath: '#/properties/services/additionalProperties/properties/host/type',
+                    '/worker',
+                  schemaPath: '#/properties/services/additionalProperties/properties/worker/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
@@ -2030,8 +2027,49 @@ function validate20(
                 errors++
               }
             }
+            if (data13.host !== undefined && func0.call(data13, 'host')) {
+              let data29 = data13.host
+              if (typeof data29 === 'string') {
+                if (!pattern4.test(data29)) {
+                  const err84 = {
+                    instancePath:
+                      instancePath +
+                      '/services/' +
+                      key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                      '/host',
+                    schemaPath:
+                      '#/properties/services/additionalProperties/properties/host/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err84]
+                  } else {
+                    vErrors.push(err84)
+                  }
+                  errors++
+                }
+              } else {
+                const err85 = {
+                  instancePath:
+                    instancePath +
+                    '/services/' +
+                    key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                    '/host',
+                  schemaPath: '#/properties/services/additionalProperties/properties/host/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err85]
+                } else {
+                  vErrors.push(err85)
+                }
+                errors++
+              }
+            }
           } else {
-            const err84 = {
+            const err86 = {
               instancePath:
                 instancePath + '/services/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
               schemaPath: '#/properties/services/additionalProperties/type',
@@ -2039,46 +2077,46 @@ function validate20(
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err84]
+              vErrors = [err86]
             } else {
-              vErrors.push(err84)
+              vErrors.push(err86)
             }
             errors++
           }
         }
       } else {
-        const err85 = {
+        const err87 = {
           instancePath: instancePath + '/services',
           schemaPath: '#/properties/services/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err85]
+          vErrors = [err87]
         } else {
-          vErrors.push(err85)
+          vErrors.push(err87)
         }
         errors++
       }
     }
     if (data.cluster !== undefined && func0.call(data, 'cluster')) {
-      let data29 = data.cluster
-      if (data29 && typeof data29 == 'object' && !Array.isArray(data29)) {
-        if (data29.nats === undefined || !func0.call(data29, 'nats')) {
-          const err86 = {
+      let data30 = data.cluster
+      if (data30 && typeof data30 == 'object' && !Array.isArray(data30)) {
+        if (data30.nats === undefined || !func0.call(data30, 'nats')) {
+          const err88 = {
             instancePath: instancePath + '/cluster',
             schemaPath: '#/properties/cluster/required',
             keyword: 'required',
             params: { missingProperty: 'nats' },
           }
           if (vErrors === null) {
-            vErrors = [err86]
+            vErrors = [err88]
           } else {
-            vErrors.push(err86)
+            vErrors.push(err88)
           }
           errors++
         }
-        for (const key10 of Object.keys(data29)) {
+        for (const key10 of Object.keys(data30)) {
           if (!(
             key10 === 'nats' ||
             key10 === 'token' ||
@@ -2088,39 +2126,39 @@ function validate20(
             key10 === 'require_credentials' ||
             key10 === 'tls'
           )) {
-            const err87 = {
+            const err89 = {
               instancePath: instancePath + '/cluster',
               schemaPath: '#/properties/cluster/additionalProperties',
               keyword: 'additionalProperties',
               params: { additionalProperty: key10 },
             }
             if (vErrors === null) {
-              vErrors = [err87]
+              vErrors = [err89]
             } else {
-              vErrors.push(err87)
+              vErrors.push(err89)
             }
             errors++
           }
         }
-        if (data29.nats !== undefined && func0.call(data29, 'nats')) {
-          let data30 = data29.nats
-          if (typeof data30 === 'string') {
-            if (data30.length > 300) {
-              const err88 = {
+        if (data30.nats !== undefined && func0.call(data30, 'nats')) {
+          let data31 = data30.nats
+          if (typeof data31 === 'string') {
+            if (data31.length > 300) {
+              const err90 = {
                 instancePath: instancePath + '/cluster/nats',
                 schemaPath: '#/properties/cluster/properties/nats/maxLength',
                 keyword: 'maxLength',
                 params: { limit: 300 },
               }
               if (vErrors === null) {
-                vErrors = [err88]
+                vErrors = [err90]
               } else {
-                vErrors.push(err88)
+                vErrors.push(err90)
               }
               errors++
             }
-            if (!pattern17.test(data30)) {
-              const err89 = {
+            if (!pattern17.test(data31)) {
+              const err91 = {
                 instancePath: instancePath + '/cluster/nats',
                 schemaPath: '#/properties/cluster/properties/nats/pattern',
                 keyword: 'pattern',
@@ -2130,64 +2168,36 @@ function validate20(
                 },
               }
               if (vErrors === null) {
-                vErrors = [err89]
-              } else {
-                vErrors.push(err89)
-              }
-              errors++
-            }
-          } else {
-            const err90 = {
-              instancePath: instancePath + '/cluster/nats',
-              schemaPath: '#/properties/cluster/properties/nats/type',
-              keyword: 'type',
-              params: { type: 'string' },
-            }
-            if (vErrors === null) {
-              vErrors = [err90]
-            } else {
-              vErrors.push(err90)
-            }
-            errors++
-          }
-        }
-        if (data29.token !== undefined && func0.call(data29, 'token')) {
-          let data31 = data29.token
-          if (typeof data31 === 'string') {
-            if (data31.length > 4096) {
-              const err91 = {
-                instancePath: instancePath + '/cluster/token',
-                schemaPath: '#/properties/cluster/properties/token/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 4096 },
-              }
-              if (vErrors === null) {
                 vErrors = [err91]
               } else {
                 vErrors.push(err91)
               }
               errors++
             }
-            if (data31.length < 1) {
-              const err92 = {
-                instancePath: instancePath + '/cluster/token',
-                schemaPath: '#/properties/cluster/properties/token/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-              }
-              if (vErrors === null) {
-                vErrors = [err92]
-              } else {
-                vErrors.push(err92)
-              }
-              errors++
+          } else {
+            const err92 = {
+              instancePath: instancePath + '/cluster/nats',
+              schemaPath: '#/properties/cluster/properties/nats/type',
+              keyword: 'type',
+              params: { type: 'string' },
             }
-            if (!pattern5.test(data31)) {
+            if (vErrors === null) {
+              vErrors = [err92]
+            } else {
+              vErrors.push(err92)
+            }
+            errors++
+          }
+        }
+        if (data30.token !== undefined && func0.call(data30, 'token')) {
+          let data32 = data30.token
+          if (typeof data32 === 'string') {
+            if (data32.length > 4096) {
               const err93 = {
                 instancePath: instancePath + '/cluster/token',
-                schemaPath: '#/properties/cluster/properties/token/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[^\\p{Cc}]*$' },
+                schemaPath: '#/properties/cluster/properties/token/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 4096 },
               }
               if (vErrors === null) {
                 vErrors = [err93]
@@ -2196,30 +2206,26 @@ function validate20(
               }
               errors++
             }
-          } else {
-            const err94 = {
-              instancePath: instancePath + '/cluster/token',
-              schemaPath: '#/properties/cluster/properties/token/type',
-              keyword: 'type',
-              params: { type: 'string' },
+            if (data32.length < 1) {
+              const err94 = {
+                instancePath: instancePath + '/cluster/token',
+                schemaPath: '#/properties/cluster/properties/token/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err94]
+              } else {
+                vErrors.push(err94)
+              }
+              errors++
             }
-            if (vErrors === null) {
-              vErrors = [err94]
-            } else {
-              vErrors.push(err94)
-            }
-            errors++
-          }
-        }
-        if (data29.user !== undefined && func0.call(data29, 'user')) {
-          let data32 = data29.user
-          if (typeof data32 === 'string') {
-            if (data32.length > 4096) {
+            if (!pattern5.test(data32)) {
               const err95 = {
-                instancePath: instancePath + '/cluster/user',
-                schemaPath: '#/properties/cluster/properties/user/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 4096 },
+                instancePath: instancePath + '/cluster/token',
+                schemaPath: '#/properties/cluster/properties/token/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
               }
               if (vErrors === null) {
                 vErrors = [err95]
@@ -2228,26 +2234,30 @@ function validate20(
               }
               errors++
             }
-            if (data32.length < 1) {
-              const err96 = {
-                instancePath: instancePath + '/cluster/user',
-                schemaPath: '#/properties/cluster/properties/user/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-              }
-              if (vErrors === null) {
-                vErrors = [err96]
-              } else {
-                vErrors.push(err96)
-              }
-              errors++
+          } else {
+            const err96 = {
+              instancePath: instancePath + '/cluster/token',
+              schemaPath: '#/properties/cluster/properties/token/type',
+              keyword: 'type',
+              params: { type: 'string' },
             }
-            if (!pattern5.test(data32)) {
+            if (vErrors === null) {
+              vErrors = [err96]
+            } else {
+              vErrors.push(err96)
+            }
+            errors++
+          }
+        }
+        if (data30.user !== undefined && func0.call(data30, 'user')) {
+          let data33 = data30.user
+          if (typeof data33 === 'string') {
+            if (data33.length > 4096) {
               const err97 = {
                 instancePath: instancePath + '/cluster/user',
-                schemaPath: '#/properties/cluster/properties/user/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[^\\p{Cc}]*$' },
+                schemaPath: '#/properties/cluster/properties/user/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 4096 },
               }
               if (vErrors === null) {
                 vErrors = [err97]
@@ -2256,30 +2266,26 @@ function validate20(
               }
               errors++
             }
-          } else {
-            const err98 = {
-              instancePath: instancePath + '/cluster/user',
-              schemaPath: '#/properties/cluster/properties/user/type',
-              keyword: 'type',
-              params: { type: 'string' },
+            if (data33.length < 1) {
+              const err98 = {
+                instancePath: instancePath + '/cluster/user',
+                schemaPath: '#/properties/cluster/properties/user/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err98]
+              } else {
+                vErrors.push(err98)
+              }
+              errors++
             }
-            if (vErrors === null) {
-              vErrors = [err98]
-            } else {
-              vErrors.push(err98)
-            }
-            errors++
-          }
-        }
-        if (data29.password !== undefined && func0.call(data29, 'password')) {
-          let data33 = data29.password
-          if (typeof data33 === 'string') {
-            if (data33.length > 4096) {
+            if (!pattern5.test(data33)) {
               const err99 = {
-                instancePath: instancePath + '/cluster/password',
-                schemaPath: '#/properties/cluster/properties/password/maxLength',
-                keyword: 'maxLength',
-                params: { limit: 4096 },
+                instancePath: instancePath + '/cluster/user',
+                schemaPath: '#/properties/cluster/properties/user/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
               }
               if (vErrors === null) {
                 vErrors = [err99]
@@ -2288,26 +2294,30 @@ function validate20(
               }
               errors++
             }
-            if (data33.length < 1) {
-              const err100 = {
-                instancePath: instancePath + '/cluster/password',
-                schemaPath: '#/properties/cluster/properties/password/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-              }
-              if (vErrors === null) {
-                vErrors = [err100]
-              } else {
-                vErrors.push(err100)
-              }
-              errors++
+          } else {
+            const err100 = {
+              instancePath: instancePath + '/cluster/user',
+              schemaPath: '#/properties/cluster/properties/user/type',
+              keyword: 'type',
+              params: { type: 'string' },
             }
-            if (!pattern5.test(data33)) {
+            if (vErrors === null) {
+              vErrors = [err100]
+            } else {
+              vErrors.push(err100)
+            }
+            errors++
+          }
+        }
+        if (data30.password !== undefined && func0.call(data30, 'password')) {
+          let data34 = data30.password
+          if (typeof data34 === 'string') {
+            if (data34.length > 4096) {
               const err101 = {
                 instancePath: instancePath + '/cluster/password',
-                schemaPath: '#/properties/cluster/properties/password/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[^\\p{Cc}]*$' },
+                schemaPath: '#/properties/cluster/properties/password/maxLength',
+                keyword: 'maxLength',
+                params: { limit: 4096 },
               }
               if (vErrors === null) {
                 vErrors = [err101]
@@ -2316,30 +2326,26 @@ function validate20(
               }
               errors++
             }
-          } else {
-            const err102 = {
-              instancePath: instancePath + '/cluster/password',
-              schemaPath: '#/properties/cluster/properties/password/type',
-              keyword: 'type',
-              params: { type: 'string' },
-            }
-            if (vErrors === null) {
-              vErrors = [err102]
-            } else {
-              vErrors.push(err102)
-            }
-            errors++
-          }
-        }
-        if (data29.creds !== undefined && func0.call(data29, 'creds')) {
-          let data34 = data29.creds
-          if (typeof data34 === 'string') {
             if (data34.length < 1) {
-              const err103 = {
-                instancePath: instancePath + '/cluster/creds',
-                schemaPath: '#/properties/cluster/properties/creds/minLength',
+              const err102 = {
+                instancePath: instancePath + '/cluster/password',
+                schemaPath: '#/properties/cluster/properties/password/minLength',
                 keyword: 'minLength',
                 params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err102]
+              } else {
+                vErrors.push(err102)
+              }
+              errors++
+            }
+            if (!pattern5.test(data34)) {
+              const err103 = {
+                instancePath: instancePath + '/cluster/password',
+                schemaPath: '#/properties/cluster/properties/password/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^\\p{Cc}]*$' },
               }
               if (vErrors === null) {
                 vErrors = [err103]
@@ -2348,131 +2354,130 @@ function validate20(
               }
               errors++
             }
-            if (!pattern5.test(data34)) {
-              const err104 = {
+          } else {
+            const err104 = {
+              instancePath: instancePath + '/cluster/password',
+              schemaPath: '#/properties/cluster/properties/password/type',
+              keyword: 'type',
+              params: { type: 'string' },
+            }
+            if (vErrors === null) {
+              vErrors = [err104]
+            } else {
+              vErrors.push(err104)
+            }
+            errors++
+          }
+        }
+        if (data30.creds !== undefined && func0.call(data30, 'creds')) {
+          let data35 = data30.creds
+          if (typeof data35 === 'string') {
+            if (data35.length < 1) {
+              const err105 = {
+                instancePath: instancePath + '/cluster/creds',
+                schemaPath: '#/properties/cluster/properties/creds/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+              }
+              if (vErrors === null) {
+                vErrors = [err105]
+              } else {
+                vErrors.push(err105)
+              }
+              errors++
+            }
+            if (!pattern5.test(data35)) {
+              const err106 = {
                 instancePath: instancePath + '/cluster/creds',
                 schemaPath: '#/properties/cluster/properties/creds/pattern',
                 keyword: 'pattern',
                 params: { pattern: '^[^\\p{Cc}]*$' },
               }
               if (vErrors === null) {
-                vErrors = [err104]
+                vErrors = [err106]
               } else {
-                vErrors.push(err104)
+                vErrors.push(err106)
               }
               errors++
             }
           } else {
-            const err105 = {
+            const err107 = {
               instancePath: instancePath + '/cluster/creds',
               schemaPath: '#/properties/cluster/properties/creds/type',
               keyword: 'type',
               params: { type: 'string' },
             }
             if (vErrors === null) {
-              vErrors = [err105]
+              vErrors = [err107]
             } else {
-              vErrors.push(err105)
+              vErrors.push(err107)
             }
             errors++
           }
         }
-        if (data29.require_credentials !== undefined && func0.call(data29, 'require_credentials')) {
-          if (typeof data29.require_credentials !== 'boolean') {
-            const err106 = {
+        if (data30.require_credentials !== undefined && func0.call(data30, 'require_credentials')) {
+          if (typeof data30.require_credentials !== 'boolean') {
+            const err108 = {
               instancePath: instancePath + '/cluster/require_credentials',
               schemaPath: '#/properties/cluster/properties/require_credentials/type',
               keyword: 'type',
               params: { type: 'boolean' },
             }
             if (vErrors === null) {
-              vErrors = [err106]
+              vErrors = [err108]
             } else {
-              vErrors.push(err106)
+              vErrors.push(err108)
             }
             errors++
           }
         }
-        if (data29.tls !== undefined && func0.call(data29, 'tls')) {
-          let data36 = data29.tls
-          if (data36 && typeof data36 == 'object' && !Array.isArray(data36)) {
-            for (const key11 of Object.keys(data36)) {
+        if (data30.tls !== undefined && func0.call(data30, 'tls')) {
+          let data37 = data30.tls
+          if (data37 && typeof data37 == 'object' && !Array.isArray(data37)) {
+            for (const key11 of Object.keys(data37)) {
               if (!(
                 key11 === 'ca_file' ||
                 key11 === 'cert_file' ||
                 key11 === 'key_file' ||
                 key11 === 'handshake_first'
               )) {
-                const err107 = {
+                const err109 = {
                   instancePath: instancePath + '/cluster/tls',
                   schemaPath: '#/properties/cluster/properties/tls/additionalProperties',
                   keyword: 'additionalProperties',
                   params: { additionalProperty: key11 },
                 }
                 if (vErrors === null) {
-                  vErrors = [err107]
+                  vErrors = [err109]
                 } else {
-                  vErrors.push(err107)
+                  vErrors.push(err109)
                 }
                 errors++
               }
             }
-            if (data36.ca_file !== undefined && func0.call(data36, 'ca_file')) {
-              let data37 = data36.ca_file
-              if (typeof data37 === 'string') {
-                if (data37.length < 1) {
-                  const err108 = {
+            if (data37.ca_file !== undefined && func0.call(data37, 'ca_file')) {
+              let data38 = data37.ca_file
+              if (typeof data38 === 'string') {
+                if (data38.length < 1) {
+                  const err110 = {
                     instancePath: instancePath + '/cluster/tls/ca_file',
                     schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/minLength',
                     keyword: 'minLength',
                     params: { limit: 1 },
                   }
                   if (vErrors === null) {
-                    vErrors = [err108]
+                    vErrors = [err110]
                   } else {
-                    vErrors.push(err108)
+                    vErrors.push(err110)
                   }
                   errors++
                 }
-                if (!pattern5.test(data37)) {
-                  const err109 = {
+                if (!pattern5.test(data38)) {
+                  const err111 = {
                     instancePath: instancePath + '/cluster/tls/ca_file',
                     schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/pattern',
                     keyword: 'pattern',
                     params: { pattern: '^[^\\p{Cc}]*$' },
-                  }
-                  if (vErrors === null) {
-                    vErrors = [err109]
-                  } else {
-                    vErrors.push(err109)
-                  }
-                  errors++
-                }
-              } else {
-                const err110 = {
-                  instancePath: instancePath + '/cluster/tls/ca_file',
-                  schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                }
-                if (vErrors === null) {
-                  vErrors = [err110]
-                } else {
-                  vErrors.push(err110)
-                }
-                errors++
-              }
-            }
-            if (data36.cert_file !== undefined && func0.call(data36, 'cert_file')) {
-              let data38 = data36.cert_file
-              if (typeof data38 === 'string') {
-                if (data38.length < 1) {
-                  const err111 = {
-                    instancePath: instancePath + '/cluster/tls/cert_file',
-                    schemaPath:
-                      '#/properties/cluster/properties/tls/properties/cert_file/minLength',
-                    keyword: 'minLength',
-                    params: { limit: 1 },
                   }
                   if (vErrors === null) {
                     vErrors = [err111]
@@ -2481,44 +2486,45 @@ function validate20(
                   }
                   errors++
                 }
-                if (!pattern5.test(data38)) {
-                  const err112 = {
-                    instancePath: instancePath + '/cluster/tls/cert_file',
-                    schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[^\\p{Cc}]*$' },
-                  }
-                  if (vErrors === null) {
-                    vErrors = [err112]
-                  } else {
-                    vErrors.push(err112)
-                  }
-                  errors++
-                }
               } else {
-                const err113 = {
-                  instancePath: instancePath + '/cluster/tls/cert_file',
-                  schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/type',
+                const err112 = {
+                  instancePath: instancePath + '/cluster/tls/ca_file',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err113]
+                  vErrors = [err112]
                 } else {
-                  vErrors.push(err113)
+                  vErrors.push(err112)
                 }
                 errors++
               }
             }
-            if (data36.key_file !== undefined && func0.call(data36, 'key_file')) {
-              let data39 = data36.key_file
+            if (data37.cert_file !== undefined && func0.call(data37, 'cert_file')) {
+              let data39 = data37.cert_file
               if (typeof data39 === 'string') {
                 if (data39.length < 1) {
-                  const err114 = {
-                    instancePath: instancePath + '/cluster/tls/key_file',
-                    schemaPath: '#/properties/cluster/properties/tls/properties/key_file/minLength',
+                  const err113 = {
+                    instancePath: instancePath + '/cluster/tls/cert_file',
+                    schemaPath:
+                      '#/properties/cluster/properties/tls/properties/cert_file/minLength',
                     keyword: 'minLength',
                     params: { limit: 1 },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err113]
+                  } else {
+                    vErrors.push(err113)
+                  }
+                  errors++
+                }
+                if (!pattern5.test(data39)) {
+                  const err114 = {
+                    instancePath: instancePath + '/cluster/tls/cert_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
                     vErrors = [err114]
@@ -2527,91 +2533,89 @@ function validate20(
                   }
                   errors++
                 }
-                if (!pattern5.test(data39)) {
-                  const err115 = {
+              } else {
+                const err115 = {
+                  instancePath: instancePath + '/cluster/tls/cert_file',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err115]
+                } else {
+                  vErrors.push(err115)
+                }
+                errors++
+              }
+            }
+            if (data37.key_file !== undefined && func0.call(data37, 'key_file')) {
+              let data40 = data37.key_file
+              if (typeof data40 === 'string') {
+                if (data40.length < 1) {
+                  const err116 = {
+                    instancePath: instancePath + '/cluster/tls/key_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/key_file/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err116]
+                  } else {
+                    vErrors.push(err116)
+                  }
+                  errors++
+                }
+                if (!pattern5.test(data40)) {
+                  const err117 = {
                     instancePath: instancePath + '/cluster/tls/key_file',
                     schemaPath: '#/properties/cluster/properties/tls/properties/key_file/pattern',
                     keyword: 'pattern',
                     params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
-                    vErrors = [err115]
+                    vErrors = [err117]
                   } else {
-                    vErrors.push(err115)
+                    vErrors.push(err117)
                   }
                   errors++
                 }
               } else {
-                const err116 = {
+                const err118 = {
                   instancePath: instancePath + '/cluster/tls/key_file',
                   schemaPath: '#/properties/cluster/properties/tls/properties/key_file/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err116]
+                  vErrors = [err118]
                 } else {
-                  vErrors.push(err116)
+                  vErrors.push(err118)
                 }
                 errors++
               }
             }
-            if (data36.handshake_first !== undefined && func0.call(data36, 'handshake_first')) {
-              if (typeof data36.handshake_first !== 'boolean') {
-                const err117 = {
+            if (data37.handshake_first !== undefined && func0.call(data37, 'handshake_first')) {
+              if (typeof data37.handshake_first !== 'boolean') {
+                const err119 = {
                   instancePath: instancePath + '/cluster/tls/handshake_first',
                   schemaPath: '#/properties/cluster/properties/tls/properties/handshake_first/type',
                   keyword: 'type',
                   params: { type: 'boolean' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err117]
+                  vErrors = [err119]
                 } else {
-                  vErrors.push(err117)
+                  vErrors.push(err119)
                 }
                 errors++
               }
             }
           } else {
-            const err118 = {
+            const err120 = {
               instancePath: instancePath + '/cluster/tls',
               schemaPath: '#/properties/cluster/properties/tls/type',
               keyword: 'type',
               params: { type: 'object' },
-            }
-            if (vErrors === null) {
-              vErrors = [err118]
-            } else {
-              vErrors.push(err118)
-            }
-            errors++
-          }
-        }
-      } else {
-        const err119 = {
-          instancePath: instancePath + '/cluster',
-          schemaPath: '#/properties/cluster/type',
-          keyword: 'type',
-          params: { type: 'object' },
-        }
-        if (vErrors === null) {
-          vErrors = [err119]
-        } else {
-          vErrors.push(err119)
-        }
-        errors++
-      }
-    }
-    if (data.telemetry !== undefined && func0.call(data, 'telemetry')) {
-      let data41 = data.telemetry
-      if (data41 && typeof data41 == 'object' && !Array.isArray(data41)) {
-        for (const key12 of Object.keys(data41)) {
-          if (!(key12 === 'otlp')) {
-            const err120 = {
-              instancePath: instancePath + '/telemetry',
-              schemaPath: '#/properties/telemetry/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key12 },
             }
             if (vErrors === null) {
               vErrors = [err120]
@@ -2621,77 +2625,77 @@ function validate20(
             errors++
           }
         }
-        if (data41.otlp !== undefined && func0.call(data41, 'otlp')) {
-          let data42 = data41.otlp
-          if (typeof data42 === 'string') {
-            if (data42.length > 2048) {
-              const err121 = {
+      } else {
+        const err121 = {
+          instancePath: instancePath + '/cluster',
+          schemaPath: '#/properties/cluster/type',
+          keyword: 'type',
+          params: { type: 'object' },
+        }
+        if (vErrors === null) {
+          vErrors = [err121]
+        } else {
+          vErrors.push(err121)
+        }
+        errors++
+      }
+    }
+    if (data.telemetry !== undefined && func0.call(data, 'telemetry')) {
+      let data42 = data.telemetry
+      if (data42 && typeof data42 == 'object' && !Array.isArray(data42)) {
+        for (const key12 of Object.keys(data42)) {
+          if (!(key12 === 'otlp')) {
+            const err122 = {
+              instancePath: instancePath + '/telemetry',
+              schemaPath: '#/properties/telemetry/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key12 },
+            }
+            if (vErrors === null) {
+              vErrors = [err122]
+            } else {
+              vErrors.push(err122)
+            }
+            errors++
+          }
+        }
+        if (data42.otlp !== undefined && func0.call(data42, 'otlp')) {
+          let data43 = data42.otlp
+          if (typeof data43 === 'string') {
+            if (data43.length > 2048) {
+              const err123 = {
                 instancePath: instancePath + '/telemetry/otlp',
                 schemaPath: '#/properties/telemetry/properties/otlp/maxLength',
                 keyword: 'maxLength',
                 params: { limit: 2048 },
               }
               if (vErrors === null) {
-                vErrors = [err121]
+                vErrors = [err123]
               } else {
-                vErrors.push(err121)
+                vErrors.push(err123)
               }
               errors++
             }
-            if (!pattern25.test(data42)) {
-              const err122 = {
+            if (!pattern25.test(data43)) {
+              const err124 = {
                 instancePath: instancePath + '/telemetry/otlp',
                 schemaPath: '#/properties/telemetry/properties/otlp/pattern',
                 keyword: 'pattern',
                 params: { pattern: '^https?://[^\\s]+$' },
               }
               if (vErrors === null) {
-                vErrors = [err122]
+                vErrors = [err124]
               } else {
-                vErrors.push(err122)
+                vErrors.push(err124)
               }
               errors++
             }
           } else {
-            const err123 = {
+            const err125 = {
               instancePath: instancePath + '/telemetry/otlp',
               schemaPath: '#/properties/telemetry/properties/otlp/type',
               keyword: 'type',
               params: { type: 'string' },
-            }
-            if (vErrors === null) {
-              vErrors = [err123]
-            } else {
-              vErrors.push(err123)
-            }
-            errors++
-          }
-        }
-      } else {
-        const err124 = {
-          instancePath: instancePath + '/telemetry',
-          schemaPath: '#/properties/telemetry/type',
-          keyword: 'type',
-          params: { type: 'object' },
-        }
-        if (vErrors === null) {
-          vErrors = [err124]
-        } else {
-          vErrors.push(err124)
-        }
-        errors++
-      }
-    }
-    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
-      let data43 = data.plugins
-      if (data43 && typeof data43 == 'object' && !Array.isArray(data43)) {
-        for (const key13 of Object.keys(data43)) {
-          if (!(key13 === 'file' || key13 === 'queue')) {
-            const err125 = {
-              instancePath: instancePath + '/plugins',
-              schemaPath: '#/properties/plugins/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key13 },
             }
             if (vErrors === null) {
               vErrors = [err125]
@@ -2701,45 +2705,79 @@ function validate20(
             errors++
           }
         }
-        if (data43.file !== undefined && func0.call(data43, 'file')) {
-          let data44 = data43.file
-          if (data44 && typeof data44 == 'object' && !Array.isArray(data44)) {
+      } else {
+        const err126 = {
+          instancePath: instancePath + '/telemetry',
+          schemaPath: '#/properties/telemetry/type',
+          keyword: 'type',
+          params: { type: 'object' },
+        }
+        if (vErrors === null) {
+          vErrors = [err126]
+        } else {
+          vErrors.push(err126)
+        }
+        errors++
+      }
+    }
+    if (data.plugins !== undefined && func0.call(data, 'plugins')) {
+      let data44 = data.plugins
+      if (data44 && typeof data44 == 'object' && !Array.isArray(data44)) {
+        for (const key13 of Object.keys(data44)) {
+          if (!(key13 === 'file' || key13 === 'queue')) {
+            const err127 = {
+              instancePath: instancePath + '/plugins',
+              schemaPath: '#/properties/plugins/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key13 },
+            }
+            if (vErrors === null) {
+              vErrors = [err127]
+            } else {
+              vErrors.push(err127)
+            }
+            errors++
+          }
+        }
+        if (data44.file !== undefined && func0.call(data44, 'file')) {
+          let data45 = data44.file
+          if (data45 && typeof data45 == 'object' && !Array.isArray(data45)) {
           } else {
-            const err126 = {
+            const err128 = {
               instancePath: instancePath + '/plugins/file',
               schemaPath: '#/properties/plugins/properties/file/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err126]
+              vErrors = [err128]
             } else {
-              vErrors.push(err126)
+              vErrors.push(err128)
             }
             errors++
           }
         }
-        if (data43.queue !== undefined && func0.call(data43, 'queue')) {
-          let data45 = data43.queue
-          if (data45 && typeof data45 == 'object' && !Array.isArray(data45)) {
-            if (data45.backend !== undefined && func0.call(data45, 'backend')) {
-              let data46 = data45.backend
-              if (typeof data46 !== 'string') {
-                const err127 = {
+        if (data44.queue !== undefined && func0.call(data44, 'queue')) {
+          let data46 = data44.queue
+          if (data46 && typeof data46 == 'object' && !Array.isArray(data46)) {
+            if (data46.backend !== undefined && func0.call(data46, 'backend')) {
+              let data47 = data46.backend
+              if (typeof data47 !== 'string') {
+                const err129 = {
                   instancePath: instancePath + '/plugins/queue/backend',
                   schemaPath: '#/properties/plugins/properties/queue/properties/backend/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err127]
+                  vErrors = [err129]
                 } else {
-                  vErrors.push(err127)
+                  vErrors.push(err129)
                 }
                 errors++
               }
-              if (!(data46 === 'sqlite' || data46 === 'jetstream')) {
-                const err128 = {
+              if (!(data47 === 'sqlite' || data47 === 'jetstream')) {
+                const err130 = {
                   instancePath: instancePath + '/plugins/queue/backend',
                   schemaPath: '#/properties/plugins/properties/queue/properties/backend/enum',
                   keyword: 'enum',
@@ -2749,54 +2787,54 @@ function validate20(
                   },
                 }
                 if (vErrors === null) {
-                  vErrors = [err128]
+                  vErrors = [err130]
                 } else {
-                  vErrors.push(err128)
+                  vErrors.push(err130)
                 }
                 errors++
               }
             }
           } else {
-            const err129 = {
+            const err131 = {
               instancePath: instancePath + '/plugins/queue',
               schemaPath: '#/properties/plugins/properties/queue/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err129]
+              vErrors = [err131]
             } else {
-              vErrors.push(err129)
+              vErrors.push(err131)
             }
             errors++
           }
         }
       } else {
-        const err130 = {
+        const err132 = {
           instancePath: instancePath + '/plugins',
           schemaPath: '#/properties/plugins/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err130]
+          vErrors = [err132]
         } else {
-          vErrors.push(err130)
+          vErrors.push(err132)
         }
         errors++
       }
     }
   } else {
-    const err131 = {
+    const err133 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
     }
     if (vErrors === null) {
-      vErrors = [err131]
+      vErrors = [err133]
     } else {
-      vErrors.push(err131)
+      vErrors.push(err133)
     }
     errors++
   }
