@@ -14,6 +14,7 @@ import type { ServiceGraph } from '../../src/shared/bridge/contract'
 import { compileAssemblyScript } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
+import { sessionUntil } from '../helpers/session-until'
 
 let nats: NatsServer
 let dir: string
@@ -21,21 +22,8 @@ let session: AttachedSession
 const hosts: HostProcess[] = []
 
 /** Resolves when `ready()` holds, checked at every session event (rejects after `ms`). */
-function until(what: string, ready: () => boolean, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ready()) return resolve()
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`${what}: not within ${ms} ms; graph ${JSON.stringify(session.graph())}`))
-    }, ms)
-    const off = session.subscribe(() => {
-      if (!ready()) return
-      clearTimeout(timer)
-      off()
-      resolve()
-    })
-  })
-}
+const until = (what: string, ready: () => boolean, ms = 20_000): Promise<void> =>
+  sessionUntil(session, what, ready, ms, () => `graph ${JSON.stringify(session.graph())}`)
 
 const hostOf = (graph: ServiceGraph, name: string) => graph.hosts?.find((h) => h.name === name)
 

@@ -15,6 +15,7 @@ import type { SpanRecord } from '../../src/shared/trace/span'
 import { compileAssemblyScript } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
+import { sessionUntil } from '../helpers/session-until'
 
 let nats: NatsServer
 let dir: string
@@ -22,21 +23,8 @@ let session: AttachedSession
 const hosts: HostProcess[] = []
 
 /** Resolves when `ready()` holds, checked at every session event (rejects after `ms`). */
-function until(what: string, ready: () => boolean, ms = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ready()) return resolve()
-    const timer = setTimeout(() => {
-      off()
-      reject(new Error(`${what}: not within ${ms} ms`))
-    }, ms)
-    const off = session.subscribe(() => {
-      if (!ready()) return
-      clearTimeout(timer)
-      off()
-      resolve()
-    })
-  })
-}
+const until = (what: string, ready: () => boolean, ms = 30_000): Promise<void> =>
+  sessionUntil(session, what, ready, ms)
 
 beforeAll(async () => {
   ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-xtrace-'))])
