@@ -334,6 +334,26 @@ describe('kernel: dependency-ordered launch', () => {
     })
   }
 
+  it('a launch waits, not refused, while the ended exporter runs again under its name (a restart)', () => {
+    const k = new KernelHarness()
+    const client = k.guest('client')
+    const old = k.guest('server')
+    old.register('w.server')
+    old.export('w.server')
+    k.kernel.hostEnded(old.host, { kind: 'exited', code: 0 })
+    // The restarted guest: a new host of the same name, not exported yet.
+    const again = k.guest('server')
+    again.register('w.server')
+    client.register('w.client')
+    client.require('w.server')
+    const launch = client.launch()
+    expect(launch.code).toBe(KernelErr.NoError)
+    expect(client.hasLaunched(launch.callId)).toBe(false)
+    again.export('w.server')
+    again.launch()
+    expect(client.hasLaunched(launch.callId)).toBe(true)
+  })
+
   it('a launch refused because its exporter already ended says so in the unmet list, and fails', () => {
     const k = new KernelHarness()
     const client = k.guest('client')

@@ -130,16 +130,29 @@ export class ServiceLifecycle extends KernelPart {
     }
   }
 
-  /** Why `service` can never run (a required name whose every exporter ended), or undefined. */
+  /**
+   * Why `service` can never run (a required name whose every exporter ended, and was not started
+   * again under the same name), or undefined.
+   */
   private doomOf(service: ServiceRecord): string | undefined {
     for (const name of service.requires) {
       const exporters = this.graph.exportersOf(name)
-      if (exporters.length === 0 || exporters.some((e) => !isEnded(e))) continue
+      if (exporters.length === 0 || exporters.some((e) => !isEnded(e) || this.restarted(e)))
+        continue
       return `${name}, whose ${exporters.length === 1 ? 'only exporter' : 'exporters'} ${exporters
         .map((e) => `${e.host.name} ${describeEnd(e)}`)
         .join(', ')}`
     }
     return undefined
+  }
+
+  /**
+   * `exporter` ended, but its guest runs again as a newer host of the same name (a restart):
+   * it may export the name again, so what requires it waits, as at the first start.
+   */
+  private restarted(exporter: ServiceRecord): boolean {
+    const newest = this.hostByName(exporter.host.name)
+    return newest !== undefined && newest !== exporter.host && newest.alive
   }
 
   /** Asks a host's guest to leave its loop: its next read_one answers `exit`. */
