@@ -96,7 +96,8 @@ describe('Studio log stream and bridge (browser, real engine)', () => {
     expect((await rows(page)).length).toBe(2)
     await text.fill('')
     await page.getByRole('checkbox', { name: 'Regular expression' }).uncheck()
-    await expect.poll(count, POLL).toBe(total)
+    // Every line is back; the failed echo's last lines may have arrived since `total` was read.
+    await expect.poll(count, POLL).toBeGreaterThanOrEqual(total)
   })
 
   it('answers a bad bridge message with a typed error', async () => {
