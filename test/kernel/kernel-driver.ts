@@ -52,13 +52,14 @@ export class KernelHarness {
   readonly log = createMemoryLogger('test')
   readonly kernel: Kernel
 
-  constructor(limits: Partial<KernelLimits> = {}, random = () => 0) {
+  /** `listening` false: no event listener (the kernel then makes no call events). */
+  constructor(limits: Partial<KernelLimits> = {}, random = () => 0, listening = true) {
     this.kernel = new Kernel({
       now: () => this.nowMs,
       logger: this.log.logger,
       limits,
       random,
-      onEvent: (e) => this.events.push(e),
+      ...(listening ? { onEvent: (e: KernelEvent) => void this.events.push(e) } : {}),
       onWake: (h) => this.woken.push(h.high.toString(16)),
     })
   }

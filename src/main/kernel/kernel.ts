@@ -25,6 +25,8 @@ import type {
 import type { HostId, ServiceId } from '../../shared/id'
 import type { Logger } from '../engine/logger'
 import { CallTable } from './call-table'
+import { CompletedCalls } from './completed-calls'
+import type { CompletedDirectCall } from './completed-calls'
 import { DependencyGraph } from './dependency-graph'
 import type { KernelBooks } from './kernel-part'
 import { DEFAULT_KERNEL_LIMITS } from './limits'
@@ -69,6 +71,7 @@ export class Kernel {
   private readonly registry: ServiceRegistry
   private readonly lifecycle: ServiceLifecycle
   private readonly calls: CallTable
+  private readonly completed: CompletedCalls
   private readonly deadlock: DeadlockReport
 
   constructor(options: KernelOptions) {
@@ -87,6 +90,7 @@ export class Kernel {
     }
     this.checks = new RequestChecks(books)
     this.calls = new CallTable(books, this.checks)
+    this.completed = new CompletedCalls(books, options.onEvent !== undefined)
     this.lifecycle = new ServiceLifecycle(books, this.checks, this.calls)
     this.registry = new ServiceRegistry(books, this.checks, this.lifecycle)
     this.deadlock = new DeadlockReport(books, this.calls)
@@ -216,6 +220,10 @@ export class Kernel {
 
   directCallReturned(callee: HostId, req: ReturnValueRequest, finishedMs: number): void {
     this.calls.directCallReturned(callee, req, finishedMs)
+  }
+
+  directCallCompleted(call: CompletedDirectCall): boolean {
+    return this.completed.book(call)
   }
 
   failTakenCall(callee: HostId, callId: IdRaw, kernelError: KernelErr, why: string): boolean {

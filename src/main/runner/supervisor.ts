@@ -108,10 +108,15 @@ export class Supervisor {
       now: this.now,
       logger: this.logger,
       ...(options.limits ? { limits: options.limits } : {}),
-      onEvent: (event) => {
-        this.traces?.onEvent(event)
-        options.onEvent?.(event)
-      },
+      // Without a listener the kernel makes no call events at all (their cost is per call).
+      ...(options.tracing === true || options.onEvent !== undefined
+        ? {
+            onEvent: (event: KernelEvent) => {
+              this.traces?.onEvent(event)
+              options.onEvent?.(event)
+            },
+          }
+        : {}),
       onWake: (host) => {
         const external = this.externalCallers.get(formatId(host))
         const virtual = this.virtualHosts.get(formatId(host))

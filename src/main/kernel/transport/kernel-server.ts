@@ -67,7 +67,7 @@ export class KernelServer {
     /** Enables the worker-to-worker path (undefined: every syscall comes through here). */
     readonly switchboard?: Switchboard,
     /** How long the kernel lets notices of direct calls pile up before it reads them. */
-    noticeDelayMs = 1,
+    noticeDelayMs = 4,
   ) {
     this.busy = new BusyPoll(spinMs, maxSpinMs)
     this.mailboxes = switchboard && new Mailboxes<Attached>(switchboard)

@@ -15,7 +15,6 @@ import {
   oldestCell,
   publishCell,
   RAW_ID_BYTES,
-  readRawId,
   unlockRing,
   writeRawId,
 } from './switchboard'
@@ -27,23 +26,26 @@ const SERVICE = CALL_ID + RAW_ID_BYTES
 const METHOD = SERVICE + RAW_ID_BYTES
 const RESULT_ERROR = SERVICE
 
-/** A notice as the kernel reads it. */
+/**
+ * A notice as the kernel reads it. Ids are their IdRaw bytes as text, one character per byte
+ * (`latin1`): map keys on the kernel thread's per-call path, made without a byte array.
+ */
 export type Notice =
   | {
       readonly kind: typeof Cell.STARTED
       readonly slot: number
       readonly atNs: number
-      readonly callId: Uint8Array
-      readonly serviceId: Uint8Array
-      readonly methodId: Uint8Array
-      /** The caller's parent call as trace words (all 0: none). */
-      readonly parent: readonly [number, number, number, number]
+      readonly callId: string
+      readonly serviceId: string
+      readonly methodId: string
+      /** The caller's parent call as trace words (all 0: none); read only when asked for. */
+      readonly parent: readonly [number, number, number, number] | undefined
     }
   | {
       readonly kind: typeof Cell.RETURNED
       readonly slot: number
       readonly atNs: number
-      readonly callId: Uint8Array
+      readonly callId: string
       readonly resultError: number
     }
 
@@ -98,29 +100,47 @@ export function writeNotice(
   }
 }
 
-/** Hands every notice in the ring to `visit`, oldest first, and consumes it (kernel side). */
-export function readNotices(board: Switchboard, visit: (notice: Notice) => void): void {
+/** Every notice in the ring, oldest first, consumed (kernel side); `parents`: read them too. */
+export function readNotices(board: Switchboard, parents: boolean): Notice[] {
   const ring = board.notices
+  const notices: Notice[] = []
+  const v = ring.view
+  const cells = ring.cells
   for (let cell = oldestCell(ring); cell >= 0; cell = oldestCell(ring)) {
-    const v = ring.view
     const kind = v.getUint32(cell, true)
     const slot = v.getUint32(cell + 4, true)
     const atNs = v.getFloat64(cell + 8, true)
-    const callId = readRawId(ring.cells, cell + CALL_ID)
-    // Consumed before the visit: a visitor that throws must not leave the cell to be read again.
+    const callId = rawIdText(cells, cell + CALL_ID)
     if (kind === Cell.STARTED) {
-      const serviceId = readRawId(ring.cells, cell + SERVICE)
-      const methodId = readRawId(ring.cells, cell + METHOD)
-      const word = (i: number): number => v.getUint32(cell + NOTICE_PARENT + 4 * i, true)
-      const parent = [word(0), word(1), word(2), word(3)] as const
-      consumeCell(ring)
-      visit({ kind, slot, atNs, callId, serviceId, methodId, parent })
+      const at = cell + NOTICE_PARENT
+      notices.push({
+        kind,
+        slot,
+        atNs,
+        callId,
+        serviceId: rawIdText(cells, cell + SERVICE),
+        methodId: rawIdText(cells, cell + METHOD),
+        parent: parents
+          ? [
+              v.getUint32(at, true),
+              v.getUint32(at + 4, true),
+              v.getUint32(at + 8, true),
+              v.getUint32(at + 12, true),
+            ]
+          : undefined,
+      })
     } else if (kind === Cell.RETURNED) {
-      const resultError = v.getInt32(cell + RESULT_ERROR, true)
-      consumeCell(ring)
-      visit({ kind, slot, atNs, callId, resultError })
-    } else {
-      consumeCell(ring)
+      notices.push({ kind, slot, atNs, callId, resultError: v.getInt32(cell + RESULT_ERROR, true) })
     }
+    consumeCell(ring)
   }
+  return notices
+}
+
+/** The IdRaw bytes stored at `offset` (writeRawId) as text, one character per byte. */
+function rawIdText(cells: Uint8Array, offset: number): string {
+  const end = offset + 1 + Math.min(cells[offset] as number, RAW_ID_BYTES - 1)
+  let text = ''
+  for (let i = offset + 1; i < end; i++) text += String.fromCharCode(cells[i] as number)
+  return text
 }

@@ -5,21 +5,24 @@
  * come through the kernel (events, timeouts, bounds). Off the call path: a worker writing a
  * notice never waits for this thread.
  */
-import { create, fromBinary } from '@bufbuild/protobuf'
+import { create } from '@bufbuild/protobuf'
 import {
   DispatchRequestSchema,
   ReturnValueRequestSchema,
 } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
-import { IdRawSchema } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import type { IdRaw } from '../../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import { formatId, fromRaw, isEmpty } from '../../../shared/id'
 import type { HostId } from '../../../shared/id'
 import type { Kernel } from '../kernel'
 import { count, COUNTING } from './call-counters'
 import { readNotices } from './notice-cells'
+import type { Notice } from './notice-cells'
 import { Cell, monoNs, Ring, ringCount } from './switchboard'
 import type { Switchboard } from './switchboard'
 import { callKeyOfWords } from './trace-words'
+import { fastRawId, latin1Bytes, rawId } from '../raw-id-bytes'
+
+export { fastRawId, rawId } from '../raw-id-bytes'
 
 /** Told, before the kernel books a call, which call its caller was handling (or undefined). */
 export type CallParentListener = (call: string, parent: string | undefined) => void
@@ -44,12 +47,32 @@ export class NoticeDrain {
 
   /**
    * Waits for the first notice after a drain, then drains `delayMs` later and calls `after`;
-   * stops when `active()` says nobody can write notices any more.
+   * stops when `active()` says nobody can write notices any more. While calls flow (a drain
+   * read something) it drains again `delayMs` later with the doorbell left raised, so workers
+   * do not notify and the kernel does not arm a waiter per drain (waitAsync costs tens of
+   * microseconds of this thread's time); the first drain that reads nothing lowers the doorbell
+   * and waits for it again.
    */
   listen(active: () => boolean, after: () => void): void {
     if (this.listening) return
     this.listening = true
     const h = this.board.notices.header
+    const poll = () => {
+      this.timer = undefined
+      const read = this.drain(false)
+      after()
+      if (read > 0 && active()) {
+        this.timer = setTimeout(poll, this.delayMs)
+        return
+      }
+      Atomics.store(h, Ring.DOORBELL, 0)
+      // A worker that wrote while the doorbell was still raised did not ring it.
+      if (ringCount(this.board.notices) > 0 && active()) {
+        this.timer = setTimeout(poll, this.delayMs)
+        return
+      }
+      arm()
+    }
     const arm = () => {
       if (!active()) {
         this.listening = false
@@ -58,12 +81,7 @@ export class NoticeDrain {
       const waiting = Atomics.waitAsync(h, Ring.DOORBELL, 0)
       const fire = () => {
         if (COUNTING) count('main: notice bell wake-up')
-        this.timer ??= setTimeout(() => {
-          this.timer = undefined
-          this.drain()
-          after()
-          arm()
-        }, this.delayMs)
+        this.timer ??= setTimeout(poll, this.delayMs)
       }
       if (waiting.async) void waiting.value.then(fire)
       else fire()
@@ -71,33 +89,68 @@ export class NoticeDrain {
     arm()
   }
 
-  /** Reads the notice ring now: the direct calls workers made and answered since the last drain. */
-  drain(): void {
+  /**
+   * Reads the notice ring now: the direct calls workers made and answered since the last drain.
+   * Returns how many notices it read.
+   */
+  drain(lowerDoorbell = true): number {
     const board = this.board
-    Atomics.store(board.notices.header, Ring.DOORBELL, 0)
-    if (ringCount(board.notices) === 0) return
+    if (lowerDoorbell) Atomics.store(board.notices.header, Ring.DOORBELL, 0)
+    if (ringCount(board.notices) === 0) return 0
     const nowMs = this.now()
     const nowNs = monoNs()
     if (COUNTING) count('main: notice drain')
-    readNotices(board, (notice) => {
+    const batch = readNotices(board, this.onCallParent !== undefined)
+    const answer = answersInBatch(batch)
+    for (let i = 0; i < batch.length; i++) {
+      const notice = batch[i] as Notice
       if (COUNTING) count(`main: notice ${notice.kind === Cell.STARTED ? 'started' : 'returned'}`)
+      const paired = answer[i] as number
+      // The answer of a call booked with its start (below): already in the books.
+      if (paired === BOOKED) continue
       const host = this.hostOfSlot(notice.slot)
-      if (host === undefined) return
+      if (host === undefined) continue
       const atMs = nowMs - (nowNs - notice.atNs) / 1e6
-      const callId = fastRawId(notice.callId)
       if (notice.kind === Cell.STARTED) {
+        let callKey: string | undefined
+        if (this.onCallParent !== undefined && notice.parent !== undefined) {
+          callKey = callKeyOf(notice.callId)
+          if (callKey !== undefined) this.onCallParent(callKey, callKeyOfWords(...notice.parent))
+        }
+        const returned = paired >= 0 ? (batch[paired] as ReturnedNotice) : undefined
+        const callee = returned === undefined ? undefined : this.hostOfSlot(returned.slot)
+        if (returned !== undefined && callee !== undefined) {
+          const booked = this.kernel.directCallCompleted({
+            caller: host,
+            callee,
+            callId: notice.callId,
+            serviceId: notice.serviceId,
+            methodId: notice.methodId,
+            startedMs: atMs,
+            finishedMs: nowMs - (nowNs - returned.atNs) / 1e6,
+            resultError: returned.resultError,
+            ...(callKey === undefined ? {} : { callKey }),
+          })
+          if (booked) {
+            answer[paired] = BOOKED
+            continue
+          }
+        }
         const req = create(DispatchRequestSchema, {
-          callId,
+          callId: fastRawId(latin1Bytes(notice.callId)),
           serviceId: this.cachedId(notice.serviceId),
           methodId: this.cachedId(notice.methodId),
         })
-        if (this.onCallParent !== undefined) tellParent(this.onCallParent, callId, notice.parent)
         this.kernel.directCallStarted(host, req, atMs)
       } else {
-        const req = create(ReturnValueRequestSchema, { callId, resultError: notice.resultError })
+        const req = create(ReturnValueRequestSchema, {
+          callId: fastRawId(latin1Bytes(notice.callId)),
+          resultError: notice.resultError,
+        })
         this.kernel.directCallReturned(host, req, atMs)
       }
-    })
+    }
+    return batch.length
   }
 
   /** Cancels the pending drain and releases the waiter; call when the deployment is torn down. */
@@ -113,14 +166,11 @@ export class NoticeDrain {
    * A service or method id: the same few on every call, so decoded once. The kernel keeps the
    * request it is given only as long as the call is pending and never changes it.
    */
-  private cachedId(bytes: Uint8Array): IdRaw {
-    // A loop, not String.fromCharCode(...bytes): spreading the array cost more than decoding.
-    let key = ''
-    for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(bytes[i] as number)
+  private cachedId(key: string): IdRaw {
     let id = this.ids.get(key)
     if (id === undefined) {
       if (this.ids.size >= ID_CACHE_MAX) this.ids.clear()
-      id = rawId(bytes)
+      id = rawId(latin1Bytes(key))
       this.ids.set(key, id)
     }
     return id
@@ -149,51 +199,43 @@ export function tellParent(
   listener(call, callKeyOfWords(...parent))
 }
 
-/**
- * IdRaw bytes as the workers write them (high 1, low 2, both varints), decoded without
- * protobuf-es's reflection: a new call id per notice, so this is on the kernel thread's per-call
- * path. Anything else takes `rawId`.
- */
-export function fastRawId(bytes: Uint8Array): IdRaw {
-  let high = 0n
-  let low = 0n
-  let pos = 0
-  while (pos < bytes.length) {
-    const tag = bytes[pos++] as number
-    if (tag !== 0x08 && tag !== 0x10) return rawId(bytes)
-    // A varint of up to 10 bytes, as two 32-bit halves (no BigInt until the end).
-    let lo = 0
-    let hi = 0
-    let b = 0x80
-    for (let shift = 0; shift < 28 && b >= 0x80; shift += 7) {
-      if (pos >= bytes.length) return rawId(bytes)
-      b = bytes[pos++] as number
-      lo |= (b & 0x7f) << shift
-    }
-    if (b >= 0x80) {
-      if (pos >= bytes.length) return rawId(bytes)
-      b = bytes[pos++] as number
-      lo |= (b & 0x0f) << 28
-      hi = (b & 0x7f) >> 4
-      for (let shift = 3; shift < 32 && b >= 0x80; shift += 7) {
-        if (pos >= bytes.length) return rawId(bytes)
-        b = bytes[pos++] as number
-        hi |= (b & 0x7f) << shift
-      }
-      if (b >= 0x80) return rawId(bytes)
-    }
-    const value = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)
-    if (tag === 0x08) high = value
-    else low = value
+/** The key (formatted id) of the call whose IdRaw bytes are `text`; undefined if not a call id. */
+function callKeyOf(text: string): string | undefined {
+  const raw = fastRawId(latin1Bytes(text))
+  if (isEmpty(raw)) return undefined
+  try {
+    return formatId(fromRaw('call', raw))
+  } catch {
+    return undefined
   }
-  return { $typeName: 'protosupport.v1.IdRaw', high, low }
 }
 
-/** IdRaw bytes decoded (an empty id when they are not an IdRaw: the kernel refuses it, named). */
-export function rawId(bytes: Uint8Array): IdRaw {
-  try {
-    return fromBinary(IdRawSchema, bytes)
-  } catch {
-    return create(IdRawSchema)
+type ReturnedNotice = Extract<Notice, { kind: typeof Cell.RETURNED }>
+
+/** In `answersInBatch`'s result: a RETURNED notice already booked with its STARTED one. */
+const BOOKED = -2
+
+/**
+ * For each STARTED notice, the index of the RETURNED notice of the same call later in the batch
+ * (-1: none, the call is still out); for each RETURNED notice, the index of its STARTED one.
+ * Workers write the STARTED notice before the call can be answered, so an answer never comes
+ * first; a call id seen twice pairs in order.
+ */
+export function answersInBatch(batch: readonly Notice[]): Int32Array {
+  const answer = new Int32Array(batch.length).fill(-1)
+  const started = new Map<string, number>()
+  for (let i = 0; i < batch.length; i++) {
+    const notice = batch[i] as Notice
+    const key = notice.callId
+    if (notice.kind === Cell.STARTED) {
+      started.set(key, i)
+      continue
+    }
+    const start = started.get(key)
+    if (start === undefined) continue
+    started.delete(key)
+    answer[start] = i
+    answer[i] = start
   }
+  return answer
 }

@@ -1,0 +1,132 @@
+import { formatId, fromRawChecked } from '../../shared/id'
+import type { HostId } from '../../shared/id'
+import { fastRawId, latin1Bytes, rawId } from './raw-id-bytes'
+import { KernelPart } from './kernel-part'
+import type { KernelBooks } from './kernel-part'
+import type { HostRecord, ServiceRecord } from './records'
+
+/** How many service ids' and hosts' lookups are kept (they repeat on every call). */
+const CACHE_MAX = 4096
+
+/**
+ * A call that went worker to worker and was answered before the kernel read its notices: it
+ * started and returned between two drains, which is nearly every direct call.
+ */
+export interface CompletedDirectCall {
+  readonly caller: HostId
+  /** The host whose worker answered it. */
+  readonly callee: HostId
+  /** Ids as the workers wrote them in the notices: IdRaw bytes as `latin1` text. */
+  readonly callId: string
+  readonly serviceId: string
+  readonly methodId: string
+  readonly startedMs: number
+  readonly finishedMs: number
+  readonly resultError: number
+  /** The call's key (formatted id), when the drain already made it (tracing); else made here. */
+  readonly callKey?: string
+}
+
+/**
+ * The books of calls that went worker to worker and are already answered when the kernel hears
+ * of them: nothing is pending and nobody waits, so the kernel only checks that the call was
+ * one it would have allowed and tells its listeners (call-started, call-finished). This runs on
+ * the kernel thread for every direct call, so what repeats (hosts, services, method names) is
+ * looked up once from the ids' bytes, and no protobuf message or id string is made unless a
+ * listener needs the events. A call this part cannot book (an unknown id, a callee that ended
+ * meanwhile) is left to the call table's two-step path, which names the fault.
+ */
+export class CompletedCalls extends KernelPart {
+  private readonly hostsById = new WeakMap<HostId, HostRecord>()
+  private readonly servicesByBytes = new Map<string, ServiceRecord>()
+  private readonly methodsOf = new WeakMap<ServiceRecord, Map<string, string>>()
+
+  constructor(
+    books: KernelBooks,
+    private readonly listened: boolean,
+  ) {
+    super(books)
+  }
+
+  /** True when booked; false: book it with directCallStarted and directCallReturned instead. */
+  book(call: CompletedDirectCall): boolean {
+    const caller = this.host(call.caller)
+    const callee = this.host(call.callee)
+    if (caller === undefined || callee === undefined || !caller.alive || !callee.alive) return false
+    const target = this.service(call.serviceId)
+    if (target === undefined || target.host !== callee) return false
+    if (target.state === 'failed' || target.state === 'exited') return false
+    const methodName = this.method(target, call.methodId)
+    if (methodName === undefined) return false
+    if (call.callId.length === 0) return false
+    if (!this.listened) return true
+    let key = call.callKey
+    if (key === undefined) {
+      const id = fromRawChecked('call', fastRawId(latin1Bytes(call.callId)))
+      if (!id.ok) return false
+      key = formatId(id.id)
+    }
+    // The two-step path refuses a call id that is still pending: so does this one.
+    if (this.pending.has(key)) return false
+    const callerName = this.callerName(caller)
+    this.emit({
+      type: 'call-started',
+      call: key,
+      caller: callerName,
+      target: target.key,
+      method: methodName,
+      startMs: call.startedMs,
+    })
+    this.emit({
+      type: 'call-finished',
+      call: key,
+      caller: callerName,
+      target: target.key,
+      method: methodName,
+      latencyMs: call.finishedMs - call.startedMs,
+      resultError: call.resultError,
+      kernelError: 0,
+    })
+    return true
+  }
+
+  /** The host's record while it is the one the kernel has under its key. */
+  private host(id: HostId): HostRecord | undefined {
+    let host = this.hostsById.get(id)
+    if (host === undefined) {
+      host = this.hostById(id)
+      if (host === undefined) return undefined
+      this.hostsById.set(id, host)
+    }
+    return this.hosts.get(host.key) === host ? host : undefined
+  }
+
+  private service(text: string): ServiceRecord | undefined {
+    let service = this.servicesByBytes.get(text)
+    if (service === undefined || this.services.get(service.key) !== service) {
+      const id = fromRawChecked('service', rawId(latin1Bytes(text)))
+      service = id.ok ? this.services.get(formatId(id.id)) : undefined
+      if (service === undefined) return undefined
+      if (this.servicesByBytes.size >= CACHE_MAX) this.servicesByBytes.clear()
+      this.servicesByBytes.set(text, service)
+    }
+    return service
+  }
+
+  private method(service: ServiceRecord, text: string): string | undefined {
+    let names = this.methodsOf.get(service)
+    if (names === undefined) {
+      names = new Map()
+      this.methodsOf.set(service, names)
+    }
+    let name = names.get(text)
+    if (name === undefined) {
+      const id = fromRawChecked('method', rawId(latin1Bytes(text)))
+      name = id.ok ? service.methodNamesByKey.get(formatId(id.id)) : undefined
+      if (name === undefined) return undefined
+      if (names.size >= CACHE_MAX) names.clear()
+      names.set(text, name)
+    }
+    return name
+  }
+}
