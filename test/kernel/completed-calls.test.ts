@@ -28,7 +28,7 @@ function deployment(harness = new KernelHarness()) {
   const call = (over: { callId?: string; method?: string } = {}) => ({
     caller: client.host,
     callee: server.host,
-    callId: over.callId ?? idText(raw(newCallId(Math.random))),
+    callId: over.callId ?? idText(raw(newCallId())),
     serviceId: idText(located.resp.serviceId!),
     methodId: over.method ?? idText(add),
     startedMs: 1_000,
@@ -66,7 +66,7 @@ describe('kernel: a direct call booked in one step', () => {
 
   it('leaves to the two-step path a call it would not have allowed, so the fault is named there', () => {
     const { harness, server, call } = deployment()
-    const unknownMethod = idText(raw(newCallId(Math.random)))
+    const unknownMethod = idText(raw(newCallId()))
     expect(harness.kernel.directCallCompleted(call({ method: unknownMethod }))).toBe(false)
     expect(harness.kernel.directCallCompleted({ ...call(), callee: call().caller })).toBe(false)
     harness.kernel.hostEnded(server.host, { kind: 'failed', reason: 'wasm trap: unreachable' })

@@ -69,16 +69,19 @@ export class CompletedCalls extends KernelPart {
     // The two-step path refuses a call id that is still pending: so does this one.
     if (this.pending.has(key)) return false
     const callerName = this.callerName(caller)
-    this.emit({
+    const timeMs = this.now()
+    this.emitStamped({
       type: 'call-started',
+      timeMs,
       call: key,
       caller: callerName,
       target: target.key,
       method: methodName,
       startMs: call.startedMs,
     })
-    this.emit({
+    this.emitStamped({
       type: 'call-finished',
+      timeMs,
       call: key,
       caller: callerName,
       target: target.key,

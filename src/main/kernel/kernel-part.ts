@@ -80,6 +80,11 @@ export abstract class KernelPart {
   protected emit(event: KernelEventBody): void {
     this.books.onEvent?.({ ...event, timeMs: this.now() })
   }
+
+  /** An event already stamped with its time (no copy: for what runs once per call). */
+  protected emitStamped(event: KernelEvent): void {
+    this.books.onEvent?.(event)
+  }
 }
 
 /** An id as a protobuf IdRaw message. */

@@ -44,7 +44,9 @@ export class TraceCollector {
   /** The parent of a call about to be booked: a call of this kernel, or a remote span. */
   private readonly hints = new Map<string, string | TraceContext | undefined>()
   private readonly open = new Map<string, OpenSpan>()
-  private readonly contexts = new Map<string, TraceContext>()
+  /** Two generations, so forgetting the oldest costs nothing per call (see `remember`). */
+  private contexts = new Map<string, TraceContext>()
+  private olderContexts = new Map<string, TraceContext>()
   private readonly ring: (SpanRecord | undefined)[]
   private next = 0
   private count = 0
@@ -53,8 +55,9 @@ export class TraceCollector {
   private readonly listeners = new Set<(span: SpanRecord) => void>()
   /** Names by caller key, then target key: looked up once per pair, not once per call. */
   private readonly nameCache = new Map<string, Map<string, ReturnType<CallNames>>>()
-  private readonly tracePrefix = randomBytes(8).toString('hex')
-  private readonly spanPrefix = randomBytes(4).readUInt32BE(0) | 1
+  /** Every span id starts with this, every trace id with `tracePrefix` (ids made per call). */
+  private readonly spanPrefix = hex8(randomBytes(4).readUInt32BE(0) | 1)
+  private readonly tracePrefix = randomBytes(8).toString('hex') + this.spanPrefix
   private counter = 0
 
   constructor(
@@ -81,39 +84,56 @@ export class TraceCollector {
     if (event.type === 'call-started') {
       const parentCall = this.hints.get(event.call)
       this.hints.delete(event.call)
-      const parent = typeof parentCall === 'string' ? this.contexts.get(parentCall) : parentCall
+      const parent = typeof parentCall === 'string' ? this.contextOf(parentCall) : parentCall
       const traceId = parent?.traceId ?? this.newTraceId()
-      const spanId = this.newSpanId()
-      this.remember(event.call, { traceId, spanId })
       const names = this.namesOf(event.caller, event.target)
-      this.open.set(event.call, {
+      // The open span is also the call's context (it has its trace and span ids): one object.
+      const open: OpenSpan = {
         traceId,
-        spanId,
+        spanId: this.newSpanId(),
         parentSpanId: parent?.spanId,
         caller: names.caller,
         callee: names.callee,
         service: names.service,
         method: event.method,
         startMs: event.startMs ?? event.timeMs,
-      })
+      }
+      this.remember(event.call, open)
+      this.open.set(event.call, open)
     } else if (event.type === 'call-finished') {
       const open = this.open.get(event.call)
       if (open === undefined) return
       this.open.delete(event.call)
-      const span: SpanRecord = {
-        traceId: open.traceId,
-        spanId: open.spanId,
-        caller: open.caller,
-        callee: open.callee,
-        service: open.service,
-        method: open.method,
-        startMs: open.startMs,
-        durationMs: Math.max(0, event.latencyMs),
-        resultError: event.resultError,
-        kernelError: event.kernelError,
-      }
+      const durationMs = Math.max(0, event.latencyMs)
+      const { resultError, kernelError } = event
+      const { traceId, spanId, parentSpanId, caller, callee, service, method, startMs } = open
       this.push(
-        open.parentSpanId === undefined ? span : { ...span, parentSpanId: open.parentSpanId },
+        parentSpanId === undefined
+          ? {
+              traceId,
+              spanId,
+              caller,
+              callee,
+              service,
+              method,
+              startMs,
+              durationMs,
+              resultError,
+              kernelError,
+            }
+          : {
+              traceId,
+              spanId,
+              parentSpanId,
+              caller,
+              callee,
+              service,
+              method,
+              startMs,
+              durationMs,
+              resultError,
+              kernelError,
+            },
       )
     }
   }
@@ -135,7 +155,7 @@ export class TraceCollector {
 
   /** The trace and span of a call (open or recently ended), for log lines written during it. */
   contextOf(call: string): TraceContext | undefined {
-    return this.contexts.get(call)
+    return this.contexts.get(call) ?? this.olderContexts.get(call)
   }
 
   /** Every span kept, oldest first. */
@@ -162,20 +182,26 @@ export class TraceCollector {
     for (const listener of this.listeners) listener(span)
   }
 
+  /**
+   * Keeps between CONTEXT_MEMORY and twice that many of the latest contexts: when the current
+   * generation is full it becomes the older one and the oldest generation goes at once, instead
+   * of deleting the oldest entry on every call (a map's per-call delete and its rehashes cost
+   * more than the rest of a span on this thread).
+   */
   private remember(call: string, context: TraceContext): void {
     if (this.contexts.size >= CONTEXT_MEMORY) {
-      const oldest = this.contexts.keys().next().value
-      if (oldest !== undefined) this.contexts.delete(oldest)
+      this.olderContexts = this.contexts
+      this.contexts = new Map()
     }
     this.contexts.set(call, context)
   }
 
   private newTraceId(): string {
-    return this.tracePrefix + hex8(this.spanPrefix) + hex8(++this.counter)
+    return this.tracePrefix + hex8(++this.counter)
   }
 
   private newSpanId(): string {
-    return hex8(this.spanPrefix) + hex8(++this.counter)
+    return this.spanPrefix + hex8(++this.counter)
   }
 }
 
