@@ -119,4 +119,21 @@ describe('a service restarted on another host than its dependents', () => {
     await frontRebound(before)
     await shop()
   }, 120_000)
+
+  it("the store's host paused past the heartbeat limit, then resumed (the same instance): the same", async () => {
+    const before = count('checkout@front', 'checkout: ready')
+    const goneBefore = front.output().match(/host warehouse is gone/g)?.length ?? 0
+    warehouse.child.kill('SIGSTOP')
+    try {
+      await until(
+        'host front to mark host warehouse gone',
+        () => (front.output().match(/host warehouse is gone/g)?.length ?? 0) > goneBefore,
+      )
+    } finally {
+      warehouse.child.kill('SIGCONT')
+    }
+    await frontRebound(before)
+    await shop()
+    expect(front.output()).toMatch(/pricer needs store@warehouse, which restarted: restarting/)
+  }, 120_000)
 })

@@ -49,6 +49,8 @@ interface StandIn {
   /** Kernel service id per service name, once registered. */
   readonly services: Map<string, { id: { high: bigint; low: bigint }; launched: boolean }>
   ended: boolean
+  /** Ended because its host went silent or left, not because the guest itself ended. */
+  hostLost: boolean
 }
 
 const raw = (id: { high: bigint; low: bigint }) =>
@@ -101,7 +103,14 @@ export class RemoteGuests {
       })
       standIn = undefined
     }
-    if (standIn?.ended) return
+    if (standIn?.ended) {
+      // Its host's heartbeat lapsed (a paused process, a slow link) and came back with the same
+      // instance: the guest ran on. It gets a new stand-in, and what requires it here restarts
+      // (their bindings name the ended one), as after a restart.
+      if (!(standIn.hostLost && live && entry.alive)) return
+      exportedBefore = this.exportsOf(standIn)
+      standIn = undefined
+    }
     if (!live) return
     if (standIn === undefined) {
       const host = this.access.virtualHost(`${entry.guest}@${entry.host}`, () => this.drain(key))
@@ -112,6 +121,7 @@ export class RemoteGuests {
         incarnation: entry.incarnation,
         services: new Map(),
         ended: false,
+        hostLost: false,
       }
       this.standIns.set(key, standIn)
       this.byHostKey.set(formatId(host), standIn)
@@ -140,8 +150,11 @@ export class RemoteGuests {
 
   /** Every stand-in of `host` ends: its callers get ServiceFailed at once. */
   hostGone(host: string, why: string): void {
-    for (const standIn of this.standIns.values())
-      if (standIn.remoteHost === host) this.end(standIn, { kind: 'failed', reason: why })
+    for (const standIn of this.standIns.values()) {
+      if (standIn.remoteHost !== host || standIn.ended) continue
+      standIn.hostLost = true
+      this.end(standIn, { kind: 'failed', reason: why })
+    }
   }
 
   private exportsOf(standIn: StandIn): string[] {
