@@ -56,6 +56,31 @@ describe('the direct path wire helpers', () => {
     expect(idKey(bytes, msg.fields.get(5)).empty).toBe(true)
   })
 
+  it('keys an id as idKeyOf does for edge values, and a malformed one as the empty id', () => {
+    const values = [0n, 1n, 127n, 128n, 0xffffffffn, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n]
+    for (const high of values) {
+      for (const low of values) {
+        const raw = toBinary(IdRawSchema, create(IdRawSchema, { high, low }))
+        // As a field of an outer message (field 3 here), the way the syscalls carry ids.
+        const outer = new Writer().int32(1, 5).bytes(3, raw).finish()
+        const field = scan(outer)!.fields.get(3)
+        expect(idKey(outer, field).key).toBe(idKeyOf({ high, low }))
+      }
+    }
+    // Unknown fields are skipped; the last occurrence of a field wins.
+    const twice = new Uint8Array([0x08, 0x01, 0x18, 0x09, 0x08, 0x02, 0x10, 0x03])
+    expect(idKey(twice, { start: 0, end: twice.length, value: 0 }).key).toBe(
+      idKeyOf({ high: 2n, low: 3n }),
+    )
+    for (const bad of [[0x08], [0x08, 0xff], [0x0a, 0x05, 0x01], [0x0f], [0x09, 0x01, 0x02]]) {
+      const bytes = new Uint8Array(bad)
+      expect(idKey(bytes, { start: 0, end: bytes.length, value: 0 })).toEqual({
+        key: '0.0.0.0',
+        empty: true,
+      })
+    }
+  })
+
   it('reads and writes negative int32 values as protobuf does', () => {
     for (const value of [0, 1, 7, 300, -1, -7, 2147483647, -2147483648]) {
       const bytes = toBinary(

@@ -96,22 +96,74 @@ export function idKey(
   bytes: Uint8Array,
   field: Field | undefined,
 ): { key: string; empty: boolean } {
-  if (field === undefined) return { key: '0.0.0.0', empty: true }
-  const inner = scan(bytes.subarray(field.start, field.end))
-  let high: [number, number] = [0, 0]
-  let low: [number, number] = [0, 0]
-  if (inner) {
-    const h = inner.fields.get(1)
-    const l = inner.fields.get(2)
-    const base = field.start
-    if (h) high = varint64(bytes, base + h.start, base + h.end)
-    if (l) low = varint64(bytes, base + l.start, base + l.end)
+  if (field === undefined || !idHalves(bytes, field.start, field.end)) {
+    return { key: '0.0.0.0', empty: true }
   }
-  const hh = high[0] & 0xffffff
+  const hh = (halves[0] as number) & 0xffffff
+  const h1 = halves[1] as number
+  const l0 = halves[2] as number
+  const l1 = halves[3] as number
   return {
-    key: `${hh}.${high[1]}.${low[0]}.${low[1]}`,
-    empty: (hh & 0xffff) === 0 && high[1] === 0 && low[0] === 0 && low[1] === 0,
+    key: `${hh}.${h1}.${l0}.${l1}`,
+    empty: (hh & 0xffff) === 0 && h1 === 0 && l0 === 0 && l1 === 0,
   }
+}
+
+/** idHalves' answer: high's upper and lower 32 bits, then low's (reused: no allocation per id). */
+const halves = new Uint32Array(4)
+
+/**
+ * Reads an IdRaw {high 1, low 2} in bytes[start, end) into `halves`, walking its fields as
+ * `scan` does (last occurrence wins, other fields skipped) without building a field table: this
+ * runs several times per call. False when the message is malformed.
+ */
+function idHalves(bytes: Uint8Array, start: number, end: number): boolean {
+  halves.fill(0)
+  let pos = start
+  while (pos < end) {
+    let tag = 0
+    let shift = 0
+    let b = 0x80
+    while (b >= 0x80) {
+      if (pos >= end || shift > 28) return false
+      b = bytes[pos++] as number
+      tag |= (b & 0x7f) << shift
+      shift += 7
+    }
+    const number = tag >>> 3
+    const wire = tag & 7
+    let from = pos
+    if (wire === 0) {
+      while (pos < end && ((bytes[pos] as number) & 0x80) !== 0) pos++
+      if (pos >= end || pos - from >= 10) return false
+      pos++
+    } else if (wire === 2) {
+      let len = 0
+      shift = 0
+      b = 0x80
+      while (b >= 0x80) {
+        if (pos >= end || shift > 28) return false
+        b = bytes[pos++] as number
+        len |= (b & 0x7f) << shift
+        shift += 7
+      }
+      if (len < 0 || pos + len > end) return false
+      from = pos
+      pos += len
+    } else if (wire === 1 || wire === 5) {
+      pos += wire === 1 ? 8 : 4
+      if (pos > end) return false
+      continue
+    } else {
+      return false
+    }
+    if (number === 1 || number === 2) {
+      const [hi, lo] = varint64(bytes, from, pos)
+      halves[number === 1 ? 0 : 2] = hi
+      halves[number === 1 ? 1 : 3] = lo
+    }
+  }
+  return true
 }
 
 /** The same key from bigint halves (ids decoded by protobuf-es). */
