@@ -2,6 +2,15 @@
 // of the same deployment, over a real nats-server (loopback, JetStream), one call at a time,
 // timed inside the client; next to floor-nats-request-us, a raw NATS request/reply carrying the
 // same envelope bytes each way, measured in the same run (alternating rounds).
+// The serving host is its own process, as users run it (`node out/main/cli.js run deploy.toml
+// --host server`, out/ rebuilt first when stale); the calling host runs here, so the bench reads
+// the client's timings. BENCH_SERVER_IN_PROCESS=1 runs both hosts in this process instead (the
+// setting before; one main thread serves both kernels and both NATS connections), and
+// BENCH_SERVER_NODE_ARGS passes node options to the serving process (e.g. `--cpu-prof`).
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { create } from '@bufbuild/protobuf'
 import { AnySchema } from '@bufbuild/protobuf/wkt'
 import { connect } from '@nats-io/transport-node'
@@ -14,12 +23,15 @@ import { Supervisor } from '../src/main/runner/supervisor'
 import type { LogRecord } from '../src/shared/log/log-record'
 import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
 import { startNatsServer } from '../test/helpers/nats-server'
+import { ensureBuilt } from '../scripts/ensure-built.mjs'
 import { median, percentile } from './lib/stats'
 import type { Benchmark, BenchResult } from './lib/result'
 
 const CALLS = 2_000
 const WARMUP = 300
 const ROUNDS = 3
+const CLI = join(import.meta.dirname, '..', 'out', 'main', 'cli.js')
+const IN_PROCESS = process.env.BENCH_SERVER_IN_PROCESS === '1'
 
 /** One host: a supervisor joined to the cluster as `host`. */
 async function startHost(url: string, host: string, logs: LogRecord[]) {
@@ -45,12 +57,62 @@ async function startHost(url: string, host: string, logs: LogRecord[]) {
   return { supervisor, node }
 }
 
-async function remoteRound(url: string, server: CompiledGuest, client: CompiledGuest) {
+/**
+ * The serving host as a user runs it: `parigot run deploy.toml --host server`, its own process
+ * (so its NATS reads never wait behind the calling host's kernel work), until `stop` is called.
+ */
+async function startServerProcess(
+  url: string,
+  dir: string,
+  wasm: Uint8Array,
+): Promise<ServingHost> {
+  await writeFile(join(dir, 'server.wasm'), wasm)
+  const config = join(dir, 'deploy.toml')
+  await writeFile(
+    config,
+    `[deployment]\nname = "bench"\n[cluster]\nnats = "${url}"\n[services.echo]\nwasm = "server.wasm"\nhost = "server"\n`,
+  )
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'run', config, '--host', 'server'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+  return {
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+interface ServingHost {
+  output(): string
+  stop(): Promise<void>
+}
+
+/** The serving host in this process (the setting before: both hosts on one main thread). */
+async function startServerInProcess(url: string, wasm: CompiledGuest): Promise<ServingHost> {
   const logs: LogRecord[] = []
   const a = await startHost(url, 'server', logs)
+  await a.supervisor.start({ name: 'echo', compiled: wasm })
+  return {
+    output: () => logs.map((r) => `${r.source}: ${r.message}`).join('\n'),
+    stop: async () => {
+      await a.supervisor.stopAll(1000)
+      await a.node.close()
+      await a.supervisor.close()
+    },
+  }
+}
+
+async function remoteRound(url: string, client: CompiledGuest, serving: ServingHost) {
+  const logs: LogRecord[] = []
   const b = await startHost(url, 'client', logs)
   try {
-    await a.supervisor.start({ name: 'echo', compiled: server })
     const bench = await b.supervisor.start({
       name: 'bench',
       compiled: client,
@@ -60,15 +122,14 @@ async function remoteRound(url: string, server: CompiledGuest, client: CompiledG
     const line = logs.find((r) => r.source === 'bench' && r.message.startsWith('bench n='))
     if (ending.kind !== 'exited' || ending.code !== 0 || line === undefined)
       throw new Error(
-        `bench client ended ${JSON.stringify(ending)}:\n${logs.map((r) => `${r.source}: ${r.message}`).join('\n')}`,
+        `bench client ended ${JSON.stringify(ending)}:\n${logs.map((r) => `${r.source}: ${r.message}`).join('\n')}\nserving host:\n${serving.output()}`,
       )
     return Number(/p50_ns=(\d+)/.exec(line.message)?.[1]) / 1000
   } finally {
-    for (const h of [b, a]) {
-      await h.supervisor.stopAll(1000)
-      await h.node.close()
-      await h.supervisor.close()
-    }
+    await b.supervisor.stopAll(1000)
+    await b.node.close()
+    await b.supervisor.close()
+    await serving.stop()
   }
 }
 
@@ -112,7 +173,11 @@ async function natsRound(url: string): Promise<number> {
 
 async function remoteCalls(): Promise<BenchResult[]> {
   const engine = createEngine()
-  const server = await engine.compile(await compileGuestFixture('test-server'), 'test-server.wasm')
+  if (!IN_PROCESS)
+    await ensureBuilt({ notice: (why) => console.error(`bench: ${why}; building out/`) })
+  const serverWasm = await compileGuestFixture('test-server')
+  const server = await engine.compile(serverWasm, 'test-server.wasm')
+  const dir = await mkdtemp(join(tmpdir(), 'parigot-bench-cluster-'))
   const client = await engine.compile(
     await compileAssemblyScript('bench/guests/call-bench-client.ts'),
     'call-bench-client.wasm',
@@ -123,9 +188,15 @@ async function remoteCalls(): Promise<BenchResult[]> {
     const floor: number[] = []
     for (let round = 0; round < ROUNDS; round++) {
       floor.push(await natsRound(nats.url))
-      remote.push(await remoteRound(nats.url, server, client))
+      const serving = IN_PROCESS
+        ? await startServerInProcess(nats.url, server)
+        : await startServerProcess(nats.url, dir, serverWasm)
+      remote.push(await remoteRound(nats.url, client, serving))
     }
-    const setting = `median of ${ROUNDS} rounds x ${CALLS} sequential Echo calls after ${WARMUP} warm-up, wasm guest on host "client" to wasm guest on host "server" (two supervisors and two NATS connections in one process), nats-server ${nats.url} on loopback`
+    const hosts = IN_PROCESS
+      ? 'two supervisors and two NATS connections in one process'
+      : 'host "server" its own process, `parigot run deploy.toml --host server`'
+    const setting = `median of ${ROUNDS} rounds x ${CALLS} sequential Echo calls after ${WARMUP} warm-up, wasm guest on host "client" to wasm guest on host "server" (${hosts}), nats-server ${nats.url} on loopback`
     return [
       {
         id: 'floor-nats-request-us',
@@ -146,6 +217,7 @@ async function remoteCalls(): Promise<BenchResult[]> {
     ]
   } finally {
     await nats.stop()
+    await rm(dir, { recursive: true, force: true })
   }
 }
 

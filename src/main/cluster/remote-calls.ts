@@ -8,7 +8,6 @@
  */
 import { create } from '@bufbuild/protobuf'
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
-import { RequestError, TimeoutError } from '@nats-io/transport-node'
 import { RemoteErrorCode } from '../../shared/gen/parigot/cluster/v1/cluster_pb'
 import { IdRawSchema } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import {
@@ -22,6 +21,7 @@ import {
 import { formatId, fromRawChecked, newCallId, toRaw } from '../../shared/id'
 import type { HostId } from '../../shared/id'
 import type { Logger } from '../engine/logger'
+import { CallRequests } from './call-requests'
 import { decodeCall, decodeResult, encodeCall, errorResult, okResult } from './envelope'
 import type { KernelAccess } from './kernel-access'
 import type { TakenCall } from './remote-guests'
@@ -57,6 +57,7 @@ export class RemoteCalls {
   /** Calls dispatched here for a remote caller, by call key: the message to answer. */
   private readonly serving = new Map<string, { msg: Msg; callId: string }>()
   private readonly servingHosts = new Set<string>()
+  private readonly requests: CallRequests
 
   constructor(
     private readonly nc: NatsConnection,
@@ -66,7 +67,11 @@ export class RemoteCalls {
     private readonly logger: Logger,
     /** Is this kernel host a stand-in for a remote guest (never served from here)? */
     private readonly isStandIn: (hostKey: string) => boolean,
-  ) {}
+  ) {
+    this.requests = new CallRequests(nc, (err) =>
+      logger.log('error', `answering a call sent to another host: ${String(err)}`),
+    )
+  }
 
   // ---- outgoing ----------------------------------------------------------------------------
 
@@ -93,42 +98,38 @@ export class RemoteCalls {
       fail(KernelErr.MarshalFailed, `${what}: cannot encode: ${String(err)}`)
       return
     }
-    this.nc.request(this.names.callSubject(call.service), bytes, { timeout }).then(
-      (msg) => {
-        const decoded = decodeResult(msg.data)
-        if (!decoded.ok) return fail(KernelErr.MarshalFailed, `${what}: ${decoded.message}`)
-        const result = decoded.value
-        if (result.error !== undefined && result.error.code !== RemoteErrorCode.UNSPECIFIED) {
-          const code = kernelErrorOf(result.error.code, result.error.kernelError)
-          return fail(
-            code,
-            `${what}: host ${result.servedBy || '?'} answered ${RemoteErrorCode[result.error.code]}: ${result.error.message}`,
-          )
-        }
-        kernel.returnValue(
-          call.standIn,
-          create(ReturnValueRequestSchema, {
-            callId: create(IdRawSchema, call.callId),
-            resultError: result.resultError,
-            ...(result.result ? { result: result.result } : {}),
-          }),
-        )
-        this.access.flush()
-      },
-      (err: unknown) => {
-        if (err instanceof RequestError && err.isNoResponders())
+    this.requests.request(this.names.callSubject(call.service), bytes, timeout, (outcome) => {
+      switch (outcome.kind) {
+        case 'no-responders':
           return fail(
             KernelErr.ServiceFailed,
             `${what}: no host serves ${call.service} any more (no responders)`,
           )
-        if (err instanceof TimeoutError)
-          return fail(KernelErr.CallTimeout, `${what}: no answer within ${timeout} ms`)
-        fail(
-          KernelErr.ServiceFailed,
-          `${what}: ${err instanceof Error ? err.message : String(err)}`,
+        case 'timeout':
+          return fail(KernelErr.CallTimeout, `${what}: no answer within ${outcome.afterMs} ms`)
+        case 'failed':
+          return fail(KernelErr.ServiceFailed, `${what}: ${outcome.reason}`)
+      }
+      const decoded = decodeResult(outcome.data)
+      if (!decoded.ok) return fail(KernelErr.MarshalFailed, `${what}: ${decoded.message}`)
+      const result = decoded.value
+      if (result.error !== undefined && result.error.code !== RemoteErrorCode.UNSPECIFIED) {
+        const code = kernelErrorOf(result.error.code, result.error.kernelError)
+        return fail(
+          code,
+          `${what}: host ${result.servedBy || '?'} answered ${RemoteErrorCode[result.error.code]}: ${result.error.message}`,
         )
-      },
-    )
+      }
+      kernel.returnValue(
+        call.standIn,
+        create(ReturnValueRequestSchema, {
+          callId: create(IdRawSchema, call.callId),
+          resultError: result.resultError,
+          ...(result.result ? { result: result.result } : {}),
+        }),
+      )
+      this.access.flush()
+    })
   }
 
   // ---- incoming ----------------------------------------------------------------------------
@@ -259,6 +260,7 @@ export class RemoteCalls {
   }
 
   close(): void {
+    this.requests.close(`host ${this.hostName} is leaving the deployment`)
     for (const sub of this.subscriptions.values()) sub.unsubscribe()
     this.subscriptions.clear()
   }
