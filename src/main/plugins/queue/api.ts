@@ -10,5 +10,20 @@ export type {
   MessageStateName,
   QueueSummary,
 } from './inspector'
+import type { JetStreamInspector } from './jetstream/inspector'
+export type { JetStreamInspector, JetStreamInspectorOptions } from './jetstream/inspector'
 export { DEFAULT_QUEUE_FILE, parseQueueSettings } from './plugin'
 export type { QueueSettings, SettingsResult } from './plugin'
+export { JetStreamInspectorError } from './jetstream/inspector-error'
+export type { JetStreamInspectorProblem } from './jetstream/inspector-error'
+
+/**
+ * The inspector over a deployment's JetStream queues, on a connection of its own. The NATS client
+ * loads here, on first use: a Studio that never meets a JetStream queue never loads it.
+ */
+export async function openJetStreamInspector(
+  ...args: Parameters<(typeof import('./jetstream/inspector'))['JetStreamInspector']['connect']>
+): Promise<JetStreamInspector> {
+  const { JetStreamInspector } = await import('./jetstream/inspector')
+  return JetStreamInspector.connect(...args)
+}
