@@ -2,11 +2,7 @@
 // or a Studio attached to a cluster): the same bridge views and actions as queues.ts over SQLite,
 // through the queue plugin's JetStream inspector (plugins/queue/api.ts). The NATS connection is
 // opened on first use and kept; a failed one is tried again at the next call.
-import type {
-  MessageStateName,
-  QueueMessageView,
-  QueueView,
-} from '../../shared/bridge/contract'
+import type { MessageStateName, QueueMessageView, QueueView } from '../../shared/bridge/contract'
 import { formatId } from '../../shared/id'
 import {
   InspectorError,

@@ -5,11 +5,7 @@
 // are inspected by jetstream-queues.ts instead.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type {
-  MessageStateName,
-  QueueMessageView,
-  QueueView,
-} from '../../shared/bridge/contract'
+import type { MessageStateName, QueueMessageView, QueueView } from '../../shared/bridge/contract'
 import type { ClusterConfig, DeployConfig } from '../../shared/deploy-config/types'
 import { formatId, parseId } from '../../shared/id'
 import type { QueueMsgId } from '../../shared/id'
