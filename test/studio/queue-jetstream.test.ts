@@ -18,7 +18,9 @@ import { QueueErr } from '../../src/shared/gen/parigot/queue/v1/queue_pb'
 import { formatId } from '../../src/shared/id'
 import { REPO_ROOT } from '../helpers/asc'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
-import { TestClient } from './helpers'
+import { TestClient, until } from './helpers'
+import { AttachedSession } from '../../src/main/bridge/attached-session'
+import { createAttachedHandlers } from '../../src/main/bridge/attached-handlers'
 
 const ORDER = 'type.googleapis.com/orders.v1.Order'
 
@@ -195,6 +197,52 @@ describe('the queue inspector over JetStream (real nats-server)', () => {
       [0, new Uint8Array([10, 1, 112])],
     ])
     guest.close()
+  }, 60_000)
+
+  it('works the same in a Studio attached to the cluster, with live counts', async () => {
+    const attached = await AttachedSession.attach({
+      version: 'test',
+      roots: await WorkspaceRoots.create([dir]),
+      cluster: { nats: nats.url, requireCredentials: false },
+      deployment: 'jsq',
+      descriptors: [join(dir, 'orders.binpb')],
+      queuePollMs: 100,
+    })
+    const changed: string[][] = []
+    attached.subscribe((event) => {
+      if (event.kind === 'queues') changed.push([...event.queues])
+    })
+    try {
+      const handlers = createAttachedHandlers(attached)
+      const caller = { subscribeLogs: () => undefined }
+      const listed = await handlers['queue.list']({}, caller)
+      expect(listed.queues.map((q) => q.name)).toEqual(['orders', 'poison'])
+      const { msgId } = await handlers['queue.send'](
+        { queue: 'orders', typeName: 'orders.v1.Order', payload: '{"id":"from-attached"}' },
+        caller,
+      )
+      const peeked = await handlers['queue.peek']({ queue: 'orders' }, caller)
+      expect(peeked.messages.map((m) => [m.msgId, m.payload.json])).toEqual([
+        [msgId, { id: 'from-attached' }],
+      ])
+      // A guest's send, seen by the attached Studio's poll (at least every second).
+      const guest = backend(30_000, 5)
+      const orders = value(guest.locate('orders')).id
+      const seen = changed.length
+      value(
+        guest.send(orders, [{ payload: { typeUrl: ORDER, value: new Uint8Array([10, 1, 103]) } }]),
+      )
+      await until('the attached Studio announces orders', () =>
+        changed.slice(seen).some((q) => q.includes('orders')),
+      )
+      expect((await handlers['queue.list']({}, caller)).queues[0]).toMatchObject({
+        name: 'orders',
+        ready: 2,
+      })
+      guest.close()
+    } finally {
+      await attached.close()
+    }
   }, 60_000)
 
   it('answers a typed error naming the queue, or the server when it is gone', async () => {
