@@ -19,6 +19,8 @@ import { formatId } from '../../src/shared/id'
 import { REPO_ROOT } from '../helpers/asc'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { TestClient, until } from './helpers'
+import { StudioError } from '../../src/main/bridge/errors'
+import { JetStreamQueueAccess } from '../../src/main/bridge/jetstream-queues'
 import { AttachedSession } from '../../src/main/bridge/attached-session'
 import { createAttachedHandlers } from '../../src/main/bridge/attached-handlers'
 
@@ -261,5 +263,66 @@ describe('the queue inspector over JetStream (real nats-server)', () => {
       code: 'io',
       message: expect.stringContaining(`NATS server ${nats.url}`),
     })
+  }, 60_000)
+
+  it('names a permission the account lacks as forbidden', async () => {
+    // One account, two users: "admin" may do anything, "viewer" may not read messages.
+    const restricted = await startNatsServer({
+      config: [
+        'accounts {',
+        '  A: {',
+        '    jetstream: enabled',
+        '    users: [',
+        '      { user: admin, password: admin }',
+        '      { user: viewer, password: viewer, permissions: { publish: { deny: ["$JS.API.STREAM.MSG.GET.>"] } } }',
+        '    ]',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    })
+    try {
+      const admin = new JetStreamQueueBackend({
+        cluster: {
+          nats: restricted.url,
+          requireCredentials: false,
+          user: 'admin',
+          password: 'admin',
+        },
+        deployment: 'jsq',
+        settings: { visibilityTimeoutMs: 30_000, maxReceives: 5, maxReceiveBatch: 100 },
+        timeoutMs: 5000,
+      })
+      const id = value(admin.createQueue('orders')).id
+      value(admin.send(id, [{ payload: { typeUrl: ORDER, value: new Uint8Array([10, 1, 120]) } }]))
+      admin.close()
+      const viewer = new JetStreamQueueAccess(
+        {
+          cluster: {
+            nats: restricted.url,
+            requireCredentials: false,
+            user: 'viewer',
+            password: 'viewer',
+          },
+          deployment: 'jsq',
+        },
+        () => undefined,
+      )
+      try {
+        expect((await viewer.list()).map((q) => [q.name, q.ready])).toEqual([['orders', 1]])
+        const refused = await viewer.peek('orders', {}).catch((err: unknown) => err)
+        expect(refused).toBeInstanceOf(StudioError)
+        expect(refused).toMatchObject({
+          code: 'forbidden',
+          message: expect.stringMatching(
+            /^JetStream queues: peek on queue "orders" \(stream PQ_jsq_orders\) of deployment jsq, NATS server nats:\/\/127\.0\.0\.1:\d+: permission denied: /,
+          ),
+        })
+      } finally {
+        await viewer.close()
+      }
+    } finally {
+      await restricted.stop()
+    }
   }, 60_000)
 })
