@@ -9,18 +9,9 @@ import {
   jetstreamManager,
   type JetStreamClient,
   type JetStreamManager,
-  type MsgRequest,
   type StoredMsg,
 } from '@nats-io/jetstream'
-import {
-  ClosedConnectionError,
-  ConnectionError,
-  headers,
-  NoRespondersError,
-  PermissionViolationError,
-  TimeoutError,
-  type NatsConnection,
-} from '@nats-io/transport-node'
+import { headers, type NatsConnection } from '@nats-io/transport-node'
 import type { Registry } from '@bufbuild/protobuf'
 import { connectCluster } from '../../../cluster/connection'
 import type { ClusterConfig } from '../../../../shared/deploy-config/types'
@@ -35,7 +26,14 @@ import type {
 } from '../inspector'
 import { JetStreamInspectorError } from './inspector-error'
 import {
-  CONSUMER_NAME,
+  ackPendingCount,
+  classifyNatsError,
+  deliveredSeq,
+  messageCount,
+  scan,
+  STREAM_NOT_FOUND,
+} from './stream-reads'
+import {
   deadStreamName,
   messageId,
   nameToken,
@@ -50,8 +48,6 @@ import {
   streamName,
 } from './names'
 
-const STREAM_NOT_FOUND = 10059
-const CONSUMER_NOT_FOUND = 10014
 /** Dead letters looked at per peek or delete: their order is not the queue's (see peek). */
 export const MAX_DEAD_SCAN = 1000
 /** Messages moved or deleted one by one per redrive or ready-purge call. */
@@ -114,8 +110,8 @@ export class JetStreamInspector {
         const name = queueNameOfDescription(si.config.description)
         const id = queueIdOfDescription(si.config.description)
         if (name === undefined || id === undefined) continue
-        const inFlight = await this.inFlightCount(si.config.name)
-        const dead = await this.deadCount(name)
+        const inFlight = await ackPendingCount(this.jsm, si.config.name)
+        const dead = await messageCount(this.jsm, deadStreamName(this.deployment, name))
         out.push({
           id,
           name,
@@ -144,10 +140,11 @@ export class JetStreamInspector {
       const afterSeq = options.afterSeq ?? 0
       const out: InspectedMessage[] = []
       if (wanted.has('ready') || wanted.has('in-flight')) {
-        const delivered = await this.deliveredSeq(queue)
+        const delivered = await deliveredSeq(this.jsm, queue.stream)
         let from = afterSeq + 1
         if (!wanted.has('in-flight')) from = Math.max(from, delivered + 1)
-        for await (const m of this.scan(
+        for await (const m of scan(
+          this.jsm,
           queue.stream,
           queueSubject(this.deployment, queue.id),
           from,
@@ -181,9 +178,9 @@ export class JetStreamInspector {
           ? (candidate: string): boolean => candidate.toLowerCase().includes(needle)
           : text
       const messages: InspectedMessage[] = []
-      const delivered = await this.deliveredSeq(queue)
+      const delivered = await deliveredSeq(this.jsm, queue.stream)
       const subject = queueSubject(this.deployment, queue.id)
-      for await (const m of this.scan(queue.stream, subject, 1)) {
+      for await (const m of scan(this.jsm, queue.stream, subject, 1)) {
         const view = this.view(queue, m, m.seq <= delivered ? 'in-flight' : 'ready')
         if (matches(searchText(view))) messages.push(view)
         if (messages.length >= limit) return { messages, incomplete: false }
@@ -206,7 +203,7 @@ export class JetStreamInspector {
       const m = await this.jsm.streams.getMessage(queue.stream, { seq })
       if (m !== null) return this.jsm.streams.deleteMessage(queue.stream, seq, false)
       const dead = deadStreamName(this.deployment, queue.name)
-      for await (const d of this.scan(dead, undefined, 1, MAX_DEAD_SCAN)) {
+      for await (const d of scan(this.jsm, dead, undefined, 1, MAX_DEAD_SCAN)) {
         if (Number(d.header?.get(QUEUE_SEQ)) === seq)
           return this.jsm.streams.deleteMessage(dead, d.seq, false)
       }
@@ -228,10 +225,16 @@ export class JetStreamInspector {
       if (state === 'done') return 0
       if (state === 'dead') return (await this.jsm.streams.purge(dead)).purged
       if (state === 'ready') {
-        const delivered = await this.deliveredSeq(queue)
+        const delivered = await deliveredSeq(this.jsm, queue.stream)
         let n = 0
         const subject = queueSubject(this.deployment, queue.id)
-        for await (const m of this.scan(queue.stream, subject, delivered + 1, MAX_MOVES_PER_CALL))
+        for await (const m of scan(
+          this.jsm,
+          queue.stream,
+          subject,
+          delivered + 1,
+          MAX_MOVES_PER_CALL,
+        ))
           if (await this.jsm.streams.deleteMessage(queue.stream, m.seq, false)) n++
         return n
       }
@@ -268,7 +271,7 @@ export class JetStreamInspector {
     const moved = await this.named('redrive', queue, async () => {
       const dead = deadStreamName(this.deployment, queue.name)
       let n = 0
-      for await (const d of this.scan(dead, undefined, 1, MAX_MOVES_PER_CALL)) {
+      for await (const d of scan(this.jsm, dead, undefined, 1, MAX_MOVES_PER_CALL)) {
         const h = headers()
         for (const key of [PAYLOAD_TYPE, SENDER_TYPE, SENDER]) {
           const value = d.header?.get(key)
@@ -322,80 +325,15 @@ export class JetStreamInspector {
     })
   }
 
-  /** The last stream sequence the queue's consumer delivered (0 before any delivery). */
-  private async deliveredSeq(queue: Queue): Promise<number> {
-    try {
-      return (await this.jsm.consumers.info(queue.stream, CONSUMER_NAME)).delivered.stream_seq
-    } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === CONSUMER_NOT_FOUND) return 0
-      throw err
-    }
-  }
-
-  private async inFlightCount(stream: string): Promise<number> {
-    try {
-      return (await this.jsm.consumers.info(stream, CONSUMER_NAME)).num_ack_pending
-    } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === CONSUMER_NOT_FOUND) return 0
-      throw err
-    }
-  }
-
-  private async deadCount(name: string): Promise<number> {
-    try {
-      return (await this.jsm.streams.info(deadStreamName(this.deployment, name))).state.messages
-    } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND) return 0
-      throw err
-    }
-  }
-
   /** The first MAX_DEAD_SCAN dead letters, each under the id and sequence it had in the queue. */
   private async deadLetters(queue: Queue): Promise<InspectedMessage[]> {
     const out: InspectedMessage[] = []
     const dead = deadStreamName(this.deployment, queue.name)
-    for await (const d of this.scan(dead, undefined, 1, MAX_DEAD_SCAN)) {
+    for await (const d of scan(this.jsm, dead, undefined, 1, MAX_DEAD_SCAN)) {
       const seq = Number(d.header?.get(QUEUE_SEQ))
       if (Number.isSafeInteger(seq) && seq > 0) out.push(this.view(queue, d, 'dead', seq))
     }
     return out
-  }
-
-  /**
-   * The stream's messages from sequence `from` on (of `subject`, or any), one get each; at most
-   * `max`. Gaps left by deleted messages cost nothing: the server answers the next one.
-   */
-  private async *scan(
-    stream: string,
-    subject: string | undefined,
-    from: number,
-    max = Infinity,
-  ): AsyncGenerator<StoredMsg> {
-    let seq = from
-    const filter = subject ?? '>'
-    for (let n = 0; n < max; n++) {
-      let m: StoredMsg | null
-      try {
-        // `next_by_subj` is in the server's message-get request since 2.9; the client's type
-        // lists it for direct gets only (which 2.9 streams do not allow by default).
-        m = await this.jsm.streams.getMessage(stream, {
-          seq,
-          next_by_subj: filter,
-        } as unknown as MsgRequest)
-      } catch (err) {
-        // A dead-letter stream not created yet holds nothing.
-        if (
-          err instanceof JetStreamApiError &&
-          err.code === STREAM_NOT_FOUND &&
-          subject === undefined
-        )
-          return
-        throw err
-      }
-      if (m === null) return
-      yield m
-      seq = m.seq + 1
-    }
   }
 
   private view(
@@ -441,25 +379,7 @@ export class JetStreamInspector {
       const where =
         `${action}${queue ? ` on queue ${JSON.stringify(queue.name)} (stream ${queue.stream})` : ''}` +
         ` of deployment ${this.deployment}, NATS server ${this.cluster.nats}`
-      throw classify(err, where)
+      throw classifyNatsError(err, where)
     }
   }
-}
-
-function classify(err: unknown, where: string): JetStreamInspectorError {
-  const text = why(err)
-  const apiCode = err instanceof JetStreamApiError ? err.code : undefined
-  if (apiCode === STREAM_NOT_FOUND || apiCode === CONSUMER_NOT_FOUND)
-    return new JetStreamInspectorError('stream-missing', `${where}: ${text}`)
-  if (err instanceof PermissionViolationError || /permissions? violation/i.test(text))
-    return new JetStreamInspectorError('no-permission', `${where}: permission denied: ${text}`)
-  if (
-    err instanceof TimeoutError ||
-    err instanceof ClosedConnectionError ||
-    err instanceof ConnectionError ||
-    err instanceof NoRespondersError ||
-    (err instanceof Error && err.cause instanceof TimeoutError)
-  )
-    return new JetStreamInspectorError('server-gone', `${where}: ${text}`)
-  return new JetStreamInspectorError('refused', `${where}: ${text}`)
 }
