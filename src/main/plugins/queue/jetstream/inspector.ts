@@ -105,7 +105,9 @@ export class JetStreamInspector {
     return this.named('list the queues', undefined, async () => {
       const prefix = `PQ_${nameToken(this.deployment)}_`
       const out: QueueSummary[] = []
-      for await (const si of this.jsm.streams.list()) {
+      // The server lists only the streams of this deployment's queue subjects (not every stream
+      // of the account), then the name and description say which are queues.
+      for await (const si of this.jsm.streams.list(`parigot.${this.deployment}.queue.>`)) {
         if (!si.config.name.startsWith(prefix)) continue
         const name = queueNameOfDescription(si.config.description)
         const id = queueIdOfDescription(si.config.description)
