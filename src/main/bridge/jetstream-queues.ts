@@ -127,9 +127,13 @@ export class JetStreamQueueAccess {
   }
 
   private async guard<T>(action: (inspector: JetStreamInspector) => Promise<T>): Promise<T> {
+    const opening = this.open()
     try {
-      return await action(await this.open())
+      return await action(await opening)
     } catch (err) {
+      // A connection the client gave up on is not kept: the next call connects again.
+      const inspector = await opening.catch(() => undefined)
+      if (inspector?.closed === true && this.inspector === opening) this.inspector = undefined
       if (err instanceof InspectorError) throw new StudioError('not-found', err.message)
       if (err instanceof JetStreamInspectorError)
         throw new StudioError(STUDIO_CODE[err.problem], `JetStream queues: ${err.message}`)

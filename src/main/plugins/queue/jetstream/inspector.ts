@@ -290,6 +290,11 @@ export class JetStreamInspector {
     return moved
   }
 
+  /** The connection gave up (the client stops reconnecting after its attempts): open anew. */
+  get closed(): boolean {
+    return this.nc.isClosed()
+  }
+
   async close(): Promise<void> {
     await this.nc.close()
   }
