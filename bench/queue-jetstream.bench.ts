@@ -3,7 +3,9 @@
 // synchronously as the host functions call it (through the broker thread); next to
 // floor-jetstream-cycle-msgs-per-s, the same three server round trips (publish with ack, pull
 // one, ack with reply) made directly with the async client in this thread, same server, same
-// payload, rounds alternating.
+// payload, rounds alternating. queue-jetstream-peek-100-ms: the Studio inspector's peek of 100
+// messages of a JetStream queue, next to floor-jetstream-get-100-ms, 100 plain message gets of
+// the same stream with the same client.
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import type { AnyBytes, StoreResult } from '../src/main/plugins/queue/backend'
@@ -12,6 +14,8 @@ import {
   closeQueueBrokers,
   JetStreamQueueBackend,
 } from '../src/main/plugins/queue/jetstream/backend'
+import { JetStreamInspector } from '../src/main/plugins/queue/jetstream/inspector'
+import { streamName } from '../src/main/plugins/queue/jetstream/names'
 import { startNatsServer } from '../test/helpers/nats-server'
 import { median } from './lib/stats'
 import type { Benchmark, BenchResult } from './lib/result'
@@ -114,9 +118,83 @@ async function cycles(): Promise<BenchResult[]> {
   }
 }
 
+const PEEKED = 100
+const PEEK_ROUNDS = 7
+
+/** The inspector's peek of 100 queued messages, against 100 raw gets of the same stream. */
+async function peeks(): Promise<BenchResult[]> {
+  const nats = await startNatsServer()
+  const cluster = { nats: nats.url, requireCredentials: false }
+  try {
+    const q = new JetStreamQueueBackend({
+      cluster,
+      deployment: 'bench',
+      settings: { visibilityTimeoutMs: 30_000, maxReceives: 5, maxReceiveBatch: 100 },
+      timeoutMs: 10_000,
+    })
+    const id = must(q.createQueue('peeked')).id
+    must(
+      q.send(
+        id,
+        Array.from({ length: PEEKED }, () => ({ payload: PAYLOAD })),
+      ),
+    )
+    q.close()
+    const inspector = await JetStreamInspector.connect(cluster, 'bench')
+    const nc = await connect({ servers: nats.url })
+    const jsm = await jetstreamManager(nc)
+    const stream = streamName('bench', 'peeked')
+    const floor: number[] = []
+    const peek: number[] = []
+    try {
+      for (let round = 0; round < PEEK_ROUNDS + 1; round++) {
+        let start = performance.now()
+        for (let seq = 1; seq <= PEEKED; seq++) {
+          if ((await jsm.streams.getMessage(stream, { seq })) === null)
+            throw new Error(`floor: no message ${seq}`)
+        }
+        const floorMs = performance.now() - start
+        start = performance.now()
+        const got = await inspector.peek('peeked', { limit: PEEKED })
+        const peekMs = performance.now() - start
+        if (got.length !== PEEKED) throw new Error(`peek got ${got.length} messages`)
+        if (round > 0) {
+          floor.push(floorMs)
+          peek.push(peekMs)
+        }
+      }
+    } finally {
+      await inspector.close()
+      await nc.close()
+    }
+    const common = `median of ${PEEK_ROUNDS} rounds after one warm-up, ${PEEKED} messages of 100 bytes in a work-queue stream, nats-server on loopback, rounds alternating`
+    return [
+      {
+        id: 'floor-jetstream-get-100-ms',
+        value: median(floor),
+        unit: 'ms',
+        better: 'lower',
+        setting: `${common}; ${PEEKED} jsm.streams.getMessage({ seq }) one after another`,
+      },
+      {
+        id: 'queue-jetstream-peek-100-ms',
+        value: median(peek),
+        unit: 'ms',
+        better: 'lower',
+        setting: `${common}; JetStreamInspector.peek (consumer info, ${PEEKED} gets by next_by_subj, the dead-letter stream's first get, Any decoding)`,
+        baseline: 'floor-jetstream-get-100-ms',
+      },
+    ]
+  } finally {
+    closeQueueBrokers()
+    await nats.stop()
+  }
+}
+
 export const queueJetStreamBenchmark: Benchmark = {
   name: 'queues in JetStream',
   measurements: [
     { ids: ['floor-jetstream-cycle-msgs-per-s', 'queue-jetstream-msgs-per-s'], run: cycles },
+    { ids: ['floor-jetstream-get-100-ms', 'queue-jetstream-peek-100-ms'], run: peeks },
   ],
 }

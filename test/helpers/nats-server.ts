@@ -3,7 +3,7 @@
 // process for a port we picked). Ready when the server logs that it is; no sleep.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -30,6 +30,8 @@ export interface NatsServerOptions {
   readonly token?: string
   /** Clients must present this user and password. */
   readonly user?: { readonly name: string; readonly password: string }
+  /** A configuration file's text (accounts, permissions), passed with `-c`. */
+  readonly config?: string
   /** How long the server may take to be ready; default 15 s (a loaded 2-core machine). */
   readonly readyTimeoutMs?: number
 }
@@ -40,6 +42,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   if (options.token !== undefined) args.push('--auth', options.token)
   if (options.user !== undefined)
     args.push('--user', options.user.name, '--pass', options.user.password)
+  if (options.config !== undefined) {
+    await writeFile(join(storeDir, 'server.conf'), options.config)
+    args.push('-c', join(storeDir, 'server.conf'))
+  }
   const child = spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const log: string[] = []
   let port: number | undefined

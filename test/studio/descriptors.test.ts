@@ -270,7 +270,7 @@ describe('the Studio session and a corrupt descriptor set', () => {
         `^descriptor set ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not a binary FileDescriptorSet \\(.+\\); queue payloads of its types are shown in hex$`,
       ),
     )
-    const payload = session.queuePeek('orders', {})[0]?.payload
+    const payload = (await session.queuePeek('orders', {}))[0]?.payload
     expect(payload?.json).toBeUndefined()
     expect(payload?.problem).toContain(`descriptor set ${bad}: not a binary FileDescriptorSet`)
   })

@@ -1,12 +1,13 @@
 // The bridge methods over an AttachedSession (attached-session.ts): the views answer from the
-// cluster, a service's start/stop/restart goes to its host; what else would change the
-// deployment is refused with 'conflict', saying why.
+// cluster, a service's start/stop/restart goes to its host, the queue inspector works on the
+// deployment's JetStream queues; what else would change the deployment is refused with
+// 'conflict', saying why.
 import { MAX_TRACE_LIST } from '../../shared/bridge/contract'
 import type { AttachedSession } from './attached-session'
 import { StudioError } from './errors'
 import type { Handlers } from './handlers'
 import { compileLogFilter } from './log-filter'
-import { MATCH_BUDGET_MS } from './user-pattern'
+import { compileUserPattern, MATCH_BUDGET_MS } from './user-pattern'
 
 export function createAttachedHandlers(session: AttachedSession): Handlers {
   const readOnly = (what: string) => (): never => {
@@ -16,6 +17,7 @@ export function createAttachedHandlers(session: AttachedSession): Handlers {
         'run, stop and edit it on its hosts',
     )
   }
+  const queues = session.queueDesk
   return {
     'studio.info': () => session.info(),
     'deployment.open': readOnly('open'),
@@ -37,19 +39,35 @@ export function createAttachedHandlers(session: AttachedSession): Handlers {
     'config.read': readOnly('read the config'),
     'config.save': readOnly('save the config'),
     'workspace.files': () => ({ roots: [], files: [], truncated: false }),
-    'queue.list': () => ({ queues: [] }),
-    'queue.peek': () => ({ messages: [] }),
-    'queue.search': () => ({ messages: [] }),
-    'queue.delete': readOnly('delete a message'),
-    'queue.purge': readOnly('purge a queue'),
-    'queue.redrive': readOnly('redrive a queue'),
+    'queue.list': async () => ({ queues: await queues.queueList() }),
+    'queue.peek': async ({ queue, states, afterSeq, limit }) => ({
+      messages: await queues.queuePeek(queue, {
+        ...(states !== undefined ? { states } : {}),
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    }),
+    'queue.search': ({ queue, text, regex, limit }) =>
+      queues.queueSearch(
+        queue,
+        compileUserPattern(text, regex === true, 'params.text'),
+        limit,
+        MATCH_BUDGET_MS,
+      ),
+    'queue.delete': async ({ queue, msgId }) => ({
+      deleted: await queues.queueDelete(queue, msgId),
+    }),
+    'queue.purge': async ({ queue, state }) => ({ removed: await queues.queuePurge(queue, state) }),
+    'queue.redrive': async ({ queue }) => ({ moved: await queues.queueRedrive(queue) }),
     'service.start': ({ name }) => session.control('start', name),
     'service.stop': ({ name }) => session.control('stop', name),
     // The ring is all an attached Studio keeps: it writes no log file.
     'logs.read': () => ({ lines: [], file: undefined, more: false }),
     'logs.search': () => ({ lines: [], file: undefined, more: false }),
-    'queue.send': readOnly('send a message'),
-    'queue.types': () => ({ types: [] }),
+    'queue.send': async ({ queue, typeName, payload }) => ({
+      msgId: await queues.queueSend(queue, typeName, payload),
+    }),
+    'queue.types': () => ({ types: queues.queueTypes() }),
     'methods.list': () => ({ programs: [], problems: [] }),
     'method.invoke': readOnly('invoke a method'),
     'method.history': () => ({ calls: [] }),

@@ -4,7 +4,9 @@
 // with each host up or down, and the log is every host's lines (source `<source>@<host>`).
 // Start, stop and restart of one service go to the host that runs it; what else would change
 // the deployment (run, stop, edit, invoke) is refused with 'conflict' naming the reason, so the
-// same renderer serves both kinds of session (attached-handlers.ts).
+// same renderer serves both kinds of session (attached-handlers.ts). The deployment's JetStream
+// queues (if it keeps any there) are inspected and managed as in a local Studio (queue-desk.ts),
+// on the same server and credentials, without the descriptor sets (payloads show in hex).
 import type {
   DeploymentStatus,
   ServiceDetails,
@@ -18,6 +20,8 @@ import { ClusterObserver, type ControlOp } from '../cluster/observer'
 import { attachedGraph, attachedNode } from './attached-graph'
 import { describeError, StudioError } from './errors'
 import { LogRing } from './log-ring'
+import { QueueDesk } from './queue-desk'
+import { describeDescriptorProblem } from '../runner/descriptor-sets'
 import type { SessionEvent } from './session'
 import { TraceDesk } from './trace-desk'
 import type { SpanRecord } from '../../shared/trace/span'
@@ -33,11 +37,16 @@ export interface AttachOptions {
   readonly cluster: ClusterConfig
   readonly deployment: string
   readonly logCapacity?: number
+  /** The deploy config's descriptor sets (when one was named), to decode queue payloads. */
+  readonly descriptors?: readonly string[]
+  /** How often the queues' counts are compared (ms; at least MIN_JETSTREAM_POLL_MS). */
+  readonly queuePollMs?: number
 }
 
 export class AttachedSession {
   readonly logs: LogRing
   readonly traces: TraceDesk
+  readonly queueDesk: QueueDesk
   private readonly listeners = new Set<(event: SessionEvent) => void>()
   private observer: ClusterObserver | undefined
   private statusTimer: NodeJS.Timeout | undefined
@@ -50,6 +59,20 @@ export class AttachedSession {
     this.traces = new TraceDesk(options.roots, this.logs, (spans) =>
       this.emit({ kind: 'traces', spans }),
     )
+    this.queueDesk = new QueueDesk(options.queuePollMs ?? 1000, (queues) =>
+      this.emit({ kind: 'queues', queues }),
+    )
+    const problems = this.queueDesk.adoptJetStream(
+      { cluster: options.cluster, deployment: options.deployment },
+      options.descriptors ?? [],
+    )
+    for (const problem of problems)
+      this.addLog('studio', {
+        timeMs: Date.now(),
+        level: 'error',
+        source: 'studio',
+        message: `${describeDescriptorProblem(problem)}; queue payloads of its types are shown in hex`,
+      })
   }
 
   /** Connects to the cluster and starts watching; throws StudioError('io') naming the server. */
@@ -79,6 +102,8 @@ export class AttachedSession {
       source: 'cluster',
       message: `attached to deployment ${options.deployment} on ${options.cluster.nats}`,
     })
+    // The deployment runs already: its queues' counts are compared from now on.
+    session.queueDesk.startQueuePolling()
     return session
   }
 
@@ -203,6 +228,7 @@ export class AttachedSession {
   async close(): Promise<void> {
     clearTimeout(this.statusTimer)
     this.listeners.clear()
+    await this.queueDesk.close()
     await this.observer?.close()
   }
 }

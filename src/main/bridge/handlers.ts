@@ -45,9 +45,9 @@ export function createHandlers(session: StudioSession): Handlers {
     'config.read': ({ file }) => session.readConfig(file),
     'config.save': ({ file, text }) => session.saveConfig(file, text),
     'workspace.files': () => session.workspaceFiles(),
-    'queue.list': () => ({ queues: session.queueList() }),
-    'queue.peek': ({ queue, states, afterSeq, limit }) => ({
-      messages: session.queuePeek(queue, {
+    'queue.list': async () => ({ queues: await session.queueList() }),
+    'queue.peek': async ({ queue, states, afterSeq, limit }) => ({
+      messages: await session.queuePeek(queue, {
         ...(states !== undefined ? { states } : {}),
         ...(afterSeq !== undefined ? { afterSeq } : {}),
         ...(limit !== undefined ? { limit } : {}),
@@ -60,9 +60,13 @@ export function createHandlers(session: StudioSession): Handlers {
         limit,
         MATCH_BUDGET_MS,
       ),
-    'queue.delete': ({ msgId }) => ({ deleted: session.queueDelete(msgId) }),
-    'queue.purge': ({ queue, state }) => ({ removed: session.queuePurge(queue, state) }),
-    'queue.redrive': ({ queue }) => ({ moved: session.queueRedrive(queue) }),
+    'queue.delete': async ({ queue, msgId }) => ({
+      deleted: await session.queueDelete(queue, msgId),
+    }),
+    'queue.purge': async ({ queue, state }) => ({
+      removed: await session.queuePurge(queue, state),
+    }),
+    'queue.redrive': async ({ queue }) => ({ moved: await session.queueRedrive(queue) }),
     'service.start': ({ name }) => session.startService(name),
     'service.stop': ({ name }) => session.stopService(name),
     'logs.read': ({ fromSeq, toSeq, limit }) =>
@@ -73,8 +77,8 @@ export function createHandlers(session: StudioSession): Handlers {
         afterSeq ?? -1,
         limit ?? MAX_LOG_BACKFILL,
       ),
-    'queue.send': ({ queue, typeName, payload }) => ({
-      msgId: session.queueSend(queue, typeName, payload),
+    'queue.send': async ({ queue, typeName, payload }) => ({
+      msgId: await session.queueSend(queue, typeName, payload),
     }),
     'queue.types': () => ({ types: session.queueTypes() }),
     'methods.list': ({ program }) => session.methodsList(program),

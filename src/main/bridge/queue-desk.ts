@@ -2,18 +2,27 @@ import type { MessageStateName, QueueMessageView, QueueView } from '../../shared
 import type { DeployConfig } from '../../shared/deploy-config/types'
 import type { DescriptorProblem } from '../runner/descriptor-sets'
 import { StudioError } from './errors'
-import { QueueAccess, queueDatabasePath, queuesElsewhere } from './queues'
+import { JetStreamQueueAccess } from './jetstream-queues'
+import { jetstreamQueuesOf, QueueAccess, queueDatabasePath } from './queues'
+import type { JetStreamTarget } from './queues'
 import type { TextMatcher } from './user-pattern'
 
+/** JetStream counts cost server round trips per queue: compared at most this often. */
+export const MIN_JETSTREAM_POLL_MS = 1000
+
 /**
- * The Studio session's queues: the open deployment's queue database for the inspector, and
- * which queues changed (compared every `pollMs` while a deployment runs, and after each of the
- * inspector's actions, since a message may go without any count changing).
+ * The Studio session's queues: the open deployment's queue database (SQLite) or JetStream
+ * streams for the inspector, and which queues changed (compared every `pollMs` while a
+ * deployment runs, and after each of the inspector's actions, since a message may go without
+ * any count changing). JetStream is polled too: a work-queue stream accepts no consumer beside
+ * the deployment's own, so there is nothing to subscribe to without taking its messages.
  */
 export class QueueDesk {
-  private queues: QueueAccess | undefined
+  private queues: QueueAccess | JetStreamQueueAccess | undefined
   private queueTimer: NodeJS.Timeout | undefined
   private queueCounts = new Map<string, string>()
+  /** The comparison in progress: one at a time, however slow the server. */
+  private checking: Promise<void> | undefined
 
   constructor(
     private readonly pollMs: number,
@@ -21,61 +30,78 @@ export class QueueDesk {
   ) {}
 
   /**
-   * Takes `config`'s queue database (none without a config) and the descriptor sets its
-   * payloads are decoded with; answers the sets that cannot be used.
+   * Takes `config`'s queues (none without a config) and the descriptor sets its payloads are
+   * decoded with; answers the sets that cannot be used.
    */
   adopt(config: DeployConfig | undefined): readonly DescriptorProblem[] {
+    const target = config ? jetstreamQueuesOf(config) : undefined
+    if (target !== undefined) return this.adoptJetStream(target, config?.descriptors ?? [])
     const path = config ? queueDatabasePath(config) : undefined
-    const elsewhere = config ? queuesElsewhere(config) : undefined
-    if (this.queues?.path !== path || this.queues?.elsewhere !== elsewhere) {
-      this.queues?.close()
-      this.queues = path
-        ? new QueueAccess(path, (names) => this.queuesChanged(names), elsewhere)
-        : undefined
+    if (!(this.queues instanceof QueueAccess) || this.queues.path !== path) {
+      void this.queues?.close()
+      this.queues = path ? new QueueAccess(path, (names) => this.queuesChanged(names)) : undefined
       this.queueCounts.clear()
     }
     return this.queues?.useDescriptors(config?.descriptors ?? []) ?? []
   }
 
-  /** Releases the queue database. */
-  close(): void {
-    this.queues?.close()
-    this.queues = undefined
+  /** Takes the queues a deployment keeps in JetStream (also for an attached Studio). */
+  adoptJetStream(
+    target: JetStreamTarget,
+    descriptors: readonly string[] = [],
+  ): readonly DescriptorProblem[] {
+    const same =
+      this.queues instanceof JetStreamQueueAccess &&
+      JSON.stringify(this.queues.target) === JSON.stringify(target)
+    if (!same) {
+      void this.queues?.close()
+      this.queues = new JetStreamQueueAccess(target, (names) => this.queuesChanged(names))
+      this.queueCounts.clear()
+    }
+    return this.queues?.useDescriptors(descriptors) ?? []
   }
 
-  queueList(): QueueView[] {
+  /** Releases the queue database or the NATS connection. */
+  async close(): Promise<void> {
+    this.stopQueuePolling()
+    const queues = this.queues
+    this.queues = undefined
+    await queues?.close()
+  }
+
+  async queueList(): Promise<QueueView[]> {
     return this.requireQueues().list()
   }
 
-  queuePeek(
+  async queuePeek(
     queue: string,
     options: { states?: readonly MessageStateName[]; afterSeq?: number; limit?: number },
-  ): QueueMessageView[] {
+  ): Promise<QueueMessageView[]> {
     return this.requireQueues().peek(queue, options)
   }
 
-  queueSearch(
+  async queueSearch(
     queue: string,
     match: TextMatcher,
     limit?: number,
     budgetMs?: number,
-  ): { messages: QueueMessageView[]; incomplete?: true } {
+  ): Promise<{ messages: QueueMessageView[]; incomplete?: true }> {
     return this.requireQueues().searchWithin(queue, match, limit, budgetMs)
   }
 
-  queueDelete(msgId: string): boolean {
-    return this.requireQueues().delete(msgId)
+  async queueDelete(queue: string, msgId: string): Promise<boolean> {
+    return this.requireQueues().delete(queue, msgId)
   }
 
-  queuePurge(queue: string, state?: 'done' | 'dead' | 'ready'): number {
+  async queuePurge(queue: string, state?: 'done' | 'dead' | 'ready'): Promise<number> {
     return this.requireQueues().purge(queue, state)
   }
 
-  queueRedrive(queue: string): number {
+  async queueRedrive(queue: string): Promise<number> {
     return this.requireQueues().redrive(queue)
   }
 
-  queueSend(queue: string, typeName: string, payload: string): string {
+  async queueSend(queue: string, typeName: string, payload: string): Promise<string> {
     return this.requireQueues().send(queue, typeName, payload)
   }
 
@@ -83,7 +109,7 @@ export class QueueDesk {
     return this.requireQueues().types()
   }
 
-  requireQueues(): QueueAccess {
+  requireQueues(): QueueAccess | JetStreamQueueAccess {
     if (this.queues === undefined)
       throw new StudioError('no-deployment', 'no valid deployment is open')
     return this.queues
@@ -91,7 +117,11 @@ export class QueueDesk {
 
   startQueuePolling(): void {
     this.stopQueuePolling()
-    this.queueTimer = setInterval(() => this.checkQueues(), this.pollMs)
+    const every =
+      this.queues instanceof JetStreamQueueAccess
+        ? Math.max(this.pollMs, MIN_JETSTREAM_POLL_MS)
+        : this.pollMs
+    this.queueTimer = setInterval(() => void this.checkQueues(), every)
     this.queueTimer.unref()
   }
 
@@ -101,19 +131,27 @@ export class QueueDesk {
   }
 
   /** Compares every queue's counts with the last look; announces the queues that changed. */
-  checkQueues(): void {
-    const changed = this.changedQueues()
-    if (changed.length > 0) this.announce(changed)
+  checkQueues(): Promise<void> {
+    this.checking ??= this.changedQueues()
+      .then((changed) => {
+        if (changed.length > 0) this.announce(changed)
+      })
+      .finally(() => {
+        this.checking = undefined
+      })
+    return this.checking
   }
 
-  private changedQueues(): string[] {
+  private async changedQueues(): Promise<string[]> {
     const queues = this.queues
     if (queues === undefined) return []
     let views: QueueView[]
     try {
-      views = queues.list()
+      views = await queues.list()
     } catch {
-      return [] // a database mid-creation; the next tick looks again
+      // A database mid-creation, or a server away: the next tick looks again, and the panel's
+      // own list call shows the error.
+      return []
     }
     const changed: string[] = []
     const seen = new Set<string>()
@@ -134,7 +172,6 @@ export class QueueDesk {
 
   /** An inspector action changed `names` (a message may go without any count changing). */
   private queuesChanged(names: readonly string[]): void {
-    const all = new Set([...names, ...this.changedQueues()])
-    this.announce([...all])
+    void this.changedQueues().then((changed) => this.announce([...new Set([...names, ...changed])]))
   }
 }

@@ -26,7 +26,12 @@ export interface ServeOptions {
    * Attach to a deployment running on a cluster instead of running one (read-only:
    * attached-session.ts), with the cluster's address, credentials and TLS.
    */
-  readonly attach?: { readonly cluster: ClusterConfig; readonly deployment: string }
+  readonly attach?: {
+    readonly cluster: ClusterConfig
+    readonly deployment: string
+    /** The deploy config's descriptor sets, when it was named: queue payloads decode with them. */
+    readonly descriptors?: readonly string[]
+  }
   /** Build the renderer when out/renderer is missing (default true). */
   readonly build?: boolean
   readonly stdout: (line: string) => void
@@ -88,6 +93,7 @@ export async function startStudio(options: ServeOptions): Promise<RunningStudio>
           roots,
           deployment: attach.deployment,
           cluster: attach.cluster,
+          ...(attach.descriptors !== undefined ? { descriptors: attach.descriptors } : {}),
         })
       : new StudioSession({
           version: studioVersion(root),

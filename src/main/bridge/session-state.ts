@@ -155,14 +155,14 @@ export abstract class SessionState {
 
   // ---- queues (queue-desk.ts) ------------------------------------------------------------
 
-  queueList(): QueueView[] {
+  queueList(): Promise<QueueView[]> {
     return this.queueDesk.queueList()
   }
 
   queuePeek(
     queue: string,
     options: { states?: readonly MessageStateName[]; afterSeq?: number; limit?: number },
-  ): QueueMessageView[] {
+  ): Promise<QueueMessageView[]> {
     return this.queueDesk.queuePeek(queue, options)
   }
 
@@ -171,23 +171,23 @@ export abstract class SessionState {
     match: TextMatcher,
     limit?: number,
     budgetMs?: number,
-  ): { messages: QueueMessageView[]; incomplete?: true } {
+  ): Promise<{ messages: QueueMessageView[]; incomplete?: true }> {
     return this.queueDesk.queueSearch(queue, match, limit, budgetMs)
   }
 
-  queueDelete(msgId: string): boolean {
-    return this.queueDesk.queueDelete(msgId)
+  queueDelete(queue: string, msgId: string): Promise<boolean> {
+    return this.queueDesk.queueDelete(queue, msgId)
   }
 
-  queuePurge(queue: string, state?: 'done' | 'dead' | 'ready'): number {
+  queuePurge(queue: string, state?: 'done' | 'dead' | 'ready'): Promise<number> {
     return this.queueDesk.queuePurge(queue, state)
   }
 
-  queueRedrive(queue: string): number {
+  queueRedrive(queue: string): Promise<number> {
     return this.queueDesk.queueRedrive(queue)
   }
 
-  queueSend(queue: string, typeName: string, payload: string): string {
+  queueSend(queue: string, typeName: string, payload: string): Promise<string> {
     return this.queueDesk.queueSend(queue, typeName, payload)
   }
 

@@ -143,7 +143,7 @@ export class StudioSession extends SessionState {
   async close(): Promise<void> {
     this.configWatch?.close()
     await this.exclusive(() => this.stopActive())
-    this.queueDesk.close()
+    await this.queueDesk.close()
     clearTimeout(this.statusTimer)
     this.logFile?.close()
     this.traces.close()
@@ -312,7 +312,7 @@ export class StudioSession extends SessionState {
     if (this.deployment !== deployment) return
     this.deployment = undefined
     this.queueDesk.stopQueuePolling()
-    this.queueDesk.checkQueues()
+    void this.queueDesk.checkQueues()
     if (this.stopRequested) {
       this.setState('stopped')
     } else if (code === undefined) {

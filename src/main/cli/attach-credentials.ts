@@ -12,7 +12,14 @@ export const NATS_ENV = {
   creds: 'PARIGOT_NATS_CREDS',
 } as const
 
-export type AttachCluster = { ok: true; cluster: ClusterConfig } | { ok: false; error: string }
+export type AttachCluster =
+  | {
+      ok: true
+      cluster: ClusterConfig
+      /** The deploy config's descriptor sets: the queue inspector decodes payloads with them. */
+      descriptors?: readonly string[]
+    }
+  | { ok: false; error: string }
 
 /** The cluster settings from the environment: at most one way to authenticate. */
 export function clusterFromEnv(
@@ -74,5 +81,5 @@ export async function clusterFromConfig(
       ok: false,
       error: `${config.file} describes deployment "${config.name}", not "${deployment}"`,
     }
-  return { ok: true, cluster: { ...config.cluster, nats } }
+  return { ok: true, cluster: { ...config.cluster, nats }, descriptors: config.descriptors }
 }

@@ -266,7 +266,8 @@ async function serveCommand(
       return 1
     }
   }
-  let attach: { cluster: ClusterConfig; deployment: string } | undefined
+  let attach:
+    { cluster: ClusterConfig; deployment: string; descriptors?: readonly string[] } | undefined
   if (values.cluster !== undefined && values.deployment !== undefined) {
     const { clusterFromConfig, clusterFromEnv } = await import('./attach-credentials')
     const found =
@@ -277,7 +278,11 @@ async function serveCommand(
       io.stderr(`parigot serve: cannot attach to ${values.cluster}: ${found.error}`)
       return 1
     }
-    attach = { cluster: found.cluster, deployment: values.deployment }
+    attach = {
+      cluster: found.cluster,
+      deployment: values.deployment,
+      ...(found.descriptors !== undefined ? { descriptors: found.descriptors } : {}),
+    }
   }
   const { serve } = await import('../bridge/serve')
   let removeHandler: () => void = () => undefined

@@ -228,6 +228,8 @@ export interface QueueView {
   readonly inFlight: number
   readonly done: number
   readonly dead: number
+  /** JetStream queues: acknowledged messages leave the stream, so `done` is always 0. */
+  readonly doneNotKept?: true
 }
 
 export interface DecodedPayload {

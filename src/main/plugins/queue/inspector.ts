@@ -204,20 +204,7 @@ export class QueueInspector {
 
   /** Decodes an `Any` by its type URL with the registry; unknown types fall back to hex. */
   decode(any: AnyBytes): DecodedAny {
-    const typeUrl = any.typeUrl
-    const typeName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1)
-    const desc = this.registry?.getMessage(typeName)
-    if (desc === undefined) {
-      return { typeUrl, typeName, hex: hex(any.value), problem: `type ${typeName} not registered` }
-    }
-    try {
-      const message = fromBinary(desc, any.value)
-      const json = toJson(desc, message, this.registry ? { registry: this.registry } : {})
-      return { typeUrl, typeName, json }
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err)
-      return { typeUrl, typeName, hex: hex(any.value), problem: `not a valid ${typeName}: ${why}` }
-    }
+    return decodeAny(any, this.registry)
   }
 
   deleteMessage(msgId: QueueMsgId): boolean {
@@ -307,7 +294,26 @@ export class QueueInspector {
   }
 }
 
-function searchText(m: InspectedMessage): string {
+/** Decodes an `Any` by its type URL with `registry`; unknown types fall back to hex. */
+export function decodeAny(any: AnyBytes, registry: Registry | undefined): DecodedAny {
+  const typeUrl = any.typeUrl
+  const typeName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1)
+  const desc = registry?.getMessage(typeName)
+  if (desc === undefined) {
+    return { typeUrl, typeName, hex: hex(any.value), problem: `type ${typeName} not registered` }
+  }
+  try {
+    const message = fromBinary(desc, any.value)
+    const json = toJson(desc, message, registry ? { registry } : {})
+    return { typeUrl, typeName, json }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err)
+    return { typeUrl, typeName, hex: hex(any.value), problem: `not a valid ${typeName}: ${why}` }
+  }
+}
+
+/** What a search matches a message against: its id, and its payload's and sender's text. */
+export function searchText(m: InspectedMessage): string {
   const part = (d: DecodedAny | undefined): string =>
     d === undefined
       ? ''

@@ -7,6 +7,13 @@ import type { QueueId, QueueMsgId } from '../../../../shared/id'
 
 const QUEUE_MSG_LETTER = fromRaw('queueMsg', { high: 0n, low: 1n }).high & ~HIGH_DATA_MASK
 
+/** Message headers: the payload's and the sender's type URLs, the sender's bytes (base64). */
+export const PAYLOAD_TYPE = 'Parigot-Payload-Type'
+export const SENDER_TYPE = 'Parigot-Sender-Type'
+export const SENDER = 'Parigot-Sender'
+/** On a dead letter: the stream sequence it had in its queue (so its message id survives). */
+export const QUEUE_SEQ = 'Parigot-Queue-Seq'
+
 /** The durable pull consumer every host of the deployment shares for one queue. */
 export const CONSUMER_NAME = 'parigot'
 
@@ -71,4 +78,16 @@ export function sequenceOf(queue: QueueId, msgId: QueueMsgId): number | undefine
   if ((msgId.high & HIGH_DATA_MASK) !== (queue.high & HIGH_DATA_MASK)) return undefined
   if (msgId.low < 1n || msgId.low > BigInt(Number.MAX_SAFE_INTEGER)) return undefined
   return Number(msgId.low)
+}
+
+/** The queue's name a stream description gives (describeQueue), or undefined. */
+export function queueNameOfDescription(description: string | undefined): string | undefined {
+  const quoted = /^parigot queue (".*") q[0-9a-f]{32}$/.exec(description ?? '')?.[1]
+  if (quoted === undefined) return undefined
+  try {
+    const name: unknown = JSON.parse(quoted)
+    return typeof name === 'string' ? name : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -29,8 +29,12 @@ import {
   deadSubject,
   describeQueue,
   messageId,
+  PAYLOAD_TYPE,
   queueIdOfDescription,
+  QUEUE_SEQ,
   queueSubject,
+  SENDER,
+  SENDER_TYPE,
   sequenceOf,
   streamName,
 } from './names'
@@ -39,9 +43,6 @@ import type { BrokerQueueSettings } from './protocol'
 const STREAM_NAME_IN_USE = 10058
 const STREAM_NOT_FOUND = 10059
 const NO_MESSAGE_FOUND = 10037
-const PAYLOAD_TYPE = 'Parigot-Payload-Type'
-const SENDER_TYPE = 'Parigot-Sender-Type'
-const SENDER = 'Parigot-Sender'
 /** At most this many rounds of dead-lettering inside one receive before it answers. */
 const MAX_RECEIVE_ROUNDS = 8
 
@@ -305,7 +306,7 @@ export class JetStreamQueues {
       const value = msg.headers?.get(key)
       if (value) h.set(key, value)
     }
-    h.set('Parigot-Queue-Seq', String(delivery.streamSeq))
+    h.set(QUEUE_SEQ, String(delivery.streamSeq))
     await this.js.publish(deadSubject(this.deployment, queue.id), msg.data, {
       headers: h,
       timeout: this.apiTimeoutMs,
