@@ -128,3 +128,28 @@ function place(core: cytoscape.Core, node: cytoscape.NodeSingular, unplaced: Set
   while (hits()) at.y += 50
   node.position(at)
 }
+
+/**
+ * The layout runs of one core, each from run() to its layoutstop. ELK lays out in a promise and
+ * only then moves the nodes (and says layoutstart): a core destroyed in between (the panel left
+ * mid-layout) had ELK write into it, a page error. So the core outlives every run counted here.
+ */
+export class LayoutRuns {
+  private running = 0
+  private whenStopped: (() => void) | undefined
+
+  track(layout: cytoscape.Layouts | undefined): void {
+    if (layout === undefined) return
+    this.running++
+    layout.one('layoutstop', () => {
+      this.running--
+      if (this.running === 0) this.whenStopped?.()
+    })
+  }
+
+  /** Destroys `core` now, or once every run tracked has stopped. */
+  destroyWhenStopped(core: cytoscape.Core): void {
+    if (this.running > 0) this.whenStopped = () => core.destroy()
+    else core.destroy()
+  }
+}
