@@ -122,10 +122,28 @@ export function equals(a: AnyId, b: AnyId): boolean {
   return a.kind === b.kind && a.high === b.high && a.low === b.low
 }
 
+/** Random words drawn from the crypto source in one go and handed out two per id. */
+const RANDOM_POOL_WORDS = 512
+const randomPool = new BigUint64Array(RANDOM_POOL_WORDS)
+let randomNext = RANDOM_POOL_WORDS
+
+/**
+ * Two random 64-bit words. Ids are made per call on the kernel's thread (remote calls, the
+ * Studio's invocations), and one draw per id cost more than the rest of making it.
+ */
 function randomPair(): [bigint, bigint] {
-  const words = new BigUint64Array(2)
-  globalThis.crypto.getRandomValues(words)
-  return [words[0] ?? 0n, words[1] ?? 0n]
+  if (randomNext + 2 > RANDOM_POOL_WORDS) {
+    // getRandomValues fills at most 65,536 bytes at once; the pool is 4 KiB.
+    globalThis.crypto.getRandomValues(randomPool)
+    randomNext = 0
+  }
+  const high = randomPool[randomNext] ?? 0n
+  const low = randomPool[randomNext + 1] ?? 0n
+  // Each word is handed out once: zeroed, so no later reader of the pool sees it.
+  randomPool[randomNext] = 0n
+  randomPool[randomNext + 1] = 0n
+  randomNext += 2
+  return [high, low]
 }
 
 /** A random id: 120 random data bits from the platform's crypto source. */
