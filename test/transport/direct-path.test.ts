@@ -24,6 +24,7 @@ import {
   flag,
   idKey,
   idKeyOf,
+  lastField,
   READ_ONE_TIMEOUT,
   scan,
   Writer,
@@ -79,6 +80,28 @@ describe('the direct path wire helpers', () => {
         empty: true,
       })
     }
+  })
+
+  it('finds the last occurrence of a field as scan does, also inside a submessage', () => {
+    const inner = new Writer()
+      .int32(1, 9)
+      .bytes(2, new Uint8Array([7, 7]))
+      .finish()
+    const msg = new Writer()
+      .int32(1, 5)
+      .bytes(3, new Uint8Array([1]))
+      .bytes(5, inner)
+      .bytes(3, new Uint8Array([2, 2]))
+      .finish()
+    const table = scan(msg)!.fields
+    for (const n of [1, 3, 5, 6]) expect(lastField(msg, n)).toEqual(table.get(n))
+    const outer = lastField(msg, 5)!
+    expect(lastField(msg, 2, outer.start, outer.end)).toEqual({
+      start: outer.start + 4,
+      end: outer.start + 6,
+      value: 0,
+    })
+    expect(lastField(new Uint8Array([0x1a, 0x05, 0x01]), 3)).toBeUndefined()
   })
 
   it('reads and writes negative int32 values as protobuf does', () => {

@@ -1,5 +1,5 @@
 import { Word } from '../../kernel/transport/channel'
-import { idKey, scan } from './wire'
+import { idKey, lastField } from './wire'
 
 /** Parents remembered for calls still outstanding; beyond this the oldest are forgotten. */
 const MAX_OUTSTANDING = 65536
@@ -24,8 +24,7 @@ export class CallContext {
 
   /** Before a dispatch_ goes out (either path). DispatchRequest: call_id 4. */
   beforeDispatch(request: Uint8Array): void {
-    const msg = scan(request)
-    const callId = msg?.fields.get(4)
+    const callId = lastField(request, 4)
     if (callId === undefined) return
     const key = idKey(request, callId).key
     if (this.parents.size >= MAX_OUTSTANDING) {
@@ -47,18 +46,15 @@ export class CallContext {
    * 5 {call_id 2}; anything else (timeout, exit) leaves the guest outside any call.
    */
   afterRead(bytes: Uint8Array): void {
-    const msg = scan(bytes)
-    if (msg === undefined) return
-    const callId = msg.fields.get(3)
+    const callId = lastField(bytes, 3)
     if (callId !== undefined) {
       this.current = idKey(bytes, callId).key
       return
     }
-    const resolved = msg.fields.get(5)
+    const resolved = lastField(bytes, 5)
     if (resolved !== undefined) {
-      const inner = bytes.subarray(resolved.start, resolved.end)
-      const id = scan(inner)?.fields.get(2)
-      const key = id === undefined ? undefined : idKey(inner, id).key
+      const id = lastField(bytes, 2, resolved.start, resolved.end)
+      const key = id === undefined ? undefined : idKey(bytes, id).key
       if (key === undefined) {
         this.current = undefined
         return

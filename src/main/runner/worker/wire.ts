@@ -50,6 +50,44 @@ export function scan(
   return pos === bytes.length ? { fields, list } : undefined
 }
 
+/**
+ * The last occurrence of top-level field `number` in bytes[start, end), as `scan` would give it,
+ * without a field table: for what needs one field per call (call-context.ts). Undefined when the
+ * field is absent or the message malformed.
+ */
+export function lastField(
+  bytes: Uint8Array,
+  number: number,
+  start = 0,
+  end = bytes.length,
+): Field | undefined {
+  let found: Field | undefined
+  let pos = start
+  while (pos < end) {
+    const tag = varint(bytes, pos)
+    if (tag === undefined || tag.next > end) return undefined
+    pos = tag.next
+    const wire = tag.value & 7
+    if (wire === 0) {
+      const v = varint(bytes, pos)
+      if (v === undefined || v.next > end) return undefined
+      if (tag.value >>> 3 === number) found = { start: pos, end: v.next, value: v.value }
+      pos = v.next
+    } else if (wire === 2) {
+      const len = varint(bytes, pos)
+      if (len === undefined || len.value < 0 || len.next + len.value > end) return undefined
+      if (tag.value >>> 3 === number)
+        found = { start: len.next, end: len.next + len.value, value: 0 }
+      pos = len.next + len.value
+    } else if (wire === 1 || wire === 5) {
+      pos += wire === 1 ? 8 : 4
+    } else {
+      return undefined
+    }
+  }
+  return pos === end ? found : undefined
+}
+
 /** A varint's low 32 bits (as int32) and where it ends. */
 function varint(bytes: Uint8Array, pos: number): { value: number; next: number } | undefined {
   let value = 0
