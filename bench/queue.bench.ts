@@ -22,39 +22,7 @@ const PAYLOAD: AnyBytes = {
   value: new Uint8Array(PAYLOAD_BYTES).fill(7),
 }
 
-function inTempDir<T>(body: (file: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'parigot-queue-bench-'))
-  try {
-    return body(join(dir, 'queues.sqlite'))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-function withStore<T>(synchronous: SynchronousMode, body: (store: QueueStore) => T): T {
-  return inTempDir((file) => {
-    const store = new QueueStore(openQueueDatabase(file, { synchronous, busyTimeoutMs: 5000 }))
-    try {
-      return body(store)
-    } finally {
-      store.close()
-    }
-  })
-}
-
-/** Rates of ROUNDS rounds of `n` units (after one unmeasured warm-up round). */
-function rounds(n: number, round: () => void): number[] {
-  const rates: number[] = []
-  for (let r = 0; r <= ROUNDS; r++) {
-    const start = process.hrtime.bigint()
-    round()
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9
-    if (r > 0) rates.push(n / seconds)
-  }
-  return rates
-}
-
-/** One subject of the one-at-a-time comparison: a round of ONE_AT_A_TIME messages, then close. */
+/** One subject of a comparison: a round of messages (or rows), then close. */
 interface Cycle {
   readonly round: () => void
   readonly close: () => void
@@ -72,7 +40,10 @@ interface CycleRates {
  * load of a shared machine moved the floor and the figure apart by up to 5x between them.
  * Each subject has its own file in its own temporary directory.
  */
-function alternating(subjects: readonly ((file: string) => Cycle)[]): CycleRates[] {
+function alternating(
+  subjects: readonly ((file: string) => Cycle)[],
+  perRound = ONE_AT_A_TIME,
+): CycleRates[] {
   const dirs = subjects.map(() => mkdtempSync(join(tmpdir(), 'parigot-queue-bench-')))
   const cycles: Cycle[] = []
   try {
@@ -87,8 +58,8 @@ function alternating(subjects: readonly ((file: string) => Cycle)[]): CycleRates
         const seconds = Number(process.hrtime.bigint() - start) / 1e9
         const used = process.cpuUsage(cpu)
         if (r === 0) continue
-        out[i]!.rates.push(ONE_AT_A_TIME / seconds)
-        out[i]!.cpuUsPerMsg.push((used.user + used.system) / ONE_AT_A_TIME)
+        out[i]!.rates.push(perRound / seconds)
+        out[i]!.cpuUsPerMsg.push((used.user + used.system) / perRound)
       }
     }
     return out
@@ -134,17 +105,20 @@ function storeCycle(synchronous: SynchronousMode, folded: boolean): (file: strin
 }
 
 /** Messages per second of batched sends (one transaction per batch). */
-function batched(synchronous: SynchronousMode): number[] {
-  return withStore(synchronous, (store) => {
+function batched(synchronous: SynchronousMode): (file: string) => Cycle {
+  return (file) => {
+    const store = new QueueStore(openQueueDatabase(file, { synchronous, busyTimeoutMs: 5000 }))
     const q = store.createQueue('bench')
     if (!q.ok) throw new Error(q.error)
+    const id = q.value.id
     const batch = Array.from({ length: BATCH }, () => ({ payload: PAYLOAD }))
-    return rounds(BATCH * BATCHES, () => {
+    const round = (): void => {
       for (let i = 0; i < BATCHES; i++) {
-        if (!store.send(q.value.id, batch).ok) throw new Error('send failed')
+        if (!store.send(id, batch).ok) throw new Error('send failed')
       }
-    })
-  })
+    }
+    return { round, close: () => store.close() }
+  }
 }
 
 /** A bare better-sqlite3 connection with the plugin's pragmas (schema.ts openQueueDatabase). */
@@ -186,22 +160,17 @@ function sqliteCycle(file: string): Cycle {
 }
 
 /** The floor of batched enqueue: BATCH rows per transaction into a rowid table. */
-function sqliteBulk(): number[] {
-  return inTempDir((file) => {
-    const db = plainDatabase(file)
-    try {
-      db.exec('CREATE TABLE job (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)')
-      const insert = db.prepare('INSERT INTO job (payload) VALUES (?)')
-      const insertBatch = db.transaction(() => {
-        for (let i = 0; i < BATCH; i++) insert.run(PAYLOAD.value)
-      })
-      return rounds(BATCH * BATCHES, () => {
-        for (let i = 0; i < BATCHES; i++) insertBatch.immediate()
-      })
-    } finally {
-      db.close()
-    }
+function sqliteBulk(file: string): Cycle {
+  const db = plainDatabase(file)
+  db.exec('CREATE TABLE job (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)')
+  const insert = db.prepare('INSERT INTO job (payload) VALUES (?)')
+  const insertBatch = db.transaction(() => {
+    for (let i = 0; i < BATCH; i++) insert.run(PAYLOAD.value)
   })
+  const round = (): void => {
+    for (let i = 0; i < BATCHES; i++) insertBatch.immediate()
+  }
+  return { round, close: () => db.close() }
 }
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} }
@@ -307,30 +276,31 @@ export const queueBenchmark: Benchmark = {
       },
     },
     {
-      ids: ['floor-sqlite-bulk-rows-per-s'],
-      run: async () => [
-        result(
-          'floor-sqlite-bulk-rows-per-s',
-          sqliteBulk(),
-          'rows/s',
-          `${batchSetting}: plain better-sqlite3 INSERT into (id INTEGER PRIMARY KEY, payload BLOB), ${mode('NORMAL')}`,
-        ),
-      ],
-    },
-    {
-      ids: ['queue-batch-enqueue-msgs-per-s'],
-      run: async () => [
-        result(
-          'queue-batch-enqueue-msgs-per-s',
-          batched('NORMAL'),
-          'msg/s',
-          `${batchSetting}: send through QueueStore, ${mode('NORMAL')}`,
-          {
-            baseline: 'floor-sqlite-bulk-rows-per-s',
-            targets: [{ kind: 'min-ratio', of: 'floor-sqlite-bulk-rows-per-s', ratio: 0.5 }],
-          },
-        ),
-      ],
+      ids: ['floor-sqlite-bulk-rows-per-s', 'queue-batch-enqueue-msgs-per-s'],
+      run: async () => {
+        const [floor, queue] = alternating([sqliteBulk, batched('NORMAL')], BATCH * BATCHES) as [
+          CycleRates,
+          CycleRates,
+        ]
+        return [
+          result(
+            'floor-sqlite-bulk-rows-per-s',
+            floor.rates,
+            'rows/s',
+            `${batchSetting}, rounds alternating with the QueueStore batches: plain better-sqlite3 INSERT into (id INTEGER PRIMARY KEY, payload BLOB), ${mode('NORMAL')}`,
+          ),
+          result(
+            'queue-batch-enqueue-msgs-per-s',
+            queue.rates,
+            'msg/s',
+            `${batchSetting}, rounds alternating with the plain bulk insert: send through QueueStore, ${mode('NORMAL')}`,
+            {
+              baseline: 'floor-sqlite-bulk-rows-per-s',
+              targets: [{ kind: 'min-ratio', of: 'floor-sqlite-bulk-rows-per-s', ratio: 0.5 }],
+            },
+          ),
+        ]
+      },
     },
     {
       ids: ['queue-durable-msgs-per-s-sync-full', 'queue-batch-enqueue-msgs-per-s-sync-full'],
@@ -346,7 +316,7 @@ export const queueBenchmark: Benchmark = {
           ),
           result(
             'queue-batch-enqueue-msgs-per-s-sync-full',
-            batched('FULL'),
+            (alternating([batched('FULL')], BATCH * BATCHES) as [CycleRates])[0].rates,
             'msg/s',
             `${batchSetting}: send through QueueStore, ${mode('FULL')}`,
             { baseline: 'queue-batch-enqueue-msgs-per-s' },
