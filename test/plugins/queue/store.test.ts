@@ -511,4 +511,29 @@ describe('queue inspector', () => {
     expect(events[2]).toMatchObject({ state: 'done', removed: 1 })
     expect(() => inspector.peek('missing')).toThrow('queue inspector: no queue named "missing"')
   })
+
+  it('lists every queue with its done count (done messages are counted in one scan)', () => {
+    const { store, path, clock } = open()
+    const a = queueWith(store, 'a', 3)
+    const b = queueWith(store, 'b', 2)
+    queueWith(store, 'c', 1)
+    const fromA = must(store.receive(a.id, 3))
+    must(
+      store.markDone(
+        a.id,
+        fromA.slice(0, 2).map((m) => m.msgId),
+      ),
+    )
+    must(store.markDoneAndReceive(b.id, [], 1))
+    const [fromB] = must(store.receive(b.id, 1))
+    must(store.markDone(b.id, [fromB!.msgId]))
+    const inspector = QueueInspector.open(path, { now: () => clock.ms })
+    closers.push(inspector)
+    expect(inspector.listQueues()).toMatchObject([
+      { name: 'a', ready: 0, inFlight: 1, done: 2, dead: 0 },
+      { name: 'b', ready: 0, inFlight: 1, done: 1, dead: 0 },
+      { name: 'c', ready: 1, inFlight: 0, done: 0, dead: 0 },
+    ])
+    expect(store.counts(a.key)).toEqual({ ready: 0, inFlight: 1, done: 2, dead: 0 })
+  })
 })

@@ -77,6 +77,10 @@ export function prepareStatements(db: Database) {
     ),
     // Done messages are not indexed: this scans the queue's rows (the inspector only).
     doneCount: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 1').pluck(),
+    // The same for every queue in one scan (the inspector's list).
+    doneCounts: q('SELECT queue_key, count(*) FROM message WHERE state = 1 GROUP BY queue_key').raw(
+      true,
+    ),
     // Two peeks: one for states the index holds (pending, dead), one that may include done.
     peekLive: q(
       `SELECT ${MESSAGE_COLUMNS} FROM message

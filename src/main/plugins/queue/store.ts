@@ -207,8 +207,11 @@ export class QueueStore implements QueueBackend {
       .immediate()
   }
 
-  /** The queue's messages per state; counting the done ones scans the queue (not indexed). */
-  counts(queueKey: number): QueueCounts {
+  /**
+   * The queue's messages per state. Done messages are not indexed: counting them scans the
+   * table, unless the caller passes their count (from doneCounts, one scan for all queues).
+   */
+  counts(queueKey: number, done?: number): QueueCounts {
     const row = this.st.liveCounts.get({ now: this.now(), key: queueKey }) as {
       ready: bigint
       in_flight: bigint
@@ -217,9 +220,15 @@ export class QueueStore implements QueueBackend {
     return {
       ready: Number(row.ready),
       inFlight: Number(row.in_flight),
-      done: Number(this.st.doneCount.get(queueKey) as bigint),
+      done: done ?? Number(this.st.doneCount.get(queueKey) as bigint),
       dead: Number(row.dead),
     }
+  }
+
+  /** The number of done messages of every queue that has some, by queue key (one scan). */
+  doneCounts(): Map<number, number> {
+    const rows = this.st.doneCounts.all() as [bigint, bigint][]
+    return new Map(rows.map(([key, n]) => [Number(key), Number(n)]))
   }
 
   /** Reads messages without changing anything (no receive count, no visibility change). */
