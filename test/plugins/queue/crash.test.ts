@@ -59,7 +59,7 @@ describe('queue durability under SIGKILL', () => {
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
       const rows = db
-        .prepare('SELECT id_high, id_low, state FROM message')
+        .prepare('SELECT id_high, seq AS id_low, state FROM message')
         .safeIntegers(true)
         .all() as { id_high: bigint; id_low: bigint; state: bigint }[]
       const key = (h: bigint, l: bigint) =>

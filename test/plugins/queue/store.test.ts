@@ -16,7 +16,13 @@ import {
 import { QueueStore } from '../../../src/main/plugins/queue/store'
 import type { AnyBytes, QueueInfo } from '../../../src/main/plugins/queue/store'
 import { QueueErr } from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
-import { formatId, fromRaw, newQueueId, newQueueMsgId } from '../../../src/shared/id'
+import {
+  formatId,
+  fromRaw,
+  HIGH_DATA_MASK,
+  newQueueId,
+  newQueueMsgId,
+} from '../../../src/shared/id'
 import { tempDir } from './helpers'
 
 const closers: { close(): void }[] = []
@@ -262,7 +268,7 @@ describe('queue schema', () => {
     raw.close()
     expect(() => open(path)).toThrow(QueueSchemaError)
     expect(() => open(path)).toThrow(
-      `queue database ${path} has schema version 7, newer than the version this Parigot understands (2)`,
+      `queue database ${path} has schema version 7, newer than the version this Parigot understands (3)`,
     )
     const foreign = join(tempDir(), 'foreign.sqlite')
     const f = new DatabaseConstructor(foreign)
@@ -271,71 +277,111 @@ describe('queue schema', () => {
     expect(() => open(foreign)).toThrow(/holds tables \(customers\); it is not a Parigot queue/)
   })
 
-  it('migrates a version-1 file in place, keeping queues, messages, ids and send order', () => {
-    const path = join(tempDir(), 'v1.sqlite')
-    const v1 = new DatabaseConstructor(path)
-    v1.exec(`
-      CREATE TABLE queue (key INTEGER PRIMARY KEY, id_high INTEGER NOT NULL,
-        id_low INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
-        UNIQUE (id_high, id_low));
-      CREATE TABLE message (seq INTEGER PRIMARY KEY, id_high INTEGER NOT NULL,
-        id_low INTEGER NOT NULL, queue_key INTEGER NOT NULL REFERENCES queue(key) ON DELETE CASCADE,
-        state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
-        visible_at_ms INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
-        last_received_ms INTEGER, sent_ms INTEGER NOT NULL, done_ms INTEGER, dead_ms INTEGER,
-        sender_type TEXT, sender BLOB, payload_type TEXT NOT NULL, payload BLOB NOT NULL,
-        UNIQUE (id_high, id_low));
-      CREATE INDEX message_by_state ON message (queue_key, state, seq);
-      PRAGMA user_version = 1;
-    `)
-    const qid = newQueueId()
-    const s64 = (u: bigint): bigint => BigInt.asIntN(64, u)
-    v1.prepare('INSERT INTO queue VALUES (1, ?, ?, ?, 5)').run(s64(qid.high), s64(qid.low), 'old')
-    const [a, b, c] = [newQueueMsgId(), newQueueMsgId(), newQueueMsgId()]
-    const insert = v1.prepare(
-      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
-         payload_type, payload) VALUES (?, ?, 1, ?, 0, 7, 'type.googleapis.com/x', x'01')`,
-    )
-    for (const [id, state] of [
-      [a, 0],
-      [b, 1],
-      [c, 0],
-    ] as const) {
-      insert.run(s64(id.high), s64(id.low), state)
-    }
-    v1.close()
-    const q = { id: qid }
+  // Versions 1 and 2 differ only in how id_low is indexed; version 3 drops the column.
+  for (const [version, idLowColumn, tableUnique, index] of [
+    [1, 'id_low INTEGER NOT NULL', ', UNIQUE (id_high, id_low)', 'message_by_state'],
+    [2, 'id_low INTEGER NOT NULL UNIQUE', '', 'message_by_state'],
+  ] as const) {
+    it(`migrates a version-${version} file in place, keeping queues, messages and send order`, () => {
+      const path = join(tempDir(), `v${version}.sqlite`)
+      const old = new DatabaseConstructor(path)
+      old.exec(`
+        CREATE TABLE queue (key INTEGER PRIMARY KEY, id_high INTEGER NOT NULL,
+          id_low INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
+          UNIQUE (id_high, id_low));
+        CREATE TABLE message (seq INTEGER PRIMARY KEY, id_high INTEGER NOT NULL,
+          ${idLowColumn}, queue_key INTEGER NOT NULL REFERENCES queue(key) ON DELETE CASCADE,
+          state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
+          visible_at_ms INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
+          last_received_ms INTEGER, sent_ms INTEGER NOT NULL, done_ms INTEGER, dead_ms INTEGER,
+          sender_type TEXT, sender BLOB, payload_type TEXT NOT NULL, payload BLOB NOT NULL
+          ${tableUnique});
+        CREATE INDEX ${index} ON message (queue_key, state, seq);
+        PRAGMA user_version = ${version};
+      `)
+      const qid = newQueueId()
+      const s64 = (u: bigint): bigint => BigInt.asIntN(64, u)
+      old
+        .prepare('INSERT INTO queue VALUES (1, ?, ?, ?, 5)')
+        .run(s64(qid.high), s64(qid.low), 'old')
+      const [a, b, c] = [newQueueMsgId(), newQueueMsgId(), newQueueMsgId()]
+      const insert = old.prepare(
+        `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
+           payload_type, payload) VALUES (?, ?, 1, ?, 0, 7, 'type.googleapis.com/x', x'01')`,
+      )
+      for (const [id, state] of [
+        [a, 0],
+        [b, 1],
+        [c, 0],
+      ] as const) {
+        insert.run(s64(id.high), s64(id.low), state)
+      }
+      old.close()
+      const q = { id: qid }
 
-    const { store } = open(path)
-    expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION)
-    const sql = store.db
-      .prepare("SELECT sql FROM sqlite_schema WHERE name = 'message'")
-      .pluck()
-      .get() as string
-    expect(sql).toContain('id_low           INTEGER NOT NULL UNIQUE')
-    expect(sql).not.toContain('UNIQUE (id_high, id_low)')
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok')
-    expect(store.db.pragma('foreign_key_check')).toEqual([])
-    const got = must(store.receive(q.id, 5))
-    expect(got.map((m) => m.msgId)).toEqual([a, c])
-    expect(got.map((m) => m.seq)).toEqual([1, 3])
-    expect(must(store.markDone(q.id, [a, b, c]))).toEqual([])
-    expect(must(store.length(q.id))).toBe(0)
+      const { store } = open(path)
+      expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION)
+      const schema = store.db
+        .prepare("SELECT name, sql FROM sqlite_schema WHERE tbl_name = 'message' ORDER BY name")
+        .all() as { name: string; sql: string | null }[]
+      expect(schema.map((r) => r.name)).toEqual(['message', 'message_live'])
+      expect(schema[0]?.sql).not.toContain('id_low')
+      expect(schema[1]?.sql).toContain('WHERE state <> 1')
+      expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok')
+      expect(store.db.pragma('foreign_key_check')).toEqual([])
+      // An id is now (high half, seq): the old ids' high halves are kept, their low halves
+      // become the rows' seq numbers (docs/queue.md section 3).
+      const got = must(store.receive(q.id, 5))
+      expect(got.map((m) => m.seq)).toEqual([1, 3])
+      expect(got.map((m) => m.msgId.high)).toEqual([a.high, c.high])
+      expect(got.map((m) => m.msgId.low)).toEqual([1n, 3n])
+      expect(must(store.markDone(q.id, [a]))).toEqual([a])
+      expect(
+        must(
+          store.markDone(
+            q.id,
+            got.map((m) => m.msgId),
+          ),
+        ),
+      ).toEqual([])
+      expect(must(store.length(q.id))).toBe(0)
+      expect(store.counts(1)).toEqual({ ready: 0, inFlight: 0, done: 3, dead: 0 })
+    })
+  }
+
+  it('gives ids in send order across connections, found by (seq, high half) only', () => {
+    const { store, path } = open()
+    const other = open(path).store
+    const q = must(store.createQueue('ids'))
+    const sent = [
+      ...must(store.send(q.id, [{ payload: text('a') }])),
+      ...must(other.send(q.id, [{ payload: text('b') }, { payload: text('c') }])),
+      ...must(store.send(q.id, [{ payload: text('d') }])),
+    ]
+    expect(sent.map((id) => id.low)).toEqual([1n, 2n, 3n, 4n])
+    expect(new Set(sent.map((id) => id.high)).size).toBe(4)
+    for (const id of sent) expect(formatId(id)).toMatch(/^msg-/)
+    // The right seq with another high half is not the message.
+    const forged = fromRaw('queueMsg', { high: sent[1]!.high ^ 1n, low: sent[1]!.low })
+    expect(store.messageById(forged)).toBeUndefined()
+    expect(must(store.markDone(q.id, [forged, sent[1]!]))).toEqual([forged])
+    const payload = store.messageById(sent[2]!)?.message.payload
+    expect(Buffer.from(payload?.value ?? [])).toEqual(Buffer.from(text('c').value))
   })
 
-  it('redraws a message id whose low half is taken, so ids stay unique', () => {
-    const taken = newQueueMsgId()
-    const sameLow = fromRaw('queueMsg', { high: taken.high ^ 1n, low: taken.low })
-    const fresh = newQueueMsgId()
-    const ids = [taken, sameLow, fresh]
-    const { store } = open(undefined, { newMessageId: () => ids.shift() ?? newQueueMsgId() })
-    const q = must(store.createQueue('ids'))
-    const sent = must(store.send(q.id, [{ payload: text('a') }, { payload: text('b') }]))
-    expect(sent).toEqual([taken, fresh])
-    expect(store.messageById(sameLow)).toBeUndefined()
-    const payload = store.messageById(fresh)?.message.payload
-    expect(Buffer.from(payload?.value ?? [])).toEqual(Buffer.from(text('b').value))
-    expect(must(store.markDone(q.id, [sameLow, taken]))).toEqual([sameLow])
+  it('a seq freed by deleting the newest message is reused, and the old id does not match', () => {
+    const letter = newQueueMsgId().high & ~HIGH_DATA_MASK
+    const highs = [1n, 2n, 3n].map((n) => letter | n)
+    const { store } = open(undefined, { newMessageIdHigh: () => highs.shift() ?? 0n })
+    const q = must(store.createQueue('reuse'))
+    const [first, newest] = must(store.send(q.id, [{ payload: text('a') }, { payload: text('b') }]))
+    expect(store.deleteMessage(newest!)).toBe(true)
+    const [next] = must(store.send(q.id, [{ payload: text('c') }]))
+    expect(next!.low).toBe(newest!.low)
+    expect(next!.high).not.toBe(newest!.high)
+    expect(store.messageById(newest!)).toBeUndefined()
+    expect(must(store.markDone(q.id, [newest!]))).toEqual([newest])
+    expect(must(store.markDone(q.id, [first!, next!]))).toEqual([])
   })
 
   it('the plugin refuses bad settings and a newer schema with a log line, returning false', () => {
@@ -354,7 +400,7 @@ describe('queue schema', () => {
     expect(good).toMatchObject({ ok: true, path: join(dir, 'sub/q.sqlite') })
 
     const raw = new DatabaseConstructor(join(dir, 'queues.sqlite'))
-    raw.pragma('user_version = 3')
+    raw.pragma('user_version = 4')
     raw.close()
     const { logger, records } = createMemoryLogger()
     const ok = createQueuePlugin().init(
@@ -362,7 +408,7 @@ describe('queue schema', () => {
       createEngine(),
     )
     expect(ok).toBe(false)
-    expect(records[0]?.message).toContain('schema version 3, newer than')
+    expect(records[0]?.message).toContain('schema version 4, newer than')
   })
 })
 
@@ -464,5 +510,30 @@ describe('queue inspector', () => {
     expect(events[1]).toMatchObject({ moved: 2 })
     expect(events[2]).toMatchObject({ state: 'done', removed: 1 })
     expect(() => inspector.peek('missing')).toThrow('queue inspector: no queue named "missing"')
+  })
+
+  it('lists every queue with its done count (done messages are counted in one scan)', () => {
+    const { store, path, clock } = open()
+    const a = queueWith(store, 'a', 3)
+    const b = queueWith(store, 'b', 2)
+    queueWith(store, 'c', 1)
+    const fromA = must(store.receive(a.id, 3))
+    must(
+      store.markDone(
+        a.id,
+        fromA.slice(0, 2).map((m) => m.msgId),
+      ),
+    )
+    must(store.markDoneAndReceive(b.id, [], 1))
+    const [fromB] = must(store.receive(b.id, 1))
+    must(store.markDone(b.id, [fromB!.msgId]))
+    const inspector = QueueInspector.open(path, { now: () => clock.ms })
+    closers.push(inspector)
+    expect(inspector.listQueues()).toMatchObject([
+      { name: 'a', ready: 0, inFlight: 1, done: 2, dead: 0 },
+      { name: 'b', ready: 0, inFlight: 1, done: 1, dead: 0 },
+      { name: 'c', ready: 1, inFlight: 0, done: 0, dead: 0 },
+    ])
+    expect(store.counts(a.key)).toEqual({ ready: 0, inFlight: 1, done: 2, dead: 0 })
   })
 })

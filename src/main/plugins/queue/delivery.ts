@@ -77,8 +77,8 @@ export class Delivery {
     for (const msgId of done) {
       const changes = this.st.markDoneInQueue.run(
         now,
-        signed(msgId.high),
         signed(msgId.low),
+        signed(msgId.high),
         qh,
         ql,
       )
@@ -90,7 +90,7 @@ export class Delivery {
     if (key === undefined) return notFound(id)
     // Not changed: already done (accepted), or not a message of this queue (reported).
     const unmodified = unchanged.filter(
-      (m) => this.st.messageExists.get(signed(m.high), signed(m.low), key) === undefined,
+      (m) => this.st.messageExists.get(signed(m.low), signed(m.high), key) === undefined,
     )
     return ok({ unmodified, messages })
   }
@@ -114,10 +114,10 @@ export class Delivery {
     const l = signed(msgId.low)
     const qh = signed(id.high)
     const ql = signed(id.low)
-    if (this.st.markDoneInQueue.run(this.settings.now(), h, l, qh, ql).changes > 0) return ok([])
+    if (this.st.markDoneInQueue.run(this.settings.now(), l, h, qh, ql).changes > 0) return ok([])
     const key = this.queueKey(id)
     if (key === undefined) return notFound(id)
-    return ok(this.st.messageExists.get(h, l, key) === undefined ? [msgId] : [])
+    return ok(this.st.messageExists.get(l, h, key) === undefined ? [msgId] : [])
   }
 
   /** Already-done messages are accepted; ids that are not messages of the queue are returned. */
@@ -127,8 +127,8 @@ export class Delivery {
     for (const msgId of msgIds) {
       const h = signed(msgId.high)
       const l = signed(msgId.low)
-      if (this.st.markDone.run(now, h, l, key).changes > 0) continue
-      if (this.st.messageExists.get(h, l, key) === undefined) unmodified.push(msgId)
+      if (this.st.markDone.run(now, l, h, key).changes > 0) continue
+      if (this.st.messageExists.get(l, h, key) === undefined) unmodified.push(msgId)
     }
     return unmodified
   }
@@ -149,7 +149,7 @@ export class Delivery {
       let killed = 0
       for (const row of rows) {
         const seq = row[0]
-        if (Number(row[5]) >= maxReceives) {
+        if (Number(row[4]) >= maxReceives) {
           this.st.kill.run(now, seq)
           killed++
           continue

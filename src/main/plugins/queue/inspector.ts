@@ -128,11 +128,13 @@ export class QueueInspector {
   }
 
   listQueues(): QueueSummary[] {
+    // Done messages are not indexed (docs/queue.md section 3): count them in one scan for all.
+    const done = this.store.doneCounts()
     return this.store.listQueues().map((q) => ({
       id: q.id,
       name: q.name,
       createdMs: q.createdMs,
-      ...this.store.counts(q.key),
+      ...this.store.counts(q.key, done.get(q.key) ?? 0),
     }))
   }
 

@@ -1,15 +1,15 @@
 // How queue and message rows look to better-sqlite3 (safe integers: every INTEGER is a bigint)
 // and their conversion to the store's values. Ids are stored as the signed 64-bit bit-casts of
-// their unsigned halves (docs/queue.md section 3).
+// their unsigned halves; a message id's low half is its seq (docs/queue.md section 3).
 import { fromRaw } from '../../../shared/id'
-import type { QueueId, QueueMsgId } from '../../../shared/id'
+import type { QueueId } from '../../../shared/id'
 import type { AnyBytes, OutgoingMessage, QueueInfo, StoredMessage } from './backend'
+import { messageId } from './message-ids'
 import type { MessageState } from './schema'
 
 export interface MessageRow {
   seq: bigint
   id_high: bigint
-  id_low: bigint
   state: bigint
   visible_at_ms: bigint
   receive_count: bigint
@@ -27,7 +27,6 @@ export interface MessageRow {
 export type RawMessageRow = [
   seq: bigint,
   id_high: bigint,
-  id_low: bigint,
   state: bigint,
   visible_at_ms: bigint,
   receive_count: bigint,
@@ -49,7 +48,7 @@ export interface QueueRow {
   created_ms: bigint
 }
 
-export const MESSAGE_COLUMNS = `seq, id_high, id_low, state, visible_at_ms, receive_count,
+export const MESSAGE_COLUMNS = `seq, id_high, state, visible_at_ms, receive_count,
   last_received_ms, sent_ms, done_ms, dead_ms, sender_type, sender, payload_type, payload`
 
 export const QUEUE_COLUMNS = 'key, id_high, id_low, name, created_ms'
@@ -71,7 +70,7 @@ export function toMessage(row: MessageRow, queueId: QueueId): StoredMessage {
   return {
     seq: Number(row.seq),
     queueId,
-    msgId: fromRaw('queueMsg', { high: unsigned(row.id_high), low: unsigned(row.id_low) }),
+    msgId: messageId(unsigned(row.id_high), row.seq),
     state: Number(row.state) as MessageState,
     receiveCount: Number(row.receive_count),
     lastReceivedMs: optNumber(row.last_received_ms),
@@ -88,37 +87,38 @@ export function toMessage(row: MessageRow, queueId: QueueId): StoredMessage {
 }
 
 export function rawToMessage(row: RawMessageRow, queueId: QueueId): StoredMessage {
-  const senderType = row[10]
+  const senderType = row[9]
   return {
     seq: Number(row[0]),
     queueId,
-    msgId: fromRaw('queueMsg', { high: unsigned(row[1]), low: unsigned(row[2]) }),
-    state: Number(row[3]) as MessageState,
-    receiveCount: Number(row[5]),
-    lastReceivedMs: optNumber(row[6]),
-    sentMs: Number(row[7]),
-    visibleAtMs: Number(row[4]),
-    doneMs: optNumber(row[8]),
-    deadMs: optNumber(row[9]),
+    msgId: messageId(unsigned(row[1]), row[0]),
+    state: Number(row[2]) as MessageState,
+    receiveCount: Number(row[4]),
+    lastReceivedMs: optNumber(row[5]),
+    sentMs: Number(row[6]),
+    visibleAtMs: Number(row[3]),
+    doneMs: optNumber(row[7]),
+    deadMs: optNumber(row[8]),
     sender:
       senderType === null
         ? undefined
-        : { typeUrl: senderType, value: row[11] ?? new Uint8Array(0) },
-    payload: { typeUrl: row[12], value: row[13] },
+        : { typeUrl: senderType, value: row[10] ?? new Uint8Array(0) },
+    payload: { typeUrl: row[11], value: row[12] },
   }
 }
 
 /** The bound values of one message row, in the column order of the insert statements. */
 export function messageRow(
+  seq: bigint,
   key: number,
   now: number,
   m: OutgoingMessage,
-  msgId: QueueMsgId,
+  idHigh: bigint,
 ): unknown[] {
   const payload = m.payload as AnyBytes
   return [
-    signed(msgId.high),
-    signed(msgId.low),
+    seq,
+    signed(idHigh),
     key,
     now,
     now,

@@ -2,7 +2,7 @@ import DatabaseConstructor from 'better-sqlite3'
 import type { Database } from 'better-sqlite3'
 
 /** The schema version this code writes and understands, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /** Message states; "ready" vs "in flight" is decided by `visible_at` against the clock. */
 // The message states live in backend.ts (no SQLite there, so the JetStream broker can use them).
@@ -12,15 +12,16 @@ export const SYNCHRONOUS_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
 export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number]
 
 // Ids are stored as the signed 64-bit bit-casts of their unsigned halves (SQLite integers are
-// signed), as the reference did. `seq` is the send order (ids are time-ordered per worker only).
-// Times are integer milliseconds since the epoch from the store's clock.
+// signed), as the reference did. Times are integer milliseconds since the epoch from the store's
+// clock.
 //
-// Version 2 (a version-1 file is migrated on open): a message is found by its id through a UNIQUE index
-// on `id_low` alone (lookups also compare `id_high`), instead of UNIQUE (id_high, id_low). The ids
-// are random, so every send writes into a random page of that index, and for batched sends that
-// index is most of what a commit writes; one 64-bit key per entry makes it about 35% smaller
-// (20-26% fewer WAL pages per 1,000-message batch at 20k-160k messages). The store redraws a
-// fresh id in the rare case its low half is taken, so full ids stay unique (more strictly).
+// Version 3 (docs/queue.md section 3; versions 1 and 2 are migrated on open): a message id's low
+// half is its `seq`, the table's rowid, and its high half (kind letter and 56 random bits) is
+// stored beside it and compared on every lookup. A send appends to the table and no id index
+// exists to write. The one index holds only messages that are not done (a partial index), so an
+// acknowledgement removes its entry instead of moving it, and every commit of the one-at-a-time
+// cycle writes two pages (the table and that small index). Each page a commit writes costs a WAL
+// frame, and frames and commits are what the queue's speed is made of.
 const QUEUE_TABLE = `
 CREATE TABLE queue (
   key        INTEGER PRIMARY KEY,
@@ -35,7 +36,6 @@ const messageTable = (name: string): string => `
 CREATE TABLE ${name} (
   seq              INTEGER PRIMARY KEY,
   id_high          INTEGER NOT NULL,
-  id_low           INTEGER NOT NULL UNIQUE,
   queue_key        INTEGER NOT NULL REFERENCES queue(key) ON DELETE CASCADE,
   state            INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),
   visible_at_ms    INTEGER NOT NULL,
@@ -50,23 +50,32 @@ CREATE TABLE ${name} (
   payload          BLOB    NOT NULL
 );
 `
-const MESSAGE_COLUMN_LIST = `seq, id_high, id_low, queue_key, state, visible_at_ms, receive_count,
+/** Columns of version 3 that versions 1 and 2 also have (they add `id_low`). */
+const MESSAGE_COLUMN_LIST = `seq, id_high, queue_key, state, visible_at_ms, receive_count,
   last_received_ms, sent_ms, done_ms, dead_ms, sender_type, sender, payload_type, payload`
+/**
+ * The condition of the partial index: a query can use the index only when its WHERE clause
+ * contains this very term (SQLite does not infer it from `state = 0`), so every query meant for
+ * the index repeats it.
+ */
+export const NOT_DONE = 'state <> 1'
 const MESSAGE_INDEX = `
--- One index serves receive (state 0 in send order), length, counts and purge; done messages
--- sit in their own state range, so they do not slow receive down. Every extra index is written
--- on each commit, which is the queue's bottleneck.
-CREATE INDEX message_by_state ON message (queue_key, state, seq);
+-- Messages not done (pending and dead), per queue in send order: receive, length, the counts of
+-- ready, in-flight and dead, redrive. Done messages are left out: an acknowledgement then deletes
+-- one entry of this small index instead of moving it, and done messages are only read by the
+-- inspector (counting, peeking or purging them scans the queue's rows).
+CREATE INDEX message_live ON message (queue_key, state, seq) WHERE ${NOT_DONE};
 `
-const DDL_V2 = QUEUE_TABLE + messageTable('message') + MESSAGE_INDEX
+const DDL_V3 = QUEUE_TABLE + messageTable('message') + MESSAGE_INDEX
 
-// Version 1 -> 2: the message table is rebuilt without UNIQUE (id_high, id_low) (a table
-// constraint cannot be dropped) and with UNIQUE id_low. Rows, seq numbers and ids are kept.
-const MIGRATE_V1_TO_V2 = `
-${messageTable('message_v2')}
-INSERT INTO message_v2 (${MESSAGE_COLUMN_LIST}) SELECT ${MESSAGE_COLUMN_LIST} FROM message;
+// Version 1 or 2 -> 3: the message table is rebuilt without `id_low` (and the constraints and
+// indexes that used it). Rows and seq numbers are kept; a message's id becomes (id_high, seq), so
+// an id handed out before the upgrade no longer names its message (section 3 of docs/queue.md).
+const MIGRATE_TO_V3 = `
+${messageTable('message_v3')}
+INSERT INTO message_v3 (${MESSAGE_COLUMN_LIST}) SELECT ${MESSAGE_COLUMN_LIST} FROM message;
 DROP TABLE message;
-ALTER TABLE message_v2 RENAME TO message;
+ALTER TABLE message_v3 RENAME TO message;
 ${MESSAGE_INDEX}
 `
 
@@ -132,9 +141,9 @@ function ensureSchema(db: Database, path: string): void {
           `another file)`,
       )
     }
-    if (version === 1) {
-      // In the same IMMEDIATE transaction: a failure leaves the file at version 1, untouched.
-      db.exec(MIGRATE_V1_TO_V2)
+    if (version === 1 || version === 2) {
+      // In the same IMMEDIATE transaction: a failure leaves the file as it was, untouched.
+      db.exec(MIGRATE_TO_V3)
       db.pragma(`user_version = ${SCHEMA_VERSION}`)
       return
     }
@@ -154,7 +163,7 @@ function ensureSchema(db: Database, path: string): void {
           `(${tables.join(', ')}); it is not a Parigot queue database, refusing to modify it`,
       )
     }
-    db.exec(DDL_V2)
+    db.exec(DDL_V3)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()
 }

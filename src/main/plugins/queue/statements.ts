@@ -2,9 +2,15 @@
 // than running most of them).
 import type { Database, Statement } from 'better-sqlite3'
 import { MESSAGE_COLUMNS, QUEUE_COLUMNS } from './rows'
+import { NOT_DONE } from './schema'
 
 /** Rows per multi-row INSERT of a batched send (9 parameters each, far below SQLite's limit). */
 export const INSERT_CHUNK = 50
+
+// A message is found by its id as (seq = low half, id_high = high half): a rowid lookup.
+// Queries meant for the partial index message_live repeat its condition (NOT_DONE, schema.ts).
+const INSERT_COLUMNS = `seq, id_high, queue_key, state, visible_at_ms, sent_ms, sender_type,
+  sender, payload_type, payload`
 
 export function prepareStatements(db: Database) {
   const q = (sql: string): Statement => db.prepare(sql).safeIntegers(true)
@@ -20,25 +26,25 @@ export function prepareStatements(db: Database) {
     ),
     deleteQueueMessages: q('DELETE FROM message WHERE queue_key = ?'),
     deleteQueue: q('DELETE FROM queue WHERE key = ?'),
-    length: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 0').pluck(),
-    insertMessage: q(
-      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
-         sender_type, sender, payload_type, payload) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id_low) DO NOTHING`,
-    ),
+    length: q(
+      `SELECT count(*) FROM message WHERE queue_key = ? AND state = 0 AND ${NOT_DONE}`,
+    ).pluck(),
+    // A batch's first seq: the batch holds the write lock, so max + 1 onwards are free.
+    lastSeq: q('SELECT coalesce(max(seq), 0) FROM message').pluck(),
     // A single-message send in one statement: the queue's key comes from its id, no row if
-    // the queue does not exist (the WHERE also keeps SQLite from reading ON as a join).
+    // the queue does not exist (the WHERE also keeps SQLite from reading ON as a join). SQLite
+    // gives the row its seq (the largest + 1), the id's low half.
     sendOne: q(
-      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
-         sender_type, sender, payload_type, payload)
-       SELECT ?, ?, key, 0, ?, ?, ?, ?, ?, ? FROM queue WHERE id_high = ? AND id_low = ?
-       ON CONFLICT (id_low) DO NOTHING`,
+      `INSERT INTO message (id_high, queue_key, state, visible_at_ms, sent_ms, sender_type,
+         sender, payload_type, payload)
+       SELECT ?, key, 0, ?, ?, ?, ?, ?, ? FROM queue WHERE id_high = ? AND id_low = ?`,
+    ),
+    insertMessage: q(
+      `INSERT INTO message (${INSERT_COLUMNS}) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
     ),
     insertChunk: q(
-      `INSERT INTO message (id_high, id_low, queue_key, state, visible_at_ms, sent_ms,
-         sender_type, sender, payload_type, payload) VALUES
-       ${Array.from({ length: INSERT_CHUNK }, () => '(?, ?, ?, 0, ?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (id_low) DO NOTHING`,
+      `INSERT INTO message (${INSERT_COLUMNS}) VALUES
+       ${Array.from({ length: INSERT_CHUNK }, () => '(?, ?, ?, 0, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     ),
     deliver: q(
       `UPDATE message SET visible_at_ms = ?, receive_count = receive_count + 1,
@@ -47,42 +53,57 @@ export function prepareStatements(db: Database) {
     kill: q('UPDATE message SET state = 2, dead_ms = ? WHERE seq = ?'),
     markDone: q(
       `UPDATE message SET state = 1, done_ms = ?
-       WHERE id_high = ? AND id_low = ? AND queue_key = ? AND state <> 1`,
+       WHERE seq = ? AND id_high = ? AND queue_key = ? AND state <> 1`,
     ),
     // A single-id mark-done in one statement (the queue's key from its id, as sendOne).
     markDoneInQueue: q(
       `UPDATE message SET state = 1, done_ms = ?
-       WHERE id_high = ? AND id_low = ? AND state <> 1
+       WHERE seq = ? AND id_high = ? AND state <> 1
          AND queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)`,
     ),
     messageExists: q(
-      'SELECT 1 FROM message WHERE id_high = ? AND id_low = ? AND queue_key = ?',
+      'SELECT 1 FROM message WHERE seq = ? AND id_high = ? AND queue_key = ?',
     ).pluck(),
     redrive: q(
       `UPDATE message SET state = 0, visible_at_ms = ?, receive_count = 0, dead_ms = NULL
-       WHERE queue_key = ? AND state = 2`,
+       WHERE queue_key = ? AND state = 2 AND ${NOT_DONE}`,
     ),
-    counts: q(
+    liveCounts: q(
       `SELECT
          coalesce(sum(state = 0 AND visible_at_ms <= @now), 0) AS ready,
          coalesce(sum(state = 0 AND visible_at_ms > @now), 0) AS in_flight,
-         coalesce(sum(state = 1), 0) AS done,
          coalesce(sum(state = 2), 0) AS dead
-       FROM message WHERE queue_key = @key`,
+       FROM message WHERE queue_key = @key AND ${NOT_DONE}`,
     ),
-    peek: q(
+    // Done messages are not indexed: this scans the queue's rows (the inspector only).
+    doneCount: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 1').pluck(),
+    // The same for every queue in one scan (the inspector's list).
+    doneCounts: q('SELECT queue_key, count(*) FROM message WHERE state = 1 GROUP BY queue_key').raw(
+      true,
+    ),
+    // Two peeks: one for states the index holds (pending, dead), one that may include done.
+    peekLive: q(
+      `SELECT ${MESSAGE_COLUMNS} FROM message
+       WHERE queue_key = ? AND seq > ? AND state IN (SELECT value FROM json_each(?))
+         AND ${NOT_DONE}
+       ORDER BY seq LIMIT ?`,
+    ),
+    peekAny: q(
       `SELECT ${MESSAGE_COLUMNS} FROM message
        WHERE queue_key = ? AND seq > ? AND state IN (SELECT value FROM json_each(?))
        ORDER BY seq LIMIT ?`,
     ),
     messageById: q(
-      `SELECT ${MESSAGE_COLUMNS}, queue_key FROM message WHERE id_high = ? AND id_low = ?`,
+      `SELECT ${MESSAGE_COLUMNS}, queue_key FROM message WHERE seq = ? AND id_high = ?`,
     ),
-    deleteMessage: q('DELETE FROM message WHERE id_high = ? AND id_low = ?'),
+    deleteMessage: q('DELETE FROM message WHERE seq = ? AND id_high = ?'),
     purgeAll: q('DELETE FROM message WHERE queue_key = ?'),
     purgeState: q('DELETE FROM message WHERE queue_key = ? AND state = ?'),
     // Ready = pending and visible; a message in flight stays with its consumer.
-    purgeReady: q('DELETE FROM message WHERE queue_key = ? AND state = 0 AND visible_at_ms <= ?'),
+    purgeReady: q(
+      `DELETE FROM message
+       WHERE queue_key = ? AND state = 0 AND ${NOT_DONE} AND visible_at_ms <= ?`,
+    ),
   }
 }
 
@@ -102,7 +123,7 @@ export function prepareVisible(db: Database, limit: number): Statement {
         // hot path needs no statement of its own to find it.
         `SELECT ${MESSAGE_COLUMNS} FROM message
          WHERE queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)
-           AND state = 0 AND visible_at_ms <= ? ORDER BY seq LIMIT ${limit}`,
+           AND state = 0 AND ${NOT_DONE} AND visible_at_ms <= ? ORDER BY seq LIMIT ${limit}`,
       )
       .safeIntegers(true)
       // Arrays, not objects: building a 14-key object per row costs more than the query.

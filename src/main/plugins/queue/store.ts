@@ -19,7 +19,7 @@ import type {
   StoreResult,
 } from './backend'
 import { Delivery } from './delivery'
-import { timeOrderedIds } from './message-ids'
+import { randomMessageIdHigh } from './message-ids'
 import { signed, toMessage, toQueueInfo } from './rows'
 import type { MessageRow, QueueRow } from './rows'
 import { MessageState } from './schema'
@@ -42,7 +42,7 @@ export type {
   StoredMessage,
   StoreResult,
 } from './backend'
-export { timeOrderedIds } from './message-ids'
+export { messageId, randomMessageIdHigh } from './message-ids'
 
 export interface StoreOptions {
   /** Milliseconds since the epoch; injected so tests control time. */
@@ -53,8 +53,8 @@ export interface StoreOptions {
   readonly maxReceives?: number
   /** Upper bound on one receive's batch, whatever the caller asks for. */
   readonly maxReceiveBatch?: number
-  /** Message id source (tests inject collisions); default: time-ordered ids (timeOrderedIds). */
-  readonly newMessageId?: () => QueueMsgId
+  /** Source of message ids' random high halves (tests inject repeats); default: crypto-random. */
+  readonly newMessageIdHigh?: () => bigint
 }
 
 export interface QueueCounts {
@@ -95,12 +95,7 @@ export class QueueStore implements QueueBackend {
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES
     this.maxReceiveBatch = options.maxReceiveBatch ?? DEFAULT_MAX_RECEIVE_BATCH
     this.st = prepareStatements(db)
-    this.sender = new Sender(
-      db,
-      this.st,
-      this.now,
-      options.newMessageId ?? timeOrderedIds(this.now),
-    )
+    this.sender = new Sender(db, this.st, this.now, options.newMessageIdHigh ?? randomMessageIdHigh)
     this.delivery = new Delivery(db, this.st, this)
   }
 
@@ -212,25 +207,36 @@ export class QueueStore implements QueueBackend {
       .immediate()
   }
 
-  counts(queueKey: number): QueueCounts {
-    const row = this.st.counts.get({ now: this.now(), key: queueKey }) as {
+  /**
+   * The queue's messages per state. Done messages are not indexed: counting them scans the
+   * table, unless the caller passes their count (from doneCounts, one scan for all queues).
+   */
+  counts(queueKey: number, done?: number): QueueCounts {
+    const row = this.st.liveCounts.get({ now: this.now(), key: queueKey }) as {
       ready: bigint
       in_flight: bigint
-      done: bigint
       dead: bigint
     }
     return {
       ready: Number(row.ready),
       inFlight: Number(row.in_flight),
-      done: Number(row.done),
+      done: done ?? Number(this.st.doneCount.get(queueKey) as bigint),
       dead: Number(row.dead),
     }
+  }
+
+  /** The number of done messages of every queue that has some, by queue key (one scan). */
+  doneCounts(): Map<number, number> {
+    const rows = this.st.doneCounts.all() as [bigint, bigint][]
+    return new Map(rows.map(([key, n]) => [Number(key), Number(n)]))
   }
 
   /** Reads messages without changing anything (no receive count, no visibility change). */
   peek(queue: QueueInfo, options: PeekOptions = {}): StoredMessage[] {
     const states = options.states ?? [MessageState.pending, MessageState.dead]
-    const rows = this.st.peek.all(
+    // Without done messages the index finds them; with, the queue's rows are read in seq order.
+    const peek = states.includes(MessageState.done) ? this.st.peekAny : this.st.peekLive
+    const rows = peek.all(
       queue.key,
       options.afterSeq ?? 0,
       JSON.stringify(states),
@@ -241,7 +247,7 @@ export class QueueStore implements QueueBackend {
 
   /** A message anywhere in the database, with its queue. */
   messageById(msgId: QueueMsgId): { queue: QueueInfo; message: StoredMessage } | undefined {
-    const row = this.st.messageById.get(signed(msgId.high), signed(msgId.low)) as
+    const row = this.st.messageById.get(signed(msgId.low), signed(msgId.high)) as
       (MessageRow & { queue_key: bigint }) | undefined
     if (row === undefined) return undefined
     const queue = this.queueByKey(Number(row.queue_key))
@@ -250,7 +256,7 @@ export class QueueStore implements QueueBackend {
   }
 
   deleteMessage(msgId: QueueMsgId): boolean {
-    return this.st.deleteMessage.run(signed(msgId.high), signed(msgId.low)).changes > 0
+    return this.st.deleteMessage.run(signed(msgId.low), signed(msgId.high)).changes > 0
   }
 
   /** Deletes the queue's ready messages (pending and visible, not in flight); how many. */
