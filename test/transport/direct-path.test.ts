@@ -21,6 +21,7 @@ import {
   unlockRing,
 } from '../../src/main/kernel/transport/switchboard'
 import {
+  EMPTY_ID_KEY,
   flag,
   idKey,
   idKeyOf,
@@ -76,7 +77,7 @@ describe('the direct path wire helpers', () => {
     for (const bad of [[0x08], [0x08, 0xff], [0x0a, 0x05, 0x01], [0x0f], [0x09, 0x01, 0x02]]) {
       const bytes = new Uint8Array(bad)
       expect(idKey(bytes, { start: 0, end: bytes.length, value: 0 })).toEqual({
-        key: '0.0.0.0',
+        key: EMPTY_ID_KEY,
         empty: true,
       })
     }

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { callPayload, READ_ONE_TIMEOUT, resolvedPayload } from '../../src/main/runner/worker/wire'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
@@ -260,9 +261,17 @@ describe('AssemblyScript guest runtime', () => {
     }
 
     /** AS decode of `bytes` must equal protobuf-es's decode of the same bytes. */
-    function checkReadOne(bytes: Uint8Array): ReadOneResponse {
+    /**
+     * AS decode of `bytes` must equal protobuf-es's decode of the same bytes; and the Event the
+     * allocation-free decoder makes (call-codec.ts) must be the generic one's, or (`fast` false:
+     * shapes the host never writes) it must leave the bytes to the generic decoder.
+     */
+    function checkReadOne(bytes: Uint8Array, fast = true): ReadOneResponse {
       const es = fromBinary(ReadOneResponseSchema, bytes)
       expect(probe.json('decode_read_one_response', bytes)).toEqual(readOneJson(es))
+      const event = probe.json('decode_read_one_event', bytes)
+      if (fast) expect(event).toEqual(probe.json('decode_read_one_event_generic', bytes))
+      else expect(event).toEqual({ fallback: true })
       return es
     }
 
@@ -311,6 +320,18 @@ describe('AssemblyScript guest runtime', () => {
       checkReadOne(toBinary(ReadOneResponseSchema, minusOne))
     })
 
+    it("ReadOneResponse: what the guest worker's direct path writes is read without the generic decoder", () => {
+      const raw = (id: IdRaw) => toBinary(IdRawSchema, id)
+      const param = toBinary(AnySchema, textAny('echo:direct'))
+      checkReadOne(callPayload(raw(SERVICE_ID), raw(METHOD_ID), raw(CALL_ID), param))
+      checkReadOne(callPayload(raw(SERVICE_ID), raw(METHOD_ID), raw(CALL_ID), undefined))
+      for (const resultError of [0, 3, -1]) {
+        checkReadOne(resolvedPayload(raw(HOST_ID), raw(CALL_ID), param, resultError))
+        checkReadOne(resolvedPayload(raw(HOST_ID), raw(CALL_ID), undefined, resultError))
+      }
+      checkReadOne(READ_ONE_TIMEOUT)
+    })
+
     it('ReadOneResponse: exit', () => {
       checkReadOne(toBinary(ReadOneResponseSchema, create(ReadOneResponseSchema, { exit: true })))
       checkReadOne(new Uint8Array(0))
@@ -337,7 +358,7 @@ describe('AssemblyScript guest runtime', () => {
         lengthDelimited(3, idWithUnknowns),
         unknownFields(),
       )
-      const es = checkReadOne(bytes)
+      const es = checkReadOne(bytes, false)
       expect(es.resolved?.resultError).toBe(7)
       expect(idText(es.callId)).toBe(idText(HOST_ID))
     })
@@ -363,6 +384,7 @@ describe('AssemblyScript guest runtime', () => {
       for (const [what, bytes, error] of cases) {
         const json = probe.json('decode_read_one_response', bytes) as { ok: boolean; error: number }
         expect({ what, ok: json.ok, error: json.error }).toEqual({ what, ok: false, error })
+        expect(probe.json('decode_read_one_event', bytes), what).toEqual({ fallback: true })
         if (error !== 5) {
           expect(() => fromBinary(ReadOneResponseSchema, bytes), what).toThrow()
         }
@@ -1242,12 +1264,27 @@ class Probe {
     return out
   }
 
-  /** Runs an encoder: `input` in the input buffer, then `name(...args)`; its output bytes. */
+  /**
+   * Runs an encoder: `input` in the input buffer, then `name(...args)`; its output bytes. The
+   * requests of the call syscalls are also encoded through the allocation-free codec
+   * (call-codec.ts: `<name>_fast`), which must write the same bytes.
+   */
   encode(name: string, input: Uint8Array, ...args: (number | bigint)[]): Uint8Array {
     this.input(input)
     const len = this.call(name, ...args)
     const out = this.output()
     expect(out.length).toBe(len)
+    const fastArgs =
+      name === 'encode_dispatch_request' || name === 'encode_return_value_request'
+        ? args
+        : name === 'encode_read_one_request' && args[1] === 0
+          ? args.slice(0, 1)
+          : undefined
+    if (fastArgs !== undefined) {
+      this.input(input)
+      this.call(`${name}_fast`, ...fastArgs)
+      expect(Array.from(this.output()), `${name}_fast`).toEqual(Array.from(out))
+    }
     return out
   }
 

@@ -16,6 +16,8 @@ export {
   synchronous_exit_,
   block_until_call_,
 } from './parigot'
+import { requestLen, requestPtr } from './scratch-writer'
+
 export {
   fd_write,
   random_get,
@@ -91,4 +93,47 @@ export function hostCall(
   const len = <i32>((<u64>ret) >>> 32)
   if (len <= 0) return new HostResult(0, new Uint8Array(0))
   return new HostResult(0, out.slice(0, min(len, out.length)))
+}
+
+// Where the last hostCallScratch left its response (in the shared out buffer, or in `largeOut`
+// when the host asked for more room): valid until the next host call.
+let responseAt: usize = 0
+let responseLength: i32 = 0
+let largeOut: Uint8Array | null = null
+
+/** Where hostCallScratch's response starts. */
+export function responsePtr(): usize {
+  return responseAt
+}
+
+/** How many bytes hostCallScratch's response has. */
+export function responseLen(): i32 {
+  return responseLength
+}
+
+/**
+ * Calls a kernel host function with the request in the scratch buffer (scratch-writer.ts) and
+ * leaves the response where responsePtr()/responseLen() say, without copying it: for the
+ * syscalls every call makes (call-codec.ts). Retries once with a bigger buffer on DataTooLarge,
+ * as hostCall does. Returns the error code.
+ */
+export function hostCallScratch(fn: HostFn): i32 {
+  let out = defaultOut()
+  store<i32>(errWord, out.length)
+  let ret = fn(requestLen(), requestPtr(), out.dataStart, errWord)
+  let err = load<i32>(errWord)
+  if (err == KERNEL_DATA_TOO_LARGE) {
+    const needed = <i32>((<u64>ret) >>> 32)
+    if (needed > out.length) {
+      out = new Uint8Array(needed)
+      largeOut = out
+      store<i32>(errWord, out.length)
+      ret = fn(requestLen(), requestPtr(), out.dataStart, errWord)
+      err = load<i32>(errWord)
+    }
+  }
+  responseAt = out.dataStart
+  const len = <i32>((<u64>ret) >>> 32)
+  responseLength = err != 0 || len <= 0 ? 0 : min(len, out.length)
+  return err
 }

@@ -23,7 +23,19 @@ export abstract class Completer {
   abstract complete(resolved: ResolvedCall): void
 }
 
-const pending = new Map<string, Completer>()
+/** An outgoing call waiting for its result; ids that share `low` are chained. */
+class Pending {
+  constructor(
+    public callId: Id,
+    public completer: Completer,
+    public next: Pending | null,
+  ) {}
+}
+
+// Keyed by the call id's low half (120 random bits per call id, so a chain is almost always one
+// long): no id text per call.
+const pending = new Map<u64, Pending>()
+let pendingCount: i32 = 0
 
 /** Completes `future` with the call's response decoded as T, or with its error. */
 export class ResponseCompleter<T> extends Completer {
@@ -45,24 +57,43 @@ export class ResponseCompleter<T> extends Completer {
   }
 }
 
-/** Routes the ResolvedCall for `callId` to `completer`. */
+/** Routes the ResolvedCall for `callId` to `completer` (replacing one already routed there). */
 export function matchCompleter(callId: Id, completer: Completer): void {
-  pending.set(callId.toString(), completer)
+  const key = callId.low
+  const head = pending.has(key) ? pending.get(key) : null
+  for (let p: Pending | null = head; p != null; p = p!.next) {
+    if (p.callId.equals(callId)) {
+      p.completer = completer
+      return
+    }
+  }
+  pending.set(key, new Pending(callId, completer, head))
+  pendingCount++
 }
 
 /** Completes the outgoing call `resolved` names; false if none of mine waits for it. */
 export function completeCall(resolved: ResolvedCall): bool {
-  const key = resolved.callId.toString()
+  const callId = resolved.callId
+  const key = callId.low
   if (!pending.has(key)) return false
-  const completer = pending.get(key)
-  pending.delete(key)
-  completer.complete(resolved)
-  return true
+  let before: Pending | null = null
+  for (let p: Pending | null = pending.get(key); p != null; p = p!.next) {
+    if (p.callId.equals(callId)) {
+      if (before != null) before.next = p.next
+      else if (p.next != null) pending.set(key, p.next as Pending)
+      else pending.delete(key)
+      pendingCount--
+      p.completer.complete(resolved)
+      return true
+    }
+    before = p
+  }
+  return false
 }
 
 /** Outgoing calls still waiting for their result. */
 export function pendingCalls(): i32 {
-  return pending.size
+  return pendingCount
 }
 
 /** A located service: its id and the ids of its methods by name. */

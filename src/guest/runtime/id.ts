@@ -69,6 +69,9 @@ export function hex64(v: u64): string {
   return s.length >= 16 ? s : '0'.repeat(16 - s.length) + s
 }
 
+// Where random_get writes an id's bits (static: a call id per call allocates nothing else).
+const randomWords: usize = memory.data(16, 8)
+
 /** A fresh call id: type letter 'c' and 120 random bits from WASI random_get. */
 export function newCallId(): Id {
   return randomId(LETTER_CALL)
@@ -76,10 +79,9 @@ export function newCallId(): Id {
 
 /** A fresh id with the given type letter and 120 random bits. */
 export function randomId(letter: u8): Id {
-  const buf = new Uint8Array(16)
-  random_get(buf.dataStart, 16)
-  const high = load<u64>(buf.dataStart)
-  const low = load<u64>(buf.dataStart + 8)
+  random_get(randomWords, 16)
+  const high = load<u64>(randomWords)
+  const low = load<u64>(randomWords + 8)
   return new Id((high & DATA_MASK_HIGH) | ((<u64>letter) << 56), low)
 }
 

@@ -151,11 +151,13 @@ export class ServiceMethodCall {
 
 /** syscall.v1.ResolvedCall: a call (or launch, or exit) this guest made has completed. */
 export class ResolvedCall {
-  hostId: Id = new Id()
-  callId: Id = new Id()
-  result: Any = new Any()
-  resultError: i32 = 0
-  kernelError: i32 = 0
+  constructor(
+    public hostId: Id = new Id(),
+    public callId: Id = new Id(),
+    public result: Any = new Any(),
+    public resultError: i32 = 0,
+    public kernelError: i32 = 0,
+  ) {}
 }
 
 /** syscall.v1.ExitPair */

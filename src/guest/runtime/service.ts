@@ -120,11 +120,40 @@ export abstract class Invoker {
   abstract invoke(call: InboundCall): void
 }
 
-const invokers = new Map<string, Invoker>()
-const methodNames = new Map<string, string>()
+/** A bound method; methods whose ids share `low` are chained. */
+class Binding {
+  constructor(
+    public serviceId: Id,
+    public methodId: Id,
+    public invoker: Invoker,
+    /** `package.service.Method`, for messages. */
+    public name: string,
+    public next: Binding | null,
+  ) {}
+}
 
-function invokerKey(serviceId: Id, methodId: Id): string {
-  return serviceId.toString() + '/' + methodId.toString()
+// Keyed by the method id's low half: finding the invoker of a call makes no id text.
+const bindings = new Map<u64, Binding>()
+
+function bindingOf(serviceId: Id, methodId: Id): Binding | null {
+  const key = methodId.low
+  if (!bindings.has(key)) return null
+  for (let b: Binding | null = bindings.get(key); b != null; b = b!.next) {
+    if (b.methodId.equals(methodId) && b.serviceId.equals(serviceId)) return b
+  }
+  return null
+}
+
+function addBinding(serviceId: Id, methodId: Id, invoker: Invoker, name: string): void {
+  const found = bindingOf(serviceId, methodId)
+  if (found != null) {
+    found.invoker = invoker
+    found.name = name
+    return
+  }
+  const key = methodId.low
+  const head = bindings.has(key) ? bindings.get(key) : null
+  bindings.set(key, new Binding(serviceId, methodId, invoker, name, head))
 }
 
 // ---- services ----
@@ -221,8 +250,7 @@ export class Service {
   bind(method: string, invoker: Invoker): Service {
     const res = bindMethod(this.id, method)
     if (!res.ok) fatal('bind ' + this.name.toString() + '.' + method, res.err)
-    invokers.set(invokerKey(this.id, res.value), invoker)
-    methodNames.set(invokerKey(this.id, res.value), this.name.toString() + '.' + method)
+    addBinding(this.id, res.value, invoker, this.name.toString() + '.' + method)
     return this
   }
 
@@ -315,13 +343,9 @@ function handleEvent(ev: Event): i32 {
       completeCall(ev.resolved)
       break
     case EventKind.Call: {
-      const key = invokerKey(ev.serviceId, ev.methodId)
-      const call = new InboundCall(
-        ev.callId,
-        ev.param,
-        methodNames.has(key) ? methodNames.get(key) : '',
-      )
-      if (invokers.has(key)) invokers.get(key).invoke(call)
+      const binding = bindingOf(ev.serviceId, ev.methodId)
+      const call = new InboundCall(ev.callId, ev.param, binding != null ? binding.name : '')
+      if (binding != null) binding.invoker.invoke(call)
       else call.fail(KernelErr.NotFound)
       break
     }

@@ -10,15 +10,26 @@ import {
   exit_,
   export_,
   hostCall,
+  hostCallScratch,
   HostResult,
   launch_,
   locate_,
   read_one_,
   register_,
+  responseLen,
+  responsePtr,
   require_,
   return_value_,
   synchronous_exit_,
 } from './abi'
+import {
+  readIdResponse,
+  readOneEvent,
+  writeDispatchRequest,
+  writeReadOneRequest,
+  writeReturnValueRequest,
+} from './call-codec'
+import { Event, EventKind } from './event'
 import { exitMethod, Id, launchMethod } from './id'
 import {
   Any,
@@ -27,7 +38,6 @@ import {
   decodeLocateResponse,
   decodeReadOneResponse,
   encodeBindMethodRequest,
-  encodeDispatchRequest,
   encodeExitRequest,
   encodeExportRequest,
   encodeLaunchRequest,
@@ -35,7 +45,6 @@ import {
   encodeReadOneRequest,
   encodeRegisterRequest,
   encodeRequireRequest,
-  encodeReturnValueRequest,
   encodeSynchronousExitRequest,
   ExitPair,
   Fqs,
@@ -111,84 +120,85 @@ export function locate(
   return new Result<LocateResponse>(r.ok ? 0 : KernelErr.UnmarshalFailed, resp)
 }
 
+export { Event, EventKind }
+
+/** A copy of hostCallScratch's response, for the generic decoders. */
+function responseCopy(): Uint8Array {
+  const copy = new Uint8Array(responseLen())
+  memory.copy(copy.dataStart, responsePtr(), <usize>responseLen())
+  return copy
+}
+
 /** Starts a call; its result arrives through readOne as a ResolvedCall with `callId`. */
 export function dispatch(serviceId: Id, methodId: Id, param: Any, callId: Id): Result<Id> {
-  const res = hostCall(dispatch_, encodeDispatchRequest(serviceId, methodId, param, callId))
-  if (!res.ok) return new Result<Id>(res.err, new Id())
-  const r = responseReader(res)
-  const id = decodeIdResponse(r)
+  writeDispatchRequest(serviceId, methodId, param, callId)
+  const err = hostCallScratch(dispatch_)
+  if (err != 0) return new Result<Id>(err, new Id())
+  let id = readIdResponse(responsePtr(), responseLen(), callId)
+  if (id == null) {
+    const r = new Reader(responseCopy())
+    const decoded = decodeIdResponse(r)
+    if (!r.ok) return new Result<Id>(KernelErr.UnmarshalFailed, decoded)
+    id = decoded
+  }
   // An empty response (an echo of nothing) still means the call id we chose.
-  return new Result<Id>(r.ok ? 0 : KernelErr.UnmarshalFailed, id.isEmpty() ? callId : id)
+  return new Result<Id>(0, id.isEmpty() ? callId : id)
 }
 
 /** Completes an inbound call: `result` on success, or a non-zero `resultError` and no result. */
 export function returnValue(callId: Id, result: Any, resultError: i32): i32 {
-  return hostCall(return_value_, encodeReturnValueRequest(callId, result, resultError)).err
-}
-
-/** What readOne got. */
-export const enum EventKind {
-  /** The syscall failed; see Event.err. */
-  Error = 0,
-  /** Nothing happened within the timeout. */
-  Timeout = 1,
-  /** An inbound call for one of my methods: answer it with returnValue(event.callId, ...). */
-  Call = 2,
-  /** A call I made (or my launch / exit) completed: event.resolved. */
-  Resolved = 3,
-  /** The host asks this guest to stop. */
-  Exit = 4,
-}
-
-/** One readOne event. Only the fields of `kind` are meaningful. */
-export class Event {
-  err: i32 = 0
-  kind: EventKind = EventKind.Error
-  /** Call: the (service, method) being called, its call id and param. */
-  serviceId: Id = new Id()
-  methodId: Id = new Id()
-  callId: Id = new Id()
-  param: Any = new Any()
-  /** Resolved: the completed call. */
-  resolved: ResolvedCall = new ResolvedCall()
+  writeReturnValueRequest(callId, result, resultError)
+  return hostCallScratch(return_value_)
 }
 
 /**
  * Waits up to `timeoutMillis` (0: just check; negative: no limit) for the next event of this
  * guest. `calls` restricts inbound calls to those (service, method) pairs; empty = any of mine.
+ * `expected`, a call id the guest waits for, is reused as the event's call id when it is that one.
  */
-export function readOne(timeoutMillis: i32, calls: ServiceMethodCall[] = []): Event {
-  const ev = new Event()
-  const res = hostCall(read_one_, encodeReadOneRequest(timeoutMillis, calls))
-  if (!res.ok) {
-    ev.err = res.err
-    return ev
+export function readOne(
+  timeoutMillis: i32,
+  calls: ServiceMethodCall[] = [],
+  expected: Id | null = null,
+): Event {
+  let err: i32
+  if (calls.length == 0) {
+    writeReadOneRequest(timeoutMillis)
+    err = hostCallScratch(read_one_)
+  } else {
+    const res = hostCall(read_one_, encodeReadOneRequest(timeoutMillis, calls))
+    if (!res.ok) return new Event(EventKind.Error, res.err)
+    return readOneEventOf(res.response)
   }
-  const r = responseReader(res)
+  if (err != 0) return new Event(EventKind.Error, err)
+  const ev = readOneEvent(responsePtr(), responseLen(), expected)
+  return ev != null ? ev : readOneEventOf(responseCopy())
+}
+
+/** The generic decoding of a ReadOneResponse (any valid encoding) into an Event. */
+export function readOneEventOf(response: Uint8Array): Event {
+  const r = new Reader(response)
   const resp = decodeReadOneResponse(r)
-  if (!r.ok) {
-    ev.err = KernelErr.UnmarshalFailed
-    return ev
-  }
+  if (!r.ok) return new Event(EventKind.Error, KernelErr.UnmarshalFailed)
   const resolved = resp.resolved
   const call = resp.call
-  if (resp.exit) {
-    ev.kind = EventKind.Exit
-  } else if (resolved != null) {
-    ev.kind = EventKind.Resolved
+  if (resp.exit) return new Event(EventKind.Exit)
+  if (resolved != null) {
+    const ev = new Event(EventKind.Resolved)
     ev.resolved = resolved
-  } else if (call != null || !resp.callId.isEmpty()) {
-    ev.kind = EventKind.Call
+    return ev
+  }
+  if (call != null || !resp.callId.isEmpty()) {
+    const ev = new Event(EventKind.Call)
     if (call != null) {
       ev.serviceId = call.serviceId
       ev.methodId = call.methodId
     }
     ev.callId = resp.callId
     ev.param = resp.param
-  } else {
-    ev.kind = EventKind.Timeout
+    return ev
   }
-  return ev
+  return new Event(EventKind.Timeout)
 }
 
 /**

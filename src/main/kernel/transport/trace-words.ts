@@ -1,3 +1,5 @@
+import { wireKeyWords } from './wire-key'
+
 /**
  * A call id as four 32-bit words (the data bits of `high` split 24/32, `low` split 32/32), the
  * form in which a worker tells the kernel which call is the parent of a new one: in the syscall
@@ -15,12 +17,10 @@ export function callKeyOfWords(a: number, b: number, c: number, d: number): stri
   return `call-${hex(a, 6)}${hex(b, 8)}-${hex(c, 8)}${hex(d, 8)}`
 }
 
-/** The kernel's call key for a worker's wire key (`hh.h1.l0.l1`, runner/worker/wire.ts idKey). */
+/** The kernel's call key for a worker's wire key (wire-key.ts). */
 export function callKeyOfWireKey(key: string): string | undefined {
-  const parts = key.split('.')
-  if (parts.length !== 4) return undefined
-  const [a, b, c, d] = parts.map((p) => Number(p) >>> 0) as [number, number, number, number]
-  return callKeyOfWords(a, b, c, d)
+  const words = wireKeyWords(key)
+  return words === undefined ? undefined : callKeyOfWords(...words)
 }
 
 function hex(value: number, width: number): string {

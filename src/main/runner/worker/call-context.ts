@@ -1,4 +1,5 @@
 import { Word } from '../../kernel/transport/channel'
+import { wireKeyWords } from '../../kernel/transport/wire-key'
 import { idKey, lastField } from './wire'
 
 /** Parents remembered for calls still outstanding; beyond this the oldest are forgotten. */
@@ -14,7 +15,7 @@ const MAX_OUTSTANDING = 65536
  * (its STARTED notice) pick it up. Log lines carry `current` too.
  */
 export class CallContext {
-  /** The call being handled, as a wire key (`hh.h1.l0.l1`), or undefined (outside any call). */
+  /** The call being handled, as a wire key (kernel/transport/wire-key.ts), or undefined (outside any call). */
   current: string | undefined
   private readonly parents = new Map<string, string | undefined>()
   private wordsOf: string | undefined
@@ -71,7 +72,7 @@ export class CallContext {
     const w = this.words
     w.fill(0)
     if (key === undefined) return
-    const parts = key.split('.')
-    for (let i = 0; i < 4; i++) w[i] = Number(parts[i]) >>> 0
+    const words = wireKeyWords(key)
+    if (words !== undefined) w.set(words)
   }
 }

@@ -59,6 +59,19 @@ export interface SharedWorker {
   wait(self: DirectPath, deadline: number): boolean
 }
 
+/** A dispatch_'s target: raw service and method ids (copies), and their route key. */
+interface CallTarget {
+  readonly service: Uint8Array
+  readonly method: Uint8Array
+  readonly routeKey: string
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 const answerOf = (bytes: Uint8Array): Answer => ({ code: 0, length: bytes.byteLength, bytes })
 /** ReadOneResponse: exit 6. */
 const EXIT = answerOf(new Writer().bool(6, true).finish())
@@ -91,6 +104,7 @@ export class DirectPath {
   shared: SharedWorker | undefined
   private readonly hostRaw: Uint8Array
   private readonly hostKey: string
+  private lastTarget: CallTarget | undefined
 
   constructor(
     private readonly config: DirectPathConfig,
@@ -150,7 +164,10 @@ export class DirectPath {
     const method = msg.fields.get(2)
     const callId = msg.fields.get(4)
     if (service === undefined || method === undefined || callId === undefined) return undefined
-    const routeKey = `${idKey(request, service).key}/${idKey(request, method).key}`
+    const serviceRaw = request.subarray(service.start, service.end)
+    const methodRaw = request.subarray(method.start, method.end)
+    const target = this.targetOf(request, service, method, serviceRaw, methodRaw)
+    const routeKey = target.routeKey
     const route = this.routes.get(routeKey)
     if (route === undefined) {
       this.routeToLearn = routeKey
@@ -160,10 +177,8 @@ export class DirectPath {
     const inbox = this.inbox
     if (inbox.outstanding.has(callKey)) return undefined
     const board = this.config.board
-    const target = board.mailboxes[route.slot] as RingView
-    if (Atomics.load(target.header, Ring.QUEUED) >= this.config.inboundQueue) return undefined
-    const serviceRaw = request.subarray(service.start, service.end)
-    const methodRaw = request.subarray(method.start, method.end)
+    const ring = board.mailboxes[route.slot] as RingView
+    if (Atomics.load(ring.header, Ring.QUEUED) >= this.config.inboundQueue) return undefined
     const callRaw = request.subarray(callId.start, callId.end)
     if (Math.max(serviceRaw.length, methodRaw.length, callRaw.length) >= RAW_ID_BYTES)
       return undefined
@@ -184,37 +199,37 @@ export class DirectPath {
     const peer = this.shared?.peer(route.slot)
     if (
       peer !== undefined &&
-      Atomics.load(target.header, Ring.STATE) === SlotState.OPEN &&
-      Atomics.load(target.header, Ring.GEN) === route.gen
+      Atomics.load(ring.header, Ring.STATE) === SlotState.OPEN &&
+      Atomics.load(ring.header, Ring.GEN) === route.gen
     ) {
       if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
-      Atomics.add(target.header, Ring.QUEUED, 1)
+      Atomics.add(ring.header, Ring.QUEUED, 1)
       peer.inbox.calls.push({
         callKey,
         bytes: payload,
         callerSlot: this.config.slot,
         callerGen: this.config.gen,
         callerHost: this.hostRaw,
-        service: serviceRaw.slice(),
-        method: methodRaw.slice(),
+        service: target.service,
+        method: target.method,
         pair: routeKey,
       })
       ringKernel(board)
       inbox.outstanding.add(callKey)
       return answer
     }
-    if (!fitsCell(target, payload.byteLength)) return undefined
-    lockRing(board, target, this.config.slot)
+    if (!fitsCell(ring, payload.byteLength)) return undefined
+    lockRing(board, ring, this.config.slot)
     try {
       if (
-        Atomics.load(target.header, Ring.STATE) !== SlotState.OPEN ||
-        Atomics.load(target.header, Ring.GEN) !== route.gen
+        Atomics.load(ring.header, Ring.STATE) !== SlotState.OPEN ||
+        Atomics.load(ring.header, Ring.GEN) !== route.gen
       ) {
         this.routes.delete(routeKey)
         this.routeToLearn = routeKey
         return undefined
       }
-      if (freeCell(target) < 0) return undefined
+      if (freeCell(ring) < 0) return undefined
       if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
       const call = {
         callId: callRaw,
@@ -224,15 +239,42 @@ export class DirectPath {
         service: serviceRaw,
         method: methodRaw,
       }
-      Atomics.add(target.header, Ring.QUEUED, 1)
-      writeCallCell(target, call, payload)
+      Atomics.add(ring.header, Ring.QUEUED, 1)
+      writeCallCell(ring, call, payload)
     } finally {
-      unlockRing(target)
+      unlockRing(ring)
     }
-    ringDoorbell(target)
+    ringDoorbell(ring)
     ringKernel(board)
     inbox.outstanding.add(callKey)
     return answer
+  }
+
+  /**
+   * The route key of a dispatch_'s (service, method), and copies of their raw ids: kept for the
+   * last target, since a guest's calls mostly repeat it (no key text per call then).
+   */
+  private targetOf(
+    request: Uint8Array,
+    service: Field,
+    method: Field,
+    serviceRaw: Uint8Array,
+    methodRaw: Uint8Array,
+  ): CallTarget {
+    const last = this.lastTarget
+    if (
+      last !== undefined &&
+      sameBytes(last.service, serviceRaw) &&
+      sameBytes(last.method, methodRaw)
+    )
+      return last
+    const target = {
+      service: serviceRaw.slice(),
+      method: methodRaw.slice(),
+      routeKey: `${idKey(request, service).key}/${idKey(request, method).key}`,
+    }
+    this.lastTarget = target
+    return target
   }
 
   private returnValue(request: Uint8Array): Answer | undefined {

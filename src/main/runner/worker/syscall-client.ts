@@ -132,7 +132,10 @@ export function syscallForwarders(
           return 0n
         }
         memory.writeI32(errPtr, 0)
-        return (BigInt(length) << 32n) | BigInt(outPtr)
+        // One BigInt instead of three where the sum is exact in a double (length < 2^21).
+        return length < 0x200000
+          ? BigInt(length * 0x1_0000_0000 + outPtr)
+          : (BigInt(length) << 32n) | BigInt(outPtr)
       }
     },
   }))

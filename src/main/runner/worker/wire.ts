@@ -1,3 +1,5 @@
+import { wireKey } from '../../kernel/transport/wire-key'
+
 /**
  * Just enough protobuf wire format for the direct path's hot syscalls (dispatch_, read_one_,
  * return_value_): finding top-level fields and splicing their raw bytes into a response costs
@@ -13,12 +15,32 @@ export interface Field {
   readonly value: number
 }
 
+/**
+ * A message's fields by number: an array for the small numbers every syscall message uses (a
+ * Map per message measured as a visible share of a co-located call), a Map for the rest.
+ */
+export class FieldTable {
+  private readonly small: (Field | undefined)[] = []
+  private large: Map<number, Field> | undefined
+
+  get(number: number): Field | undefined {
+    return number < SMALL_FIELDS ? this.small[number] : this.large?.get(number)
+  }
+
+  set(number: number, field: Field): void {
+    if (number < SMALL_FIELDS) this.small[number] = field
+    else (this.large ??= new Map()).set(number, field)
+  }
+}
+
+const SMALL_FIELDS = 16
+
 /** Top-level fields by number (last occurrence; `repeated` collects every length-delimited one). */
 export function scan(
   bytes: Uint8Array,
   repeated?: number,
-): { fields: Map<number, Field>; list: Field[] } | undefined {
-  const fields = new Map<number, Field>()
+): { fields: FieldTable; list: Field[] } | undefined {
+  const fields = new FieldTable()
   const list: Field[] = []
   let pos = 0
   while (pos < bytes.length) {
@@ -135,14 +157,14 @@ export function idKey(
   field: Field | undefined,
 ): { key: string; empty: boolean } {
   if (field === undefined || !idHalves(bytes, field.start, field.end)) {
-    return { key: '0.0.0.0', empty: true }
+    return { key: EMPTY_ID_KEY, empty: true }
   }
   const hh = (halves[0] as number) & 0xffffff
   const h1 = halves[1] as number
   const l0 = halves[2] as number
   const l1 = halves[3] as number
   return {
-    key: `${hh}.${h1}.${l0}.${l1}`,
+    key: wireKey(hh, h1, l0, l1),
     empty: (hh & 0xffff) === 0 && h1 === 0 && l0 === 0 && l1 === 0,
   }
 }
@@ -206,9 +228,16 @@ function idHalves(bytes: Uint8Array, start: number, end: number): boolean {
 
 /** The same key from bigint halves (ids decoded by protobuf-es). */
 export function idKeyOf(id: { high: bigint; low: bigint }): string {
-  const hh = Number((id.high >> 32n) & 0xffffffn)
-  return `${hh}.${Number(id.high & 0xffffffffn)}.${Number(id.low >> 32n)}.${Number(id.low & 0xffffffffn)}`
+  return wireKey(
+    Number((id.high >> 32n) & 0xffffffn),
+    Number(id.high & 0xffffffffn),
+    Number((id.low >> 32n) & 0xffffffffn),
+    Number(id.low & 0xffffffffn),
+  )
 }
+
+/** The key of the empty id (what idKey gives an absent or malformed field). */
+export const EMPTY_ID_KEY = wireKey(0, 0, 0, 0)
 
 /** Builds a message from fields, in order: raw length-delimited payloads or int32 varints. */
 export class Writer {
@@ -287,18 +316,58 @@ export class Writer {
 /** ReadOneResponse{timeout: 1}: read_one_'s answer when nothing came in time. */
 export const READ_ONE_TIMEOUT = new Writer().bool(1, true).finish()
 
-/** ReadOneResponse as a callee's guest reads an inbound call: call 2 {1, 2}, call_id 3, param 4. */
+/** How many bytes `value` (unsigned, < 2^32) takes as a varint. */
+function varintSize(value: number): number {
+  let n = 1
+  for (let v = value >>> 0; v > 0x7f; v >>>= 7) n++
+  return n
+}
+
+/** The size of length-delimited field `number` (< 16) carrying `length` bytes. */
+const fieldSize = (length: number): number => 1 + varintSize(length) + length
+
+/** Writes length-delimited field `number` (< 16) at `pos`; returns where it ends. */
+function putField(out: Uint8Array, pos: number, number: number, payload: Uint8Array): number {
+  out[pos++] = (number << 3) | 2
+  pos = putVarint(out, pos, payload.byteLength)
+  out.set(payload, pos)
+  return pos + payload.byteLength
+}
+
+function putVarint(out: Uint8Array, pos: number, value: number): number {
+  let v = value >>> 0
+  while (v > 0x7f) {
+    out[pos++] = (v & 0x7f) | 0x80
+    v >>>= 7
+  }
+  out[pos++] = v
+  return pos
+}
+
+/**
+ * ReadOneResponse as a callee's guest reads an inbound call: call 2 {1, 2}, call_id 3, param 4.
+ * Sized first and written once (these builders run on every call; wire.test.ts checks them
+ * against Writer and protobuf-es).
+ */
 export function callPayload(
   service: Uint8Array,
   method: Uint8Array,
   callId: Uint8Array,
   param: Uint8Array | undefined,
 ): Uint8Array {
-  const out = new Writer()
-    .bytes(2, new Writer().bytes(1, service).bytes(2, method).finish())
-    .bytes(3, callId)
-  if (param) out.bytes(4, param)
-  return out.finish()
+  const pair = fieldSize(service.byteLength) + fieldSize(method.byteLength)
+  const size =
+    fieldSize(pair) +
+    fieldSize(callId.byteLength) +
+    (param === undefined ? 0 : fieldSize(param.byteLength))
+  const out = new Uint8Array(size)
+  out[0] = (2 << 3) | 2
+  let pos = putVarint(out, 1, pair)
+  pos = putField(out, pos, 1, service)
+  pos = putField(out, pos, 2, method)
+  pos = putField(out, pos, 3, callId)
+  if (param !== undefined) putField(out, pos, 4, param)
+  return out
 }
 
 /** DispatchResponse (call_id 1) as a syscall answer. */
@@ -307,7 +376,8 @@ export function dispatchAnswer(callId: Uint8Array): {
   length: number
   bytes: Uint8Array
 } {
-  const bytes = new Writer().bytes(1, callId).finish()
+  const bytes = new Uint8Array(fieldSize(callId.byteLength))
+  putField(bytes, 0, 1, callId)
   return { code: 0, length: bytes.byteLength, bytes }
 }
 
@@ -321,10 +391,34 @@ export function resolvedPayload(
   result: Uint8Array | undefined,
   resultError: number,
 ): Uint8Array {
-  const resolved = new Writer().bytes(1, callerHost).bytes(2, callId)
-  if (result) resolved.bytes(3, result)
-  resolved.int32(4, resultError)
-  return new Writer().bytes(5, resolved.finish()).finish()
+  const errorSize = resultError === 0 ? 0 : resultError > 0 ? 1 + varintSize(resultError) : 11
+  const resolved =
+    fieldSize(callerHost.byteLength) +
+    fieldSize(callId.byteLength) +
+    (result === undefined ? 0 : fieldSize(result.byteLength)) +
+    errorSize
+  const out = new Uint8Array(fieldSize(resolved))
+  out[0] = (5 << 3) | 2
+  let pos = putVarint(out, 1, resolved)
+  pos = putField(out, pos, 1, callerHost)
+  pos = putField(out, pos, 2, callId)
+  if (result !== undefined) pos = putField(out, pos, 3, result)
+  if (resultError > 0) {
+    out[pos++] = 4 << 3
+    putVarint(out, pos, resultError)
+  } else if (resultError < 0) {
+    out[pos++] = 4 << 3
+    // Negative int32: ten bytes, sign-extended (as Writer.int32).
+    let lo = resultError >>> 0
+    for (let i = 0; i < 4; i++) {
+      out[pos++] = (lo & 0x7f) | 0x80
+      lo >>>= 7
+    }
+    out[pos++] = (lo & 0x0f) | 0x70 | 0x80
+    for (let i = 0; i < 4; i++) out[pos++] = 0xff
+    out[pos] = 0x01
+  }
+  return out
 }
 
 /**

@@ -1,0 +1,123 @@
+// The guest worker's hand-sized answers of the direct path (runner/worker/wire.ts), checked
+// byte for byte against protobuf-es encoding the same messages, and its id keys against each other.
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
+import { AnySchema } from '@bufbuild/protobuf/wkt'
+import { describe, expect, it } from 'vitest'
+import { IdRawSchema } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
+import {
+  DispatchResponseSchema,
+  ReadOneResponseSchema,
+} from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
+import {
+  callPayload,
+  dispatchAnswer,
+  EMPTY_ID_KEY,
+  idKey,
+  idKeyOf,
+  resolvedPayload,
+} from '../../src/main/runner/worker/wire'
+import { callKeyOfWireKey } from '../../src/main/kernel/transport/trace-words'
+import { wireKey, wireKeyWords } from '../../src/main/kernel/transport/wire-key'
+
+const rawId = (high: bigint, low: bigint) =>
+  toBinary(IdRawSchema, create(IdRawSchema, { high, low }))
+
+const ids = [
+  [0x63_00_00_00_00_00_00_01n, 2n],
+  [0x73_ff_ff_ff_ff_ff_ff_ffn, 0xffff_ffff_ffff_ffffn],
+  [0n, 0n],
+  [0x6d_12_34_56_78_9a_bc_den, 0x8000_0000_0000_0000n],
+] as const
+
+describe('worker wire: the direct path answers', () => {
+  it('callPayload is the ReadOneResponse protobuf-es writes (with and without param, large param)', () => {
+    for (const [high, low] of ids) {
+      const anys = [
+        undefined,
+        toBinary(AnySchema, create(AnySchema, { typeUrl: 'x/y', value: new Uint8Array([1, 2]) })),
+        toBinary(AnySchema, create(AnySchema, { value: new Uint8Array(300).fill(7) })),
+      ]
+      for (const param of anys) {
+        const service = rawId(0x73_00_00_00_00_00_00_05n, low)
+        const method = rawId(0x6d_00_00_00_00_00_00_06n, high)
+        const call = rawId(high, low)
+        const bytes = callPayload(service, method, call, param)
+        const expected = create(ReadOneResponseSchema, {
+          call: {
+            serviceId: fromBinary(IdRawSchema, service),
+            methodId: fromBinary(IdRawSchema, method),
+          },
+          callId: fromBinary(IdRawSchema, call),
+          ...(param === undefined ? {} : { param: fromBinary(AnySchema, param) }),
+        })
+        expect(Array.from(bytes)).toEqual(Array.from(toBinary(ReadOneResponseSchema, expected)))
+      }
+    }
+  })
+
+  it('resolvedPayload is the ReadOneResponse protobuf-es writes, for every sign of result_error', () => {
+    const host = rawId(0x68_00_00_00_00_00_00_09n, 77n)
+    for (const [high, low] of ids) {
+      for (const resultError of [0, 1, 127, 128, 300_000, -1, -2_147_483_648]) {
+        for (const result of [undefined, new Uint8Array([10, 3, 0x61, 0x62, 0x63])]) {
+          const call = rawId(high, low)
+          const bytes = resolvedPayload(host, call, result, resultError)
+          const decoded = fromBinary(ReadOneResponseSchema, bytes)
+          expect(decoded.resolved?.resultError).toBe(resultError)
+          expect(decoded.resolved?.callId).toEqual(fromBinary(IdRawSchema, call))
+          expect(decoded.resolved?.hostId).toEqual(fromBinary(IdRawSchema, host))
+          if (result !== undefined) expect(decoded.resolved?.result?.typeUrl).toBe('abc')
+          else expect(decoded.resolved?.result).toBeUndefined()
+          expect(Array.from(bytes)).toEqual(Array.from(toBinary(ReadOneResponseSchema, decoded)))
+        }
+      }
+    }
+  })
+
+  it('dispatchAnswer is a DispatchResponse with the call id', () => {
+    for (const [high, low] of ids) {
+      const call = rawId(high, low)
+      const answer = dispatchAnswer(call)
+      expect(answer.length).toBe(answer.bytes.byteLength)
+      const decoded = fromBinary(DispatchResponseSchema, answer.bytes)
+      expect(decoded.callId).toEqual(fromBinary(IdRawSchema, call))
+      expect(Array.from(answer.bytes)).toEqual(
+        Array.from(toBinary(DispatchResponseSchema, decoded)),
+      )
+    }
+  })
+
+  it('id keys: the same for raw bytes and bigints, blind to the type letter, distinct otherwise', () => {
+    const keys = new Set<string>()
+    for (const [high, low] of ids) {
+      const raw = rawId(high, low)
+      const fromRaw = idKey(raw, { start: 0, end: raw.length, value: 0 })
+      expect(fromRaw.key).toBe(idKeyOf({ high, low }))
+      const retagged = rawId((high & 0x00ff_ffff_ffff_ffffn) | (0x78n << 56n), low)
+      expect(idKey(retagged, { start: 0, end: retagged.length, value: 0 }).key).toBe(fromRaw.key)
+      keys.add(fromRaw.key)
+    }
+    expect(keys.size).toBe(ids.length)
+    expect(idKey(new Uint8Array(0), undefined)).toEqual({ key: EMPTY_ID_KEY, empty: true })
+    // Each data word moves the key.
+    const base = idKeyOf({ high: 1n, low: 1n })
+    expect(idKeyOf({ high: (1n << 40n) | 1n, low: 1n })).not.toBe(base)
+    expect(idKeyOf({ high: 1n, low: (1n << 40n) | 1n })).not.toBe(base)
+    expect(idKeyOf({ high: 1n | (1n << 20n), low: 1n })).not.toBe(base)
+  })
+
+  it('a wire key gives back its words, and the kernel call key of a call id', () => {
+    for (const words of [
+      [0, 0, 0, 1],
+      [0xffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0x123456, 0x80000000, 0x7fffffff, 0xdeadbeef],
+    ] as const) {
+      const [a, b, c, d] = words
+      expect(wireKeyWords(wireKey(a, b, c, d))).toEqual(words)
+    }
+    const key = idKeyOf({ high: 0x63_12_34_56_78_9a_bc_den, low: 0x0123_4567_89ab_cdefn })
+    expect(callKeyOfWireKey(key)).toBe('call-123456789abcde-0123456789abcdef')
+    expect(callKeyOfWireKey(EMPTY_ID_KEY)).toBeUndefined()
+    expect(wireKeyWords('1.2.3.4')).toBeUndefined()
+  })
+})
