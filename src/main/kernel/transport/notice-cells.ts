@@ -140,7 +140,18 @@ export function readNotices(board: Switchboard, parents: boolean): Notice[] {
 /** The IdRaw bytes stored at `offset` (writeRawId) as text, one character per byte. */
 function rawIdText(cells: Uint8Array, offset: number): string {
   const end = offset + 1 + Math.min(cells[offset] as number, RAW_ID_BYTES - 1)
-  let text = ''
-  for (let i = offset + 1; i < end; i++) text += String.fromCharCode(cells[i] as number)
-  return text
+  // Buffer's latin1 decoding: a string per id instead of one per byte (four ids per call).
+  return bufferOf(cells).toString('latin1', offset + 1, end)
+}
+
+const buffers = new WeakMap<Uint8Array, Buffer>()
+
+/** A Buffer over the same bytes as `cells` (made once per ring). */
+function bufferOf(cells: Uint8Array): Buffer {
+  let buffer = buffers.get(cells)
+  if (buffer === undefined) {
+    buffer = Buffer.from(cells.buffer, cells.byteOffset, cells.byteLength)
+    buffers.set(cells, buffer)
+  }
+  return buffer
 }
