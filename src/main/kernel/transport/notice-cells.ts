@@ -118,8 +118,8 @@ export function readNotices(board: Switchboard, parents: boolean): Notice[] {
         slot,
         atNs,
         callId,
-        serviceId: rawIdText(cells, cell + SERVICE),
-        methodId: rawIdText(cells, cell + METHOD),
+        serviceId: lastService.text(cells, cell + SERVICE),
+        methodId: lastMethod.text(cells, cell + METHOD),
         parent: parents
           ? [
               v.getUint32(at, true),
@@ -143,6 +143,38 @@ function rawIdText(cells: Uint8Array, offset: number): string {
   // Buffer's latin1 decoding: a string per id instead of one per byte (four ids per call).
   return bufferOf(cells).toString('latin1', offset + 1, end)
 }
+
+/**
+ * The text of the last id read at one field of the notices, kept with its bytes: a service's
+ * and method's ids repeat call after call, and comparing ~20 bytes costs less than a string.
+ */
+class LastIdText {
+  private bytes = new Uint8Array(RAW_ID_BYTES)
+  private length = -1
+  private last = ''
+
+  text(cells: Uint8Array, offset: number): string {
+    const length = Math.min(cells[offset] as number, RAW_ID_BYTES - 1)
+    const start = offset + 1
+    if (length === this.length) {
+      let same = true
+      for (let i = 0; i < length; i++) {
+        if (cells[start + i] !== this.bytes[i]) {
+          same = false
+          break
+        }
+      }
+      if (same) return this.last
+    }
+    this.bytes.set(cells.subarray(start, start + length))
+    this.length = length
+    this.last = rawIdText(cells, offset)
+    return this.last
+  }
+}
+
+const lastService = new LastIdText()
+const lastMethod = new LastIdText()
 
 const buffers = new WeakMap<Uint8Array, Buffer>()
 
