@@ -4,6 +4,8 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { describe, expect, it } from 'vitest'
 import { IdRawSchema } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
 import { fastRawId } from '../../src/main/kernel/transport/notice-drain'
+import { readNotices, writeNotice } from '../../src/main/kernel/transport/notice-cells'
+import { createSwitchboard } from '../../src/main/kernel/transport/switchboard'
 
 describe('fastRawId', () => {
   it('decodes ids as protobuf-es does, edge values included', () => {
@@ -25,5 +27,32 @@ describe('fastRawId', () => {
     const truncated = new Uint8Array([0x08, 0xff])
     const id = fastRawId(truncated)
     expect([id.high, id.low]).toEqual([0n, 0n])
+  })
+})
+
+describe('readNotices', () => {
+  it('gives each notice its own ids while services and methods alternate and repeat', () => {
+    const board = createSwitchboard()
+    const raw = (high: bigint, low: bigint) =>
+      toBinary(IdRawSchema, create(IdRawSchema, { high, low }))
+    const services = [raw(0x73n << 56n, 1n), raw(0x73n << 56n, 2n), raw(0x73n << 56n, 300n)]
+    const methods = [raw(0x6dn << 56n, 7n), raw(0x6dn << 56n, 7n << 40n)]
+    const written: { service: Uint8Array; method: Uint8Array; call: Uint8Array }[] = []
+    for (let i = 0; i < 12; i++) {
+      const entry = {
+        service: services[[0, 0, 1, 2, 2, 0][i % 6] as number] as Uint8Array,
+        method: methods[[0, 1, 1, 0][i % 4] as number] as Uint8Array,
+        call: raw(0x63n << 56n, BigInt(i + 1)),
+      }
+      written.push(entry)
+      expect(
+        writeNotice(board, 0, entry.call, { serviceId: entry.service, methodId: entry.method }),
+      ).toBe(true)
+    }
+    const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1')
+    const read = readNotices(board, false)
+    expect(read.map((n) => ('serviceId' in n ? [n.callId, n.serviceId, n.methodId] : []))).toEqual(
+      written.map((w) => [latin1(w.call), latin1(w.service), latin1(w.method)]),
+    )
   })
 })
