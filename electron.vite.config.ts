@@ -79,8 +79,12 @@ export default defineConfig({
     plugins: [guestWorkerBuild()],
     build: {
       // protobuf-es is bundled (tree-shaken) rather than loaded from node_modules: as a package it
-      // is some 80 ES modules, each resolved, read and compiled apart when the runner loads.
-      externalizeDeps: { exclude: ['@bufbuild/protobuf'] },
+      // is some 80 ES modules, each resolved, read and compiled apart when the runner loads. The
+      // TOML readers too (smol-toml: 8 modules, toml-eslint-parser: 4): every command reads a
+      // deploy config first.
+      externalizeDeps: {
+        exclude: ['@bufbuild/protobuf', 'smol-toml', 'toml-eslint-parser', 'eslint-visitor-keys'],
+      },
       rolldownOptions: {
         input: {
           index: resolve(root, 'src/main/index.ts'),

@@ -43,13 +43,35 @@ describe('the start-up path of the build', () => {
     expect(all).toContain('better-sqlite3')
   })
 
-  it('the CLI reaches validate without the runner: no engine, kernel or protobuf-es', () => {
-    const loaded = [...staticClosure('cli.js')]
-    // smol-toml reads the values, toml-eslint-parser the positions diagnostics point at.
-    expect(loaded.filter((spec) => !spec.startsWith('node:') && !spec.startsWith('./'))).toEqual([
-      'smol-toml',
-      'toml-eslint-parser',
+  /** The chunk of `file` imported on demand whose name starts with `name-`. */
+  function onDemand(file: string, name: string): string {
+    const found = importsOf(file).dynamic.filter((spec) => spec.startsWith(`./${name}-`))
+    expect(found, `${file} imports ${name}-*.js on demand`).toHaveLength(1)
+    return (found[0] as string).slice(2)
+  }
+
+  it('the CLI entry loads nothing else before it can start a guest worker', () => {
+    // cli.js reads the command line and, for run/test/call, starts the first worker thread
+    // before it imports the config loader and the runner, so that the thread loads beside them.
+    expect([...staticClosure('cli.js')].filter((spec) => !spec.startsWith('./'))).toEqual([
+      'node:util',
     ])
+    expect(onDemand('cli.js', 'worker-pool')).toMatch(/^worker-pool-/)
+  })
+
+  it('the CLI reaches validate without the runner: no engine, kernel or protobuf-es', () => {
+    const main = onDemand('cli.js', 'main')
+    const loaded = [
+      ...staticClosure('cli.js'),
+      `./${main}`,
+      ...staticClosure(main),
+      ...importsOf('cli.js').dynamic.filter((spec) => spec.startsWith('./terminal-output-')),
+    ]
+    // smol-toml (the values) and toml-eslint-parser (the positions diagnostics point at) are
+    // bundled: no package is resolved from node_modules on the way.
+    expect([
+      ...new Set(loaded.filter((spec) => !spec.startsWith('node:') && !spec.startsWith('./'))),
+    ]).toEqual([])
     const code = loaded
       .filter((spec) => spec.startsWith('./'))
       .map((spec) => readFileSync(join(OUT, spec.slice(2)), 'utf8'))
@@ -60,7 +82,9 @@ describe('the start-up path of the build', () => {
   it('running a deployment, the Studio and the desktop main load no NATS or OpenTelemetry until asked', () => {
     const npm = (file: string) =>
       [...staticClosure(file)].filter((spec) => !spec.startsWith('node:') && !spec.startsWith('./'))
-    const runner = importsOf('cli.js').dynamic.filter((spec) => /deployment-/.test(spec))
+    const runner = importsOf(onDemand('cli.js', 'main')).dynamic.filter((spec) =>
+      /deployment-/.test(spec),
+    )
     expect(runner.length).toBeGreaterThan(0)
     // --host loads the cluster, [telemetry] otlp the exporters, serve --cluster the observer.
     for (const file of ['index.js', ...runner.map((spec) => spec.slice(2))]) {

@@ -1,6 +1,7 @@
-// The guest worker pool: what a pool worker inherits from the process.
+// The guest worker pool: what a pool worker inherits from the process, and a cancelled prewarm.
+import type { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { guestWorkerExecArgv } from '../../src/main/runner/worker/worker-pool'
+import { guestWorkerExecArgv, WorkerPool } from '../../src/main/runner/worker/worker-pool'
 
 describe('the guest worker pool', () => {
   it('starts workers without the parent preloads (a TypeScript loader), keeping other options', () => {
@@ -19,4 +20,31 @@ describe('the guest worker pool', () => {
       ]),
     ).toEqual(['--enable-source-maps', '--stack-size=900'])
   })
+})
+
+describe('cancelling a prewarm (a command that found nothing to run)', () => {
+  it('ends the workers still loading, so none holds the exit, and a later take gets a new one', async () => {
+    const pool = new WorkerPool(0)
+    const spawned: Worker[] = []
+    const listener = (worker: Worker) => spawned.push(worker)
+    process.on('worker', listener)
+    try {
+      pool.prewarm(1)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(spawned).toHaveLength(1)
+      const first = spawned[0] as Worker
+      const ended = new Promise<number>((resolve) => first.once('exit', resolve))
+      let ready = false
+      first.on('message', (m: { type?: string }) => (ready ||= m.type === 'ready'))
+      pool.cancelPrewarm()
+      await ended
+      expect(ready).toBe(false)
+      const taken = await pool.take()
+      expect(taken).not.toBe(first)
+      await taken.terminate()
+    } finally {
+      process.off('worker', listener)
+      await pool.close()
+    }
+  }, 30_000)
 })

@@ -1,7 +1,20 @@
 // `parigot` command line entry: wires the CLI to the real process.
 import { abandonedThreads } from '../runner/worker/abandoned'
-import { main } from './main'
-import { colorWanted } from './terminal-output'
+import { workersBeforeConfig } from './command-line'
+
+// Only this file and command-line.ts load before the first guest worker starts: the rest (the
+// config loader, the runner) is imported after, so that the thread loads beside them.
+const argv = process.argv.slice(2)
+const early = workersBeforeConfig(argv)
+const earlyPool =
+  early === undefined ? undefined : (await import('../runner/worker/worker-pool')).sharedWorkerPool
+if (early !== undefined && earlyPool !== undefined) {
+  // A one-shot run keeps no idle worker afterwards; --watch keeps the pool's default.
+  if (!early.watch) earlyPool.keepIdle(0)
+  earlyPool.prewarm(early.count)
+}
+const { main } = await import('./main')
+const { colorWanted } = await import('./terminal-output')
 
 /**
  * After the first SIGINT/SIGTERM the CLI stops every guest, which is bounded (each guest's
@@ -34,7 +47,7 @@ function onSignal(handler: () => void): void {
   handler()
 }
 
-const code = await main(process.argv.slice(2), {
+const code = await main(argv, {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   color: colorWanted(process.stdout),
@@ -48,5 +61,8 @@ const code = await main(process.argv.slice(2), {
     }
   },
 })
+// A config that did not load (or a run that ended early) leaves the early worker unused: it
+// would hold the exit until loaded.
+earlyPool?.cancelPrewarm()
 if (abandonedThreads().length > 0) exitNow(code, 'done')
 process.exitCode = code

@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util'
 import { formatDiagnostic, loadDeployConfig } from '../runner/load-config'
 import type { ClusterConfig, DeployConfig } from '../../shared/deploy-config/types'
 import type { DeploymentMode } from '../runner/deployment'
 import { ExitCode } from '../runner/exit-code'
 import { CALL_HELP } from './call-help'
 import { COMMAND_HELP, USAGE } from './help'
+import { parseCommandLine } from './command-line'
 import { createTerminalOutput } from './terminal-output'
-import { TraceFileRecorder } from '../runner/trace/trace-file'
 
 export interface CliIo {
   readonly stdout: (line: string) => void
@@ -20,25 +19,7 @@ export interface CliIo {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        watch: { type: 'boolean' },
-        host: { type: 'string' },
-        out: { type: 'string' },
-        include: { type: 'string', multiple: true },
-        port: { type: 'string' },
-        root: { type: 'string', multiple: true },
-        'no-build': { type: 'boolean' },
-        list: { type: 'boolean' },
-        trace: { type: 'string' },
-        cluster: { type: 'string' },
-        deployment: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
+    parsed = parseCommandLine(argv)
   } catch (err) {
     io.stderr(`parigot: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
     return 1
@@ -173,7 +154,10 @@ async function runDeployment(
   sharedWorkerPool.prewarm(workersAtStart(config, mode))
   const { Deployment } = await import('../runner/deployment')
   const output = createTerminalOutput({ json, color: io.color && !json, write: io.stdout })
-  const recorder = traceFile === undefined ? undefined : new TraceFileRecorder()
+  const recorder =
+    traceFile === undefined
+      ? undefined
+      : new (await import('../runner/trace/trace-file')).TraceFileRecorder()
   const deployment = new Deployment(config, {
     mode,
     watch,

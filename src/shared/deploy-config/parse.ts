@@ -126,6 +126,26 @@ function withEnvHint(root: Table, issue: SchemaIssue): SchemaIssue {
   return { ...issue, message: `${issue.message}: write \`env = ${envTable(env)}\`` }
 }
 
+/**
+ * `reference` with its line and column looked up when first read: only a file that turns out
+ * missing or wrong needs them, and looking them up parses the text a second time.
+ */
+function locatedLazily(
+  reference: Omit<ConfigPathReference, 'line' | 'column'>,
+  locator: TomlLocator,
+  path: KeyPath,
+): ConfigPathReference {
+  let position: { line: number; column: number } | undefined
+  const at = () => (position ??= locator.position(path))
+  return Object.defineProperties(
+    { ...reference },
+    {
+      line: { enumerable: true, get: () => at().line },
+      column: { enumerable: true, get: () => at().column },
+    },
+  ) as ConfigPathReference
+}
+
 interface Built {
   config?: DeployConfig
   references: ConfigPathReference[]
@@ -144,9 +164,10 @@ function build(
   const references: ConfigPathReference[] = []
   const reference = (kind: ConfigPathReference['kind'], path: KeyPath, value: unknown): void => {
     if (typeof value !== 'string' || value === '') return
-    const pos = locator.position(path)
     const what = REFERENCE_WHAT[kind]
-    references.push({ kind, what, key: formatKeyPath(path), path: resolve(value), ...pos })
+    references.push(
+      locatedLazily({ kind, what, key: formatKeyPath(path), path: resolve(value) }, locator, path),
+    )
   }
 
   const deployment = isTable(root['deployment']) ? root['deployment'] : {}
@@ -208,27 +229,31 @@ function build(
   }
   const { cluster, files: clusterFiles } = buildCluster(root, resolve)
   for (const f of clusterFiles) {
-    const pos = locator.position(f.path)
-    references.push({
-      kind: 'cluster',
-      what: f.what,
-      key: formatKeyPath(f.path),
-      path: resolve(f.value),
-      ...pos,
-    })
+    references.push(
+      locatedLazily(
+        { kind: 'cluster', what: f.what, key: formatKeyPath(f.path), path: resolve(f.value) },
+        locator,
+        f.path,
+      ),
+    )
   }
   if (!complete) return { references }
 
   const name = setting<string | undefined>('name') ?? baseName(file)
   const dataDir = resolve(setting<string | undefined>('data_dir') ?? `.parigot-data/${name}`)
   const dataDirKey = ['deployment', 'data_dir']
-  references.push({
-    kind: 'data_dir',
-    what: REFERENCE_WHAT.data_dir,
-    key: formatKeyPath(dataDirKey),
-    path: dataDir,
-    ...locator.position(dataDirKey),
-  })
+  references.push(
+    locatedLazily(
+      {
+        kind: 'data_dir',
+        what: REFERENCE_WHAT.data_dir,
+        key: formatKeyPath(dataDirKey),
+        path: dataDir,
+      },
+      locator,
+      dataDirKey,
+    ),
+  )
   const config: DeployConfig = {
     file,
     name,

@@ -50,10 +50,26 @@ function start(node: AST.TOMLNode): SourcePosition {
 const keyName = (k: AST.TOMLBare | AST.TOMLQuoted): string =>
   k.type === 'TOMLBare' ? k.name : k.value
 
+/**
+ * The text is parsed for positions on the first lookup, not before: a valid config whose files
+ * all exist needs none, and that second parse was a good part of `parigot validate`'s own time.
+ */
 export class TomlLocator {
   private readonly locations = new Map<string, KeyLocation>()
+  private text: string | undefined
 
   constructor(text: string) {
+    this.text = text
+  }
+
+  /** The exact location of `path`, if it was written (or implied by a header or dotted key). */
+  locate(path: KeyPath): KeyLocation | undefined {
+    if (this.text !== undefined) this.index(this.text)
+    return this.locations.get(pathId(path))
+  }
+
+  private index(text: string): void {
+    this.text = undefined
     let program: AST.TOMLProgram
     try {
       // 'latest' accepts what smol-toml accepts (TOML 1.1: \e, \x escapes, newlines in inline
@@ -67,11 +83,6 @@ export class TomlLocator {
       if (node.type === 'TOMLKeyValue') this.keyValue([], node)
       else this.table(node)
     }
-  }
-
-  /** The exact location of `path`, if it was written (or implied by a header or dotted key). */
-  locate(path: KeyPath): KeyLocation | undefined {
-    return this.locations.get(pathId(path))
   }
 
   /**

@@ -26,6 +26,10 @@ export class WorkerPool {
   /** Workers wanted idle or loading (at least `size`); falls by one at each take. */
   private wanted: number
   private refillTimer: NodeJS.Timeout | undefined
+  /** Workers spawned and not yet ready. */
+  private readonly starting = new Set<Worker>()
+  /** Of those, the ones cancelPrewarm ended. */
+  private readonly cancelled = new WeakSet<Worker>()
 
   constructor(private size = 2) {
     this.wanted = size
@@ -75,6 +79,20 @@ export class WorkerPool {
     this.fill()
   }
 
+  /**
+   * Wants no more workers than the idle size, and ends those still loading that no taker waits
+   * for: a command that asked for workers before reading its config (cli/index.ts) and then ran
+   * nothing exits at once instead of after their start-up.
+   */
+  cancelPrewarm(): void {
+    this.wanted = this.size
+    if (this.takers.length > 0) return
+    for (const worker of this.starting) {
+      this.cancelled.add(worker)
+      void worker.terminate()
+    }
+  }
+
   /** Ends the idle workers. */
   async close(): Promise<void> {
     this.wanted = this.size
@@ -101,8 +119,10 @@ export class WorkerPool {
           }
           this.fill()
         },
-        () => {
+        (error: unknown) => {
           this.loading--
+          // Ended by cancelPrewarm: a taker that came since gets a new worker.
+          if (error instanceof PrewarmCancelled) return this.fill()
           // The script itself fails to load: hand the error to a waiting taker, ask no more.
           this.takers.shift()?.(loaded)
           this.wanted = this.size
@@ -116,19 +136,35 @@ export class WorkerPool {
       resourceLimits: WORKER_RESOURCE_LIMITS,
       execArgv: guestWorkerExecArgv(process.execArgv),
     })
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WorkerMessage) => {
-        if (message.type !== 'ready') return
-        worker.off('message', onMessage)
-        worker.off('error', reject)
-        resolve()
-      }
-      worker.on('message', onMessage)
-      worker.once('error', reject)
-    })
+    this.starting.add(worker)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onExit = (code: number) =>
+          reject(
+            this.cancelled.has(worker)
+              ? new PrewarmCancelled()
+              : new Error(`the guest worker ended (exit code ${code}) before it was ready`),
+          )
+        const onMessage = (message: WorkerMessage) => {
+          if (message.type !== 'ready') return
+          worker.off('message', onMessage)
+          worker.off('error', reject)
+          worker.off('exit', onExit)
+          resolve()
+        }
+        worker.on('message', onMessage)
+        worker.once('error', reject)
+        worker.once('exit', onExit)
+      })
+    } finally {
+      this.starting.delete(worker)
+    }
     return worker
   }
 }
+
+/** A worker still loading was ended by cancelPrewarm: not a failure of the script. */
+class PrewarmCancelled extends Error {}
 
 /**
  * Each guest worker's JavaScript heap (plugins, decoded messages) is capped, so a runaway one
