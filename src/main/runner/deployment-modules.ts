@@ -107,6 +107,31 @@ export function dependentsOf(
   return services.filter((s) => found.has(s.name))
 }
 
+/**
+ * The running services to restart when a guest of another host that exports `exported` runs a
+ * new instance: those that require one of `exported`, less those that depend (through local
+ * services) on another of them, since restarting that one takes them along (Deployment.restart
+ * restarts a service's dependents). So each restarts once, whatever the deploy file's order.
+ */
+export function remoteDependentsToRestart(
+  kernel: Kernel,
+  services: readonly ServiceConfig[],
+  isRunning: (name: string) => boolean,
+  exported: ReadonlySet<string>,
+): ServiceConfig[] {
+  const requiresOf = (name: string) =>
+    kernel.hostByName(name)?.services.flatMap((s) => [...s.requires]) ?? []
+  const direct = services.filter(
+    (s) => isRunning(s.name) && requiresOf(s.name).some((n) => exported.has(n)),
+  )
+  const covered = new Set(
+    direct.flatMap((s) => dependentsOf(kernel, services, s).map((d) => d.name)),
+  )
+  const roots = direct.filter((s) => !covered.has(s.name))
+  // Direct dependents that all depend on each other (a cycle): one of them takes the rest along.
+  return roots.length > 0 || direct.length === 0 ? roots : direct.slice(0, 1)
+}
+
 function toPluginSpec(plugin: ServicePlugin, config: DeployConfig): PluginSpec {
   // The deployment's name and [cluster] (the queue plugin's JetStream backend connects with it).
   const deployment = {

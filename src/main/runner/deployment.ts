@@ -10,6 +10,7 @@ import type { CompiledGuest } from '../engine/compile'
 import {
   compileServices,
   dependentsOf,
+  remoteDependentsToRestart,
   fsCode,
   guestSpec,
   memoryLimitOf,
@@ -285,18 +286,13 @@ export class Deployment {
     const supervisor = this.supervisor
     const compiled = this.compiled
     if (supervisor === undefined || compiled === undefined || this.stopping) return
-    const requiresOf = (name: string) =>
-      supervisor.kernel.hostByName(name)?.services.flatMap((s) => [...s.requires]) ?? []
-    const direct = this.config.services.filter(
-      (s) =>
-        supervisor.guest(s.name) !== undefined &&
-        requiresOf(s.name).some((n) => exports.includes(n)),
+    const restarts = remoteDependentsToRestart(
+      supervisor.kernel,
+      this.config.services,
+      (name) => supervisor.guest(name) !== undefined,
+      new Set(exports),
     )
-    const covered = new Set<string>()
-    for (const service of direct) {
-      if (covered.has(service.name)) continue
-      for (const d of dependentsOf(supervisor.kernel, this.config.services, service))
-        covered.add(d.name)
+    for (const service of restarts) {
       const module = compiled.get(service.name)
       if (module !== undefined)
         void this.restart(service, module, compiled, `needs ${guest}@${host}, which restarted`)
