@@ -7,6 +7,8 @@
 // the client's timings. BENCH_SERVER_IN_PROCESS=1 runs both hosts in this process instead (the
 // setting before; one main thread serves both kernels and both NATS connections), and
 // BENCH_SERVER_NODE_ARGS passes node options to the serving process (e.g. `--cpu-prof`).
+// PARIGOT_STAGE_PROBE=DIR (an empty directory) stamps each call's stages in every thread of both
+// hosts and prints the median of each stage after the figures (bench/lib/stage-report.ts).
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -25,6 +27,7 @@ import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
 import { startNatsServer } from '../test/helpers/nats-server'
 import { ensureBuilt } from '../scripts/ensure-built.mjs'
 import { median, percentile } from './lib/stats'
+import { formatStageReport, stageReport } from './lib/stage-report'
 import type { Benchmark, BenchResult } from './lib/result'
 
 const CALLS = 2_000
@@ -193,6 +196,9 @@ async function remoteCalls(): Promise<BenchResult[]> {
         : await startServerProcess(nats.url, dir, serverWasm)
       remote.push(await remoteRound(nats.url, client, serving))
     }
+    const probe = process.env.PARIGOT_STAGE_PROBE
+    if (probe !== undefined && probe !== '')
+      console.error(`\n${formatStageReport(await stageReport(probe))}`)
     const hosts = IN_PROCESS
       ? 'two supervisors and two NATS connections in one process'
       : 'host "server" its own process, `parigot run deploy.toml --host server`'

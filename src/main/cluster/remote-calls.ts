@@ -27,6 +27,13 @@ import type { KernelAccess } from './kernel-access'
 import type { TakenCall } from './remote-guests'
 import type { ClusterNames } from './subjects'
 import { formatTraceparent, parseTraceparent } from './trace-context'
+import { alias, flushStamps, PROBING, stamp } from '../kernel/transport/stage-probe'
+
+/** Stamps `stage` once what was just published has been written to the socket. */
+function stampWritten(stage: string, call: string): void {
+  // The client writes its buffer in a microtask queued by the publish, so this one runs after.
+  queueMicrotask(() => stamp(stage, call))
+}
 
 /** Remote callers shown by name at most; more share one caller host. */
 const MAX_CALLER_HOSTS = 64
@@ -76,6 +83,7 @@ export class RemoteCalls {
   // ---- outgoing ----------------------------------------------------------------------------
 
   send(call: TakenCall): void {
+    if (PROBING) stamp('caller kernel: stand-in took the call', call.callKey)
     const { kernel } = this.access
     const timeout = kernel.limits.callTimeoutMs
     const fail = (code: KernelErr, why: string) => {
@@ -99,6 +107,7 @@ export class RemoteCalls {
       return
     }
     this.requests.request(this.names.callSubject(call.service), bytes, timeout, (outcome) => {
+      if (PROBING) stamp('caller main: reply received', call.callKey)
       switch (outcome.kind) {
         case 'no-responders':
           return fail(
@@ -129,7 +138,9 @@ export class RemoteCalls {
         }),
       )
       this.access.flush()
+      if (PROBING) stamp('caller kernel: result handed to the caller', call.callKey)
     })
+    if (PROBING) stampWritten('caller main: request written', call.callKey)
   }
 
   // ---- incoming ----------------------------------------------------------------------------
@@ -161,6 +172,7 @@ export class RemoteCalls {
   }
 
   private onCall(msg: Msg): void {
+    const received = PROBING ? performance.timeOrigin + performance.now() : 0
     const { kernel } = this.access
     const decoded = decodeCall(msg.data)
     if (!decoded.ok) {
@@ -215,6 +227,11 @@ export class RemoteCalls {
     const cid = fromRawChecked('call', callId)
     if (cid.ok) this.serving.set(formatId(cid.id), { msg, callId: call.callId })
     this.access.flush()
+    if (PROBING) {
+      if (cid.ok) alias(formatId(cid.id), call.callId)
+      stamp('serving main: request received', call.callId, received * 1000)
+      stamp('serving kernel: call dispatched, callee woken', call.callId)
+    }
   }
 
   /** The caller host for calls from `name` (a host name, checked by the envelope). */
@@ -245,6 +262,7 @@ export class RemoteCalls {
       this.serving.delete(key)
       if (waiting === undefined) continue
       const { msg, callId: id } = waiting
+      if (PROBING) stamp('serving kernel: result collected', id)
       msg.respond(
         resolved.kernelError !== KernelErr.NoError
           ? errorResult(
@@ -256,10 +274,12 @@ export class RemoteCalls {
             )
           : okResult(id, this.hostName, resolved.result, resolved.resultError),
       )
+      if (PROBING) stampWritten('serving main: reply written', id)
     }
   }
 
   close(): void {
+    if (PROBING) flushStamps()
     this.requests.close(`host ${this.hostName} is leaving the deployment`)
     for (const sub of this.subscriptions.values()) sub.unsubscribe()
     this.subscriptions.clear()
