@@ -53,6 +53,9 @@ async function startHost(url: string, host: string, logs: LogRecord[]) {
       kernel: supervisor.kernel,
       virtualHost: (name, onWake) => supervisor.virtualHost(name, onWake),
       flush: () => supervisor.flush(),
+      deliverResult: (callee, callId, result, resultError) =>
+        supervisor.deliverResult(callee, callId, result, resultError),
+      mailboxCaller: (host, onResult) => supervisor.mailboxCaller(host, onResult),
     },
     logger: createLogger('cluster', logSink),
   })

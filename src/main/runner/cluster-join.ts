@@ -26,6 +26,9 @@ export function joinCluster(
       kernel: supervisor.kernel,
       virtualHost: (name, onWake) => supervisor.virtualHost(name, onWake),
       flush: () => supervisor.flush(),
+      deliverResult: (callee, callId, result, resultError) =>
+        supervisor.deliverResult(callee, callId, result, resultError),
+      mailboxCaller: (host, onResult) => supervisor.mailboxCaller(host, onResult),
       ...(supervisor.traces !== undefined ? { traces: supervisor.traces } : {}),
     },
     logger: createLogger('cluster', logSink, () => Date.now()),
