@@ -38,6 +38,11 @@ function stampWritten(stage: string, call: string): void {
 
 /** Remote callers shown by name at most; more share one caller host. */
 const MAX_CALLER_HOSTS = 64
+/**
+ * Remote caller hosts that get a mailbox slot of their own (mailboxCaller); the others call
+ * through the kernel. The slots are shared with the guests' workers (32 per deployment).
+ */
+const MAX_MAILBOX_CALLERS = 4
 
 /** How a RemoteError becomes the kernel error the calling guest sees. */
 function kernelErrorOf(code: RemoteErrorCode, kernelError: number): KernelErr {
@@ -250,7 +255,10 @@ export class RemoteCalls {
       host = created
       this.callerHosts.set(shown, host)
       this.servingHosts.add(formatId(host))
-      const direct = this.access.mailboxCaller?.(host, (resolved) => this.answer(resolved))
+      const direct =
+        this.mailboxCallers.size < MAX_MAILBOX_CALLERS
+          ? this.access.mailboxCaller?.(host, (resolved) => this.answer(resolved))
+          : undefined
       if (direct !== undefined) this.mailboxCallers.set(formatId(host), direct)
     }
     return host
