@@ -24,7 +24,7 @@ import type { DispatchRequest, ResolvedCall } from '../../shared/gen/parigot/sys
 import { fromRawChecked, toRaw } from '../../shared/id'
 import type { HostId } from '../../shared/id'
 import type { Kernel } from '../kernel/kernel'
-import type { KernelServer, ThreadMailbox } from '../kernel/transport/kernel-server'
+import type { ThreadMailbox, ThreadMailboxes } from '../kernel/transport/thread-mailboxes'
 import {
   freeCell,
   lockRing,
@@ -44,7 +44,7 @@ export class MailboxCaller {
 
   private constructor(
     private readonly kernel: Kernel,
-    private readonly server: KernelServer,
+    private readonly mailboxes: ThreadMailboxes,
     private readonly now: () => number,
     readonly host: HostId,
     private readonly mine: ThreadMailbox & { readonly gen: number },
@@ -59,13 +59,13 @@ export class MailboxCaller {
   /** A caller for `host`, or undefined when no mailbox slot is free (call through the kernel). */
   static open(
     kernel: Kernel,
-    server: KernelServer,
+    mailboxes: ThreadMailboxes,
     now: () => number,
     host: HostId,
     onResult: (resolved: ResolvedCall) => void,
   ): MailboxCaller | undefined {
-    const mine = server.grantMailbox(host)
-    return mine && new MailboxCaller(kernel, server, now, host, mine, onResult)
+    const mine = mailboxes.grant(host)
+    return mine && new MailboxCaller(kernel, mailboxes, now, host, mine, onResult)
   }
 
   /**
@@ -79,7 +79,7 @@ export class MailboxCaller {
     if (req.callId === undefined) return undefined
     const sid = fromRawChecked('service', req.serviceId)
     const target = sid.ok ? this.kernel.serviceById(sid.id) : undefined
-    const mailbox = target && this.server.workerMailbox(target.host.id)
+    const mailbox = target && this.mailboxes.workerMailbox(target.host.id)
     if (mailbox === undefined) return undefined
     const service = toBinary(IdRawSchema, req.serviceId)
     const method = toBinary(IdRawSchema, req.methodId)
@@ -138,7 +138,7 @@ export class MailboxCaller {
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.server.releaseMailbox(this.host, this.mine.slot)
+    this.mailboxes.release(this.host, this.mine.slot)
     // Resolves the pending waitAsync, so it does not keep this caller alive.
     Atomics.notify(this.mine.ring.header, Ring.DOORBELL)
   }

@@ -14,7 +14,7 @@ import { ReturnValueRequestSchema } from '../../shared/gen/parigot/syscall/v1/sy
 import { toRaw } from '../../shared/id'
 import type { HostId } from '../../shared/id'
 import type { Kernel } from '../kernel/kernel'
-import type { KernelServer } from '../kernel/transport/kernel-server'
+import type { ThreadMailboxes } from '../kernel/transport/thread-mailboxes'
 import {
   lockRing,
   MAX_SLOTS,
@@ -37,7 +37,7 @@ export const KERNEL_THREAD_OWNER = MAX_SLOTS
  */
 export function deliverToMailbox(
   kernel: Kernel,
-  server: KernelServer,
+  mailboxes: ThreadMailboxes,
   now: () => number,
   callee: HostId,
   callId: IdRaw,
@@ -45,7 +45,7 @@ export function deliverToMailbox(
   resultError: number,
 ): boolean {
   const caller = kernel.callerOfTaken(callee, callId)
-  const mailbox = caller && server.workerMailbox(caller)
+  const mailbox = caller && mailboxes.workerMailbox(caller)
   if (caller === undefined || mailbox === undefined) return false
   const callRaw = toBinary(IdRawSchema, callId)
   const payload = resolvedPayload(

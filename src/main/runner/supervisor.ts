@@ -342,7 +342,7 @@ export class Supervisor {
     const host = this.kernel.addHost(name)
     this.virtualHosts.set(formatId(host), onWake)
     // Its results go straight to the callers' workers (deliverResult).
-    this.server.answersByMailbox(host)
+    this.server.threadMailboxes?.answersByMailbox(host)
     return host
   }
 
@@ -356,7 +356,9 @@ export class Supervisor {
     result: Any | undefined,
     resultError: number,
   ): boolean {
-    return deliverToMailbox(this.kernel, this.server, this.now, callee, callId, result, resultError)
+    const mailboxes = this.server.threadMailboxes
+    if (mailboxes === undefined) return false
+    return deliverToMailbox(this.kernel, mailboxes, this.now, callee, callId, result, resultError)
   }
 
   /** Calls from virtual host `host` straight into the callees' mailboxes (mailbox-caller.ts). */
@@ -364,7 +366,8 @@ export class Supervisor {
     host: HostId,
     onResult: (resolved: ResolvedCall) => void,
   ): MailboxCaller | undefined {
-    return MailboxCaller.open(this.kernel, this.server, this.now, host, onResult)
+    const mailboxes = this.server.threadMailboxes
+    return mailboxes && MailboxCaller.open(this.kernel, mailboxes, this.now, host, onResult)
   }
 
   /** Lets the transport act on a change made from outside a guest (wakes, deadlines). */

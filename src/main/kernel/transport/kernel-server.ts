@@ -5,7 +5,7 @@ import type {
   DispatchRequest,
   ReadOneResponse,
 } from '../../../shared/gen/parigot/syscall/v1/syscall_pb'
-import { formatId, fromRawChecked } from '../../../shared/id'
+import { formatId } from '../../../shared/id'
 import type { HostId } from '../../../shared/id'
 import type { Logger } from '../../engine/logger'
 import type { Kernel } from '../kernel'
@@ -14,22 +14,16 @@ import { releaseWaiter, tellReadOne, tellRoute } from './attached-host'
 import type { Attached, Parked } from './attached-host'
 import { BusyPoll } from './busy-poll'
 import { count, COUNTING } from './call-counters'
-import { createChannel, POLL_FLAG, RESULT_BY_MAILBOX, State, Word } from './channel'
+import { POLL_FLAG, State, Word } from './channel'
 import type { Channel } from './channel'
 import { Mailboxes, mailboxCallServing, monoToMs } from './mailboxes'
 import type { SlotGrant } from './mailboxes'
 import { NoticeDrain, parentWordsAt, tellParent } from './notice-drain'
 import type { CallParentListener } from './notice-drain'
-import type { RingView, Switchboard } from './switchboard'
+import type { Switchboard } from './switchboard'
+import { ThreadMailboxes } from './thread-mailboxes'
 
 export type { SlotGrant } from './mailboxes'
-
-/** A mailbox the kernel's thread writes into, with the switchboard it belongs to. */
-export interface ThreadMailbox {
-  readonly board: Switchboard
-  readonly ring: RingView
-  readonly slot: number
-}
 
 /**
  * Serves the syscall channels of every guest worker on the kernel's thread: it notices a
@@ -48,12 +42,12 @@ export class KernelServer {
   private yieldRequested = false
   /** The kernel woke a worker's host from outside a request (see flush). */
   private wokeWorker = false
-  /** Hosts with no worker whose results go straight into their callers' mailboxes. */
-  private readonly mailboxAnswerers = new Set<string>()
   /** Host record per switchboard slot (kept until the slot is released). */
   /** Which host has which mailbox (with a switchboard). */
   private readonly mailboxes: Mailboxes<Attached> | undefined
   private readonly busy: BusyPoll
+  /** Mailboxes this thread writes into, for hosts with no worker (with a switchboard). */
+  readonly threadMailboxes: ThreadMailboxes | undefined
   /** The notice ring's reader (with a switchboard). */
   private readonly notices: NoticeDrain | undefined
   private parentListener: CallParentListener | undefined
@@ -85,6 +79,12 @@ export class KernelServer {
   ) {
     this.busy = new BusyPoll(spinMs, maxSpinMs)
     this.mailboxes = switchboard && new Mailboxes<Attached>(switchboard)
+    this.threadMailboxes =
+      switchboard &&
+      this.mailboxes &&
+      new ThreadMailboxes(kernel, switchboard, this.mailboxes, now, this.attached, () =>
+        this.drainNotices(),
+      )
     this.notices =
       switchboard &&
       new NoticeDrain(
@@ -114,65 +114,6 @@ export class KernelServer {
    */
   yieldToMicrotasks(): void {
     this.yieldRequested = true
-  }
-
-  /**
-   * `host` (no worker of its own: a cluster's stand-in) answers its calls by writing the result
-   * into the caller's mailbox (`resultMailbox`); a dispatch_ to it tells the caller's worker so
-   * (RESULT_BY_MAILBOX), and the worker then takes that result without asking the kernel.
-   */
-  answersByMailbox(host: HostId): void {
-    this.mailboxAnswerers.add(formatId(host))
-  }
-
-  /** The mailbox of `host`'s worker, for a cell written on this thread, or undefined. */
-  workerMailbox(host: HostId): ThreadMailbox | undefined {
-    const record = this.attached.get(formatId(host))
-    if (record === undefined || record.closed || record.slot === undefined) return undefined
-    const ring = this.mailboxes?.mailbox(record.slot)
-    return ring && this.switchboard && { board: this.switchboard, ring, slot: record.slot }
-  }
-
-  /**
-   * A mailbox slot for `host`, a host with no worker that this thread serves (a cluster's
-   * remote caller): workers answer its calls there as they answer each other's. Undefined when
-   * there is no switchboard or no free slot. `releaseMailbox` gives it back.
-   */
-  grantMailbox(host: HostId): (ThreadMailbox & { readonly gen: number }) | undefined {
-    if (this.mailboxes === undefined || this.switchboard === undefined) return undefined
-    const holder: Attached = {
-      host,
-      key: formatId(host),
-      // Never served as a channel: the host makes no syscalls.
-      channel: createChannel(0),
-      parked: undefined,
-      lastSyscallMs: this.now(),
-      serving: undefined,
-      closed: false,
-      slot: undefined,
-    }
-    const grant = this.mailboxes.grant(holder)
-    const ring = this.mailboxes.mailbox(grant?.slot)
-    if (grant === undefined || ring === undefined) return undefined
-    return { board: this.switchboard, ring, slot: grant.slot, gen: grant.gen }
-  }
-
-  /** Closes and frees the slot `grantMailbox` gave `host`. */
-  releaseMailbox(host: HostId, slot: number): void {
-    this.mailboxes?.close(slot)
-    this.mailboxes?.release(formatId(host), () => this.drainNotices())
-  }
-
-  /** Where the callee of a dispatch_ the kernel accepted takes its calls, for the worker. */
-  private routeOf(record: Attached, req: DispatchRequest): SlotGrant | undefined {
-    if (this.mailboxes === undefined) return undefined
-    if (this.mailboxAnswerers.size > 0 && record.slot !== undefined && req.serviceId) {
-      const sid = fromRawChecked('service', req.serviceId)
-      const target = sid.ok ? this.kernel.serviceById(sid.id) : undefined
-      if (target !== undefined && this.mailboxAnswerers.has(target.host.key))
-        return { slot: RESULT_BY_MAILBOX, gen: 0 }
-    }
-    return this.mailboxes.routeTo(this.kernel, this.slotOf, req)
   }
 
   /** Serves a host's channel; with a switchboard, also gives it a mailbox slot if one is free. */
@@ -402,7 +343,10 @@ export class KernelServer {
       const empty = code === KernelErr.NoError && (response as ReadOneResponse).timeout === true
       tellReadOne(record, empty, this.kernel.hasEvent(record.host), this.mailboxes)
     } else if (call.entry.name === 'dispatch_' && code === KernelErr.NoError) {
-      tellRoute(record.channel, this.routeOf(record, call.request as DispatchRequest))
+      tellRoute(
+        record.channel,
+        this.threadMailboxes?.routeOf(record, call.request as DispatchRequest),
+      )
     }
     if (code !== KernelErr.NoError || response === undefined || call.entry.response === undefined) {
       this.respond(record, code, 0)
