@@ -7,8 +7,6 @@
 // the client's timings. BENCH_SERVER_IN_PROCESS=1 runs both hosts in this process instead (the
 // setting before; one main thread serves both kernels and both NATS connections), and
 // BENCH_SERVER_NODE_ARGS passes node options to the serving process (e.g. `--cpu-prof`).
-// PARIGOT_STAGE_PROBE=DIR (an empty directory) stamps each call's stages in every thread of both
-// hosts and prints the median of each stage after the figures (bench/lib/stage-report.ts).
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -22,14 +20,11 @@ import { createLogger } from '../src/main/engine/logger'
 import { createEngine } from '../src/main/engine'
 import type { CompiledGuest } from '../src/main/engine'
 import { Supervisor } from '../src/main/runner/supervisor'
-import { mailboxPaths } from '../src/main/runner/cluster-join'
 import type { LogRecord } from '../src/shared/log/log-record'
 import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
 import { startNatsServer } from '../test/helpers/nats-server'
 import { ensureBuilt } from '../scripts/ensure-built.mjs'
 import { median, percentile } from './lib/stats'
-import { formatStageReport, stageReport } from './lib/stage-report'
-import { PROBING } from '../src/main/kernel/transport/stage-probe'
 import type { Benchmark, BenchResult } from './lib/result'
 
 const CALLS = 2_000
@@ -38,11 +33,8 @@ const ROUNDS = 3
 const CLI = join(import.meta.dirname, '..', 'out', 'main', 'cli.js')
 const IN_PROCESS = process.env.BENCH_SERVER_IN_PROCESS === '1'
 
-/**
- * One host: a supervisor joined to the cluster as `host`; `mailboxes` false: calls between hosts
- * go through the kernel's syscalls (PARIGOT_CLUSTER_MAILBOXES=0, the peer figure).
- */
-async function startHost(url: string, host: string, logs: LogRecord[], mailboxes = true) {
+/** One host: a supervisor joined to the cluster as `host`. */
+async function startHost(url: string, host: string, logs: LogRecord[]) {
   const logSink = (r: LogRecord) => logs.push(r)
   const late: { node?: ClusterNode } = {}
   const supervisor = new Supervisor({
@@ -58,7 +50,6 @@ async function startHost(url: string, host: string, logs: LogRecord[], mailboxes
       kernel: supervisor.kernel,
       virtualHost: (name, onWake) => supervisor.virtualHost(name, onWake),
       flush: () => supervisor.flush(),
-      ...(mailboxes ? mailboxPaths(supervisor) : {}),
     },
     logger: createLogger('cluster', logSink),
   })
@@ -74,7 +65,6 @@ async function startServerProcess(
   url: string,
   dir: string,
   wasm: Uint8Array,
-  mailboxes: boolean,
 ): Promise<ServingHost> {
   await writeFile(join(dir, 'server.wasm'), wasm)
   const config = join(dir, 'deploy.toml')
@@ -85,7 +75,6 @@ async function startServerProcess(
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'run', config, '--host', 'server'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PARIGOT_CLUSTER_MAILBOXES: mailboxes ? '1' : '0' },
   })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
@@ -106,13 +95,9 @@ interface ServingHost {
 }
 
 /** The serving host in this process (the setting before: both hosts on one main thread). */
-async function startServerInProcess(
-  url: string,
-  wasm: CompiledGuest,
-  mailboxes: boolean,
-): Promise<ServingHost> {
+async function startServerInProcess(url: string, wasm: CompiledGuest): Promise<ServingHost> {
   const logs: LogRecord[] = []
-  const a = await startHost(url, 'server', logs, mailboxes)
+  const a = await startHost(url, 'server', logs)
   await a.supervisor.start({ name: 'echo', compiled: wasm })
   return {
     output: () => logs.map((r) => `${r.source}: ${r.message}`).join('\n'),
@@ -124,14 +109,9 @@ async function startServerInProcess(
   }
 }
 
-async function remoteRound(
-  url: string,
-  client: CompiledGuest,
-  serving: ServingHost,
-  mailboxes: boolean,
-) {
+async function remoteRound(url: string, client: CompiledGuest, serving: ServingHost) {
   const logs: LogRecord[] = []
-  const b = await startHost(url, 'client', logs, mailboxes)
+  const b = await startHost(url, 'client', logs)
   try {
     const bench = await b.supervisor.start({
       name: 'bench',
@@ -205,20 +185,14 @@ async function remoteCalls(): Promise<BenchResult[]> {
   const nats = await startNatsServer()
   try {
     const remote: number[] = []
-    const viaKernel: number[] = []
     const floor: number[] = []
-    const serve = (mailboxes: boolean) =>
-      IN_PROCESS
-        ? startServerInProcess(nats.url, server, mailboxes)
-        : startServerProcess(nats.url, dir, serverWasm, mailboxes)
     for (let round = 0; round < ROUNDS; round++) {
       floor.push(await natsRound(nats.url))
-      remote.push(await remoteRound(nats.url, client, await serve(true), true))
-      if (!PROBING) viaKernel.push(await remoteRound(nats.url, client, await serve(false), false))
+      const serving = IN_PROCESS
+        ? await startServerInProcess(nats.url, server)
+        : await startServerProcess(nats.url, dir, serverWasm)
+      remote.push(await remoteRound(nats.url, client, serving))
     }
-    const probe = process.env.PARIGOT_STAGE_PROBE
-    if (PROBING && probe !== undefined)
-      console.error(`\n${formatStageReport(await stageReport(probe))}`)
     const hosts = IN_PROCESS
       ? 'two supervisors and two NATS connections in one process'
       : 'host "server" its own process, `parigot run deploy.toml --host server`'
@@ -240,18 +214,6 @@ async function remoteCalls(): Promise<BenchResult[]> {
         baseline: 'floor-nats-request-us',
         targets: [{ kind: 'max-ratio', of: 'floor-nats-request-us', ratio: 1.5 }],
       },
-      ...(viaKernel.length === 0
-        ? []
-        : [
-            {
-              id: 'call-remote-via-kernel-p50-us',
-              value: median(viaKernel),
-              unit: 'us' as const,
-              better: 'lower' as const,
-              setting: `${setting}; PARIGOT_CLUSTER_MAILBOXES=0 on both hosts: the call enters and leaves each host's guest through kernel syscalls instead of the workers' mailboxes (the path before), alternating rounds`,
-              baseline: 'floor-nats-request-us',
-            },
-          ]),
     ]
   } finally {
     await nats.stop()
@@ -261,10 +223,5 @@ async function remoteCalls(): Promise<BenchResult[]> {
 
 export const clusterBenchmark: Benchmark = {
   name: 'calls between hosts (NATS)',
-  measurements: [
-    {
-      ids: ['floor-nats-request-us', 'call-remote-p50-us', 'call-remote-via-kernel-p50-us'],
-      run: remoteCalls,
-    },
-  ],
+  measurements: [{ ids: ['floor-nats-request-us', 'call-remote-p50-us'], run: remoteCalls }],
 }

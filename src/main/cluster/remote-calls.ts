@@ -18,31 +18,18 @@ import {
   ReadOneResponseSchema,
   ReturnValueRequestSchema,
 } from '../../shared/gen/parigot/syscall/v1/syscall_pb'
-import type { ResolvedCall } from '../../shared/gen/parigot/syscall/v1/syscall_pb'
 import { formatId, fromRawChecked, newCallId, toRaw } from '../../shared/id'
 import type { HostId } from '../../shared/id'
 import type { Logger } from '../engine/logger'
 import { CallRequests } from './call-requests'
 import { decodeCall, decodeResult, encodeCall, errorResult, okResult } from './envelope'
-import type { KernelAccess, MailboxDispatch } from './kernel-access'
+import type { KernelAccess } from './kernel-access'
 import type { TakenCall } from './remote-guests'
 import type { ClusterNames } from './subjects'
 import { formatTraceparent, parseTraceparent } from './trace-context'
-import { alias, flushStamps, PROBING, stamp } from '../kernel/transport/stage-probe'
-
-/** Stamps `stage` once what was just published has been written to the socket. */
-function stampWritten(stage: string, call: string): void {
-  // The client writes its buffer in a microtask queued by the publish, so this one runs after.
-  queueMicrotask(() => stamp(stage, call))
-}
 
 /** Remote callers shown by name at most; more share one caller host. */
 const MAX_CALLER_HOSTS = 64
-/**
- * Remote caller hosts that get a mailbox slot of their own (mailboxCaller); the others call
- * through the kernel. The slots are shared with the guests' workers (32 per deployment).
- */
-const MAX_MAILBOX_CALLERS = 4
 
 /** How a RemoteError becomes the kernel error the calling guest sees. */
 function kernelErrorOf(code: RemoteErrorCode, kernelError: number): KernelErr {
@@ -67,8 +54,6 @@ function traceparentOf(access: KernelAccess, callKey: string): string {
 export class RemoteCalls {
   private readonly subscriptions = new Map<string, Subscription>()
   private readonly callerHosts = new Map<string, HostId>()
-  /** Per caller host (by key): its calls go straight into the callees' mailboxes. */
-  private readonly mailboxCallers = new Map<string, MailboxDispatch>()
   /** Calls dispatched here for a remote caller, by call key: the message to answer. */
   private readonly serving = new Map<string, { msg: Msg; callId: string }>()
   private readonly servingHosts = new Set<string>()
@@ -91,7 +76,6 @@ export class RemoteCalls {
   // ---- outgoing ----------------------------------------------------------------------------
 
   send(call: TakenCall): void {
-    if (PROBING) stamp('caller kernel: stand-in took the call', call.callKey)
     const { kernel } = this.access
     const timeout = kernel.limits.callTimeoutMs
     const fail = (code: KernelErr, why: string) => {
@@ -115,7 +99,6 @@ export class RemoteCalls {
       return
     }
     this.requests.request(this.names.callSubject(call.service), bytes, timeout, (outcome) => {
-      if (PROBING) stamp('caller main: reply received', call.callKey)
       switch (outcome.kind) {
         case 'no-responders':
           return fail(
@@ -137,21 +120,16 @@ export class RemoteCalls {
           `${what}: host ${result.servedBy || '?'} answered ${RemoteErrorCode[result.error.code]}: ${result.error.message}`,
         )
       }
-      const callId = create(IdRawSchema, call.callId)
-      if (!this.access.deliverResult?.(call.standIn, callId, result.result, result.resultError)) {
-        kernel.returnValue(
-          call.standIn,
-          create(ReturnValueRequestSchema, {
-            callId,
-            resultError: result.resultError,
-            ...(result.result ? { result: result.result } : {}),
-          }),
-        )
-        this.access.flush()
-      }
-      if (PROBING) stamp('caller kernel: result handed to the caller', call.callKey)
+      kernel.returnValue(
+        call.standIn,
+        create(ReturnValueRequestSchema, {
+          callId: create(IdRawSchema, call.callId),
+          resultError: result.resultError,
+          ...(result.result ? { result: result.result } : {}),
+        }),
+      )
+      this.access.flush()
     })
-    if (PROBING) stampWritten('caller main: request written', call.callKey)
   }
 
   // ---- incoming ----------------------------------------------------------------------------
@@ -183,7 +161,6 @@ export class RemoteCalls {
   }
 
   private onCall(msg: Msg): void {
-    const received = PROBING ? performance.timeOrigin + performance.now() : 0
     const { kernel } = this.access
     const decoded = decodeCall(msg.data)
     if (!decoded.ok) {
@@ -213,16 +190,16 @@ export class RemoteCalls {
     const parent = parseTraceparent(call.traceparent)
     if (parent !== undefined && !('error' in parent))
       this.access.traces?.noteRemoteParent(formatId(id), parent)
-    const request = create(DispatchRequestSchema, {
-      serviceId: create(IdRawSchema, toRaw(target.id)),
-      methodId: create(IdRawSchema, toRaw(methodId)),
-      callId,
-      ...(call.param ? { param: call.param } : {}),
-    })
-    // Straight into the callee's mailbox when it has one (the kernel books it either way).
-    const code =
-      this.mailboxCallers.get(formatId(caller))?.dispatch(request) ??
-      kernel.dispatch(caller, request, create(DispatchResponseSchema))
+    const code = kernel.dispatch(
+      caller,
+      create(DispatchRequestSchema, {
+        serviceId: create(IdRawSchema, toRaw(target.id)),
+        methodId: create(IdRawSchema, toRaw(methodId)),
+        callId,
+        ...(call.param ? { param: call.param } : {}),
+      }),
+      create(DispatchResponseSchema),
+    )
     if (code !== KernelErr.NoError) {
       msg.respond(
         errorResult(
@@ -238,11 +215,6 @@ export class RemoteCalls {
     const cid = fromRawChecked('call', callId)
     if (cid.ok) this.serving.set(formatId(cid.id), { msg, callId: call.callId })
     this.access.flush()
-    if (PROBING) {
-      if (cid.ok) alias(formatId(cid.id), call.callId)
-      stamp('serving main: request received', call.callId, received * 1000)
-      stamp('serving kernel: call dispatched, callee woken', call.callId)
-    }
   }
 
   /** The caller host for calls from `name` (a host name, checked by the envelope). */
@@ -255,11 +227,6 @@ export class RemoteCalls {
       host = created
       this.callerHosts.set(shown, host)
       this.servingHosts.add(formatId(host))
-      const direct =
-        this.mailboxCallers.size < MAX_MAILBOX_CALLERS
-          ? this.access.mailboxCaller?.(host, (resolved) => this.answer(resolved))
-          : undefined
-      if (direct !== undefined) this.mailboxCallers.set(formatId(host), direct)
     }
     return host
   }
@@ -272,38 +239,27 @@ export class RemoteCalls {
       const code = kernel.readOne(host, create(ReadOneRequestSchema), resp)
       const resolved = resp.resolved
       if (code !== KernelErr.NoError || resolved?.callId === undefined) return
-      this.answer(resolved)
+      const cid = fromRawChecked('call', resolved.callId)
+      const key = cid.ok ? formatId(cid.id) : ''
+      const waiting = this.serving.get(key)
+      this.serving.delete(key)
+      if (waiting === undefined) continue
+      const { msg, callId: id } = waiting
+      msg.respond(
+        resolved.kernelError !== KernelErr.NoError
+          ? errorResult(
+              id,
+              this.hostName,
+              RemoteErrorCode.KERNEL,
+              `the kernel of host ${this.hostName} failed the call: ${KernelErr[resolved.kernelError] ?? resolved.kernelError}`,
+              resolved.kernelError,
+            )
+          : okResult(id, this.hostName, resolved.result, resolved.resultError),
+      )
     }
   }
 
-  /** Answers the remote caller of a call this host served (a result, or the kernel's failure). */
-  private answer(resolved: ResolvedCall): void {
-    const cid = resolved.callId && fromRawChecked('call', resolved.callId)
-    const key = cid?.ok ? formatId(cid.id) : ''
-    const waiting = this.serving.get(key)
-    this.serving.delete(key)
-    // Answered already (a result after the kernel failed the call, or the reverse).
-    if (waiting === undefined) return
-    const { msg, callId: id } = waiting
-    if (PROBING) stamp('serving kernel: result collected', id)
-    msg.respond(
-      resolved.kernelError !== KernelErr.NoError
-        ? errorResult(
-            id,
-            this.hostName,
-            RemoteErrorCode.KERNEL,
-            `the kernel of host ${this.hostName} failed the call: ${KernelErr[resolved.kernelError] ?? resolved.kernelError}`,
-            resolved.kernelError,
-          )
-        : okResult(id, this.hostName, resolved.result, resolved.resultError),
-    )
-    if (PROBING) stampWritten('serving main: reply written', id)
-  }
-
   close(): void {
-    if (PROBING) flushStamps()
-    for (const direct of this.mailboxCallers.values()) direct.close()
-    this.mailboxCallers.clear()
     this.requests.close(`host ${this.hostName} is leaving the deployment`)
     for (const sub of this.subscriptions.values()) sub.unsubscribe()
     this.subscriptions.clear()

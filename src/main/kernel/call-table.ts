@@ -189,17 +189,6 @@ export class CallTable extends KernelPart {
     return true
   }
 
-  /**
-   * The live host waiting for call `callId`, which `callee` (a host with no guest of its own)
-   * has taken; undefined if no such call waits.
-   */
-  callerOfTaken(callee: HostId, callId: IdRaw): HostId | undefined {
-    const cid = this.checks.idField('call', callId)
-    const call = cid.ok ? this.pending.get(formatId(cid.value)) : undefined
-    if (call?.kind !== 'call' || call.target.host.key !== formatId(callee)) return undefined
-    return call.callerHost.alive ? call.callerHost.id : undefined
-  }
-
   returnValue(
     caller: HostId,
     req: ReturnValueRequest,

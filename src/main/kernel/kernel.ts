@@ -230,10 +230,6 @@ export class Kernel {
     return this.calls.failTakenCall(callee, callId, kernelError, why)
   }
 
-  callerOfTaken(callee: HostId, callId: IdRaw): HostId | undefined {
-    return this.calls.callerOfTaken(callee, callId)
-  }
-
   returnValue(
     caller: HostId,
     req: ReturnValueRequest,

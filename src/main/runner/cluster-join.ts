@@ -7,7 +7,6 @@ import type { LogSink } from '../engine/logger'
 import { createLogger } from '../engine/logger'
 import { ClusterNode } from '../cluster/cluster-node'
 import type { ControlHandler } from '../cluster/host-control'
-import type { KernelAccess } from '../cluster/kernel-access'
 import type { Supervisor } from './supervisor'
 
 export function joinCluster(
@@ -27,26 +26,10 @@ export function joinCluster(
       kernel: supervisor.kernel,
       virtualHost: (name, onWake) => supervisor.virtualHost(name, onWake),
       flush: () => supervisor.flush(),
-      ...(process.env.PARIGOT_CLUSTER_MAILBOXES === '0' ? {} : mailboxPaths(supervisor)),
       ...(supervisor.traces !== undefined ? { traces: supervisor.traces } : {}),
     },
     logger: createLogger('cluster', logSink, () => Date.now()),
     ...(control !== undefined ? { control } : {}),
     ...(remoteRestarted !== undefined ? { remoteRestarted } : {}),
   })
-}
-
-/**
- * Calls between hosts enter and leave the guests' workers through their mailboxes
- * (runner/mailbox-caller.ts, mailbox-result.ts). PARIGOT_CLUSTER_MAILBOXES=0 leaves them out, so
- * every call goes through the kernel's syscalls as before: the bench's peer figure.
- */
-export function mailboxPaths(
-  supervisor: Supervisor,
-): Pick<KernelAccess, 'deliverResult' | 'mailboxCaller'> {
-  return {
-    deliverResult: (callee, callId, result, resultError) =>
-      supervisor.deliverResult(callee, callId, result, resultError),
-    mailboxCaller: (host, onResult) => supervisor.mailboxCaller(host, onResult),
-  }
 }

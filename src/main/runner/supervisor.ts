@@ -3,8 +3,6 @@
 // deadlock check (deadlock-check.ts), guests sharing a worker (shared-worker-start.ts).
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import type { HostId } from '../../shared/id'
-import type { IdRaw } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
-import type { Any } from '@bufbuild/protobuf/wkt'
 import type { LogRecord } from '../../shared/log/log-record'
 import type { SpanRecord } from '../../shared/trace/span'
 import { createLogger } from '../engine/logger'
@@ -21,9 +19,6 @@ import { createSwitchboard } from '../kernel/transport/switchboard'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
 import { waitsForGood } from './deadlock-check'
 import { ExternalCaller } from './external-caller'
-import { deliverToMailbox } from './mailbox-result'
-import { MailboxCaller } from './mailbox-caller'
-import type { ResolvedCall } from '../../shared/gen/parigot/syscall/v1/syscall_pb'
 import { endThread, newRunning } from './running-guest'
 import type { GuestHandle, GuestSpec, Running } from './running-guest'
 import { startShared } from './shared-worker-start'
@@ -126,10 +121,8 @@ export class Supervisor {
         const external = this.externalCallers.get(formatId(host))
         const virtual = this.virtualHosts.get(formatId(host))
         if (external !== undefined) queueMicrotask(() => external.collect())
-        else if (virtual !== undefined) {
-          queueMicrotask(virtual)
-          late.server?.yieldToMicrotasks()
-        } else late.server?.wake(host)
+        else if (virtual !== undefined) queueMicrotask(virtual)
+        else late.server?.wake(host)
       },
     })
     this.server = new KernelServer(
@@ -341,33 +334,7 @@ export class Supervisor {
   virtualHost(name: string, onWake: () => void): HostId {
     const host = this.kernel.addHost(name)
     this.virtualHosts.set(formatId(host), onWake)
-    // Its results go straight to the callers' workers (deliverResult).
-    this.server.threadMailboxes?.answersByMailbox(host)
     return host
-  }
-
-  /**
-   * The result of a call that virtual host `callee` took, handed to the caller's worker directly
-   * (runner/mailbox-result.ts); false when it must go through `kernel.returnValue`.
-   */
-  deliverResult(
-    callee: HostId,
-    callId: IdRaw,
-    result: Any | undefined,
-    resultError: number,
-  ): boolean {
-    const mailboxes = this.server.threadMailboxes
-    if (mailboxes === undefined) return false
-    return deliverToMailbox(this.kernel, mailboxes, this.now, callee, callId, result, resultError)
-  }
-
-  /** Calls from virtual host `host` straight into the callees' mailboxes (mailbox-caller.ts). */
-  mailboxCaller(
-    host: HostId,
-    onResult: (resolved: ResolvedCall) => void,
-  ): MailboxCaller | undefined {
-    const mailboxes = this.server.threadMailboxes
-    return mailboxes && MailboxCaller.open(this.kernel, mailboxes, this.now, host, onResult)
   }
 
   /** Lets the transport act on a change made from outside a guest (wakes, deadlines). */

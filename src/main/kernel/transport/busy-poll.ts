@@ -19,11 +19,8 @@ export class BusyPoll {
     this.windowMs = spinMs
   }
 
-  /**
-   * Calls `pollOnce` (true: it served something) until the window passes with nothing served,
-   * or `stop` says the thread has something else to do at once.
-   */
-  run(pollOnce: () => boolean, stop: () => boolean = () => false): void {
+  /** Calls `pollOnce` (true: it served something) until the window passes with nothing served. */
+  run(pollOnce: () => boolean): void {
     if (this.windowMs < this.spinMs / 64) {
       // Backed off: try again only now and then, so a busy period can win the poll back.
       this.windowMs = Math.min(this.spinMs, this.windowMs * 2 || this.spinMs / 64)
@@ -31,7 +28,7 @@ export class BusyPoll {
     }
     let deadline = performance.now() + this.windowMs
     let caught = false
-    while (performance.now() < deadline && !stop()) {
+    while (performance.now() < deadline) {
       if (pollOnce()) {
         caught = true
         this.startedAt ??= performance.now()

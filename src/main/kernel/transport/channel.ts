@@ -41,13 +41,6 @@ export const Word = {
   TRACE_PARENT: 12,
 } as const
 
-/**
- * ROUTE_SLOT after a dispatch_ to a host with no worker that answers by mailbox (a cluster's
- * stand-in for a service of another machine): the result comes as a RESULT cell in the
- * caller's own mailbox, written by the kernel's thread.
- */
-export const RESULT_BY_MAILBOX = -2
-
 /** Set in FUNCTION: answer now, never park (the worker waits on its mailbox meanwhile). */
 export const POLL_FLAG = 0x10000
 

@@ -21,7 +21,6 @@ import type { SlotGrant } from './mailboxes'
 import { NoticeDrain, parentWordsAt, tellParent } from './notice-drain'
 import type { CallParentListener } from './notice-drain'
 import type { Switchboard } from './switchboard'
-import { ThreadMailboxes } from './thread-mailboxes'
 
 export type { SlotGrant } from './mailboxes'
 
@@ -37,17 +36,10 @@ export class KernelServer {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private draining = false
-  private pollQueued = false
-  /** A host without a worker was woken: its callback waits in the microtask queue. */
-  private yieldRequested = false
-  /** The kernel woke a worker's host from outside a request (see flush). */
-  private wokeWorker = false
   /** Host record per switchboard slot (kept until the slot is released). */
   /** Which host has which mailbox (with a switchboard). */
   private readonly mailboxes: Mailboxes<Attached> | undefined
   private readonly busy: BusyPoll
-  /** Mailboxes this thread writes into, for hosts with no worker (with a switchboard). */
-  readonly threadMailboxes: ThreadMailboxes | undefined
   /** The notice ring's reader (with a switchboard). */
   private readonly notices: NoticeDrain | undefined
   private parentListener: CallParentListener | undefined
@@ -79,12 +71,6 @@ export class KernelServer {
   ) {
     this.busy = new BusyPoll(spinMs, maxSpinMs)
     this.mailboxes = switchboard && new Mailboxes<Attached>(switchboard)
-    this.threadMailboxes =
-      switchboard &&
-      this.mailboxes &&
-      new ThreadMailboxes(kernel, switchboard, this.mailboxes, now, this.attached, () =>
-        this.drainNotices(),
-      )
     this.notices =
       switchboard &&
       new NoticeDrain(
@@ -103,17 +89,7 @@ export class KernelServer {
   wake(host: HostId): void {
     const key = formatId(host)
     this.woken.add(key)
-    const slot = this.attached.get(key)?.slot
-    this.mailboxes?.setKernelPending(slot, true)
-    if (slot !== undefined) this.wokeWorker = true
-  }
-
-  /**
-   * The kernel woke a host without a worker (its callback is queued as a microtask): a busy
-   * poll under way stops, so that callback (a cluster's NATS request or reply) is not held back.
-   */
-  yieldToMicrotasks(): void {
-    this.yieldRequested = true
+    this.mailboxes?.setKernelPending(this.attached.get(key)?.slot, true)
   }
 
   /** Serves a host's channel; with a switchboard, also gives it a mailbox slot if one is free. */
@@ -214,7 +190,7 @@ export class KernelServer {
       if (record.closed) return
       if (Atomics.load(header, Word.STATE) === State.REQUEST && record.parked === undefined) {
         this.serve(record)
-        this.pollAfterMicrotasks()
+        this.serveWhileBusy()
       }
       this.listen(record)
     }
@@ -229,42 +205,22 @@ export class KernelServer {
     else queueMicrotask(onRequest)
   }
 
-  /**
-   * The busy poll, once what the request queued in microtasks has run: a host without a worker
-   * (a cluster stand-in, a remote caller) is woken in a microtask and publishes on NATS, whose
-   * client writes to its socket in another; polling first would hold that message back.
-   */
-  private pollAfterMicrotasks(): void {
-    if (this.pollQueued) return
-    this.pollQueued = true
-    setImmediate(() => {
-      this.pollQueued = false
-      this.serveWhileBusy()
-    })
-  }
-
   /** After serving a request: keeps polling every channel for a while (busy-poll.ts). */
   private serveWhileBusy(): void {
-    this.wokeWorker = false
-    this.yieldRequested = false
-    this.busy.run(
-      () => {
-        let served = false
-        for (const other of this.attached.values()) {
-          if (
-            !other.closed &&
-            other.parked === undefined &&
-            Atomics.load(other.channel.header, Word.STATE) === State.REQUEST
-          ) {
-            this.serve(other)
-            served = true
-          }
+    this.busy.run(() => {
+      let served = false
+      for (const other of this.attached.values()) {
+        if (
+          !other.closed &&
+          other.parked === undefined &&
+          Atomics.load(other.channel.header, Word.STATE) === State.REQUEST
+        ) {
+          this.serve(other)
+          served = true
         }
-        return served
-      },
-      () => this.yieldRequested,
-    )
-    if (this.yieldRequested) this.pollAfterMicrotasks()
+      }
+      return served
+    })
   }
 
   private serve(record: Attached): void {
@@ -343,10 +299,8 @@ export class KernelServer {
       const empty = code === KernelErr.NoError && (response as ReadOneResponse).timeout === true
       tellReadOne(record, empty, this.kernel.hasEvent(record.host), this.mailboxes)
     } else if (call.entry.name === 'dispatch_' && code === KernelErr.NoError) {
-      tellRoute(
-        record.channel,
-        this.threadMailboxes?.routeOf(record, call.request as DispatchRequest),
-      )
+      const req = call.request as DispatchRequest
+      tellRoute(record.channel, this.mailboxes?.routeTo(this.kernel, this.slotOf, req))
     }
     if (code !== KernelErr.NoError || response === undefined || call.entry.response === undefined) {
       this.respond(record, code, 0)
@@ -426,9 +380,6 @@ export class KernelServer {
     this.drainNotices()
     this.drainWakes()
     this.scheduleTimer()
-    // A change from outside (a cluster's call or result) woke a worker, which polls this
-    // thread next: catching its request in a busy poll saves waking this thread for it.
-    if (this.wokeWorker) this.pollAfterMicrotasks()
   }
 
   /** Reads the notice ring now (also before serving any syscall, ticking, or a host's end). */

@@ -1,6 +1,6 @@
 import { WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import type { IdRaw } from '../../../shared/id'
-import { RESULT_BY_MAILBOX, Word } from '../../kernel/transport/channel'
+import { Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
 import {
   freeCell,
@@ -95,8 +95,6 @@ export class DirectPath {
   private readonly routes = new Map<string, { slot: number; gen: number }>()
   /** The route key of a dispatch_ that went to the kernel (learn its route from the answer). */
   private routeToLearn: string | undefined
-  /** That dispatch_'s call key (its result may come to the mailbox: RESULT_BY_MAILBOX). */
-  private callToLearn = ''
   /** After a DataTooLarge from the kernel, its put-back event goes first. */
   private kernelFirst = false
   /** Doorbell value at which a kernel poll found nothing (no second poll until it moves). */
@@ -153,7 +151,6 @@ export class DirectPath {
     this.routeToLearn = undefined
     if (routeKey === undefined || code !== KernelErr.NoError) return
     const slot = Atomics.load(this.channel.header, Word.ROUTE_SLOT)
-    if (slot === RESULT_BY_MAILBOX) this.inbox.outstanding.add(this.callToLearn)
     if (slot >= 0 && slot !== this.config.slot) {
       this.routes.set(routeKey, { slot, gen: Atomics.load(this.channel.header, Word.ROUTE_GEN) })
     }
@@ -172,12 +169,11 @@ export class DirectPath {
     const target = this.targetOf(request, service, method, serviceRaw, methodRaw)
     const routeKey = target.routeKey
     const route = this.routes.get(routeKey)
-    const callKey = idKey(request, callId).key
     if (route === undefined) {
       this.routeToLearn = routeKey
-      this.callToLearn = callKey
       return undefined
     }
+    const callKey = idKey(request, callId).key
     const inbox = this.inbox
     if (inbox.outstanding.has(callKey)) return undefined
     const board = this.config.board
@@ -231,7 +227,6 @@ export class DirectPath {
       ) {
         this.routes.delete(routeKey)
         this.routeToLearn = routeKey
-        this.callToLearn = callKey
         return undefined
       }
       if (freeCell(ring) < 0) return undefined

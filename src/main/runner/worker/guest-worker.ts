@@ -12,7 +12,6 @@ import type { Logger } from '../../engine/logger'
 import { createChannel, openChannel } from '../../kernel/transport/channel'
 import { createSwitchboard, openSwitchboard } from '../../kernel/transport/switchboard'
 import { callCounters, count, COUNTING } from '../../kernel/transport/call-counters'
-import { flushStamps, PROBING } from '../../kernel/transport/stage-probe'
 import { fromRaw, newId, toRaw } from '../../../shared/id'
 import type { SupervisorMessage, GuestWorkerData, WorkerMessage } from './messages'
 import { GuestGroup } from './colocated-group'
@@ -111,7 +110,6 @@ function postEnded(
   guest?: number,
 ): void {
   const about = guest === undefined ? {} : { guest }
-  if (PROBING) flushStamps()
   if (COUNTING)
     post({
       type: 'log',

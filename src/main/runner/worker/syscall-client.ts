@@ -4,8 +4,6 @@ import { SYSCALL_ABI, WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscal
 import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
-import { PROBING } from '../../kernel/transport/stage-probe'
-import { probeAfter, probeBefore } from './stage-stamps'
 import { DirectPath } from './direct-path'
 import type { IdleTracker } from './idle-tracker'
 import type { CallContext } from './call-context'
@@ -100,15 +98,12 @@ export function syscallForwarders(
         else idle?.active()
         if (context !== undefined && entry.name === 'dispatch_') context.beforeDispatch(request)
         if (capture !== undefined && entry.name === 'return_value_') capture.beforeReturn(request)
-        if (PROBING) probeBefore(entry.name, request)
         let answer = direct?.serve(entry.name, request, capacity)
         if (answer === undefined) {
           answer = { ...viaKernel(index, request, capacity), bytes: undefined }
           direct?.kernelAnswered(entry.name, answer.code)
         }
         const { code, length } = answer
-        if (PROBING && isRead && code === KernelErr.NoError)
-          probeAfter((answer.bytes ?? data).subarray(0, length))
         if (isRead && idle !== undefined) {
           idle.answered(code === KernelErr.NoError ? (answer.bytes ?? data) : undefined, length)
         }
