@@ -251,6 +251,7 @@ async function measureCalls(
   tracing: boolean | 'capture' = false,
 ): Promise<CallFigures> {
   let payloads = 0
+  let spans = 0
   const logs: LogRecord[] = []
   resetCounters()
   let busyAtStart: number | undefined
@@ -268,6 +269,9 @@ async function measureCalls(
     },
     directCalls: path !== false,
     tracing: tracing !== false,
+    // A consumer, as every traced run has (the Studio's trace desk, a trace file, OTLP): the
+    // collector keeps no spans itself.
+    ...(tracing !== false ? { onSpan: () => void spans++ } : {}),
     ...(tracing === 'capture' ? { onPayload: () => void payloads++ } : {}),
   })
   try {
@@ -291,6 +295,8 @@ async function measureCalls(
         `bench client ended ${JSON.stringify(ending)}:\n${logs.map((r) => `${r.source}: ${r.message}`).join('\n')}`,
       )
     }
+    if (tracing !== false && spans < CALLS)
+      throw new Error(`only ${spans} spans for ${CALLS + WARMUP} traced calls`)
     if (tracing === 'capture' && payloads < CALLS)
       throw new Error(`only ${payloads} of ${CALLS + WARMUP} calls' payloads arrived`)
     const value = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(line.message)?.[1])

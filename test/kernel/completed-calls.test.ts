@@ -10,6 +10,11 @@ import type { IdRaw } from '../../src/shared/gen/parigot/protosupport/v1/protosu
 import { KernelErr } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
 import { newCallId } from '../../src/shared/id'
 import { KernelHarness, raw } from './kernel-driver'
+import { bookedCallEvents } from '../../src/main/kernel/kernel'
+import type { BookedDirectCall } from '../../src/main/kernel/kernel'
+import { callKeyOfIdText, fastRawId, latin1Bytes } from '../../src/main/kernel/raw-id-bytes'
+import { callKeyOfWords } from '../../src/main/kernel/transport/trace-words'
+import { formatId, fromRaw } from '../../src/shared/id'
 
 /** An id as the notices carry it: its IdRaw bytes as text, one character per byte. */
 const idText = (id: IdRaw): string => String.fromCharCode(...toBinary(IdRawSchema, id))
@@ -121,5 +126,54 @@ describe('notice drain: pairing a call with its answer in one batch', () => {
 
   it('never pairs an answer with a start that comes after it', () => {
     expect([...answersInBatch([returned('a'), started('a')])]).toEqual([-1, -1])
+  })
+})
+
+describe('kernel: a direct call booked whole for a traced deployment (onCallCompleted)', () => {
+  it('gives one record with its parent instead of two events, saying what the events would', () => {
+    const records: BookedDirectCall[] = []
+    const whole = deployment(new KernelHarness({}, () => 0, false, records))
+    const evented = deployment()
+    const parentKey = 'call-00000000000001-0000000000000002'
+    const shared = whole.call()
+    evented.harness.events.length = 0
+    expect(whole.harness.kernel.directCallCompleted({ ...shared, parentKey })).toBe(true)
+    expect(
+      evented.harness.kernel.directCallCompleted(evented.call({ callId: shared.callId })),
+    ).toBe(true)
+    expect(whole.harness.events.filter((e) => e.type.startsWith('call-'))).toEqual([])
+    expect(records).toHaveLength(1)
+    const record = records[0]!
+    expect(record).toMatchObject({ parent: parentKey, method: 'Add', latencyMs: 3, startMs: 1_000 })
+    expect(record.call).toBe(formatId(fromRaw('call', fastRawId(latin1Bytes(shared.callId)))))
+    // Same names as the evented kernel's (service keys differ between two kernels: compare shape).
+    const made = bookedCallEvents(record).map((e) => ({ ...e, caller: '', target: '' }))
+    const seen = evented.harness.events.map((e) => ({ ...e, caller: '', target: '' }))
+    expect(made).toEqual(seen)
+  })
+})
+
+describe("a call's key from its IdRaw bytes, on the kernel thread's traced path", () => {
+  it('is formatId of the id for any call id, and the same from its four words', () => {
+    for (let i = 0; i < 2000; i++) {
+      const id = newCallId()
+      const text = idText(raw(id))
+      const key = callKeyOfIdText(text)
+      expect(key).toBe(formatId(fromRaw('call', fastRawId(latin1Bytes(text)))))
+      const high = raw(id).high & 0x00ff_ffff_ffff_ffffn
+      const low = raw(id).low
+      const words = [high >> 32n, high & 0xffff_ffffn, low >> 32n, low & 0xffff_ffffn].map(Number)
+      expect(callKeyOfWords(words[0]!, words[1]!, words[2]!, words[3]!)).toBe(key)
+    }
+    const small = idText({ $typeName: 'protosupport.v1.IdRaw', high: 0x63n << 56n, low: 1n })
+    expect(callKeyOfIdText(small)).toBe('call-00000000000000-0000000000000001')
+  })
+
+  it('is undefined for the empty id and for bytes of another shape (the generic decoder names them)', () => {
+    expect(callKeyOfIdText('')).toBeUndefined()
+    expect(callKeyOfIdText('\x08')).toBeUndefined()
+    expect(callKeyOfIdText('\x08\xff')).toBeUndefined()
+    expect(callKeyOfIdText('\x18\x01')).toBeUndefined()
+    expect(callKeyOfIdText('\x08' + '\xff'.repeat(10) + '\x01')).toBeUndefined()
   })
 })

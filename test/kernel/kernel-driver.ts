@@ -4,6 +4,7 @@ import type { Any } from '@bufbuild/protobuf/wkt'
 import { createMemoryLogger } from '../../src/main/engine'
 import { Kernel } from '../../src/main/kernel/kernel'
 import type { KernelLimits } from '../../src/main/kernel/limits'
+import type { BookedDirectCall } from '../../src/main/kernel/kernel'
 import type { KernelEvent } from '../../src/shared/events/kernel-events'
 import { IdRawSchema } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
 import type { IdRaw } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
@@ -53,13 +54,20 @@ export class KernelHarness {
   readonly kernel: Kernel
 
   /** `listening` false: no event listener (the kernel then makes no call events). */
-  constructor(limits: Partial<KernelLimits> = {}, random = () => 0, listening = true) {
+  constructor(
+    limits: Partial<KernelLimits> = {},
+    random = () => 0,
+    listening = true,
+    /** Given: direct calls booked whole go here, as for a traced deployment. */
+    completed?: BookedDirectCall[],
+  ) {
     this.kernel = new Kernel({
       now: () => this.nowMs,
       logger: this.log.logger,
       limits,
       random,
       ...(listening ? { onEvent: (e: KernelEvent) => void this.events.push(e) } : {}),
+      ...(completed ? { onCallCompleted: (c: BookedDirectCall) => void completed.push(c) } : {}),
       onWake: (h) => this.woken.push(h.high.toString(16)),
     })
   }

@@ -1,3 +1,4 @@
+import type { KernelEvent } from '../../shared/events/kernel-events'
 import { formatId, fromRawChecked } from '../../shared/id'
 import type { HostId } from '../../shared/id'
 import { fastRawId, latin1Bytes, rawId } from './raw-id-bytes'
@@ -25,6 +26,54 @@ export interface CompletedDirectCall {
   readonly resultError: number
   /** The call's key (formatted id), when the drain already made it (tracing); else made here. */
   readonly callKey?: string
+  /** The key of the call its caller was handling (tracing), given with `callKey`. */
+  readonly parentKey?: string
+}
+
+/**
+ * A direct call the kernel booked, in one record: what its call-started and call-finished events
+ * say, plus its parent. Given to the kernel's `onCallCompleted` instead of the two events, so a
+ * trace collector makes a span from it without the events and the open-call maps
+ * (`bookedCallEvents` makes the events for a listener that wants them).
+ */
+export interface BookedDirectCall {
+  readonly call: string
+  readonly parent: string | undefined
+  readonly caller: string
+  readonly target: string
+  readonly method: string
+  readonly startMs: number
+  readonly latencyMs: number
+  readonly resultError: number
+  /** When the kernel booked it (the events' timeMs). */
+  readonly timeMs: number
+}
+
+/** The call-started and call-finished events of a booked direct call. */
+export function bookedCallEvents(call: BookedDirectCall): [KernelEvent, KernelEvent] {
+  const { timeMs, caller, target, method } = call
+  return [
+    {
+      type: 'call-started',
+      timeMs,
+      call: call.call,
+      caller,
+      target,
+      method,
+      startMs: call.startMs,
+    },
+    {
+      type: 'call-finished',
+      timeMs,
+      call: call.call,
+      caller,
+      target,
+      method,
+      latencyMs: call.latencyMs,
+      resultError: call.resultError,
+      kernelError: 0,
+    },
+  ]
 }
 
 /**
@@ -41,11 +90,14 @@ export class CompletedCalls extends KernelPart {
   private readonly servicesByBytes = new Map<string, ServiceRecord>()
   private readonly methodsOf = new WeakMap<ServiceRecord, Map<string, string>>()
 
+  private readonly listened: boolean
+
   constructor(
     books: KernelBooks,
-    private readonly listened: boolean,
+    private readonly onCallCompleted: ((call: BookedDirectCall) => void) | undefined,
   ) {
     super(books)
+    this.listened = books.onEvent !== undefined || onCallCompleted !== undefined
   }
 
   /** True when booked; false: book it with directCallStarted and directCallReturned instead. */
@@ -68,28 +120,24 @@ export class CompletedCalls extends KernelPart {
     }
     // The two-step path refuses a call id that is still pending: so does this one.
     if (this.pending.has(key)) return false
-    const callerName = this.callerName(caller)
-    const timeMs = this.now()
-    this.emitStamped({
-      type: 'call-started',
-      timeMs,
+    const booked: BookedDirectCall = {
       call: key,
-      caller: callerName,
+      parent: call.parentKey,
+      caller: this.callerName(caller),
       target: target.key,
       method: methodName,
       startMs: call.startedMs,
-    })
-    this.emitStamped({
-      type: 'call-finished',
-      timeMs,
-      call: key,
-      caller: callerName,
-      target: target.key,
-      method: methodName,
       latencyMs: call.finishedMs - call.startedMs,
       resultError: call.resultError,
-      kernelError: 0,
-    })
+      timeMs: this.now(),
+    }
+    if (this.onCallCompleted !== undefined) {
+      this.onCallCompleted(booked)
+    } else {
+      const [started, finished] = bookedCallEvents(booked)
+      this.emitStamped(started)
+      this.emitStamped(finished)
+    }
     return true
   }
 

@@ -26,7 +26,7 @@ import type { HostId, ServiceId } from '../../shared/id'
 import type { Logger } from '../engine/logger'
 import { CallTable } from './call-table'
 import { CompletedCalls } from './completed-calls'
-import type { CompletedDirectCall } from './completed-calls'
+import type { BookedDirectCall, CompletedDirectCall } from './completed-calls'
 import { DependencyGraph } from './dependency-graph'
 import type { KernelBooks } from './kernel-part'
 import { DEFAULT_KERNEL_LIMITS } from './limits'
@@ -38,6 +38,8 @@ import { ServiceRegistry } from './service-registry'
 import { DeadlockReport } from './wait-report'
 
 export { describeEnd } from './wait-report'
+export { bookedCallEvents } from './completed-calls'
+export type { BookedDirectCall } from './completed-calls'
 export type { HostEnding } from './records'
 
 export interface KernelOptions {
@@ -48,6 +50,11 @@ export interface KernelOptions {
   readonly onEvent?: (event: KernelEvent) => void
   /** Called when a host gets something to read (a result, a call, an exit request). */
   readonly onWake?: (host: HostId) => void
+  /**
+   * When given, a direct call that was answered before the kernel heard of it (nearly all of
+   * them) comes here as one record, with its parent, instead of its two events to `onEvent`.
+   */
+  readonly onCallCompleted?: (call: BookedDirectCall) => void
   /** Picks among several exporters in locate; injectable for deterministic tests. */
   readonly random?: () => number
 }
@@ -67,6 +74,8 @@ type WaitReport = { host: string; name: string; waitsFor: string }[]
  */
 export class Kernel {
   readonly limits: KernelLimits
+  /** A completed direct call's parent goes with it to `onCallCompleted` (no separate hint). */
+  readonly completedCallsCarryParent: boolean
   private readonly checks: RequestChecks
   private readonly registry: ServiceRegistry
   private readonly lifecycle: ServiceLifecycle
@@ -90,7 +99,8 @@ export class Kernel {
     }
     this.checks = new RequestChecks(books)
     this.calls = new CallTable(books, this.checks)
-    this.completed = new CompletedCalls(books, options.onEvent !== undefined)
+    this.completed = new CompletedCalls(books, options.onCallCompleted)
+    this.completedCallsCarryParent = options.onCallCompleted !== undefined
     this.lifecycle = new ServiceLifecycle(books, this.checks, this.calls)
     this.registry = new ServiceRegistry(books, this.checks, this.lifecycle)
     this.deadlock = new DeadlockReport(books, this.calls)

@@ -3,6 +3,7 @@
 import { create, fromBinary } from '@bufbuild/protobuf'
 import { IdRawSchema } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
 import type { IdRaw } from '../../shared/gen/parigot/protosupport/v1/protosupport_pb'
+import { callKeyText } from './call-key'
 
 /**
  * IdRaw bytes as the workers write them (high 1, low 2, both varints), decoded without
@@ -58,4 +59,52 @@ export function latin1Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length)
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff
   return bytes
+}
+
+/**
+ * The kernel's key of a call (formatId of a call id: `call-` and its 120 data bits in hex) from
+ * IdRaw bytes kept as latin1 text, as the workers write them (high 1, low 2, both varints).
+ * Made for every traced call on the kernel thread, so it reads the text in place with no BigInt
+ * and no IdRaw; undefined for the empty id or for bytes of any other shape (the caller then
+ * takes the generic decoder, which names the fault).
+ */
+export function callKeyOfIdText(text: string): string | undefined {
+  let hiHi = 0
+  let hiLo = 0
+  let loHi = 0
+  let loLo = 0
+  let pos = 0
+  while (pos < text.length) {
+    const tag = text.charCodeAt(pos++)
+    if (tag !== 0x08 && tag !== 0x10) return undefined
+    let lo = 0
+    let hi = 0
+    let b = 0x80
+    for (let shift = 0; shift < 28 && b >= 0x80; shift += 7) {
+      if (pos >= text.length) return undefined
+      b = text.charCodeAt(pos++) & 0xff
+      lo |= (b & 0x7f) << shift
+    }
+    if (b >= 0x80) {
+      if (pos >= text.length) return undefined
+      b = text.charCodeAt(pos++) & 0xff
+      lo |= (b & 0x0f) << 28
+      hi = (b & 0x7f) >> 4
+      for (let shift = 3; shift < 32 && b >= 0x80; shift += 7) {
+        if (pos >= text.length) return undefined
+        b = text.charCodeAt(pos++) & 0xff
+        hi |= (b & 0x7f) << shift
+      }
+      if (b >= 0x80) return undefined
+    }
+    if (tag === 0x08) {
+      hiHi = hi
+      hiLo = lo
+    } else {
+      loHi = hi
+      loLo = lo
+    }
+  }
+  if ((hiHi | hiLo | loHi | loLo) === 0) return undefined
+  return callKeyText(hiHi, hiLo, loHi, loLo)
 }

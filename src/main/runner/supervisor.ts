@@ -7,8 +7,8 @@ import type { LogRecord } from '../../shared/log/log-record'
 import type { SpanRecord } from '../../shared/trace/span'
 import { createLogger } from '../engine/logger'
 import type { Logger, LogSink } from '../engine/logger'
-import { Kernel } from '../kernel/kernel'
-import type { HostEnding } from '../kernel/kernel'
+import { bookedCallEvents, Kernel } from '../kernel/kernel'
+import type { BookedDirectCall, HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
 import { formatId, toRaw } from '../../shared/id'
 import { createChannel } from '../kernel/transport/channel'
@@ -114,6 +114,20 @@ export class Supervisor {
             onEvent: (event: KernelEvent) => {
               this.traces?.onEvent(event)
               options.onEvent?.(event)
+            },
+          }
+        : {}),
+      // Traced, a direct call booked whole becomes a span at once (its events made only for a
+      // listener that wants them): most of tracing's cost per call on this thread.
+      ...(options.tracing === true
+        ? {
+            onCallCompleted: (call: BookedDirectCall) => {
+              this.traces?.completed(call)
+              const listener = options.onEvent
+              if (listener === undefined) return
+              const [started, finished] = bookedCallEvents(call)
+              listener(started)
+              listener(finished)
             },
           }
         : {}),

@@ -20,7 +20,7 @@ import type { Notice } from './notice-cells'
 import { Cell, monoNs, Ring, ringCount } from './switchboard'
 import type { Switchboard } from './switchboard'
 import { callKeyOfWords } from './trace-words'
-import { fastRawId, latin1Bytes, rawId } from '../raw-id-bytes'
+import { callKeyOfIdText, fastRawId, latin1Bytes, rawId } from '../raw-id-bytes'
 
 export { fastRawId, rawId } from '../raw-id-bytes'
 
@@ -113,9 +113,14 @@ export class NoticeDrain {
       const atMs = nowMs - (nowNs - notice.atNs) / 1e6
       if (notice.kind === Cell.STARTED) {
         let callKey: string | undefined
-        if (this.onCallParent !== undefined && notice.parent !== undefined) {
+        let parentKey: string | undefined
+        const parentOf = this.onCallParent
+        if (parentOf !== undefined && notice.parent !== undefined) {
           callKey = callKeyOf(notice.callId)
-          if (callKey !== undefined) this.onCallParent(callKey, callKeyOfWords(...notice.parent))
+          if (callKey !== undefined) {
+            parentKey = callKeyOfWords(...notice.parent)
+            if (!this.kernel.completedCallsCarryParent) parentOf(callKey, parentKey)
+          }
         }
         const returned = paired >= 0 ? (batch[paired] as ReturnedNotice) : undefined
         const callee = returned === undefined ? undefined : this.hostOfSlot(returned.slot)
@@ -129,13 +134,20 @@ export class NoticeDrain {
             startedMs: atMs,
             finishedMs: nowMs - (nowNs - returned.atNs) / 1e6,
             resultError: returned.resultError,
-            ...(callKey === undefined ? {} : { callKey }),
+            ...(callKey === undefined ? {} : { callKey, parentKey }),
           })
           if (booked) {
             answer[paired] = BOOKED
             continue
           }
         }
+        // Booked in two steps: the parent goes ahead as a hint, as for a call through the kernel.
+        if (
+          callKey !== undefined &&
+          parentOf !== undefined &&
+          this.kernel.completedCallsCarryParent
+        )
+          parentOf(callKey, parentKey)
         const req = create(DispatchRequestSchema, {
           callId: fastRawId(latin1Bytes(notice.callId)),
           serviceId: this.cachedId(notice.serviceId),
@@ -201,6 +213,8 @@ export function tellParent(
 
 /** The key (formatted id) of the call whose IdRaw bytes are `text`; undefined if not a call id. */
 function callKeyOf(text: string): string | undefined {
+  const key = callKeyOfIdText(text)
+  if (key !== undefined) return key
   const raw = fastRawId(latin1Bytes(text))
   if (isEmpty(raw)) return undefined
   try {

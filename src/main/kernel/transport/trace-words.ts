@@ -1,3 +1,4 @@
+import { callKeyText } from '../call-key'
 import { wireKeyWords } from './wire-key'
 
 /**
@@ -14,15 +15,11 @@ export const NOTICE_PARENT = 88
 /** The kernel's call key (formatId of a call id) for the words, or undefined when all are 0. */
 export function callKeyOfWords(a: number, b: number, c: number, d: number): string | undefined {
   if ((a | b | c | d) === 0) return undefined
-  return `call-${hex(a, 6)}${hex(b, 8)}-${hex(c, 8)}${hex(d, 8)}`
+  return callKeyText(a, b, c, d)
 }
 
 /** The kernel's call key for a worker's wire key (wire-key.ts). */
 export function callKeyOfWireKey(key: string): string | undefined {
   const words = wireKeyWords(key)
   return words === undefined ? undefined : callKeyOfWords(...words)
-}
-
-function hex(value: number, width: number): string {
-  return (value >>> 0).toString(16).padStart(width, '0')
 }

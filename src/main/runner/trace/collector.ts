@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { KernelEvent } from '../../../shared/events/kernel-events'
+import type { BookedDirectCall } from '../../kernel/kernel'
 import type { SpanRecord } from '../../../shared/trace/span'
 
-/** Spans kept for the Studio; the oldest go first (counted in `dropped`). */
-export const DEFAULT_SPAN_CAPACITY = 20_000
 /** Trace contexts kept for calls that ended, so late children and log lines still find them. */
 const CONTEXT_MEMORY = 16_384
 /** Parent hints for calls the kernel never booked (refused dispatches) are forgotten beyond this. */
@@ -47,11 +46,6 @@ export class TraceCollector {
   /** Two generations, so forgetting the oldest costs nothing per call (see `remember`). */
   private contexts = new Map<string, TraceContext>()
   private olderContexts = new Map<string, TraceContext>()
-  private readonly ring: (SpanRecord | undefined)[]
-  private next = 0
-  private count = 0
-  /** Spans that fell out of the ring (the Studio says so). */
-  dropped = 0
   private readonly listeners = new Set<(span: SpanRecord) => void>()
   /** Names by caller key, then target key: looked up once per pair, not once per call. */
   private readonly nameCache = new Map<string, Map<string, ReturnType<CallNames>>>()
@@ -60,12 +54,7 @@ export class TraceCollector {
   private readonly tracePrefix = randomBytes(8).toString('hex') + this.spanPrefix
   private counter = 0
 
-  constructor(
-    private readonly names: CallNames,
-    readonly capacity = DEFAULT_SPAN_CAPACITY,
-  ) {
-    this.ring = new Array<SpanRecord | undefined>(capacity)
-  }
+  constructor(private readonly names: CallNames) {}
 
   /** `call`'s parent is a span of another host (a call between hosts, docs/cluster.md). */
   noteRemoteParent(call: string, parent: TraceContext): void {
@@ -138,6 +127,55 @@ export class TraceCollector {
     }
   }
 
+  /**
+   * A direct call booked whole (the kernel's `onCallCompleted`): nearly every call. Its span is
+   * made at once, with no events, hint or open span; the span is also the call's context.
+   */
+  completed(call: BookedDirectCall): void {
+    let parent: TraceContext | undefined
+    if (call.parent !== undefined) parent = this.contextOf(call.parent)
+    else if (this.hints.size > 0 && this.hints.has(call.call)) {
+      const hinted = this.hints.get(call.call)
+      this.hints.delete(call.call)
+      parent = typeof hinted === 'string' ? this.contextOf(hinted) : hinted
+    }
+    const names = this.namesOf(call.caller, call.target)
+    const traceId = parent?.traceId ?? this.newTraceId()
+    const spanId = this.newSpanId()
+    const { caller, callee, service } = names
+    const { method, startMs, resultError } = call
+    const durationMs = Math.max(0, call.latencyMs)
+    const span: SpanRecord =
+      parent === undefined
+        ? {
+            traceId,
+            spanId,
+            caller,
+            callee,
+            service,
+            method,
+            startMs,
+            durationMs,
+            resultError,
+            kernelError: 0,
+          }
+        : {
+            traceId,
+            spanId,
+            parentSpanId: parent.spanId,
+            caller,
+            callee,
+            service,
+            method,
+            startMs,
+            durationMs,
+            resultError,
+            kernelError: 0,
+          }
+    this.remember(call.call, span)
+    this.push(span)
+  }
+
   private namesOf(callerKey: string, targetKey: string): ReturnType<CallNames> {
     let byTarget = this.nameCache.get(callerKey)
     if (byTarget === undefined) {
@@ -158,27 +196,13 @@ export class TraceCollector {
     return this.contexts.get(call) ?? this.olderContexts.get(call)
   }
 
-  /** Every span kept, oldest first. */
-  spans(): SpanRecord[] {
-    const out: SpanRecord[] = []
-    const start = this.count < this.capacity ? 0 : this.next
-    for (let i = 0; i < this.count; i++) {
-      const span = this.ring[(start + i) % this.capacity]
-      if (span !== undefined) out.push(span)
-    }
-    return out
-  }
-
   subscribe(listener: (span: SpanRecord) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
+  /** Spans are not kept here: each consumer (the Studio's trace desk, a trace file, OTLP) keeps its own. */
   private push(span: SpanRecord): void {
-    if (this.count === this.capacity) this.dropped++
-    else this.count++
-    this.ring[this.next] = span
-    this.next = (this.next + 1) % this.capacity
     for (const listener of this.listeners) listener(span)
   }
 

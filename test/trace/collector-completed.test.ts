@@ -1,0 +1,76 @@
+// A traced deployment's direct calls reach the collector booked whole (Kernel onCallCompleted):
+// each becomes a span at once, linked to its parent's, and is the context of its own children.
+import { describe, expect, it } from 'vitest'
+import type { BookedDirectCall } from '../../src/main/kernel/kernel'
+import { TraceCollector } from '../../src/main/runner/trace/collector'
+import type { SpanRecord } from '../../src/shared/trace/span'
+import { SPAN_ID, TRACE_ID } from '../../src/shared/trace/span'
+
+const names = (caller: string, target: string) => ({
+  caller: caller.replace('svc-', ''),
+  callee: target.replace('svc-', ''),
+  service: `${target.replace('svc-', '')}.v1.Service`,
+})
+
+function booked(call: string, parent?: string, over: Partial<BookedDirectCall> = {}) {
+  return {
+    call,
+    parent,
+    caller: 'svc-client',
+    target: 'svc-server',
+    method: 'Add',
+    startMs: 1_000,
+    latencyMs: 3,
+    resultError: 0,
+    timeMs: 1_004,
+    ...over,
+  }
+}
+
+describe('trace collector: direct calls booked whole', () => {
+  it('makes a root span, then children in its trace with its span as parent', () => {
+    const collector = new TraceCollector(names)
+    const spans: SpanRecord[] = []
+    collector.subscribe((s) => spans.push(s))
+    collector.completed(booked('call-a'))
+    collector.completed(booked('call-b', 'call-a', { method: 'Mul', resultError: 2 }))
+    collector.completed(booked('call-c', 'call-gone'))
+    const [root, child, orphan] = spans
+    expect(root).toMatchObject({
+      caller: 'client',
+      callee: 'server',
+      service: 'server.v1.Service',
+      method: 'Add',
+      startMs: 1_000,
+      durationMs: 3,
+      resultError: 0,
+      kernelError: 0,
+    })
+    expect(root!.traceId).toMatch(TRACE_ID)
+    expect(root!.spanId).toMatch(SPAN_ID)
+    expect(root).not.toHaveProperty('parentSpanId')
+    expect(child).toMatchObject({
+      traceId: root!.traceId,
+      parentSpanId: root!.spanId,
+      method: 'Mul',
+    })
+    expect(child!.spanId).not.toBe(root!.spanId)
+    // A parent the collector no longer knows: a new trace rather than a dangling link.
+    expect(orphan!.traceId).not.toBe(root!.traceId)
+    expect(orphan).not.toHaveProperty('parentSpanId')
+    expect(collector.contextOf('call-b')).toMatchObject({
+      traceId: root!.traceId,
+      spanId: child!.spanId,
+    })
+  })
+
+  it('takes a remote parent noted for the call (a call that came from another host)', () => {
+    const collector = new TraceCollector(names)
+    const spans: SpanRecord[] = []
+    collector.subscribe((s) => spans.push(s))
+    const remote = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) }
+    collector.noteRemoteParent('call-r', remote)
+    collector.completed(booked('call-r'))
+    expect(spans[0]).toMatchObject({ traceId: remote.traceId, parentSpanId: remote.spanId })
+  })
+})
