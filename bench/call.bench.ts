@@ -113,6 +113,14 @@ async function calls(): Promise<BenchResult[]> {
       targets: [{ kind: 'max', value: 2 }],
     },
     {
+      id: 'call-traced-main-thread-cpu-us',
+      value: med(traced, (f) => f.mainCpuUs),
+      unit: 'us',
+      better: 'lower',
+      setting: `${cpuSetting}, worker-to-worker path, tracing on (the kernel thread makes each span)`,
+      baseline: 'call-main-thread-cpu-us',
+    },
+    {
       id: 'call-kernel-path-p50-us',
       value: med(viaKernel, (f) => f.p50Us),
       unit: 'us',
@@ -220,6 +228,7 @@ export const callBenchmark: Benchmark = {
         'call-p99-us',
         'calls-per-s',
         'calls-per-s-traced',
+        'call-traced-main-thread-cpu-us',
         'calls-per-s-captured',
         'call-traced-p50-us',
         'call-captured-p50-us',
