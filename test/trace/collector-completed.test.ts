@@ -12,6 +12,10 @@ const names = (caller: string, target: string) => ({
   service: `${target.replace('svc-', '')}.v1.Service`,
 })
 
+/** Call keys as the kernel makes them (formatId of a call id). */
+const key = (n: number) => `call-00000000000000-${n.toString(16).padStart(16, '0')}`
+const [A, B, C, GONE, R] = [key(0xa), key(0xb), key(0xc), key(0x90e), key(0x7)]
+
 function booked(call: string, parent?: string, over: Partial<BookedDirectCall> = {}) {
   return {
     call,
@@ -32,9 +36,9 @@ describe('trace collector: direct calls booked whole', () => {
     const collector = new TraceCollector(names)
     const spans: SpanRecord[] = []
     collector.subscribe((s) => spans.push(s))
-    collector.completed(booked('call-a'))
-    collector.completed(booked('call-b', 'call-a', { method: 'Mul', resultError: 2 }))
-    collector.completed(booked('call-c', 'call-gone'))
+    collector.completed(booked(A))
+    collector.completed(booked(B, A, { method: 'Mul', resultError: 2 }))
+    collector.completed(booked(C, GONE))
     const [root, child, orphan] = spans
     expect(root).toMatchObject({
       caller: 'client',
@@ -58,7 +62,7 @@ describe('trace collector: direct calls booked whole', () => {
     // A parent the collector no longer knows: a new trace rather than a dangling link.
     expect(orphan!.traceId).not.toBe(root!.traceId)
     expect(orphan).not.toHaveProperty('parentSpanId')
-    expect(collector.contextOf('call-b')).toMatchObject({
+    expect(collector.contextOf(B)).toMatchObject({
       traceId: root!.traceId,
       spanId: child!.spanId,
     })
@@ -69,8 +73,8 @@ describe('trace collector: direct calls booked whole', () => {
     const spans: SpanRecord[] = []
     collector.subscribe((s) => spans.push(s))
     const remote = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) }
-    collector.noteRemoteParent('call-r', remote)
-    collector.completed(booked('call-r'))
+    collector.noteRemoteParent(R, remote)
+    collector.completed(booked(R))
     expect(spans[0]).toMatchObject({ traceId: remote.traceId, parentSpanId: remote.spanId })
   })
 })

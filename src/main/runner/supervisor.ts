@@ -401,6 +401,12 @@ export class Supervisor {
    */
   async close(): Promise<void> {
     clearInterval(this.watchdog)
+    const unkept = this.traces?.unkeptContexts ?? 0
+    if (unkept > 0)
+      this.logger.log(
+        'warn',
+        `tracing: ${unkept} calls' trace contexts were not kept (their call ids collided in the context table: ids chosen by a guest?); their children and log lines started new traces`,
+      )
     for (const running of this.guests.values()) {
       if (!running.ended) this.finish(running, { kind: 'exited', code: 0 })
     }

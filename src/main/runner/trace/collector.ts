@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { KernelEvent } from '../../../shared/events/kernel-events'
 import type { BookedDirectCall } from '../../kernel/kernel'
 import type { SpanRecord } from '../../../shared/trace/span'
+import { CallContexts } from './call-contexts'
 
-/** Trace contexts kept for calls that ended, so late children and log lines still find them. */
-const CONTEXT_MEMORY = 16_384
 /** Parent hints for calls the kernel never booked (refused dispatches) are forgotten beyond this. */
 const HINT_MEMORY = 4096
 /** Callers whose names are cached (hosts come and go with restarts). */
@@ -43,9 +42,8 @@ export class TraceCollector {
   /** The parent of a call about to be booked: a call of this kernel, or a remote span. */
   private readonly hints = new Map<string, string | TraceContext | undefined>()
   private readonly open = new Map<string, OpenSpan>()
-  /** Two generations, so forgetting the oldest costs nothing per call (see `remember`). */
-  private contexts = new Map<string, TraceContext>()
-  private olderContexts = new Map<string, TraceContext>()
+  /** The contexts of recent calls, for their children, log lines and payloads. */
+  private readonly contexts = new CallContexts()
   private readonly listeners = new Set<(span: SpanRecord) => void>()
   /** Names by caller key, then target key: looked up once per pair, not once per call. */
   private readonly nameCache = new Map<string, Map<string, ReturnType<CallNames>>>()
@@ -74,12 +72,12 @@ export class TraceCollector {
       const parentCall = this.hints.get(event.call)
       this.hints.delete(event.call)
       const parent = typeof parentCall === 'string' ? this.contextOf(parentCall) : parentCall
-      const traceId = parent?.traceId ?? this.newTraceId()
+      const trace = parent?.traceId ?? this.nextCounter()
+      const span = this.nextCounter()
       const names = this.namesOf(event.caller, event.target)
-      // The open span is also the call's context (it has its trace and span ids): one object.
       const open: OpenSpan = {
-        traceId,
-        spanId: this.newSpanId(),
+        traceId: this.traceIdOf(trace),
+        spanId: this.spanIdOf(span),
         parentSpanId: parent?.spanId,
         caller: names.caller,
         callee: names.callee,
@@ -87,7 +85,7 @@ export class TraceCollector {
         method: event.method,
         startMs: event.startMs ?? event.timeMs,
       }
-      this.remember(event.call, open)
+      this.contexts.remember(event.call, trace, span)
       this.open.set(event.call, open)
     } else if (event.type === 'call-finished') {
       const open = this.open.get(event.call)
@@ -132,21 +130,31 @@ export class TraceCollector {
    * made at once, with no events, hint or open span; the span is also the call's context.
    */
   completed(call: BookedDirectCall): void {
-    let parent: TraceContext | undefined
-    if (call.parent !== undefined) parent = this.contextOf(call.parent)
-    else if (this.hints.size > 0 && this.hints.has(call.call)) {
+    let trace: number | string | undefined
+    let parentSpan: string | undefined
+    if (call.parent !== undefined) {
+      const found = this.contexts.find(call.parent)
+      if (found !== undefined) {
+        trace = found.table.traceAt(found.slot)
+        parentSpan = this.spanIdOf(found.table.spanAt(found.slot))
+      }
+    } else if (this.hints.size > 0 && this.hints.has(call.call)) {
       const hinted = this.hints.get(call.call)
       this.hints.delete(call.call)
-      parent = typeof hinted === 'string' ? this.contextOf(hinted) : hinted
+      const parent = typeof hinted === 'string' ? this.contextOf(hinted) : hinted
+      trace = parent?.traceId
+      parentSpan = parent?.spanId
     }
+    trace ??= this.nextCounter()
+    const spanCounter = this.nextCounter()
     const names = this.namesOf(call.caller, call.target)
-    const traceId = parent?.traceId ?? this.newTraceId()
-    const spanId = this.newSpanId()
+    const traceId = this.traceIdOf(trace)
+    const spanId = this.spanIdOf(spanCounter)
     const { caller, callee, service } = names
     const { method, startMs, resultError } = call
     const durationMs = Math.max(0, call.latencyMs)
     const span: SpanRecord =
-      parent === undefined
+      parentSpan === undefined
         ? {
             traceId,
             spanId,
@@ -162,7 +170,7 @@ export class TraceCollector {
         : {
             traceId,
             spanId,
-            parentSpanId: parent.spanId,
+            parentSpanId: parentSpan,
             caller,
             callee,
             service,
@@ -172,7 +180,7 @@ export class TraceCollector {
             resultError,
             kernelError: 0,
           }
-    this.remember(call.call, span)
+    this.contexts.remember(call.call, trace, spanCounter)
     this.push(span)
   }
 
@@ -193,7 +201,15 @@ export class TraceCollector {
 
   /** The trace and span of a call (open or recently ended), for log lines written during it. */
   contextOf(call: string): TraceContext | undefined {
-    return this.contexts.get(call) ?? this.olderContexts.get(call)
+    const found = this.contexts.find(call)
+    if (found === undefined) return undefined
+    const trace = found.table.traceAt(found.slot)
+    return { traceId: this.traceIdOf(trace), spanId: this.spanIdOf(found.table.spanAt(found.slot)) }
+  }
+
+  /** Contexts not kept (call ids that collided past the probe limit: a hostile guest's). */
+  get unkeptContexts(): number {
+    return this.contexts.unkept
   }
 
   subscribe(listener: (span: SpanRecord) => void): () => void {
@@ -206,26 +222,19 @@ export class TraceCollector {
     for (const listener of this.listeners) listener(span)
   }
 
-  /**
-   * Keeps between CONTEXT_MEMORY and twice that many of the latest contexts: when the current
-   * generation is full it becomes the older one and the oldest generation goes at once, instead
-   * of deleting the oldest entry on every call (a map's per-call delete and its rehashes cost
-   * more than the rest of a span on this thread).
-   */
-  private remember(call: string, context: TraceContext): void {
-    if (this.contexts.size >= CONTEXT_MEMORY) {
-      this.olderContexts = this.contexts
-      this.contexts = new Map()
-    }
-    this.contexts.set(call, context)
+  /** Ids' counters wrap at 32 bits and skip 0 (a context's trace counter 0 means another host's). */
+  private nextCounter(): number {
+    this.counter = (this.counter + 1) >>> 0 || 1
+    return this.counter
   }
 
-  private newTraceId(): string {
-    return this.tracePrefix + hex8(++this.counter)
+  /** A local trace's id from its counter; another host's trace id as it is. */
+  private traceIdOf(trace: number | string): string {
+    return typeof trace === 'string' ? trace : this.tracePrefix + hex8(trace)
   }
 
-  private newSpanId(): string {
-    return this.spanPrefix + hex8(++this.counter)
+  private spanIdOf(counter: number): string {
+    return this.spanPrefix + hex8(counter)
   }
 }
 
