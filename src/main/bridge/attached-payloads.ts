@@ -41,7 +41,8 @@ export class AttachedPayloads {
     store: TraceStore,
     observer: ClusterObserver | undefined,
   ): Promise<BridgeResults['traces.payload']> {
-    if (store.source.kind === 'file') return { reason: 'a trace file holds no requests or responses' }
+    if (store.source.kind === 'file')
+      return { reason: 'a trace file holds no requests or responses' }
     const placed = this.hostOf.get(spanId)
     if (placed === undefined || observer === undefined)
       return { reason: 'not captured: the Studio no longer keeps this span' }

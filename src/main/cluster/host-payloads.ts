@@ -74,7 +74,8 @@ export class HostPayloadStore {
 
   answer(traceId: string, spanId: string): SpanPayloadAnswer {
     const found = this.bySpan.get(spanId)
-    if (found !== undefined && found.traceId === traceId) return { status: 'captured', payloads: found }
+    if (found !== undefined && found.traceId === traceId)
+      return { status: 'captured', payloads: found }
     const key = `${traceId}/${spanId}`
     if (this.evicted.has(key)) return { status: 'evicted' }
     if (this.ran.has(key)) return { status: 'not-captured' }
@@ -104,7 +105,10 @@ export function servePayloads(
       if (typeof request === 'string') {
         // Said once per hundred: a flood of bad requests must not flood the log.
         if (refusals++ % 100 === 0)
-          logger.log('warn', `payload request refused on ${subject}: ${request} (${refusals} so far)`)
+          logger.log(
+            'warn',
+            `payload request refused on ${subject}: ${request} (${refusals} so far)`,
+          )
         answer(msg, { status: 'refused', error: request })
         return
       }
