@@ -175,6 +175,14 @@ describe('Studio attached to a cluster (browser)', () => {
       .locator('[data-testid=service-item][data-service=store][data-state=failed]')
       .waitFor({ timeout: 10_000 })
     await screenshot(page, 'cluster-attached-host-down')
+    // A call it served: the panel says its request and response are kept on the dead host.
+    await page.getByRole('tab', { name: 'Calls' }).click()
+    await traceRows.filter({ hasNotText: 'failed' }).first().click()
+    await spanRows.filter({ hasText: 'Lookup' }).first().click()
+    await expect
+      .poll(() => payloads.textContent(), POLL)
+      .toMatch(/could not be read: host warehouse is down \(.*\): the call's request and response/)
+    await screenshot(page, 'cluster-attached-payload-host-down')
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

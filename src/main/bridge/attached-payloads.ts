@@ -64,7 +64,7 @@ export class AttachedPayloads {
     if (seen !== undefined && !seen.up)
       throw new StudioError(
         'io',
-        `the request and response stay on host ${host}, which is down (${seen.reason ?? 'no heartbeat'})`,
+        `host ${host} is down (${seen.reason ?? 'no heartbeat'}): the call's request and response are kept there`,
       )
     let answer
     try {
