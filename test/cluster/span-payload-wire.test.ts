@@ -61,7 +61,8 @@ describe('a payload answer read by the Studio', () => {
       traceId: TRACE,
       spanId: spanId(1),
       resultError: -3,
-      request: { typeUrl: 'u'.repeat(256), size: 9000, bytes: new Uint8Array(4096).fill(7) },
+      // A guest's type URL: control characters take 6 bytes each in JSON.
+      request: { typeUrl: '\u0001'.repeat(256), size: 9000, bytes: new Uint8Array(4096).fill(7) },
       response: { typeUrl: 'u'.repeat(256), size: 4096, bytes: new Uint8Array(4096).fill(9) },
     }
     const text = encodePayloadAnswer({ status: 'captured', payloads: big })

@@ -12,8 +12,12 @@ import type { CapturedPayload, SpanPayloads } from '../../shared/trace/payload'
 import { SPAN_ID, TRACE_ID } from '../../shared/trace/span'
 
 export const MAX_PAYLOAD_REQUEST_BYTES = 256
-/** Two payloads in base64 (4/3 of MAX_PAYLOAD_BYTES each), their type URLs, and the rest. */
-export const MAX_PAYLOAD_ANSWER_BYTES = 2 * (Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4 + 1024) + 1024
+/**
+ * Two payloads in base64 (4/3 of MAX_PAYLOAD_BYTES each), their type URLs (a guest's: each
+ * character may take 6 bytes escaped in JSON), and the rest.
+ */
+export const MAX_PAYLOAD_ANSWER_BYTES =
+  2 * (Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4 + MAX_TYPE_URL_CHARS * 6 + 256) + 1024
 const MAX_REFUSAL_CHARS = 512
 
 export const MISSING_STATUSES = ['not-captured', 'evicted', 'unknown'] as const
