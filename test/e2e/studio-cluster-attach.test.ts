@@ -1,13 +1,15 @@
 // The Studio attached to a deployment running on two hosts (`parigot serve --cluster URL
 // --deployment NAME`), in Chromium: the graph groups the services by host (compound nodes) and
-// the log shows both hosts' lines; a killed host turns down. Real nats-server, real
-// `parigot run --host` processes, the built Studio.
+// the log shows both hosts' lines; a call's request and response are read from the host that
+// served it; a killed host turns down. Real nats-server, real `parigot run --host` processes,
+// the built Studio.
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compileAssemblyScript } from '../helpers/asc'
+import { buildDescriptorSet } from '../../src/codegen/generate'
+import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { launchChromium, screenshot, serveStudio, type ServedStudio } from './harness'
@@ -29,17 +31,22 @@ beforeAll(async () => {
     ['shopper', 'examples/chain/guest/main.ts'],
   ] as const)
     await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source))
+  // The attach names the deploy config: its descriptor set decodes requests and responses.
+  await writeFile(
+    join(dir, 'chain.binpb'),
+    buildDescriptorSet(join(REPO_ROOT, 'examples', 'chain', 'proto')),
+  )
   const file = join(dir, 'deploy.toml')
   await writeFile(
     file,
-    `[deployment]\nname = "shop"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats.url}"\n\n` +
+    `[deployment]\nname = "shop"\nlaunch_timeout_ms = 60000\ndescriptors = ["chain.binpb"]\n\n[cluster]\nnats = "${nats.url}"\n\n` +
       `[services.store]\nwasm = "store.wasm"\nhost = "warehouse"\n\n` +
       `[services.pricer]\nwasm = "pricer.wasm"\nhost = "front"\n\n` +
       `[services.checkout]\nwasm = "checkout.wasm"\nhost = "front"\n\n` +
       `[services.shopper]\nwasm = "shopper.wasm"\nrole = "main"\nhost = "desk"\n`,
   )
   deployFile = file
-  studio = await serveStudio(undefined, ['--cluster', nats.url, '--deployment', 'shop'])
+  studio = await serveStudio(file, ['--cluster', nats.url, '--deployment', 'shop'])
   hosts.push(startHost(file, 'warehouse'), startHost(file, 'front'))
   browser = await launchChromium()
 }, 240_000)
@@ -110,8 +117,16 @@ describe('Studio attached to a cluster (browser)', () => {
     // The caller's side of each call to another host is tagged: Total (desk -> front) and the
     // three Lookups (front -> warehouse); the Price calls stay on host front.
     expect(await panel.getByTestId('span-sent').count()).toBe(4)
-    await spanRows.nth(3).click()
-    expect(await panel.getByTestId('payload-reason').textContent()).toContain('attached Studio')
+    // A Lookup, front -> warehouse: its request and response come from host warehouse, which
+    // served it, decoded with the deploy config's descriptor set.
+    await spanRows.filter({ hasText: 'Lookup' }).first().click()
+    const payloads = panel.getByTestId('span-payloads')
+    await payloads.getByTestId('payload-request').waitFor(POLL)
+    expect(await payloads.getByTestId('payload-request').textContent()).toContain(
+      'chain.v1.LookupRequest',
+    )
+    expect(await payloads.getByTestId('payload-json').first().textContent()).toMatch(/"item": "/)
+    expect(await payloads.getByTestId('payload-response').textContent()).toContain('unitCents')
     await screenshot(page, 'cluster-attached-trace')
     await page.getByRole('tab', { name: 'Services' }).click()
 
@@ -160,6 +175,14 @@ describe('Studio attached to a cluster (browser)', () => {
       .locator('[data-testid=service-item][data-service=store][data-state=failed]')
       .waitFor({ timeout: 10_000 })
     await screenshot(page, 'cluster-attached-host-down')
+    // A call it served: the panel says its request and response are kept on the dead host.
+    await page.getByRole('tab', { name: 'Calls' }).click()
+    await traceRows.filter({ hasNotText: 'failed' }).first().click()
+    await spanRows.filter({ hasText: 'Lookup' }).first().click()
+    await expect
+      .poll(() => payloads.textContent(), POLL)
+      .toMatch(/could not be read: host warehouse is down \(.*\): the call's request and response/)
+    await screenshot(page, 'cluster-attached-payload-host-down')
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

@@ -76,8 +76,6 @@ export function createAttachedHandlers(session: AttachedSession): Handlers {
     'traces.save': readOnly('save traces'),
     'traces.open': ({ file }) => session.traces.open(file),
     'traces.live': () => session.traces.live(),
-    'traces.payload': () => ({
-      reason: 'an attached Studio does not capture requests and responses (they stay on each host)',
-    }),
+    'traces.payload': ({ spanId }) => session.spanPayload(spanId),
   }
 }

@@ -6,8 +6,11 @@
 // the deployment (run, stop, edit, invoke) is refused with 'conflict' naming the reason, so the
 // same renderer serves both kinds of session (attached-handlers.ts). The deployment's JetStream
 // queues (if it keeps any there) are inspected and managed as in a local Studio (queue-desk.ts),
-// on the same server and credentials, without the descriptor sets (payloads show in hex).
+// on the same server and credentials, decoded with the deploy config's descriptor sets when the
+// attach named one (else in hex). A call's request and response are read from the host that ran
+// it when its span is opened (attached-payloads.ts).
 import type {
+  BridgeResults,
   DeploymentStatus,
   ServiceDetails,
   ServiceGraph,
@@ -18,6 +21,7 @@ import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { LogRecord } from '../../shared/log/log-record'
 import { ClusterObserver, type ControlOp } from '../cluster/observer'
 import { attachedGraph, attachedNode } from './attached-graph'
+import { AttachedPayloads } from './attached-payloads'
 import { describeError, StudioError } from './errors'
 import { LogRing } from './log-ring'
 import { QueueDesk } from './queue-desk'
@@ -47,6 +51,7 @@ export class AttachedSession {
   readonly logs: LogRing
   readonly traces: TraceDesk
   readonly queueDesk: QueueDesk
+  private readonly payloads: AttachedPayloads
   private readonly listeners = new Set<(event: SessionEvent) => void>()
   private observer: ClusterObserver | undefined
   private statusTimer: NodeJS.Timeout | undefined
@@ -59,6 +64,7 @@ export class AttachedSession {
     this.traces = new TraceDesk(options.roots, this.logs, (spans) =>
       this.emit({ kind: 'traces', spans }),
     )
+    this.payloads = new AttachedPayloads(options.descriptors ?? [])
     this.queueDesk = new QueueDesk(options.queuePollMs ?? 1000, (queues) =>
       this.emit({ kind: 'queues', queues }),
     )
@@ -83,7 +89,10 @@ export class AttachedSession {
         changed: () => session.statusChanged(),
         log: (host, record) => session.addLog(host, record),
         event: (_host, event) => session.emit({ kind: 'kernel', event }),
-        span: (host, span) => session.traces.add(spanOfHost(host, span)),
+        span: (host, span) => {
+          session.payloads.noteSpan(host, span)
+          session.traces.add(spanOfHost(host, span))
+        },
         problem: (message) => session.problem(message),
       })
     } catch (err) {
@@ -215,6 +224,14 @@ export class AttachedSession {
       throw new StudioError('conflict', describeError(err))
     }
     return this.status()
+  }
+
+  /**
+   * A span's request and response, asked of the host that ran the call (they stay there until
+   * someone looks); a host that is down or does not answer in time is an 'io' error naming it.
+   */
+  spanPayload(spanId: string): Promise<BridgeResults['traces.payload']> {
+    return this.payloads.view(spanId, this.traces.store, this.observer)
   }
 
   /** Lines, events and messages refused on receipt, and those the hosts said they dropped. */

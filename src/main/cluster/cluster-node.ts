@@ -16,6 +16,7 @@ import type { KernelAccess } from './kernel-access'
 import { entryOf, MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
 import type { LogRecord } from '../../shared/log/log-record'
 import { serveControl, type ControlHandler } from './host-control'
+import { HostPayloadStore, servePayloads, type HostPayloadRecord } from './host-payloads'
 import { HostTelemetry } from './host-telemetry'
 import { ensureLogStream } from './log-history'
 import { RemoteCalls } from './remote-calls'
@@ -52,6 +53,8 @@ export class ClusterNode {
   private kv: KV | undefined
   private calls: RemoteCalls | undefined
   private telemetry: HostTelemetry | undefined
+  /** Captured requests and responses of this host's calls, for an attached Studio that asks. */
+  private readonly payloads = new HostPayloadStore()
   private readonly guests: RemoteGuests
   private readonly hosts = new Map<string, HostSeen>()
   /** Latest valid entry of every remote guest, by key. */
@@ -112,6 +115,7 @@ export class ClusterNode {
       },
       this.instance,
     )
+    servePayloads(this.nc, this.names.payloadSubject(host), this.payloads, logger)
     if (this.options.control !== undefined)
       serveControl(this.nc, this.names.controlSubject(host), this.options.control, logger)
     this.calls = new RemoteCalls(this.nc, this.names, host, access, logger, (key) =>
@@ -164,12 +168,18 @@ export class ClusterNode {
     this.telemetry?.log(record)
   }
 
-  /** Every kernel event may change what this host's entries say. */
   /** A call of this host ended: observers (an attached Studio) see the span. */
   onSpan(span: SpanRecord): void {
+    this.payloads.sawSpan(span.traceId, span.spanId)
     this.telemetry?.span(span)
   }
 
+  /** What a callee of this host received and answered, kept until an attached Studio asks. */
+  onPayload(record: HostPayloadRecord): void {
+    this.payloads.add(record)
+  }
+
+  /** Every kernel event may change what this host's entries say. */
   onKernelEvent(event: KernelEvent): void {
     this.telemetry?.event(event)
     if (event.type === 'call-started' || event.type === 'call-finished') return

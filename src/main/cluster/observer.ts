@@ -5,7 +5,7 @@
  * Everything read is untrusted and checked (registry-entry.ts, telemetry-batch.ts); what fails a
  * check is dropped, counted in `rejected`, and reported once per host and kind.
  */
-import type { NatsConnection, Subscription } from '@nats-io/transport-node'
+import { RequestError, type NatsConnection, type Subscription } from '@nats-io/transport-node'
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv'
 import type { ClusterConfig } from '../../shared/deploy-config/types'
 import type { KernelEvent } from '../../shared/events/kernel-events'
@@ -16,11 +16,20 @@ import { connectCluster } from './connection'
 import { requestControl, type ControlOp } from './host-control'
 import { ensureLogStream, followLogs, LOG_HISTORY } from './log-history'
 import { MAX_ENTRY_BYTES, parseEntry, type GuestEntry } from './registry-entry'
+import {
+  encodePayloadRequest,
+  parsePayloadAnswer,
+  type SpanPayloadAnswer,
+} from './span-payload-wire'
 import { clusterNames, isSafeName, type ClusterNames } from './subjects'
 import { parseEventBatch, parseLogBatch, parseSpanBatch, type ParsedBatch } from './telemetry-batch'
 
 export type { GuestEntry, RemoteService } from './registry-entry'
 export type { ControlOp } from './host-control'
+export type { SpanPayloadAnswer } from './span-payload-wire'
+
+/** How long a host may take to answer for a call's payloads before the Studio says so. */
+export const PAYLOAD_TIMEOUT_MS = 3000
 
 export interface ObservedHost {
   readonly name: string
@@ -285,6 +294,37 @@ export class ClusterObserver {
   /** Asks the host running `guest` to start, stop or restart it; throws with its reason. */
   control(host: string, op: ControlOp, guest: string): Promise<void> {
     return requestControl(this.nc, this.names.controlSubject(host), host, op, guest)
+  }
+
+  /**
+   * Asks `host` for the request and response of its span `spanId` (span-payload-wire.ts). Throws
+   * naming the host and subject when it does not answer within PAYLOAD_TIMEOUT_MS (or nobody
+   * serves the subject), or answers something malformed (then also counted in `rejected`).
+   */
+  async payloads(host: string, traceId: string, spanId: string): Promise<SpanPayloadAnswer> {
+    const subject = this.names.payloadSubject(host)
+    let data: Uint8Array
+    try {
+      const reply = await this.nc.request(subject, encodePayloadRequest({ traceId, spanId }), {
+        timeout: PAYLOAD_TIMEOUT_MS,
+      })
+      data = reply.data
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      throw new Error(
+        err instanceof RequestError && err.isNoResponders()
+          ? `host ${host} does not answer on ${subject}: nobody serves it (the host is not running)`
+          : `host ${host} did not answer on ${subject} within ${PAYLOAD_TIMEOUT_MS} ms (${why})`,
+        { cause: err },
+      )
+    }
+    const answer = parsePayloadAnswer(data)
+    if ('problem' in answer) {
+      const message = `payload answer of host ${host} on ${subject} refused: ${answer.problem}`
+      this.reject(message)
+      throw new Error(message)
+    }
+    return answer
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,8 @@ export interface ClusterNames {
   spanSubject(host: string): string
   /** Requests to start, stop or restart a service of `host` (host-control.ts). */
   controlSubject(host: string): string
+  /** Requests for the captured request and response of a call `host` ran (host-payloads.ts). */
+  payloadSubject(host: string): string
   /** Registry key of one guest of a host. */
   guestKey(host: string, guest: string): string
 }
@@ -68,6 +70,7 @@ export function clusterNames(deployment: string): ClusterNames {
     eventSubject: (h) => `${prefix}.ev.${checked('host', h)}`,
     spanSubject: (h) => `${prefix}.span.${checked('host', h)}`,
     controlSubject: (h) => `${prefix}.ctl.${checked('host', h)}`,
+    payloadSubject: (h) => `${prefix}.payload.${checked('host', h)}`,
     guestKey: (h, g) => `g.${checked('host', h)}.${checked('guest', g)}`,
   }
 }

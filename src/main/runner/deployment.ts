@@ -166,7 +166,15 @@ export class Deployment {
             },
           }
         : {}),
-      ...(options.onPayload ? { onPayload: options.onPayload } : {}),
+      // A host of a cluster keeps its calls' payloads for an attached Studio that asks for one.
+      ...(options.onPayload || options.host !== undefined
+        ? {
+            onPayload: (payload: SpanPayloadRecord) => {
+              options.onPayload?.(payload)
+              cluster?.onPayload(payload)
+            },
+          }
+        : {}),
     })
     try {
       if (options.host !== undefined && config.cluster !== undefined) {

@@ -1,8 +1,8 @@
 /**
  * A call's request and response as captured for the Studio (only while a Studio runs the
- * deployment: capture costs each call a copy and a message). Each is the `Any` the guests
- * exchanged: its type URL and at most MAX_PAYLOAD_BYTES of its value, with the full size, so a
- * truncated payload says by how much.
+ * deployment, or on a host of a cluster: capture costs each call a copy and a message). Each is
+ * the `Any` the guests exchanged: its type URL and at most MAX_PAYLOAD_BYTES of its value, with
+ * the full size, so a truncated payload says by how much.
  */
 export const MAX_PAYLOAD_BYTES = 4096
 /** Longer type URLs are cut (they come from a guest). */

@@ -30,7 +30,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: false })
  * when read_one_ answers anything but a call (the SDK's event loop reads with a 50 ms timeout,
  * so an idle guest sends what it holds within about that; a shared worker flushes its guests'
  * before it sleeps, and every guest before it is reported ended). Only made when a Studio runs the
- * deployment: the bench's hot path and `parigot run` never pay for it.
+ * deployment, or on a host of a cluster (an attached Studio asks it for them:
+ * cluster/host-payloads.ts): the bench's in-process hot path and a plain `parigot run` never pay
+ * for it.
  */
 export class PayloadCapture {
   private readonly open = new Map<string, CapturedPayload | undefined>()
