@@ -65,6 +65,11 @@ export class Delivery {
     return this.markDoneTx.immediate(id, msgIds)
   }
 
+  /** How many of this connection's acknowledgements await their sweep. */
+  get unsweptCount(): number {
+    return this.acked.length
+  }
+
   /**
    * Removes the index entries of the acknowledgements not yet swept (schema.ts, ACKED), in the
    * caller's write transaction (or as its own autocommit statements).

@@ -281,7 +281,10 @@ export class QueueStore implements QueueBackend {
   close(): void {
     if (!this.db.open) return
     try {
-      this.db.transaction(() => this.delivery.sweepAcked()).immediate()
+      // Only a connection that acknowledged something writes here (not the inspector's).
+      if (this.delivery.unsweptCount > 0) {
+        this.db.transaction(() => this.delivery.sweepAcked()).immediate()
+      }
     } finally {
       this.db.close()
     }
