@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import DatabaseConstructor from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { MESSAGE_STATE } from '../../../src/main/plugins/queue/rows'
+import { openQueueDatabase } from '../../../src/main/plugins/queue/schema'
+import { QueueStore } from '../../../src/main/plugins/queue/store'
+import { formatId } from '../../../src/shared/id'
 import { fixturePath } from '../../helpers/wat'
 import { tempDir } from './helpers'
 
@@ -58,8 +62,10 @@ describe('queue durability under SIGKILL', () => {
     const db = new DatabaseConstructor(dbPath)
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      // The state the store reports: an acknowledgement folded into a receive may still await
+      // its sweep (state 0 with done_ms, schema.ts ACKED) when the kill came.
       const rows = db
-        .prepare('SELECT id_high, seq AS id_low, state FROM message')
+        .prepare(`SELECT id_high, seq AS id_low, ${MESSAGE_STATE} AS state FROM message`)
         .safeIntegers(true)
         .all() as { id_high: bigint; id_low: bigint; state: bigint }[]
       const key = (h: bigint, l: bigint) =>
@@ -76,6 +82,31 @@ describe('queue durability under SIGKILL', () => {
       expect(rows.length).toBeGreaterThanOrEqual(sent.length)
     } finally {
       db.close()
+    }
+    // Whatever sweeps the kills cut off, no acknowledged message is delivered again.
+    const store = new QueueStore(
+      openQueueDatabase(dbPath, { synchronous: 'NORMAL', busyTimeoutMs: 5000 }),
+      {
+        now: () => Date.now() + 3_600_000,
+      },
+    )
+    try {
+      const queue = store.locate('crash')
+      if (!queue.ok) throw new Error(queue.error)
+      const acknowledged = new Set(done)
+      for (;;) {
+        const got = store.receive(queue.value.id, 100)
+        if (!got.ok) throw new Error(got.error)
+        if (got.value.length === 0) break
+        for (const m of got.value) {
+          expect(acknowledged.has(formatId(m.msgId)), `done ${formatId(m.msgId)} redelivered`).toBe(
+            false,
+          )
+        }
+      }
+      expect(store.counts(queue.value.key).done).toBeGreaterThanOrEqual(acknowledged.size)
+    } finally {
+      store.close()
     }
   }, 60_000)
 })

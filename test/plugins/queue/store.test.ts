@@ -10,9 +10,11 @@ import { createQueuePlugin, parseQueueSettings } from '../../../src/main/plugins
 import {
   openQueueDatabase,
   QueueSchemaError,
+  MessageState,
   SCHEMA_VERSION,
   schemaVersion,
 } from '../../../src/main/plugins/queue/schema'
+import { ACK_SWEEP_BATCH } from '../../../src/main/plugins/queue/statements'
 import { QueueStore } from '../../../src/main/plugins/queue/store'
 import type { AnyBytes, QueueInfo } from '../../../src/main/plugins/queue/store'
 import { QueueErr } from '../../../src/shared/gen/parigot/queue/v1/queue_pb'
@@ -196,6 +198,80 @@ describe('queue store semantics', () => {
       ])
     } finally {
       db.close()
+    }
+  })
+
+  it('a folded acknowledgement is done at once; its index entry is swept in batches', () => {
+    const { store, clock } = open(undefined, { visibilityTimeoutMs: 1000 })
+    const n = ACK_SWEEP_BATCH + 3
+    const q = queueWith(store, 'sweep', n + 1)
+    const raw = () =>
+      store.db
+        .prepare('SELECT seq, state, done_ms IS NOT NULL FROM message ORDER BY seq')
+        .raw()
+        .safeIntegers(false)
+        .all() as [number, number, number][]
+    const ids = must(store.receive(q.id, 1)).map((m) => m.msgId)
+    for (let i = 1; i <= n; i++) {
+      const got = must(store.markDoneAndReceive(q.id, [ids.at(-1)!], 1))
+      expect(got.unmodified).toEqual([])
+      ids.push(...got.messages.map((m) => m.msgId))
+      // Done from its commit on, whatever its row's state, for every reader.
+      expect(must(store.length(q.id))).toBe(n + 1 - i)
+      expect(store.counts(q.key)).toEqual({ ready: n - i, inFlight: 1, done: i, dead: 0 })
+      expect(store.messageById(ids[i - 1]!)?.message.state).toBe(MessageState.done)
+    }
+    // The first ACK_SWEEP_BATCH were swept by one statement; the last three still wait for it.
+    expect(raw().map(([, state, acked]) => [state, acked])).toEqual([
+      ...Array.from({ length: ACK_SWEEP_BATCH }, () => [1, 1]),
+      [0, 1],
+      [0, 1],
+      [0, 1],
+      [0, 0],
+    ])
+    expect(store.peek(q, { states: [MessageState.done] }).map((m) => m.seq)).toEqual(
+      Array.from({ length: n }, (_, i) => i + 1),
+    )
+    expect(store.peek(q).map((m) => m.seq)).toEqual([n + 1])
+    // Acknowledged again (mark_done, folded or not): accepted, done once.
+    const again = ids[n - 1]!
+    expect(must(store.markDoneAndReceive(q.id, [again], 1)).unmodified).toEqual([])
+    expect(must(store.markDone(q.id, [again]))).toEqual([])
+    // A lost sweep (the acknowledging process died): the messages stay done, are never
+    // delivered again, and the first receive that meets them visible sweeps them.
+    store.db.prepare('UPDATE message SET state = 0 WHERE seq <= 2').run()
+    clock.ms += 10_000
+    const next = must(store.receive(q.id, 5))
+    expect(next.map((m) => m.seq)).toEqual([n + 1])
+    expect(raw().slice(0, 2)).toEqual([
+      [1, 1, 1],
+      [2, 1, 1],
+    ])
+    expect(store.counts(q.key)).toEqual({ ready: 0, inFlight: 1, done: n, dead: 0 })
+  })
+
+  it('closing the store sweeps its acknowledgements; a dead message is marked done at once', () => {
+    const { store, path, clock } = open(undefined, { maxReceives: 1, visibilityTimeoutMs: 1000 })
+    const q = queueWith(store, 'close', 3)
+    const first = must(store.receive(q.id, 1))
+    // maxReceives 1: once visible again, the first message is dead-lettered instead.
+    clock.ms += 1000
+    const got = must(store.markDoneAndReceive(q.id, [], 1))
+    expect(got.messages.map((m) => m.seq)).toEqual([2])
+    expect(store.counts(q.key).dead).toBe(1)
+    const late = must(store.markDoneAndReceive(q.id, [first[0]!.msgId, got.messages[0]!.msgId], 1))
+    expect(late.unmodified).toEqual([])
+    const states = () =>
+      store.db.prepare('SELECT state FROM message ORDER BY seq').pluck().safeIntegers(false).all()
+    expect(states()).toEqual([1, 0, 0])
+    store.close()
+    const reopened = new DatabaseConstructor(path, { readonly: true })
+    try {
+      expect(reopened.prepare('SELECT state FROM message ORDER BY seq').pluck().all()).toEqual([
+        1, 1, 0,
+      ])
+    } finally {
+      reopened.close()
     }
   })
 

@@ -5,7 +5,7 @@ import type { DoneThenReceived, StoredMessage, StoreResult } from './backend'
 import { rawToMessage, signed } from './rows'
 import type { RawMessageRow } from './rows'
 import { notFound } from './sender'
-import { prepareVisible } from './statements'
+import { ACK_SWEEP_BATCH, prepareVisible } from './statements'
 import type { QueueStatements } from './statements'
 
 export interface DeliverySettings {
@@ -27,6 +27,10 @@ export class Delivery {
 
   /** The receive query, one per batch size (see prepareVisible). */
   private readonly visibleByLimit = new Map<number, Statement>()
+
+  /** Seqs acknowledged by this connection's receives whose index entries are not yet swept. */
+  private readonly acked: bigint[] = []
+  private readonly sweepArgs: bigint[] = new Array<bigint>(ACK_SWEEP_BATCH).fill(0n)
 
   constructor(
     private readonly db: Database,
@@ -61,9 +65,30 @@ export class Delivery {
     return this.markDoneTx.immediate(id, msgIds)
   }
 
+  /** How many of this connection's acknowledgements await their sweep. */
+  get unsweptCount(): number {
+    return this.acked.length
+  }
+
+  /**
+   * Removes the index entries of the acknowledgements not yet swept (schema.ts, ACKED), in the
+   * caller's write transaction (or as its own autocommit statements).
+   */
+  sweepAcked(): void {
+    while (this.acked.length > 0) this.sweep(this.acked.splice(0, ACK_SWEEP_BATCH))
+  }
+
+  private sweep(seqs: readonly bigint[]): void {
+    // Unused places repeat the first seq: sweeping an acknowledged message twice changes nothing.
+    for (let i = 0; i < ACK_SWEEP_BATCH; i++) this.sweepArgs[i] = seqs[i] ?? (seqs[0] as bigint)
+    this.st.sweepAcked.run(...this.sweepArgs)
+  }
+
   /**
    * The acknowledgements, then the receive, each statement finding the queue by its id: when
    * both change or find something the queue exists, and no statement is spent looking it up.
+   * A pending message's acknowledgement sets only done_ms (schema.ts, ACKED); every
+   * ACK_SWEEP_BATCH of them, one statement moves them out of the index.
    */
   private receiveInTx(
     id: QueueId,
@@ -75,15 +100,16 @@ export class Delivery {
     const now = this.settings.now()
     const unchanged: QueueMsgId[] = []
     for (const msgId of done) {
-      const changes = this.st.markDoneInQueue.run(
-        now,
-        signed(msgId.low),
-        signed(msgId.high),
-        qh,
-        ql,
-      )
-      if (changes.changes === 0) unchanged.push(msgId)
+      const seq = signed(msgId.low)
+      const high = signed(msgId.high)
+      if (this.st.ackInQueue.run(now, seq, high, qh, ql).changes > 0) {
+        this.acked.push(seq)
+        continue
+      }
+      // Dead, already done, or not a message of this queue.
+      if (this.st.markDoneInQueue.run(now, seq, high, qh, ql).changes === 0) unchanged.push(msgId)
     }
+    if (this.acked.length >= ACK_SWEEP_BATCH) this.sweepAcked()
     const messages = this.receiveById(id, qh, ql, wanted)
     if (messages.length > 0 && unchanged.length === 0) return ok({ unmodified: [], messages })
     const key = this.queueKey(id)
@@ -149,6 +175,12 @@ export class Delivery {
       let killed = 0
       for (const row of rows) {
         const seq = row[0]
+        if (row[7] !== null) {
+          // Acknowledged, its sweep lost with the process that acknowledged it: sweep it now.
+          this.sweep([seq])
+          killed++
+          continue
+        }
         if (Number(row[4]) >= maxReceives) {
           this.st.kill.run(now, seq)
           killed++
@@ -157,7 +189,7 @@ export class Delivery {
         this.st.deliver.run(hiddenUntil, now, seq)
         out.push(rawToMessage(row, id))
       }
-      // Dead-lettered rows left gaps in the batch; look further down the queue.
+      // Dead-lettered (or swept) rows left gaps in the batch; look further down the queue.
       if (killed === 0 || rows.length < need) break
     }
     return out

@@ -48,7 +48,13 @@ export interface QueueRow {
   created_ms: bigint
 }
 
-export const MESSAGE_COLUMNS = `seq, id_high, state, visible_at_ms, receive_count,
+/**
+ * A message's state as the store reports it: an acknowledged message whose index entry is not
+ * yet swept (state 0, done_ms set: schema.ts, ACKED) is done.
+ */
+export const MESSAGE_STATE = 'iif(done_ms IS NULL, state, 1)'
+
+export const MESSAGE_COLUMNS = `seq, id_high, ${MESSAGE_STATE} AS state, visible_at_ms, receive_count,
   last_received_ms, sent_ms, done_ms, dead_ms, sender_type, sender, payload_type, payload`
 
 export const QUEUE_COLUMNS = 'key, id_high, id_low, name, created_ms'

@@ -59,6 +59,16 @@ const MESSAGE_COLUMN_LIST = `seq, id_high, queue_key, state, visible_at_ms, rece
  * the index repeats it.
  */
 export const NOT_DONE = 'state <> 1'
+/**
+ * An acknowledgement folded into a receive sets only `done_ms`: the message is done from that
+ * commit on (every query and report treats state 0 with done_ms as done), but its entry stays in
+ * message_live, so the commit writes no index page. Sweeps set state 1 for a batch of them
+ * together (statements.ts, ACK_SWEEP_BATCH): one index page per batch instead of one per message.
+ * A batch not yet swept when its process dies is swept by the first receive that meets its
+ * messages visible again (after their visibility timeout); until then receives step over them.
+ */
+export const ACKED = 'done_ms IS NOT NULL'
+export const UNACKED = 'done_ms IS NULL'
 const MESSAGE_INDEX = `
 -- Messages not done (pending and dead), per queue in send order: receive, length, the counts of
 -- ready, in-flight and dead, redrive. Done messages are left out: an acknowledgement then deletes

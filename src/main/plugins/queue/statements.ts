@@ -1,14 +1,23 @@
 // Every SQL statement of the queue store, prepared once per connection (preparing costs more
 // than running most of them).
 import type { Database, Statement } from 'better-sqlite3'
-import { MESSAGE_COLUMNS, QUEUE_COLUMNS } from './rows'
-import { NOT_DONE } from './schema'
+import { MESSAGE_COLUMNS, MESSAGE_STATE, QUEUE_COLUMNS } from './rows'
+import { ACKED, NOT_DONE, UNACKED } from './schema'
 
 /** Rows per multi-row INSERT of a batched send (9 parameters each, far below SQLite's limit). */
 export const INSERT_CHUNK = 50
 
+/**
+ * Acknowledgements (folded into receives) whose index entries one sweep removes: one page of the
+ * small index written per this many messages instead of one per message (schema.ts, ACKED).
+ */
+export const ACK_SWEEP_BATCH = 16
+
 // A message is found by its id as (seq = low half, id_high = high half): a rowid lookup.
 // Queries meant for the partial index message_live repeat its condition (NOT_DONE, schema.ts).
+// A message is done when its state is 1 or it carries an acknowledgement not yet swept.
+const DONE = `(state = 1 OR ${ACKED})`
+
 const INSERT_COLUMNS = `seq, id_high, queue_key, state, visible_at_ms, sent_ms, sender_type,
   sender, payload_type, payload`
 
@@ -27,7 +36,8 @@ export function prepareStatements(db: Database) {
     deleteQueueMessages: q('DELETE FROM message WHERE queue_key = ?'),
     deleteQueue: q('DELETE FROM queue WHERE key = ?'),
     length: q(
-      `SELECT count(*) FROM message WHERE queue_key = ? AND state = 0 AND ${NOT_DONE}`,
+      `SELECT count(*) FROM message
+       WHERE queue_key = ? AND state = 0 AND ${NOT_DONE} AND ${UNACKED}`,
     ).pluck(),
     // A batch's first seq: the batch holds the write lock, so max + 1 onwards are free.
     lastSeq: q('SELECT coalesce(max(seq), 0) FROM message').pluck(),
@@ -51,15 +61,30 @@ export function prepareStatements(db: Database) {
          last_received_ms = ? WHERE seq = ?`,
     ),
     kill: q('UPDATE message SET state = 2, dead_ms = ? WHERE seq = ?'),
+    // An acknowledged message keeps the time of its first acknowledgement.
     markDone: q(
-      `UPDATE message SET state = 1, done_ms = ?
+      `UPDATE message SET state = 1, done_ms = coalesce(done_ms, ?)
        WHERE seq = ? AND id_high = ? AND queue_key = ? AND state <> 1`,
     ),
     // A single-id mark-done in one statement (the queue's key from its id, as sendOne).
     markDoneInQueue: q(
-      `UPDATE message SET state = 1, done_ms = ?
+      `UPDATE message SET state = 1, done_ms = coalesce(done_ms, ?)
        WHERE seq = ? AND id_high = ? AND state <> 1
          AND queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)`,
+    ),
+    // An acknowledgement folded into a receive: done_ms only, so the message's entry stays in
+    // message_live (no index page written) until a sweep (schema.ts, ACKED). Pending messages
+    // only; a dead one is marked done by markDoneInQueue.
+    ackInQueue: q(
+      `UPDATE message SET done_ms = ?
+       WHERE seq = ? AND id_high = ? AND state = 0 AND ${UNACKED}
+         AND queue_key = (SELECT key FROM queue WHERE id_high = ? AND id_low = ?)`,
+    ),
+    // Moves acknowledged messages out of message_live: one index page for the batch.
+    sweepAcked: q(
+      `UPDATE message SET state = 1
+       WHERE seq IN (${Array.from({ length: ACK_SWEEP_BATCH }, () => '?').join(', ')})
+         AND state = 0 AND ${ACKED}`,
     ),
     messageExists: q(
       'SELECT 1 FROM message WHERE seq = ? AND id_high = ? AND queue_key = ?',
@@ -70,27 +95,27 @@ export function prepareStatements(db: Database) {
     ),
     liveCounts: q(
       `SELECT
-         coalesce(sum(state = 0 AND visible_at_ms <= @now), 0) AS ready,
-         coalesce(sum(state = 0 AND visible_at_ms > @now), 0) AS in_flight,
+         coalesce(sum(state = 0 AND ${UNACKED} AND visible_at_ms <= @now), 0) AS ready,
+         coalesce(sum(state = 0 AND ${UNACKED} AND visible_at_ms > @now), 0) AS in_flight,
          coalesce(sum(state = 2), 0) AS dead
        FROM message WHERE queue_key = @key AND ${NOT_DONE}`,
     ),
     // Done messages are not indexed: this scans the queue's rows (the inspector only).
-    doneCount: q('SELECT count(*) FROM message WHERE queue_key = ? AND state = 1').pluck(),
+    doneCount: q(`SELECT count(*) FROM message WHERE queue_key = ? AND ${DONE}`).pluck(),
     // The same for every queue in one scan (the inspector's list).
-    doneCounts: q('SELECT queue_key, count(*) FROM message WHERE state = 1 GROUP BY queue_key').raw(
+    doneCounts: q(`SELECT queue_key, count(*) FROM message WHERE ${DONE} GROUP BY queue_key`).raw(
       true,
     ),
     // Two peeks: one for states the index holds (pending, dead), one that may include done.
     peekLive: q(
       `SELECT ${MESSAGE_COLUMNS} FROM message
-       WHERE queue_key = ? AND seq > ? AND state IN (SELECT value FROM json_each(?))
+       WHERE queue_key = ? AND seq > ? AND ${MESSAGE_STATE} IN (SELECT value FROM json_each(?))
          AND ${NOT_DONE}
        ORDER BY seq LIMIT ?`,
     ),
     peekAny: q(
       `SELECT ${MESSAGE_COLUMNS} FROM message
-       WHERE queue_key = ? AND seq > ? AND state IN (SELECT value FROM json_each(?))
+       WHERE queue_key = ? AND seq > ? AND ${MESSAGE_STATE} IN (SELECT value FROM json_each(?))
        ORDER BY seq LIMIT ?`,
     ),
     messageById: q(
@@ -98,11 +123,11 @@ export function prepareStatements(db: Database) {
     ),
     deleteMessage: q('DELETE FROM message WHERE seq = ? AND id_high = ?'),
     purgeAll: q('DELETE FROM message WHERE queue_key = ?'),
-    purgeState: q('DELETE FROM message WHERE queue_key = ? AND state = ?'),
+    purgeState: q(`DELETE FROM message WHERE queue_key = ? AND ${MESSAGE_STATE} = ?`),
     // Ready = pending and visible; a message in flight stays with its consumer.
     purgeReady: q(
       `DELETE FROM message
-       WHERE queue_key = ? AND state = 0 AND ${NOT_DONE} AND visible_at_ms <= ?`,
+       WHERE queue_key = ? AND state = 0 AND ${NOT_DONE} AND ${UNACKED} AND visible_at_ms <= ?`,
     ),
   }
 }

@@ -273,7 +273,20 @@ export class QueueStore implements QueueBackend {
     return result.changes
   }
 
+  /**
+   * Sweeps this connection's acknowledgements not yet swept (schema.ts, ACKED), then closes. If
+   * the sweep cannot take the write lock, the messages stay done all the same, and the first
+   * receive that meets them visible again sweeps them.
+   */
   close(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    try {
+      // Only a connection that acknowledged something writes here (not the inspector's).
+      if (this.delivery.unsweptCount > 0) {
+        this.db.transaction(() => this.delivery.sweepAcked()).immediate()
+      }
+    } finally {
+      this.db.close()
+    }
   }
 }
