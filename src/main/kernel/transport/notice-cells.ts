@@ -156,6 +156,26 @@ export function fillCompleted(
   v.setFloat64(cell + FINISHED, finishedNs, true)
 }
 
+/** Copies one notice filled by fillStarted/fillCompleted into the ring; false when it is full. */
+export function publishNotice(
+  board: Switchboard,
+  slot: number,
+  bytes: Uint8Array,
+  at: number,
+): boolean {
+  const ring = board.notices
+  lockRing(board, ring, slot)
+  try {
+    const cell = freeCell(ring)
+    if (cell < 0) return false
+    ring.cells.set(bytes.subarray(at, at + NOTICE_BYTES), cell)
+    publishCell(ring)
+    return true
+  } finally {
+    unlockRing(ring)
+  }
+}
+
 /**
  * Copies notices filled by fillStarted/fillCompleted (NOTICE_BYTES each, at `cells` of `bytes`)
  * into the ring, in order, under one lock; returns how many fitted (the rest stay with the

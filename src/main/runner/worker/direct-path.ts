@@ -384,9 +384,9 @@ export class DirectPath {
             else return 'again' // a duplicate result, dropped
           }
         }
-        const index = inbox.calls.findIndex((c) => wanted === undefined || wanted.has(c.pair))
-        const call = inbox.calls[index]
-        if (call !== undefined) return inbox.deliverCall(index, capacity, this.channel, this.mine)
+        const index = wanted === undefined ? 0 : inbox.calls.findIndex((c) => wanted.has(c.pair))
+        if (index >= 0 && index < inbox.calls.length)
+          return inbox.deliverCall(index, capacity, this.channel, this.mine)
         if (kernelSaidExit) return EXIT
         return undefined
       },

@@ -14,6 +14,7 @@ import {
   fillCompleted,
   fillStarted,
   NOTICE_BYTES,
+  publishNotice,
   publishNotices,
 } from '../../kernel/transport/notice-cells'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
@@ -80,6 +81,12 @@ export class StagedNotices {
     if (at === undefined) return false
     this.started.delete(callKey)
     fillCompleted(this.view, at, calleeSlot, resultError, monoNs())
+    // The common case, one cell and nothing waiting, without the list's copies.
+    if (this.waiting.length === 0 && publishNotice(this.board, this.lockSlot, this.bytes, at)) {
+      this.free.push(at)
+      ringKernel(this.board)
+      return true
+    }
     this.waiting.push(at)
     this.publishWaiting()
     return true
