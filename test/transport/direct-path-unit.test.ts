@@ -322,7 +322,7 @@ describe('DirectPath: calls between two workers without the kernel thread', () =
             ? caller.path
             : undefined,
       wait: () => false,
-      notices: new StagedNotices(w.board, caller.slot),
+      notices: new StagedNotices(w.board, () => caller.slot),
     }
     caller.path.shared = shared
     callee.path.shared = shared

@@ -46,6 +46,8 @@ export class GuestGroup implements SharedWorker {
   /** Guests of this worker whose code is on the stack right now. */
   private depth = 0
   private readonly bell: RingView
+  /** The guest whose ending is being reported (its slot is still open). */
+  private ending: GroupMember | undefined
   readonly notices: StagedNotices
 
   constructor(
@@ -58,7 +60,11 @@ export class GuestGroup implements SharedWorker {
     const first = this.members[0]
     if (first === undefined) throw new Error('a shared worker needs at least one guest')
     this.bell = board.mailboxes[first.slot] as RingView
-    this.notices = new StagedNotices(board, first.slot)
+    // A guest that ends keeps its slot open until the supervisor hears of it (after the flush).
+    this.notices = new StagedNotices(
+      board,
+      () => (this.members.find((m) => m.state !== 'ended') ?? this.ending ?? first).slot,
+    )
     // Every guest's doorbell rings the first's too: the worker sleeps on that one.
     for (const m of this.members.slice(1)) {
       Atomics.store((board.mailboxes[m.slot] as RingView).header, Ring.BELL_SLOT, first.slot + 1)
@@ -189,6 +195,7 @@ export class GuestGroup implements SharedWorker {
     if (m.state === 'ended') return
     m.state = 'ended'
     // The kernel hears of the calls to and from this guest before it hears that it ended.
+    this.ending = m
     this.notices.flush()
     this.ended(m, outcome)
   }

@@ -46,8 +46,11 @@ export class StagedNotices {
 
   constructor(
     private readonly board: Switchboard,
-    /** The slot that takes the ring's lock (any guest's slot of this worker). */
-    private readonly lockSlot: number,
+    /**
+     * A slot of this worker still open, to take the ring's lock as: a lock held under a closed
+     * slot counts as abandoned by a dead worker and is taken over by other writers.
+     */
+    private readonly lockSlot: () => number,
   ) {
     for (let i = STAGED_NOTICES - 1; i >= 0; i--) this.free.push(i * NOTICE_BYTES)
   }
@@ -82,7 +85,7 @@ export class StagedNotices {
     this.started.delete(callKey)
     fillCompleted(this.view, at, calleeSlot, resultError, monoNs())
     // The common case, one cell and nothing waiting, without the list's copies.
-    if (this.waiting.length === 0 && publishNotice(this.board, this.lockSlot, this.bytes, at)) {
+    if (this.waiting.length === 0 && publishNotice(this.board, calleeSlot, this.bytes, at)) {
       this.free.push(at)
       ringKernel(this.board)
       return true
@@ -108,7 +111,7 @@ export class StagedNotices {
   }
 
   private publishWaiting(): void {
-    const written = publishNotices(this.board, this.lockSlot, this.bytes, this.waiting)
+    const written = publishNotices(this.board, this.lockSlot(), this.bytes, this.waiting)
     if (written < this.waiting.length && COUNTING) count('staged notice waits: ring full')
     for (const at of this.waiting.splice(0, written)) this.free.push(at)
     if (written > 0) ringKernel(this.board)
@@ -123,7 +126,7 @@ export class StagedNotices {
       cells.push(at)
     }
     if (cells.length === 0) return
-    const written = publishNotices(this.board, this.lockSlot, this.bytes, cells)
+    const written = publishNotices(this.board, this.lockSlot(), this.bytes, cells)
     if (written < cells.length && COUNTING) count('staged notice waits: ring full')
     for (let i = 0; i < written; i++) {
       this.started.delete(keys[i] as string)
