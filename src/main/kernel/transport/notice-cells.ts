@@ -36,7 +36,8 @@ const FINISHED = COMPLETED_ERROR + 4
 export const NOTICE_BYTES = FINISHED + 8
 
 /**
- * A notice as the kernel reads it. Ids are their IdRaw bytes as text, one character per byte
+ * A notice as the kernel reads it (a COMPLETED cell is read as its STARTED and RETURNED
+ * notices). Ids are their IdRaw bytes as text, one character per byte
  * (`latin1`): map keys on the kernel thread's per-call path, made without a byte array.
  */
 export type Notice =
@@ -55,19 +56,6 @@ export type Notice =
       readonly slot: number
       readonly atNs: number
       readonly callId: string
-      readonly resultError: number
-    }
-  | {
-      readonly kind: typeof Cell.COMPLETED
-      /** The caller's slot; atNs is when the call started. */
-      readonly slot: number
-      readonly atNs: number
-      readonly callId: string
-      readonly serviceId: string
-      readonly methodId: string
-      readonly parent: readonly [number, number, number, number] | undefined
-      readonly calleeSlot: number
-      readonly finishedNs: number
       readonly resultError: number
     }
 
@@ -228,16 +216,22 @@ export function readNotices(board: Switchboard, parents: boolean): Notice[] {
     } else if (kind === Cell.RETURNED) {
       notices.push({ kind, slot, atNs, callId, resultError: v.getInt32(cell + RESULT_ERROR, true) })
     } else if (kind === Cell.COMPLETED) {
+      // Read as the STARTED and RETURNED notices it stands for, next to each other: the drain
+      // pairs them and books the call in one step as any pair in one batch.
       notices.push({
-        kind,
+        kind: Cell.STARTED,
         slot,
         atNs,
         callId,
         serviceId: lastService.text(cells, cell + SERVICE),
         methodId: lastMethod.text(cells, cell + METHOD),
         parent: parents ? parentWords(v, cell + NOTICE_PARENT) : undefined,
-        calleeSlot: v.getUint32(cell + CALLEE_SLOT, true),
-        finishedNs: v.getFloat64(cell + FINISHED, true),
+      })
+      notices.push({
+        kind: Cell.RETURNED,
+        slot: v.getUint32(cell + CALLEE_SLOT, true),
+        atNs: v.getFloat64(cell + FINISHED, true),
+        callId,
         resultError: v.getInt32(cell + COMPLETED_ERROR, true),
       })
     }

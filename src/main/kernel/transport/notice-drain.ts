@@ -111,10 +111,6 @@ export class NoticeDrain {
       const host = this.hostOfSlot(notice.slot)
       if (host === undefined) continue
       const atMs = nowMs - (nowNs - notice.atNs) / 1e6
-      if (notice.kind === Cell.COMPLETED) {
-        this.bookCompleted(notice, host, atMs, nowMs - (nowNs - notice.finishedNs) / 1e6)
-        continue
-      }
       if (notice.kind === Cell.STARTED) {
         let callKey: string | undefined
         if (this.onCallParent !== undefined && notice.parent !== undefined) {
@@ -155,55 +151,6 @@ export class NoticeDrain {
       }
     }
     return batch.length
-  }
-
-  /**
-   * A call between guests of one worker, started and answered in one notice: booked in one step
-   * when the kernel can, else in two as if its STARTED and RETURNED notices had come apart.
-   */
-  private bookCompleted(
-    notice: CompletedNotice,
-    caller: HostId,
-    startedMs: number,
-    finishedMs: number,
-  ): void {
-    let callKey: string | undefined
-    if (this.onCallParent !== undefined && notice.parent !== undefined) {
-      callKey = callKeyOf(notice.callId)
-      if (callKey !== undefined) this.onCallParent(callKey, callKeyOfWords(...notice.parent))
-    }
-    const callee = this.hostOfSlot(notice.calleeSlot)
-    if (
-      callee !== undefined &&
-      this.kernel.directCallCompleted({
-        caller,
-        callee,
-        callId: notice.callId,
-        serviceId: notice.serviceId,
-        methodId: notice.methodId,
-        startedMs,
-        finishedMs,
-        resultError: notice.resultError,
-        ...(callKey === undefined ? {} : { callKey }),
-      })
-    )
-      return
-    const callId = fastRawId(latin1Bytes(notice.callId))
-    this.kernel.directCallStarted(
-      caller,
-      create(DispatchRequestSchema, {
-        callId,
-        serviceId: this.cachedId(notice.serviceId),
-        methodId: this.cachedId(notice.methodId),
-      }),
-      startedMs,
-    )
-    if (callee === undefined) return
-    this.kernel.directCallReturned(
-      callee,
-      create(ReturnValueRequestSchema, { callId, resultError: notice.resultError }),
-      finishedMs,
-    )
   }
 
   /** Cancels the pending drain and releases the waiter; call when the deployment is torn down. */
@@ -264,7 +211,6 @@ function callKeyOf(text: string): string | undefined {
 }
 
 type ReturnedNotice = Extract<Notice, { kind: typeof Cell.RETURNED }>
-type CompletedNotice = Extract<Notice, { kind: typeof Cell.COMPLETED }>
 
 /** In `answersInBatch`'s result: a RETURNED notice already booked with its STARTED one. */
 const BOOKED = -2
@@ -285,7 +231,6 @@ export function answersInBatch(batch: readonly Notice[]): Int32Array {
       started.set(key, i)
       continue
     }
-    if (notice.kind !== Cell.RETURNED) continue
     const start = started.get(key)
     if (start === undefined) continue
     started.delete(key)
