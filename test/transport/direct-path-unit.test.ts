@@ -12,6 +12,7 @@ import { createChannel, Word } from '../../src/main/kernel/transport/channel'
 import type { Channel } from '../../src/main/kernel/transport/channel'
 import { KernelServer } from '../../src/main/kernel/transport/kernel-server'
 import {
+  Cell,
   createSwitchboard,
   Ring,
   ringCount,
@@ -20,6 +21,7 @@ import {
 import type { Switchboard } from '../../src/main/kernel/transport/switchboard'
 import { DirectPath } from '../../src/main/runner/worker/direct-path'
 import type { Answer } from '../../src/main/runner/worker/direct-path'
+import { StagedNotices } from '../../src/main/runner/worker/staged-notices'
 import type { KernelEvent } from '../../src/shared/events/kernel-events'
 import {
   DispatchRequestSchema,
@@ -30,7 +32,7 @@ import {
 } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
 import type { ReadOneResponse } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
 import type { IdRaw } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
-import { newCallId, toRaw } from '../../src/shared/id'
+import { formatId, fromRaw, newCallId, toRaw } from '../../src/shared/id'
 import type { HostId } from '../../src/shared/id'
 import { GuestDriver, raw, text, untext } from '../kernel/kernel-driver'
 
@@ -116,6 +118,7 @@ class Side {
   ): { answer: Answer; direct: boolean } {
     const direct = this.path.serve(name, request, capacity)
     if (direct !== undefined) return { answer: direct, direct: true }
+    this.path.beforeKernel()
     const answer = this.viaKernel(name, request, capacity, true)
     this.path.kernelAnswered(name, answer.code)
     return { answer, direct: false }
@@ -308,36 +311,106 @@ describe('DirectPath: calls between two workers without the kernel thread', () =
     expect(answer.code).toBe(KernelErr.BadId)
   })
 
-  it('between guests of one worker, the call and its result skip the mailboxes; the kernel still gets both notices', () => {
-    const { w, callee, caller, service, method } = World.pair()
-    let calleeAlive = true
+  /** Caller and callee as guests of one worker (colocated-group.ts links them so). */
+  function worker(w: World, caller: Side, callee: Side) {
+    const state = { calleeAlive: true }
     const shared = {
       peer: (slot: number) =>
-        slot === callee.slot && calleeAlive
+        slot === callee.slot && state.calleeAlive
           ? callee.path
           : slot === caller.slot
             ? caller.path
             : undefined,
       wait: () => false,
+      notices: new StagedNotices(w.board, () => caller.slot),
     }
     caller.path.shared = shared
     callee.path.shared = shared
+    return { shared, state }
+  }
+
+  /** The kinds of the notices in the ring, oldest first (left there for the kernel). */
+  function noticeKinds(board: Switchboard): number[] {
+    const ring = board.notices
+    const head = Atomics.load(ring.header, Ring.HEAD)
+    const kinds: number[] = []
+    for (let i = head; i !== Atomics.load(ring.header, Ring.TAIL); i++) {
+      kinds.push(ring.view.getUint32((i % ring.cellCount) * ring.cellBytes, true))
+    }
+    return kinds
+  }
+
+  it('between guests of one worker, the call and its result skip the mailboxes; the kernel gets one COMPLETED notice per call', () => {
+    const { w, callee, caller, service, method } = World.pair()
+    const { state } = worker(w, caller, callee)
     caller.dispatch(service, method, 'learn')
     callee.returnValue(callee.next().callId, 'learnt')
     caller.next()
+    w.finished()
     const sent = caller.dispatch(service, method, 'local')
     expect(sent.direct).toBe(true)
     expect(ringCount(w.board.mailboxes[callee.slot]!)).toBe(0)
+    expect(noticeKinds(w.board)).toEqual([])
     expect(callee.path.hasWork()).toBe(true)
     const call = callee.next()
     expect(untext(call.param)).toBe('local')
     expect(callee.returnValue(call.callId, 'LOCAL').direct).toBe(true)
+    expect(noticeKinds(w.board)).toEqual([Cell.COMPLETED])
     expect(ringCount(w.board.mailboxes[caller.slot]!)).toBe(0)
     expect(untext(caller.next().resolved?.result)).toBe('LOCAL')
-    expect(w.finished()).toHaveLength(2)
+    const finished = w.finished()
+    expect(finished).toHaveLength(2)
+    expect(w.events.filter((e) => e.type === 'call-started')).toHaveLength(2)
+    const local = finished[1]
+    expect(local?.type === 'call-finished' && local.call).toBe(
+      formatId(fromRaw('call', sent.callId)),
+    )
     // A worker-mate that has ended is no peer: the call goes to its mailbox as between workers.
-    calleeAlive = false
+    state.calleeAlive = false
     expect(caller.dispatch(service, method, 'mailbox').direct).toBe(true)
     expect(ringCount(w.board.mailboxes[callee.slot]!)).toBe(1)
+    expect(noticeKinds(w.board)).toEqual([Cell.STARTED])
+  })
+
+  it('between guests of one worker, a call still out after a turn is told to the kernel (STARTED), its answer then as RETURNED; the kernel times it out meanwhile', () => {
+    const { w, callee, caller, service, method } = World.pair()
+    const { shared } = worker(w, caller, callee)
+    caller.dispatch(service, method, 'learn')
+    callee.returnValue(callee.next().callId, 'learnt')
+    caller.next()
+    w.finished()
+    caller.dispatch(service, method, 'slow')
+    shared.notices.endTurn()
+    expect(noticeKinds(w.board)).toEqual([])
+    shared.notices.endTurn()
+    expect(noticeKinds(w.board)).toEqual([Cell.STARTED])
+    w.server.drainNotices()
+    expect(w.events.filter((e) => e.type === 'call-started')).toHaveLength(2)
+    const call = callee.next()
+    expect(callee.returnValue(call.callId, 'SLOW').direct).toBe(true)
+    expect(noticeKinds(w.board)).toEqual([Cell.RETURNED])
+    expect(untext(caller.next().resolved?.result)).toBe('SLOW')
+    expect(w.finished()).toHaveLength(2)
+    // Flushed before a sleep, an ending or a kernel syscall: the kernel then times the call out.
+    caller.dispatch(service, method, 'never answered')
+    shared.notices.flush()
+    expect(noticeKinds(w.board)).toEqual([Cell.STARTED])
+    w.server.drainNotices()
+    w.nowMs += w.kernel.limits.callTimeoutMs + 1
+    w.kernel.tick()
+    expect(caller.next().resolved?.kernelError).toBe(KernelErr.CallTimeout)
+  })
+
+  it('between guests of one worker, a syscall to the kernel sends the held notices first', () => {
+    const { w, callee, caller, service, method } = World.pair()
+    worker(w, caller, callee)
+    caller.dispatch(service, method, 'learn')
+    callee.returnValue(callee.next().callId, 'learnt')
+    caller.next()
+    w.finished()
+    caller.dispatch(service, method, 'held')
+    expect(noticeKinds(w.board)).toEqual([])
+    caller.path.beforeKernel()
+    expect(noticeKinds(w.board)).toEqual([Cell.STARTED])
   })
 })

@@ -4,7 +4,10 @@
  * (kernel-server.ts drainNotices) to keep its books. Layout of a cell (bytes): kind (u32),
  * writer's slot (u32), time (f64, monoNs), call id, then the service and method ids of a
  * STARTED notice or the result error (i32) of a RETURNED one. Ids are IdRaw bytes (writeRawId).
- * A STARTED notice ends with the caller's parent call as four words (trace-words.ts).
+ * A STARTED notice ends with the caller's parent call as four words (trace-words.ts). A COMPLETED
+ * notice (a call between guests of one worker, answered before its STARTED notice was written:
+ * runner/worker/staged-notices.ts) is a STARTED notice followed by the callee's slot (u32), the
+ * result error (i32) and the time of the answer (f64): one cell per call instead of two.
  */
 import {
   Cell,
@@ -25,9 +28,16 @@ const CALL_ID = 16
 const SERVICE = CALL_ID + RAW_ID_BYTES
 const METHOD = SERVICE + RAW_ID_BYTES
 const RESULT_ERROR = SERVICE
+/** COMPLETED only: after the parent's words. */
+const CALLEE_SLOT = NOTICE_PARENT + 4 * TRACE_WORDS
+const COMPLETED_ERROR = CALLEE_SLOT + 4
+const FINISHED = COMPLETED_ERROR + 4
+/** Bytes of a STARTED or COMPLETED notice (at most NOTICE_CELL_BYTES). */
+export const NOTICE_BYTES = FINISHED + 8
 
 /**
- * A notice as the kernel reads it. Ids are their IdRaw bytes as text, one character per byte
+ * A notice as the kernel reads it (a COMPLETED cell is read as its STARTED and RETURNED
+ * notices). Ids are their IdRaw bytes as text, one character per byte
  * (`latin1`): map keys on the kernel thread's per-call path, made without a byte array.
  */
 export type Notice =
@@ -73,28 +83,110 @@ export function writeNotice(
     const cell = freeCell(ring)
     if (cell < 0) return false
     const v = ring.view
-    v.setUint32(cell + 4, slot, true)
-    v.setFloat64(cell + 8, monoNs(), true)
-    writeRawId(ring.cells, cell + CALL_ID, callId)
     if ('serviceId' in what) {
-      v.setUint32(cell, Cell.STARTED, true)
-      writeRawId(ring.cells, cell + SERVICE, what.serviceId)
-      writeRawId(ring.cells, cell + METHOD, what.methodId)
-      const words = what.parentWords
-      const at = what.parentAt ?? 0
-      for (let i = 0; i < TRACE_WORDS; i++) {
-        v.setInt32(
-          cell + NOTICE_PARENT + 4 * i,
-          words === undefined ? 0 : (words[at + i] ?? 0),
-          true,
-        )
-      }
+      fillStarted(v, ring.cells, cell, slot, monoNs(), callId, what)
     } else {
       v.setUint32(cell, Cell.RETURNED, true)
+      v.setUint32(cell + 4, slot, true)
+      v.setFloat64(cell + 8, monoNs(), true)
+      writeRawId(ring.cells, cell + CALL_ID, callId)
       v.setInt32(cell + RESULT_ERROR, what.resultError, true)
     }
     publishCell(ring)
     return true
+  } finally {
+    unlockRing(ring)
+  }
+}
+
+/**
+ * Writes a STARTED notice at byte `cell` of `bytes` (viewed by `v`): the notice ring's cell, or
+ * a worker's staging area (staged-notices.ts) that later copies it into the ring.
+ */
+export function fillStarted(
+  v: DataView,
+  bytes: Uint8Array,
+  cell: number,
+  slot: number,
+  atNs: number,
+  callId: Uint8Array,
+  what: {
+    readonly serviceId: Uint8Array
+    readonly methodId: Uint8Array
+    readonly parentWords?: Int32Array
+    readonly parentAt?: number
+  },
+): void {
+  v.setUint32(cell, Cell.STARTED, true)
+  v.setUint32(cell + 4, slot, true)
+  v.setFloat64(cell + 8, atNs, true)
+  writeRawId(bytes, cell + CALL_ID, callId)
+  writeRawId(bytes, cell + SERVICE, what.serviceId)
+  writeRawId(bytes, cell + METHOD, what.methodId)
+  const words = what.parentWords
+  const at = what.parentAt ?? 0
+  for (let i = 0; i < TRACE_WORDS; i++) {
+    v.setInt32(cell + NOTICE_PARENT + 4 * i, words === undefined ? 0 : (words[at + i] ?? 0), true)
+  }
+}
+
+/** Turns a STARTED notice filled by fillStarted into a COMPLETED one: the callee answered. */
+export function fillCompleted(
+  v: DataView,
+  cell: number,
+  calleeSlot: number,
+  resultError: number,
+  finishedNs: number,
+): void {
+  v.setUint32(cell, Cell.COMPLETED, true)
+  v.setUint32(cell + CALLEE_SLOT, calleeSlot, true)
+  v.setInt32(cell + COMPLETED_ERROR, resultError, true)
+  v.setFloat64(cell + FINISHED, finishedNs, true)
+}
+
+/** Copies one notice filled by fillStarted/fillCompleted into the ring; false when it is full. */
+export function publishNotice(
+  board: Switchboard,
+  slot: number,
+  bytes: Uint8Array,
+  at: number,
+): boolean {
+  const ring = board.notices
+  lockRing(board, ring, slot)
+  try {
+    const cell = freeCell(ring)
+    if (cell < 0) return false
+    ring.cells.set(bytes.subarray(at, at + NOTICE_BYTES), cell)
+    publishCell(ring)
+    return true
+  } finally {
+    unlockRing(ring)
+  }
+}
+
+/**
+ * Copies notices filled by fillStarted/fillCompleted (NOTICE_BYTES each, at `cells` of `bytes`)
+ * into the ring, in order, under one lock; returns how many fitted (the rest stay with the
+ * writer for a later try).
+ */
+export function publishNotices(
+  board: Switchboard,
+  slot: number,
+  bytes: Uint8Array,
+  cells: readonly number[],
+): number {
+  const ring = board.notices
+  lockRing(board, ring, slot)
+  try {
+    let written = 0
+    for (const at of cells) {
+      const cell = freeCell(ring)
+      if (cell < 0) break
+      ring.cells.set(bytes.subarray(at, at + NOTICE_BYTES), cell)
+      publishCell(ring)
+      written++
+    }
+    return written
   } finally {
     unlockRing(ring)
   }
@@ -112,7 +204,6 @@ export function readNotices(board: Switchboard, parents: boolean): Notice[] {
     const atNs = v.getFloat64(cell + 8, true)
     const callId = rawIdText(cells, cell + CALL_ID)
     if (kind === Cell.STARTED) {
-      const at = cell + NOTICE_PARENT
       notices.push({
         kind,
         slot,
@@ -120,21 +211,42 @@ export function readNotices(board: Switchboard, parents: boolean): Notice[] {
         callId,
         serviceId: lastService.text(cells, cell + SERVICE),
         methodId: lastMethod.text(cells, cell + METHOD),
-        parent: parents
-          ? [
-              v.getUint32(at, true),
-              v.getUint32(at + 4, true),
-              v.getUint32(at + 8, true),
-              v.getUint32(at + 12, true),
-            ]
-          : undefined,
+        parent: parents ? parentWords(v, cell + NOTICE_PARENT) : undefined,
       })
     } else if (kind === Cell.RETURNED) {
       notices.push({ kind, slot, atNs, callId, resultError: v.getInt32(cell + RESULT_ERROR, true) })
+    } else if (kind === Cell.COMPLETED) {
+      // Read as the STARTED and RETURNED notices it stands for, next to each other: the drain
+      // pairs them and books the call in one step as any pair in one batch.
+      notices.push({
+        kind: Cell.STARTED,
+        slot,
+        atNs,
+        callId,
+        serviceId: lastService.text(cells, cell + SERVICE),
+        methodId: lastMethod.text(cells, cell + METHOD),
+        parent: parents ? parentWords(v, cell + NOTICE_PARENT) : undefined,
+      })
+      notices.push({
+        kind: Cell.RETURNED,
+        slot: v.getUint32(cell + CALLEE_SLOT, true),
+        atNs: v.getFloat64(cell + FINISHED, true),
+        callId,
+        resultError: v.getInt32(cell + COMPLETED_ERROR, true),
+      })
     }
     consumeCell(ring)
   }
   return notices
+}
+
+function parentWords(v: DataView, at: number): [number, number, number, number] {
+  return [
+    v.getUint32(at, true),
+    v.getUint32(at + 4, true),
+    v.getUint32(at + 8, true),
+    v.getUint32(at + 12, true),
+  ]
 }
 
 /** The IdRaw bytes stored at `offset` (writeRawId) as text, one character per byte. */

@@ -62,6 +62,11 @@ export const Cell = {
   STARTED: 3,
   /** Notice: a worker answered a call that came through its mailbox. */
   RETURNED: 4,
+  /**
+   * Notice: a call between two guests of one worker, started and answered before the worker
+   * wrote its STARTED notice (colocated-group.ts): both in one cell.
+   */
+  COMPLETED: 5,
 } as const
 
 export interface RingView {

@@ -19,6 +19,7 @@ import { Ring } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
 import type { DirectPath, SharedWorker } from './direct-path'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
+import { StagedNotices } from './staged-notices'
 
 /** How a guest of the group ended (`returned` from _start or pump counts as exit 0). */
 export type MemberEnding = GuestOutcome<unknown>
@@ -45,6 +46,9 @@ export class GuestGroup implements SharedWorker {
   /** Guests of this worker whose code is on the stack right now. */
   private depth = 0
   private readonly bell: RingView
+  /** The guest whose ending is being reported (its slot is still open). */
+  private ending: GroupMember | undefined
+  readonly notices: StagedNotices
 
   constructor(
     board: Switchboard,
@@ -56,6 +60,11 @@ export class GuestGroup implements SharedWorker {
     const first = this.members[0]
     if (first === undefined) throw new Error('a shared worker needs at least one guest')
     this.bell = board.mailboxes[first.slot] as RingView
+    // A guest that ends keeps its slot open until the supervisor hears of it (after the flush).
+    this.notices = new StagedNotices(
+      board,
+      () => (this.members.find((m) => m.state !== 'ended') ?? this.ending ?? first).slot,
+    )
     // Every guest's doorbell rings the first's too: the worker sleeps on that one.
     for (const m of this.members.slice(1)) {
       Atomics.store((board.mailboxes[m.slot] as RingView).header, Ring.BELL_SLOT, first.slot + 1)
@@ -105,6 +114,7 @@ export class GuestGroup implements SharedWorker {
   /** Runs every guest until all have ended. */
   run(): void {
     while (this.members.some((m) => m.state !== 'ended')) this.turn(undefined, Infinity)
+    this.notices.flush()
   }
 
   /**
@@ -125,9 +135,12 @@ export class GuestGroup implements SharedWorker {
         progressed = true
       }
     }
+    this.notices.endTurn()
     if (progressed || except?.direct?.hasWork()) return
     const remaining = deadline - performance.now()
     if (remaining <= 0) return
+    // Asleep, the worker would hold the kernel's notices of calls still out for ever.
+    this.notices.flush()
     this.markIdle()
     if (COUNTING) count('group-doorbell-wait')
     Atomics.store(h, Ring.SLEEPING, 1)
@@ -181,6 +194,9 @@ export class GuestGroup implements SharedWorker {
   private end(m: GroupMember, outcome: MemberEnding): void {
     if (m.state === 'ended') return
     m.state = 'ended'
+    // The kernel hears of the calls to and from this guest before it hears that it ended.
+    this.ending = m
+    this.notices.flush()
     this.ended(m, outcome)
   }
 }

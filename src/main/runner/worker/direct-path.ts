@@ -16,6 +16,7 @@ import {
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
 import { writeNotice } from '../../kernel/transport/notice-cells'
 import { DoorbellWaiter } from './doorbell-waiter'
+import type { StagedNotices } from './staged-notices'
 import { Inbox } from './inbox'
 import type { Answer } from './inbox'
 import { fitsCell, freeResultCell, writeCallCell, writeResultCell } from './mailbox-cells'
@@ -57,6 +58,8 @@ export interface SharedWorker {
    * something may have arrived or `deadline` passed; false means answer now (no wait possible).
    */
   wait(self: DirectPath, deadline: number): boolean
+  /** The kernel's notices of calls between this worker's guests, held for a turn at most. */
+  readonly notices: StagedNotices
 }
 
 /** A dispatch_'s target: raw service and method ids (copies), and their route key. */
@@ -79,6 +82,8 @@ const TIMED_OUT = answerOf(TIMEOUT_BYTES)
 /** BlockUntilCallResponse: timed_out 4. */
 const BLOCK_TIMED_OUT = answerOf(new Writer().bool(4, true).finish())
 const BLOCK_WOKEN = answerOf(new Writer().bool(4, false).finish())
+/** return_value_ served: no response bytes. */
+const NO_ANSWER: Answer = { code: KernelErr.NoError, length: 0, bytes: undefined }
 
 /**
  * A worker's side of the worker-to-worker path. dispatch_ writes the call straight into the
@@ -140,6 +145,15 @@ export class DirectPath {
     }
   }
 
+  /**
+   * Before any syscall goes to the kernel: the notices this worker still holds go first, so the
+   * kernel never hears of a call after something that followed it.
+   */
+  beforeKernel(): void {
+    const notices = this.shared?.notices
+    if (notices !== undefined && notices.size > 0) notices.flush()
+  }
+
   /** After the kernel served syscall `name` (serve declined it). */
   kernelAnswered(name: string, code: number): void {
     if (name === 'dispatch_') this.learnRoute(code)
@@ -196,13 +210,19 @@ export class DirectPath {
       parentWords: this.channel.header,
       parentAt: Word.TRACE_PARENT,
     }
-    const peer = this.shared?.peer(route.slot)
+    const shared = this.shared
+    const peer = shared?.peer(route.slot)
     if (
+      shared !== undefined &&
       peer !== undefined &&
       Atomics.load(ring.header, Ring.STATE) === SlotState.OPEN &&
       Atomics.load(ring.header, Ring.GEN) === route.gen
     ) {
-      if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
+      // Most such calls are answered within the turn: one COMPLETED notice then (staged-notices.ts).
+      if (!shared.notices.stage(callKey, this.config.slot, callRaw, started)) {
+        if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
+        ringKernel(board)
+      }
       Atomics.add(ring.header, Ring.QUEUED, 1)
       peer.inbox.calls.push({
         callKey,
@@ -214,7 +234,6 @@ export class DirectPath {
         method: target.method,
         pair: routeKey,
       })
-      ringKernel(board)
       inbox.outstanding.add(callKey)
       return answer
     }
@@ -297,13 +316,16 @@ export class DirectPath {
       resultError,
     )
     const board = this.config.board
-    const peer = this.shared?.peer(call.callerSlot)
-    if (peer !== undefined && peer.config.gen === call.callerGen) {
-      if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
+    const shared = this.shared
+    const peer = shared?.peer(call.callerSlot)
+    if (shared !== undefined && peer !== undefined && peer.config.gen === call.callerGen) {
+      if (!shared.notices.complete(callKey, this.config.slot, resultError)) {
+        if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
+        ringKernel(board)
+      }
       // A result for a call that is no longer outstanding (it timed out) is dropped.
       peer.inbox.addResult(callKey, payload)
-      ringKernel(board)
-      return { code: KernelErr.NoError, length: 0, bytes: undefined }
+      return NO_ANSWER
     }
     const caller = board.mailboxes[call.callerSlot] as RingView
     // Too large for a cell: the kernel (which knows the call) delivers it.
@@ -362,9 +384,9 @@ export class DirectPath {
             else return 'again' // a duplicate result, dropped
           }
         }
-        const index = inbox.calls.findIndex((c) => wanted === undefined || wanted.has(c.pair))
-        const call = inbox.calls[index]
-        if (call !== undefined) return inbox.deliverCall(index, capacity, this.channel, this.mine)
+        const index = wanted === undefined ? 0 : inbox.calls.findIndex((c) => wanted.has(c.pair))
+        if (index >= 0 && index < inbox.calls.length)
+          return inbox.deliverCall(index, capacity, this.channel, this.mine)
         if (kernelSaidExit) return EXIT
         return undefined
       },

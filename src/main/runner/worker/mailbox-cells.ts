@@ -17,6 +17,7 @@ import {
   writeRawId,
 } from '../../kernel/transport/switchboard'
 import type { RingView } from '../../kernel/transport/switchboard'
+import { payloadBytes } from './wire'
 
 const CALL_ID = 16
 const CALLER_HOST = CALL_ID + RAW_ID_BYTES
@@ -88,7 +89,8 @@ export function readMailbox(
   for (let cell = oldestCell(ring); cell >= 0; cell = oldestCell(ring)) {
     const kind = v.getUint32(cell, true)
     const length = v.getUint32(cell + 4, true)
-    const payload = cells.slice(cell + PAYLOAD, cell + PAYLOAD + length)
+    const payload = payloadBytes(length)
+    payload.set(cells.subarray(cell + PAYLOAD, cell + PAYLOAD + length))
     const callId = readRawId(cells, cell + CALL_ID)
     if (kind === Cell.CALL) {
       const call: CallCell = {

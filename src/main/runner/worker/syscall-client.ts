@@ -37,6 +37,7 @@ export function syscallForwarders(
       count(
         `kernel-roundtrip ${SYSCALL_ABI[fn & ~POLL_FLAG]?.name}${fn & POLL_FLAG ? ' (poll)' : ''}`,
       )
+    direct?.beforeKernel()
     data.set(request)
     Atomics.store(header, Word.FUNCTION, fn)
     Atomics.store(header, Word.REQUEST_LENGTH, request.byteLength)

@@ -313,6 +313,30 @@ export class Writer {
   }
 }
 
+const SLAB_BYTES = 64 * 1024
+/** Larger payloads get their own buffer (one would keep a slab alive for little). */
+const SLAB_MAX = 4 * 1024
+let slab = new ArrayBuffer(SLAB_BYTES)
+let slabUsed = 0
+
+/**
+ * Bytes for a payload the direct path builds or copies on every call (a call, a result): a view
+ * into a shared 64 KiB slab. A typed array of more than 64 bytes gets a backing store of its
+ * own outside the JavaScript heap, which measured ~0.3-1 us to allocate and free against ~30 ns
+ * for a view here. A slab is freed once no payload in it is referenced any more (payloads live
+ * until the guest read them: queued calls are bounded by the callee's inbound queue).
+ */
+export function payloadBytes(size: number): Uint8Array {
+  if (size > SLAB_MAX) return new Uint8Array(size)
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES)
+    slabUsed = 0
+  }
+  const out = new Uint8Array(slab, slabUsed, size)
+  slabUsed += size
+  return out
+}
+
 /** ReadOneResponse{timeout: 1}: read_one_'s answer when nothing came in time. */
 export const READ_ONE_TIMEOUT = new Writer().bool(1, true).finish()
 
@@ -363,7 +387,7 @@ export function callPayload(
     fieldSize(pair) +
     fieldSize(callId.byteLength) +
     (param === undefined ? 0 : fieldSize(param.byteLength))
-  const out = new Uint8Array(size)
+  const out = payloadBytes(size)
   out[0] = (2 << 3) | 2
   let pos = putVarint(out, 1, pair)
   pos = putField(out, pos, 1, service)
@@ -400,7 +424,7 @@ export function resolvedPayload(
     fieldSize(callId.byteLength) +
     (result === undefined ? 0 : fieldSize(result.byteLength)) +
     errorSize
-  const out = new Uint8Array(fieldSize(resolved))
+  const out = payloadBytes(fieldSize(resolved))
   out[0] = (5 << 3) | 2
   let pos = putVarint(out, 1, resolved)
   pos = putField(out, pos, 1, callerHost)
