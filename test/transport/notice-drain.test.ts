@@ -3,9 +3,9 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf'
 import { describe, expect, it } from 'vitest'
 import { IdRawSchema } from '../../src/shared/gen/parigot/protosupport/v1/protosupport_pb'
-import { fastRawId } from '../../src/main/kernel/transport/notice-drain'
+import { drainDelay, fastRawId } from '../../src/main/kernel/transport/notice-drain'
 import { readNotices, writeNotice } from '../../src/main/kernel/transport/notice-cells'
-import { createSwitchboard } from '../../src/main/kernel/transport/switchboard'
+import { createSwitchboard, NOTICE_CELLS } from '../../src/main/kernel/transport/switchboard'
 
 describe('fastRawId', () => {
   it('decodes ids as protobuf-es does, edge values included', () => {
@@ -54,5 +54,20 @@ describe('readNotices', () => {
     expect(read.map((n) => ('serviceId' in n ? [n.callId, n.serviceId, n.methodId] : []))).toEqual(
       written.map((w) => [latin1(w.call), latin1(w.service), latin1(w.method)]),
     )
+  })
+})
+
+describe('the delay before the next drain while calls flow', () => {
+  it('is the most allowed while the ring would stay under a quarter full, and shortens as notices come faster', () => {
+    const quarter = NOTICE_CELLS / 4
+    expect(drainDelay(10, 12, 12)).toBe(12)
+    expect(drainDelay(quarter, 12, 12)).toBe(12)
+    // Twice a quarter of the ring in 12 ms: half the time, so the ring still holds a quarter.
+    expect(drainDelay(2 * quarter, 12, 12)).toBe(6)
+    // A shortened delay that read as fast stays short; one that read slowly grows back.
+    expect(drainDelay(quarter, 6, 12)).toBe(6)
+    expect(drainDelay(10, 6, 12)).toBe(12)
+    // Never below 1 ms, even for a ring that filled in a moment.
+    expect(drainDelay(NOTICE_CELLS, 1, 12)).toBe(1)
   })
 })

@@ -66,8 +66,13 @@ export class KernelServer {
     maxSpinMs = 2,
     /** Enables the worker-to-worker path (undefined: every syscall comes through here). */
     readonly switchboard?: Switchboard,
-    /** How long the kernel lets notices of direct calls pile up before it reads them. */
-    noticeDelayMs = 4,
+    /**
+     * How long the kernel lets notices of direct calls pile up before it reads them, at most
+     * (shorter when they come fast: notice-drain.ts drainDelay). Each drain takes a core from a
+     * worker on a busy machine, which is where the slowest calls come from: 12 ms against 4 cut
+     * call-p99-us from 309-426 to 180-269 µs (docs/architecture.md).
+     */
+    noticeDelayMs = 12,
   ) {
     this.busy = new BusyPoll(spinMs, maxSpinMs)
     this.mailboxes = switchboard && new Mailboxes<Attached>(switchboard)

@@ -17,7 +17,7 @@ import type { Kernel } from '../kernel'
 import { count, COUNTING } from './call-counters'
 import { readNotices } from './notice-cells'
 import type { Notice } from './notice-cells'
-import { Cell, monoNs, Ring, ringCount } from './switchboard'
+import { Cell, monoNs, NOTICE_CELLS, Ring, ringCount } from './switchboard'
 import type { Switchboard } from './switchboard'
 import { callKeyOfWords } from './trace-words'
 import { callKeyOfIdText, fastRawId, latin1Bytes, rawId } from '../raw-id-bytes'
@@ -57,14 +57,17 @@ export class NoticeDrain {
     if (this.listening) return
     this.listening = true
     const h = this.board.notices.header
+    let waited = this.delayMs
     const poll = () => {
       this.timer = undefined
       const read = this.drain(false)
       after()
       if (read > 0 && active()) {
-        this.timer = setTimeout(poll, this.delayMs)
+        waited = drainDelay(read, waited, this.delayMs)
+        this.timer = setTimeout(poll, waited)
         return
       }
+      waited = this.delayMs
       Atomics.store(h, Ring.DOORBELL, 0)
       // A worker that wrote while the doorbell was still raised did not ring it.
       if (ringCount(this.board.notices) > 0 && active()) {
@@ -187,6 +190,16 @@ export class NoticeDrain {
     }
     return id
   }
+}
+
+/**
+ * The delay before the next drain while calls flow: `maxMs`, or less when notices came fast
+ * enough (`read` of them in the last `lastMs`) that the ring would be more than a quarter full
+ * by then (a full ring sends the workers' calls through the kernel). At least 1 ms.
+ */
+export function drainDelay(read: number, lastMs: number, maxMs: number): number {
+  const perMs = read / Math.max(lastMs, 1)
+  return Math.max(1, Math.min(maxMs, NOTICE_CELLS / 4 / Math.max(perMs, 1e-9)))
 }
 
 /** The parent words at byte offset `at` of a channel header (a dispatch_ through the kernel). */
