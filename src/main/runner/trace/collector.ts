@@ -153,6 +153,8 @@ export class TraceCollector {
     const { caller, callee, service } = names
     const { method, startMs, resultError } = call
     const durationMs = Math.max(0, call.latencyMs)
+    // Written out as in onEvent, not through a shared helper: one built with a temporary object
+    // and a spread cost about 0.75 µs more of this thread per traced call.
     const span: SpanRecord =
       parentSpan === undefined
         ? {
