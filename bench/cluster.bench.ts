@@ -32,6 +32,7 @@ const WARMUP = 300
 const ROUNDS = 3
 const CLI = join(import.meta.dirname, '..', 'out', 'main', 'cli.js')
 const IN_PROCESS = process.env.BENCH_SERVER_IN_PROCESS === '1'
+const RESPONDER = join(import.meta.dirname, 'fixtures', 'nats-echo-responder.mjs')
 
 /** One host: a supervisor joined to the cluster as `host`. */
 async function startHost(url: string, host: string, logs: LogRecord[]) {
@@ -133,8 +134,8 @@ async function remoteRound(url: string, client: CompiledGuest, serving: ServingH
   }
 }
 
-/** The same envelopes as a remote Echo call and its answer, over a bare request/reply. */
-async function natsRound(url: string): Promise<number> {
+/** A remote Echo call's envelope and its answer, as bytes. */
+function echoEnvelopes() {
   const param = create(AnySchema, {
     typeUrl: 'type.googleapis.com/test.v1.Text',
     value: new TextEncoder().encode('echo:x'),
@@ -149,15 +150,13 @@ async function natsRound(url: string): Promise<number> {
     param,
   })
   const reply = okResult('cal-000000000000000000-0000000000000000', 'server', param, 0)
-  const responder = await connect({ servers: url })
+  return { request, reply }
+}
+
+/** p50 of sequential `floor.echo` requests from a connection of this process. */
+async function timeRequests(url: string, request: Uint8Array): Promise<number> {
   const requester = await connect({ servers: url })
   try {
-    responder.subscribe('floor.echo', {
-      callback: (_err, msg) => {
-        msg.respond(reply)
-      },
-    })
-    await responder.flush()
     const samples: number[] = []
     for (let i = 0; i < WARMUP + CALLS; i++) {
       const start = process.hrtime.bigint()
@@ -167,7 +166,55 @@ async function natsRound(url: string): Promise<number> {
     return percentile(samples, 50)
   } finally {
     await requester.close()
+  }
+}
+
+/** The same envelopes as a remote Echo call and its answer, over a bare request/reply. */
+async function natsRound(url: string): Promise<number> {
+  const { request, reply } = echoEnvelopes()
+  const responder = await connect({ servers: url })
+  try {
+    responder.subscribe('floor.echo', {
+      callback: (_err, msg) => {
+        msg.respond(reply)
+      },
+    })
+    await responder.flush()
+    return await timeRequests(url, request)
+  } finally {
     await responder.close()
+  }
+}
+
+/**
+ * The same, with the responder in its own process, as the serving host of a remote call is: the
+ * request and the reply each wake another process, where in natsRound one event loop serves both
+ * ends.
+ */
+async function natsCrossProcessRound(url: string): Promise<number> {
+  const { request, reply } = echoEnvelopes()
+  const child = spawn(process.execPath, [RESPONDER, url, Buffer.from(reply).toString('base64')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        output += d.toString()
+        if (output.includes('ready')) resolve()
+      })
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+      void exited.then((code) =>
+        reject(
+          new Error(`the NATS echo responder exited (${code}) before it was ready: ${output}`),
+        ),
+      )
+    })
+    return await timeRequests(url, request)
+  } finally {
+    child.kill('SIGTERM')
+    await exited
   }
 }
 
@@ -186,8 +233,10 @@ async function remoteCalls(): Promise<BenchResult[]> {
   try {
     const remote: number[] = []
     const floor: number[] = []
+    const crossProcess: number[] = []
     for (let round = 0; round < ROUNDS; round++) {
       floor.push(await natsRound(nats.url))
+      crossProcess.push(await natsCrossProcessRound(nats.url))
       const serving = IN_PROCESS
         ? await startServerInProcess(nats.url, server)
         : await startServerProcess(nats.url, dir, serverWasm)
@@ -206,12 +255,21 @@ async function remoteCalls(): Promise<BenchResult[]> {
         setting: `median of ${ROUNDS} rounds x ${CALLS} sequential requests after ${WARMUP} warm-up, raw NATS request/reply (two connections, one process) carrying the same RemoteCall / RemoteResult bytes as a remote Echo, alternating with the remote rounds`,
       },
       {
+        id: 'floor-nats-request-cross-process-us',
+        value: median(crossProcess),
+        unit: 'us',
+        better: 'lower',
+        setting: `the same as floor-nats-request-us with the responder a bare NATS client in its own process (bench/fixtures/nats-echo-responder.mjs), as the serving host is, alternating with the remote rounds`,
+        baseline: 'floor-nats-request-us',
+      },
+      {
         id: 'call-remote-p50-us',
         value: median(remote),
         unit: 'us',
         better: 'lower',
         setting,
         baseline: 'floor-nats-request-us',
+        alsoAgainst: ['floor-nats-request-cross-process-us'],
         targets: [{ kind: 'max-ratio', of: 'floor-nats-request-us', ratio: 1.5 }],
       },
     ]
@@ -223,5 +281,10 @@ async function remoteCalls(): Promise<BenchResult[]> {
 
 export const clusterBenchmark: Benchmark = {
   name: 'calls between hosts (NATS)',
-  measurements: [{ ids: ['floor-nats-request-us', 'call-remote-p50-us'], run: remoteCalls }],
+  measurements: [
+    {
+      ids: ['floor-nats-request-us', 'floor-nats-request-cross-process-us', 'call-remote-p50-us'],
+      run: remoteCalls,
+    },
+  ],
 }

@@ -13,6 +13,8 @@ export interface Verdict {
 /** A figure with its baseline and targets resolved against the same run. */
 export interface ResolvedResult extends BenchResult {
   readonly baselineValue?: number
+  /** `alsoAgainst`, resolved: each id with its value and this figure's ratio to it. */
+  readonly also?: readonly { readonly id: string; readonly value: number; readonly ratio: number }[]
   readonly ratio?: number
   readonly verdicts: readonly Verdict[]
 }
@@ -77,6 +79,16 @@ export function resolve(results: readonly BenchResult[]): ResolvedResult[] {
     return {
       ...r,
       ...(base === undefined ? {} : { baselineValue: base.value, ratio: r.value / base.value }),
+      ...(r.alsoAgainst === undefined
+        ? {}
+        : {
+            also: r.alsoAgainst.flatMap((id) => {
+              const other = byId.get(id)
+              return other === undefined
+                ? []
+                : [{ id, value: other.value, ratio: r.value / other.value }]
+            }),
+          }),
       verdicts: (r.targets ?? []).map((t) => check(r, t, byId)),
     }
   })
@@ -93,7 +105,10 @@ export function printTable(
       ? ''
       : r.baselineValue === undefined
         ? `${r.baseline} not measured`
-        : `${r.baseline} = ${formatValue(r.baselineValue)} (${formatValue(r.ratio ?? NaN)}x)`,
+        : `${r.baseline} = ${formatValue(r.baselineValue)} (${formatValue(r.ratio ?? NaN)}x)` +
+          (r.also ?? [])
+            .map((o) => `; ${o.id} = ${formatValue(o.value)} (${formatValue(o.ratio)}x)`)
+            .join(''),
     r.verdicts
       .map((v) => `${v.target}: ${v.verdict}${v.note === undefined ? '' : ` (${v.note})`}`)
       .join('; '),

@@ -19,6 +19,8 @@ export interface BenchResult {
   readonly setting: string
   /** The id of the floor or peer it is printed next to, measured in the same run. */
   readonly baseline?: string
+  /** Other floors or peers of the same run it is also printed next to (no target: context). */
+  readonly alsoAgainst?: readonly string[]
   /** DESIGN.md section 9 targets (ratios refer to other ids of the same run). */
   readonly targets?: readonly Target[]
   /** Extra figures measured alongside (e.g. main-thread CPU per call), for the JSON. */

@@ -134,9 +134,13 @@ export class Supervisor {
       onWake: (host) => {
         const external = this.externalCallers.get(formatId(host))
         const virtual = this.virtualHosts.get(formatId(host))
-        if (external !== undefined) queueMicrotask(() => external.collect())
-        else if (virtual !== undefined) queueMicrotask(virtual)
-        else late.server?.wake(host)
+        if (external !== undefined) {
+          queueMicrotask(() => external.collect())
+          late.server?.yieldTurn()
+        } else if (virtual !== undefined) {
+          queueMicrotask(virtual)
+          late.server?.yieldTurn()
+        } else late.server?.wake(host)
       },
     })
     this.server = new KernelServer(

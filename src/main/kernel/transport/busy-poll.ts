@@ -19,8 +19,13 @@ export class BusyPoll {
     this.windowMs = spinMs
   }
 
-  /** Calls `pollOnce` (true: it served something) until the window passes with nothing served. */
-  run(pollOnce: () => boolean): void {
+  /**
+   * Calls `pollOnce` (true: it served something) until the window passes with nothing served,
+   * or until `yieldNow` says work waits in this thread's event loop (a reply to publish, a
+   * callback to run): polling then would only delay it.
+   */
+  run(pollOnce: () => boolean, yieldNow: () => boolean = () => false): void {
+    if (yieldNow()) return
     if (this.windowMs < this.spinMs / 64) {
       // Backed off: try again only now and then, so a busy period can win the poll back.
       this.windowMs = Math.min(this.spinMs, this.windowMs * 2 || this.spinMs / 64)
@@ -29,6 +34,7 @@ export class BusyPoll {
     let deadline = performance.now() + this.windowMs
     let caught = false
     while (performance.now() < deadline) {
+      if (yieldNow()) break
       if (pollOnce()) {
         caught = true
         this.startedAt ??= performance.now()

@@ -40,6 +40,8 @@ export class KernelServer {
   /** Which host has which mailbox (with a switchboard). */
   private readonly mailboxes: Mailboxes<Attached> | undefined
   private readonly busy: BusyPoll
+  /** Set by yieldTurn until the current busy poll is skipped or ended. */
+  private eventLoopWork = false
   /** The notice ring's reader (with a switchboard). */
   private readonly notices: NoticeDrain | undefined
   private parentListener: CallParentListener | undefined
@@ -89,6 +91,15 @@ export class KernelServer {
 
   /** The mailbox slot of the attached host with key `key`. */
   private readonly slotOf = (key: string): number | undefined => this.attached.get(key)?.slot
+
+  /**
+   * Something outside the guests' channels has work queued on this thread's event loop (a host
+   * with no worker was woken: a call to send to another host, a result to hand to the Studio):
+   * the busy poll after the current request is skipped so that work runs now, not after it.
+   */
+  yieldTurn(): void {
+    this.eventLoopWork = true
+  }
 
   /** The kernel's onWake: remember the host; parked calls are retried after the current request. */
   wake(host: HostId): void {
@@ -194,6 +205,7 @@ export class KernelServer {
       if (COUNTING) count('main: channel wake-up (waitAsync)')
       if (record.closed) return
       if (Atomics.load(header, Word.STATE) === State.REQUEST && record.parked === undefined) {
+        this.eventLoopWork = false
         this.serve(record)
         this.serveWhileBusy()
       }
@@ -212,20 +224,24 @@ export class KernelServer {
 
   /** After serving a request: keeps polling every channel for a while (busy-poll.ts). */
   private serveWhileBusy(): void {
-    this.busy.run(() => {
-      let served = false
-      for (const other of this.attached.values()) {
-        if (
-          !other.closed &&
-          other.parked === undefined &&
-          Atomics.load(other.channel.header, Word.STATE) === State.REQUEST
-        ) {
-          this.serve(other)
-          served = true
+    this.busy.run(
+      () => {
+        let served = false
+        for (const other of this.attached.values()) {
+          if (
+            !other.closed &&
+            other.parked === undefined &&
+            Atomics.load(other.channel.header, Word.STATE) === State.REQUEST
+          ) {
+            this.serve(other)
+            served = true
+          }
         }
-      }
-      return served
-    })
+        return served
+      },
+      () => this.eventLoopWork,
+    )
+    this.eventLoopWork = false
   }
 
   private serve(record: Attached): void {
