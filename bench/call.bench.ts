@@ -373,10 +373,8 @@ async function measureColdStarts(
 ): Promise<number[]> {
   const samples: number[] = []
   for (let i = 0; i < COLD_STARTS; i++) {
-    if (prewarm) {
-      workers.refill()
-      await new Promise((r) => setTimeout(r, 300)) // let the pool's worker finish loading
-    }
+    // A pooled start takes a worker that has loaded and warmed up.
+    if (prewarm) await workers.filled()
     let running: (() => void) | undefined
     const isRunning = new Promise<void>((resolve) => (running = resolve))
     const supervisor = new Supervisor({

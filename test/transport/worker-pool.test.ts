@@ -48,3 +48,27 @@ describe('cancelling a prewarm (a command that found nothing to run)', () => {
     }
   }, 30_000)
 })
+
+describe('waiting for the pool to fill', () => {
+  it('resolves once its workers have loaded and warmed up (each said ready), and at once when full', async () => {
+    const pool = new WorkerPool(2)
+    const ready: Worker[] = []
+    const listener = (worker: Worker) =>
+      worker.on('message', (m: { type?: string }) => {
+        if (m.type === 'ready') ready.push(worker)
+      })
+    process.on('worker', listener)
+    try {
+      await pool.filled()
+      expect(ready).toHaveLength(2)
+      await pool.filled()
+      expect(ready).toHaveLength(2)
+      const taken = await pool.take()
+      expect(ready).toContain(taken)
+      await taken.terminate()
+    } finally {
+      process.off('worker', listener)
+      await pool.close()
+    }
+  }, 30_000)
+})

@@ -114,6 +114,10 @@ export class Supervisor {
             onEvent: (event: KernelEvent) => {
               this.traces?.onEvent(event)
               options.onEvent?.(event)
+              // Whoever waits for a service's state (a start, the Studio) waits on the event
+              // loop: the kernel thread's busy poll would hold it up to 2 ms. States change
+              // a few times in a service's life, so no call pays for this.
+              if (event.type === 'service-state') late.server?.yieldTurn()
             },
           }
         : {}),

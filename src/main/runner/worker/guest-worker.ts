@@ -254,6 +254,9 @@ function atLimit(instance: GuestInstance, data: GuestWorkerData): string {
  * paid again while a real guest starts. Nothing of it is kept; a failure only skips the warm-up.
  */
 async function warmUp(): Promise<void> {
+  // A worker's `performance` loads perf_hooks on first use, 1-4 ms on this machine: it would
+  // otherwise be the first syscall's wait of a starting guest (its doorbell and channel spins).
+  performance.now()
   const logger = createLogger('warm-up', () => undefined)
   const instance = await instantiate(
     {

@@ -30,6 +30,8 @@ export class WorkerPool {
   private readonly starting = new Set<Worker>()
   /** Of those, the ones cancelPrewarm ended. */
   private readonly cancelled = new WeakSet<Worker>()
+  /** Callers of `filled` waiting for the idle workers. */
+  private readonly fillWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = []
 
   constructor(private size = 2) {
     this.wanted = size
@@ -68,6 +70,24 @@ export class WorkerPool {
   /** Starts workers until `size` are idle (call early, e.g. when the Studio opens). */
   refill(): void {
     this.fill()
+  }
+
+  /**
+   * Resolves once `size` workers are idle (loaded and warmed up), after starting any missing;
+   * rejects if a worker's script fails to load, so a caller never waits for ever.
+   */
+  filled(): Promise<void> {
+    this.fill()
+    if (this.idle.length >= this.size) return Promise.resolve()
+    return new Promise((resolve, reject) => this.fillWaiters.push({ resolve, reject }))
+  }
+
+  private settleFillWaiters(error?: unknown): void {
+    if (error === undefined && this.idle.length < this.size) return
+    for (const waiter of this.fillWaiters.splice(0)) {
+      if (error === undefined) waiter.resolve()
+      else waiter.reject(error)
+    }
   }
 
   /**
@@ -118,6 +138,7 @@ export class WorkerPool {
             this.idle.push(worker)
           }
           this.fill()
+          this.settleFillWaiters()
         },
         (error: unknown) => {
           this.loading--
@@ -126,6 +147,7 @@ export class WorkerPool {
           // The script itself fails to load: hand the error to a waiting taker, ask no more.
           this.takers.shift()?.(loaded)
           this.wanted = this.size
+          this.settleFillWaiters(error)
         },
       )
     }
