@@ -10,14 +10,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { compileAssemblyScript, compileGuestFixture } from '../helpers/asc'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { runParigot } from '../helpers/parigot-cli'
-import { startNatsServer, type NatsServer } from '../helpers/nats-server'
+import { closedConnectionNames, startNatsServer, type NatsServer } from '../helpers/nats-server'
 
 let nats: NatsServer
 let dir: string
 const hosts: HostProcess[] = []
 
 beforeAll(async () => {
-  ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-jsq-'))])
+  ;[nats, dir] = await Promise.all([
+    startNatsServer({ monitor: true }),
+    mkdtemp(join(tmpdir(), 'parigot-jsq-')),
+  ])
   const guests: [string, Promise<Uint8Array>][] = [
     ['producer', compileAssemblyScript('examples/queue/guest/producer.ts')],
     ['consumer', compileAssemblyScript('examples/queue/guest/consumer.ts')],
@@ -110,6 +113,12 @@ describe('queues in JetStream, shared by hosts', () => {
     expect(linesOf(run.stdout + run.stderr, 'consumer')).toContain(
       'consumer: received and acknowledged 75 orders exactly once; 25 stay in queue "orders" for the inspector',
     )
+    // Its two guests, each in its own worker thread, shared the process's one broker thread and
+    // so one NATS connection (the broker names its connection after the deployment).
+    const brokers = (await closedConnectionNames(nats)).filter(
+      (name) => name === 'parigot jsqone/queue-broker',
+    )
+    expect(brokers).toHaveLength(1)
     // In the server, not in a file: the stream holds the 25 left.
     const nc = await connect({ servers: nats.url })
     try {

@@ -18,6 +18,8 @@ export interface NatsServer {
   readonly url: string
   readonly port: number
   readonly storeDir: string
+  /** `http://127.0.0.1:<port>` of the monitoring endpoints (/connz, ...), when asked for. */
+  readonly monitorUrl?: string
   readonly process: ChildProcess
   /** Every line the server logged so far (for a failing test's message). */
   readonly log: string[]
@@ -34,11 +36,14 @@ export interface NatsServerOptions {
   readonly config?: string
   /** How long the server may take to be ready; default 15 s (a loaded 2-core machine). */
   readonly readyTimeoutMs?: number
+  /** Also serve the HTTP monitoring endpoints, on a free loopback port. */
+  readonly monitor?: boolean
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const storeDir = await mkdtemp(join(tmpdir(), 'parigot-nats-'))
   const args = ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', storeDir]
+  if (options.monitor === true) args.push('-m', '-1')
   if (options.token !== undefined) args.push('--auth', options.token)
   if (options.user !== undefined)
     args.push('--user', options.user.name, '--pass', options.user.password)
@@ -49,6 +54,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const child = spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const log: string[] = []
   let port: number | undefined
+  let monitorUrl: string | undefined
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const ready = new Promise<number>((resolve, reject) => {
     const timeoutMs = options.readyTimeoutMs ?? 15_000
@@ -70,6 +76,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         log.push(line)
         const listening = /Listening for client connections on [^\s]*:(\d+)/.exec(line)
         if (listening) port = Number(listening[1])
+        const monitoring = /Starting http monitor on ([^\s]+)/.exec(line)
+        if (monitoring) monitorUrl = `http://${monitoring[1]}`
         if (/Server is ready/.test(line) && port !== undefined) {
           clearTimeout(timer)
           resolve(port)
@@ -94,6 +102,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       url: `nats://127.0.0.1:${boundPort}`,
       port: boundPort,
       storeDir,
+      ...(monitorUrl !== undefined ? { monitorUrl } : {}),
       process: child,
       log,
       stop,
@@ -102,4 +111,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await stop()
     throw err
   }
+}
+
+/** The names of the server's closed client connections (its /connz?state=closed; needs monitor). */
+export async function closedConnectionNames(server: NatsServer): Promise<string[]> {
+  if (server.monitorUrl === undefined) throw new Error('start the server with { monitor: true }')
+  const response = await fetch(`${server.monitorUrl}/connz?state=closed&limit=10000`)
+  const body = (await response.json()) as { connections?: { name?: string }[] }
+  return (body.connections ?? []).map((c) => c.name ?? '')
 }

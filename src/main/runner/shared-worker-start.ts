@@ -9,6 +9,7 @@ import { newRunning } from './running-guest'
 import type { GuestHandle, GuestSpec, Running, SharedThread } from './running-guest'
 import type { GuestWorkerData, SupervisorMessage, WorkerMessage } from './worker/messages'
 import type { WorkerPool } from './worker/worker-pool'
+import type { AttachQueueBroker } from '../plugins/queue/jetstream/protocol'
 
 /** What starting a shared worker needs of the Supervisor. */
 export interface ShareContext {
@@ -25,6 +26,7 @@ export interface ShareContext {
   ): void
   finish(running: Running, ending: HostEnding): void
   log(level: LogLevel, message: string): void
+  attachQueueBroker(message: AttachQueueBroker): void
 }
 
 /**
@@ -79,6 +81,8 @@ export async function startShared(
     return { promise, ok, fail }
   })
   worker.on('message', (message: WorkerMessage) => {
+    // The thread's queue plugins share one link to the broker: it is no one guest's.
+    if (message.type === 'attach-queue-broker') return ctx.attachQueueBroker(message)
     const i = message.guest
     const running = i === undefined ? undefined : share.members[i]
     const waiter = i === undefined ? undefined : started[i]

@@ -30,6 +30,8 @@ import { payloadRecord } from './trace/payloads'
 import type { SpanPayloadRecord } from './trace/payloads'
 import { callKeyOfWireKey } from '../kernel/transport/trace-words'
 import type { WorkerPool } from './worker/worker-pool'
+import { attachQueueBroker } from '../plugins/queue/jetstream/process-brokers'
+import type { AttachQueueBroker } from '../plugins/queue/jetstream/protocol'
 
 export { TERMINATE_WAIT_MS } from './running-guest'
 export type { GuestHandle, GuestSpec } from './running-guest'
@@ -301,6 +303,9 @@ export class Supervisor {
       case 'idle':
         this.checkDeadlock()
         break
+      case 'attach-queue-broker':
+        this.attachQueueBroker(message)
+        break
       case 'instantiate-failed':
         this.finish(running, { kind: 'failed', reason: message.message })
         failed(new Error(message.message))
@@ -331,6 +336,19 @@ export class Supervisor {
     }
   }
 
+  /** A guest worker's queue plugin joins the process's JetStream broker (process-brokers.ts). */
+  private attachQueueBroker(message: AttachQueueBroker): void {
+    try {
+      attachQueueBroker(message.data, message.link, (why) => this.logger.log('error', why))
+    } catch (err) {
+      // Its guests' queue calls end in their bounded wait; this says why.
+      this.logger.log(
+        'error',
+        `cannot start the JetStream queue broker: ${err instanceof Error ? err.message : String(err)}`,
+      )
+    }
+  }
+
   private shareContext(): ShareContext {
     return {
       guests: this.guests,
@@ -341,6 +359,7 @@ export class Supervisor {
       onMessage: (running, message, started, failed) =>
         this.onWorkerMessage(running, message, started, failed),
       finish: (running, ending) => this.finish(running, ending),
+      attachQueueBroker: (message) => this.attachQueueBroker(message),
       log: (level, message) => this.logger.log(level, message),
     }
   }

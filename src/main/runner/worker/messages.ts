@@ -2,6 +2,7 @@ import type { IdRaw } from '../../../shared/id'
 import type { LogLevel } from '../../../shared/log/log-record'
 import type { PluginSpec } from '../../plugins/plugin-api'
 import type { CapturedCall } from './payload-capture'
+import type { AttachQueueBroker } from '../../plugins/queue/jetstream/protocol'
 
 /** What the supervisor hands a new guest worker. */
 export interface GuestWorkerData {
@@ -60,5 +61,7 @@ type WorkerEvent =
   /** The guest waits for good (channel word IDLE was just set): time to check for deadlock. */
   | { readonly type: 'idle' }
   | { readonly type: 'instantiate-failed'; readonly message: string }
+  /** A queue plugin of this thread asks to be joined to the process's JetStream broker. */
+  | AttachQueueBroker
   | { readonly type: 'ended'; readonly kind: 'exited'; readonly code: number }
   | { readonly type: 'ended'; readonly kind: 'failed'; readonly reason: string }

@@ -14,8 +14,8 @@ import type {
 import { BrokerClient, type BrokerOptions } from './broker-client'
 
 /**
- * One broker per thread and server: the guests that share a worker thread share it (they never
- * call at once), and it starts with the first JetStream queue plugin of the thread.
+ * One client per thread and server: the guests that share a worker thread share it (they never
+ * call at once). The broker thread behind it is the process's (process-brokers.ts).
  */
 const brokers = new Map<string, BrokerClient>()
 
@@ -80,7 +80,7 @@ export class JetStreamQueueBackend implements QueueBackend {
   close(): void {}
 }
 
-/** Ends every broker of this thread (tests; a worker's brokers end with it). */
+/** Leaves the brokers from this thread (tests; a worker's links end with it). */
 export function closeQueueBrokers(): void {
   for (const broker of brokers.values()) broker.close()
   brokers.clear()

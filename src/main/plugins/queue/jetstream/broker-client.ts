@@ -3,22 +3,24 @@
 // sleeps in Atomics.wait until the broker bumps the wake word, and takes the reply off the port
 // with receiveMessageOnPort. Every wait is bounded: no answer in time is a typed error naming
 // the operation and the queue, never a hang.
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
 import type { ClusterConfig } from '../../../../shared/deploy-config/types'
 import { QueueErr } from '../../../../shared/gen/parigot/queue/v1/queue_pb'
 import type { StoreResult } from '../backend'
+import { attachQueueBroker } from './process-brokers'
 import type {
+  AttachQueueBroker,
   BrokerAnswers,
+  BrokerClientLink,
   BrokerEnvelope,
   BrokerQueueSettings,
   BrokerReply,
   BrokerRequest,
   BrokerWorkerData,
 } from './protocol'
+
+export { queueBrokerScript } from './broker-script'
 
 export interface BrokerOptions {
   readonly cluster: ClusterConfig
@@ -30,61 +32,47 @@ export interface BrokerOptions {
   readonly script?: URL
 }
 
-/** The broker's script, a separate entry of the guest worker's build (electron.vite.config.ts). */
-export function queueBrokerScript(): URL {
-  const here = fileURLToPath(import.meta.url)
-  const built = here.endsWith('.js') || here.endsWith('.mjs')
-  const url = built
-    ? new URL('./queue-broker.js', import.meta.url)
-    : pathToFileURL(
-        join(resolve(dirname(here), '../../../../..'), 'out', 'main', 'queue-broker.js'),
-      )
-  const path = fileURLToPath(url)
-  if (!existsSync(path))
-    throw new Error(`the queue broker script ${path} is missing: run \`npm run build\``)
-  return url
-}
-
 export class BrokerClient {
   private readonly port: MessagePort
   private readonly wake = new Int32Array(new SharedArrayBuffer(4))
-  private readonly worker: Worker
   private seq = 0
-  private exited: string | undefined
+  private closed = false
 
   constructor(private readonly options: BrokerOptions) {
     const { port1, port2 } = new MessageChannel()
     this.port = port1
     // The API calls inside the broker end a little before the guest stops waiting, so that the
     // guest usually gets the broker's own reason (a NATS error) rather than a bare timeout.
-    const apiTimeoutMs = Math.max(100, Math.floor(options.timeoutMs * 0.8))
     const data: BrokerWorkerData = {
       cluster: options.cluster,
       deployment: options.deployment,
       settings: options.settings,
-      apiTimeoutMs,
-      port: port2,
-      wake: this.wake.buffer as SharedArrayBuffer,
+      apiTimeoutMs: Math.max(100, Math.floor(options.timeoutMs * 0.8)),
     }
-    this.worker = new Worker(options.script ?? queueBrokerScript(), {
-      workerData: data,
-      transferList: [port2],
-      name: 'parigot queue broker',
-    })
-    // Neither the broker nor its port keeps the guest's worker alive.
-    this.worker.unref()
+    const link: BrokerClientLink = { port: port2, wake: this.wake.buffer as SharedArrayBuffer }
+    if (!isMainThread && parentPort !== null) {
+      // A guest worker: its supervisor joins it to the process's broker. Requests posted before
+      // the broker has the other end wait in the port.
+      const attach: AttachQueueBroker = { type: 'attach-queue-broker', data, link }
+      parentPort.postMessage(attach, [port2])
+    } else {
+      attachQueueBroker(data, link, () => undefined, options.script)
+    }
+    // The port does not keep the guest's thread alive.
     this.port.unref()
-    this.worker.on('error', (err) => (this.exited = `the queue broker failed: ${err.message}`))
-    this.worker.on('exit', (code) => (this.exited ??= `the queue broker ended (code ${code})`))
   }
 
   /** Runs one operation; `what` names the queue for the error of a call that got no answer. */
   call<R extends BrokerRequest>(request: R, what: string): BrokerAnswers[R['op']] {
     const seq = ++this.seq
     const envelope: BrokerEnvelope = { seq, request }
-    const failed = (error: string) =>
-      ({ ok: false, code: QueueErr.InternalError, error }) as BrokerAnswers[R['op']]
-    if (this.exited !== undefined) return failed(`queue.${request.op} on ${what}: ${this.exited}`)
+    if (this.closed) {
+      return {
+        ok: false,
+        code: QueueErr.InternalError,
+        error: `queue.${request.op} on ${what}: the queue plugin is closed`,
+      } as BrokerAnswers[R['op']]
+    }
     this.port.postMessage(envelope)
     const deadline = Date.now() + this.options.timeoutMs
     for (;;) {
@@ -100,10 +88,13 @@ export class BrokerClient {
       }
       const left = deadline - Date.now()
       if (left <= 0) {
-        return failed(
-          `queue.${request.op} on ${what}: no answer from the queue broker within ` +
+        return {
+          ok: false,
+          code: QueueErr.InternalError,
+          error:
+            `queue.${request.op} on ${what}: no answer from the queue broker within ` +
             `${this.options.timeoutMs} ms (NATS server ${this.options.cluster.nats})`,
-        )
+        } as BrokerAnswers[R['op']]
       }
       Atomics.wait(this.wake, 0, seen, left)
     }
@@ -118,8 +109,9 @@ export class BrokerClient {
     return undefined
   }
 
+  /** Leaves the broker: it ends with its last client. */
   close(): void {
-    void this.worker.terminate()
+    this.closed = true
     this.port.close()
   }
 }

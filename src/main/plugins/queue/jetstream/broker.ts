@@ -1,20 +1,27 @@
 // The queue broker: a worker thread that owns the NATS connection of the JetStream queue backend
 // and runs the operations the guest thread asks for (docs/queue.md, "The JetStream backend").
 // The guest thread blocks in Atomics.wait while a call runs, so the NATS client, which needs an
-// event loop, cannot live there; here it has one. Each reply is posted on the port, then the
-// wake word is bumped and notified.
-import { workerData } from 'node:worker_threads'
+// event loop, cannot live there; here it has one. One broker serves every guest worker of the
+// process (process-brokers.ts): each is a client with its own port and wake word. Each reply is
+// posted on the client's port, then its wake word is bumped and notified.
+import { parentPort, workerData } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connectCluster } from '../../../cluster/connection'
 import { QueueErr } from '../../../../shared/gen/parigot/queue/v1/queue_pb'
 import type { StoreResult } from '../backend'
-import type { BrokerEnvelope, BrokerReply, BrokerRequest, BrokerWorkerData } from './protocol'
+import type {
+  BrokerAttach,
+  BrokerClientLink,
+  BrokerEnvelope,
+  BrokerReply,
+  BrokerRequest,
+  BrokerUnused,
+  BrokerWorkerData,
+} from './protocol'
 import { JetStreamQueues } from './queue-ops'
 
 const data = workerData as BrokerWorkerData
-const port = data.port as MessagePort
-const wake = new Int32Array(data.wake)
 
 const queues: Promise<JetStreamQueues> = (async () => {
   const nc = await connectCluster(data.cluster, {
@@ -64,17 +71,39 @@ function withServer(message: string): string {
     : `NATS server ${data.cluster.nats}: ${message}`
 }
 
-port.on('message', (envelope: BrokerEnvelope) => {
-  void run(envelope.request)
-    .catch((err: unknown): StoreResult<unknown> => ({
-      ok: false,
-      code: QueueErr.InternalError,
-      error: withServer(err instanceof Error ? err.message : String(err)),
-    }))
-    .then((result) => {
-      const reply: BrokerReply = { seq: envelope.seq, result }
-      port.postMessage(reply)
-      Atomics.add(wake, 0, 1)
-      Atomics.notify(wake, 0)
-    })
+/** Clients attached and not yet gone; `lastSerial` is the newest attach seen. */
+let clients = 0
+let lastSerial = 0
+
+function serve(link: BrokerClientLink): void {
+  const port = link.port as MessagePort
+  const wake = new Int32Array(link.wake)
+  clients++
+  port.on('message', (envelope: BrokerEnvelope) => {
+    void run(envelope.request)
+      .catch((err: unknown): StoreResult<unknown> => ({
+        ok: false,
+        code: QueueErr.InternalError,
+        error: withServer(err instanceof Error ? err.message : String(err)),
+      }))
+      .then((result) => {
+        const reply: BrokerReply = { seq: envelope.seq, result }
+        port.postMessage(reply)
+        Atomics.add(wake, 0, 1)
+        Atomics.notify(wake, 0)
+      })
+  })
+  // The client's thread ended (or its plugin closed): with none left, the main thread ends this
+  // broker unless another attach is already on its way (its serial is newer).
+  port.once('close', () => {
+    clients--
+    if (clients === 0)
+      parentPort?.postMessage({ type: 'unused', serial: lastSerial } satisfies BrokerUnused)
+  })
+}
+
+parentPort?.on('message', (message: BrokerAttach) => {
+  if (message.type !== 'attach') return
+  lastSerial = message.serial
+  serve(message.link)
 })

@@ -47,14 +47,41 @@ export interface BrokerQueueSettings {
   readonly maxReceiveBatch: number
 }
 
-/** The broker thread's workerData (the port and the wake-up word are transferred/shared). */
+/** The broker thread's workerData: what every client of one broker shares. */
 export interface BrokerWorkerData {
   readonly cluster: ClusterConfig
   readonly deployment: string
   readonly settings: BrokerQueueSettings
   /** How long one JetStream API call may take inside the broker (below the guest's bound). */
   readonly apiTimeoutMs: number
+}
+
+/** A client of a broker (one guest worker thread): its end of the port and its wake-up word. */
+export interface BrokerClientLink {
   readonly port: MessagePort
-  /** Int32[0] counts the replies posted, so a waiting guest thread wakes for each. */
+  /** Int32[0] counts the replies posted to this client, so its waiting thread wakes for each. */
   readonly wake: SharedArrayBuffer
+}
+
+/** The main thread to a broker: serve one more client (`serial` counts the attaches). */
+export interface BrokerAttach {
+  readonly type: 'attach'
+  readonly link: BrokerClientLink
+  readonly serial: number
+}
+
+/** A broker to the main thread: every client attached up to `serial` has gone. */
+export interface BrokerUnused {
+  readonly type: 'unused'
+  readonly serial: number
+}
+
+/**
+ * What a guest worker's queue plugin posts to its supervisor (the worker's parent port) to be
+ * joined to the process's broker for `data`; the link's port is transferred with it.
+ */
+export interface AttachQueueBroker {
+  readonly type: 'attach-queue-broker'
+  readonly data: BrokerWorkerData
+  readonly link: BrokerClientLink
 }
