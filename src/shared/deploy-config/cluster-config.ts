@@ -117,6 +117,7 @@ export function buildCluster(
     ...(password !== undefined ? { password } : {}),
     ...(creds !== undefined ? { creds } : {}),
     requireCredentials: raw['require_credentials'] === true,
+    capturePayloads: raw['capture_payloads'] !== false,
     ...(tls !== undefined ? { tls } : {}),
   }
   return { cluster, files }
