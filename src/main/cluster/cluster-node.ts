@@ -165,6 +165,11 @@ export class ClusterNode {
       'info',
       `host ${host} joined deployment ${this.options.deployment} on ${this.options.config.nats}`,
     )
+    if (this.payloads === undefined)
+      logger.log(
+        'info',
+        `host ${host} captures no request or response ([cluster] capture_payloads = false)`,
+      )
   }
 
   /** A log line of this host, for observers (the attached Studio). */
