@@ -6,7 +6,7 @@ describe('payloadSource', () => {
   it('names the host that served the call, in a Studio attached to a cluster', () => {
     expect(payloadSource({ host: 'warehouse' })).toEqual({
       captureOff: false,
-      text: 'Served by host warehouse (read from it when opened).',
+      text: 'From host warehouse, which served this call.',
     })
     expect(payloadSource({ host: 'a', reason: 'not kept: ...' })?.text).toContain('host a')
   })

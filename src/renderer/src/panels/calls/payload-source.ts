@@ -20,5 +20,5 @@ export function payloadSource(answer: BridgeResults['traces.payload']): PayloadS
           : `Payload capture is off on host ${host} ([cluster] capture_payloads = false in its deploy config): it keeps no request or response.`,
     }
   if (host === undefined) return undefined
-  return { captureOff: false, text: `Served by host ${host} (read from it when opened).` }
+  return { captureOff: false, text: `From host ${host}, which served this call.` }
 }
