@@ -103,6 +103,7 @@ describe('requests and responses across hosts (attached Studio)', () => {
     for (const opened of [server, caller]) {
       const view = await session.spanPayload(opened.spanId)
       expect(view.reason).toBeUndefined()
+      expect(view.host).toBe('a')
       expect(view.request).toMatchObject({ typeName: 'chain.v1.LookupRequest' })
       expect(JSON.parse(view.request!.json!)).toHaveProperty('item')
     }

@@ -21,6 +21,7 @@ describe('[cluster]', () => {
       nats: 'tls://nats.example.com:4222',
       creds: '/project/app/secrets/app.creds',
       requireCredentials: true,
+      capturePayloads: true,
       tls: {
         caFile: '/project/app/tls/ca.pem',
         certFile: '/etc/c.pem',
@@ -35,11 +36,37 @@ describe('[cluster]', () => {
     expect(
       parseText(`[cluster]\nnats = "nats://127.0.0.1:4222"\ntoken = "s3cret"\n${SERVICE}`).config
         ?.cluster,
-    ).toEqual({ nats: 'nats://127.0.0.1:4222', token: 's3cret', requireCredentials: false })
+    ).toEqual({
+      nats: 'nats://127.0.0.1:4222',
+      token: 's3cret',
+      requireCredentials: false,
+      capturePayloads: true,
+    })
     expect(
       parseText(`[cluster]\nnats = "nats://[::1]"\nuser = "a"\npassword = "b"\n${SERVICE}`).config
         ?.cluster,
-    ).toEqual({ nats: 'nats://[::1]', user: 'a', password: 'b', requireCredentials: false })
+    ).toEqual({
+      nats: 'nats://[::1]',
+      user: 'a',
+      password: 'b',
+      requireCredentials: false,
+      capturePayloads: true,
+    })
+  })
+
+  it('capture_payloads: on unless set to false, a boolean named at its place when wrong', () => {
+    const capture = (line: string) =>
+      parseText(`[cluster]\nnats = "nats://a:1"\n${line}${SERVICE}`).config?.cluster
+        ?.capturePayloads
+    expect(capture('')).toBe(true)
+    expect(capture('capture_payloads = true\n')).toBe(true)
+    expect(capture('capture_payloads = false\n')).toBe(false)
+    expect(diagnose(`[cluster]\nnats = "nats://a:1"\ncapture_payloads = "no"\n${SERVICE}`)).toEqual(
+      [expect.stringMatching(/^3:20 error \[cluster\.capture_payloads\] .*boolean/)],
+    )
+    expect(
+      diagnose(`[cluster]\nnats = "nats://a:1"\ncapture_payload = false\n${SERVICE}`)[0],
+    ).toMatch(/^3:1 error \[cluster\.capture_payload\] unknown key `capture_payload`/)
   })
 
   it('names each wrong key at its place', () => {

@@ -1,9 +1,9 @@
 // The Studio attached to a deployment running on two hosts (`parigot serve --cluster URL
 // --deployment NAME`), in Chromium: the graph groups the services by host (compound nodes) and
 // the log shows both hosts' lines; a call's request and response are read from the host that
-// served it; a killed host turns down. Real nats-server, real `parigot run --host` processes,
-// the built Studio.
-import { mkdtemp, writeFile } from 'node:fs/promises'
+// served it (the panel names it), or the panel says capture is off there; a killed host turns
+// down. Real nats-server, real `parigot run --host` processes, the built Studio.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
@@ -127,6 +127,9 @@ describe('Studio attached to a cluster (browser)', () => {
     )
     expect(await payloads.getByTestId('payload-json').first().textContent()).toMatch(/"item": "/)
     expect(await payloads.getByTestId('payload-response').textContent()).toContain('unitCents')
+    expect(await payloads.getByTestId('payload-host').textContent()).toBe(
+      'From host warehouse, which served this call.',
+    )
     await screenshot(page, 'cluster-attached-trace')
     await page.getByRole('tab', { name: 'Services' }).click()
 
@@ -183,6 +186,32 @@ describe('Studio attached to a cluster (browser)', () => {
       .poll(() => payloads.textContent(), POLL)
       .toMatch(/could not be read: host warehouse is down \(.*\): the call's request and response/)
     await screenshot(page, 'cluster-attached-payload-host-down')
+
+    // The warehouse comes back from a copy of the config with `capture_payloads = false`: a new
+    // request's Lookup says plainly that capture is off on host warehouse.
+    const offFile = deployFile.replace(/\.toml$/, '-off.toml')
+    await writeFile(
+      offFile,
+      (await readFile(deployFile, 'utf8')).replace(
+        '[cluster]\n',
+        '[cluster]\ncapture_payloads = false\n',
+      ),
+    )
+    const warehouse = startHost(offFile, 'warehouse')
+    hosts.push(warehouse)
+    await warehouse.waitFor(/store: open/)
+    const desk2 = startHost(deployFile, 'desk')
+    hosts.push(desk2)
+    expect(await desk2.ended, desk2.output()).toBe(0)
+    await panel.locator('[data-testid=trace-count][data-count="6"]').waitFor(POLL)
+    await traceRows.filter({ hasNotText: 'failed' }).first().click()
+    await spanRows.filter({ hasText: 'Lookup' }).first().click()
+    await expect
+      .poll(() => payloads.getByTestId('payload-capture-off').textContent(), POLL)
+      .toBe(
+        'Payload capture is off on host warehouse ([cluster] capture_payloads = false in its deploy config): it keeps no request or response.',
+      )
+    await screenshot(page, 'cluster-attached-capture-off')
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)

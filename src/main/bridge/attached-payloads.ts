@@ -57,6 +57,7 @@ export class AttachedPayloads {
     const calleeHost = callee.slice(callee.lastIndexOf('@') + 1)
     if (target.spanId === spanId && calleeHost !== '' && calleeHost !== placed.host)
       return {
+        host: calleeHost,
         reason: `not listed yet: the call went to host ${calleeHost}, whose span of it has not arrived`,
       }
     const { host } = target
@@ -74,18 +75,27 @@ export class AttachedPayloads {
     }
     switch (answer.status) {
       case 'captured':
-        return spanPayloadView(answer.payloads, this.registry())
+        return { ...spanPayloadView(answer.payloads, this.registry()), host }
       case 'not-captured':
         return {
+          host,
           reason: `not captured: host ${host} ran this call but holds nothing for it (the call was not answered)`,
         }
       case 'evicted':
         return {
+          host,
           reason: `not kept: host ${host} keeps the payloads of its latest calls only, and newer ones pushed this one out`,
         }
       case 'unknown':
         return {
+          host,
           reason: `host ${host} does not know this call (it restarted since, or the call is older than what it remembers)`,
+        }
+      case 'capture-off':
+        return {
+          host,
+          captureOff: true,
+          reason: `payload capture is off on host ${host} (its deploy config sets [cluster] capture_payloads = false)`,
         }
       case 'refused':
         throw new StudioError('internal', `host ${host} refused the request: ${answer.error}`)

@@ -15,6 +15,8 @@ import type { BridgeResults } from '../../shared/bridge/contract'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import { Deployment, ExitCode } from '../runner/deployment'
 import { loadDeployConfig } from '../runner/load-config'
+import type { SpanPayloadRecord } from '../runner/trace/payloads'
+import { capturesPayloads } from '../../shared/deploy-config/cluster-config'
 import { configPath, readConfig, saveConfig } from './config-files'
 import { ConfigWatch } from './config-watch'
 import { join } from 'node:path'
@@ -274,7 +276,8 @@ export class StudioSession extends SessionState {
     this.logFile?.close()
     this.logFile = new RunLogFile(join(this.options.dataDir, 'logs'), config.name)
     this.separator(config.name, action)
-    this.traces.newRun()
+    const capture = capturesPayloads(config)
+    this.traces.newRun(capture ? undefined : config.file)
     this.studioLog('info', `starting ${config.name} (${config.file})`)
     this.reportDescriptorProblems()
     const deployment = new Deployment(config, {
@@ -287,9 +290,14 @@ export class StudioSession extends SessionState {
         this.graphModel.spanFinished(span)
         this.traces.add(span)
       },
-      onPayload: (payload) => {
-        if (this.deployment === deployment) this.traces.payloads.add(payload.spanId, payload)
-      },
+      // `capture_payloads = false` holds here too: payloads may hold secrets, whoever watches.
+      ...(capture
+        ? {
+            onPayload: (payload: SpanPayloadRecord) => {
+              if (this.deployment === deployment) this.traces.payloads.add(payload.spanId, payload)
+            },
+          }
+        : {}),
       onLog: (record) => this.onLog(record),
       onEvent: (event) => this.onKernelEvent(event),
       onProgress: (message) =>

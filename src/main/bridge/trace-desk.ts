@@ -45,12 +45,18 @@ export class TraceDesk {
     }, CHANGED_COALESCE_MS)
   }
 
-  /** A new run starts: its traces only. */
-  newRun(): void {
+  /**
+   * A new run starts: its traces only. `captureOff` names the config that says
+   * `[cluster] capture_payloads = false`, so an opened span says why it shows no payloads.
+   */
+  newRun(captureOff?: string): void {
     this.store.clear()
     this.payloads.clear()
+    this.captureOff = captureOff
     this.changed(0)
   }
+
+  private captureOff: string | undefined
 
   list(filter: TraceFilter, limit: number): BridgeResults['traces.list'] {
     const { traces, matching } = this.store.list(filter, limit)
@@ -73,6 +79,11 @@ export class TraceDesk {
   ): Promise<BridgeResults['traces.payload']> {
     if (this.store.source.kind === 'file')
       return { reason: 'a trace file holds no requests or responses' }
+    if (this.captureOff !== undefined)
+      return {
+        reason: `payload capture is off: ${this.captureOff} sets [cluster] capture_payloads = false`,
+        captureOff: true,
+      }
     const found = this.payloads.get(spanId)
     if (found === undefined)
       return {

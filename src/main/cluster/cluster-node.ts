@@ -53,8 +53,11 @@ export class ClusterNode {
   private kv: KV | undefined
   private calls: RemoteCalls | undefined
   private telemetry: HostTelemetry | undefined
-  /** Captured requests and responses of this host's calls, for an attached Studio that asks. */
-  private readonly payloads = new HostPayloadStore()
+  /**
+   * Captured requests and responses of this host's calls, for an attached Studio that asks;
+   * none with `[cluster] capture_payloads = false` (the host then answers `capture-off`).
+   */
+  private readonly payloads: HostPayloadStore | undefined
   private readonly guests: RemoteGuests
   private readonly hosts = new Map<string, HostSeen>()
   /** Latest valid entry of every remote guest, by key. */
@@ -71,6 +74,7 @@ export class ClusterNode {
     private readonly options: ClusterNodeOptions,
   ) {
     this.names = clusterNames(options.deployment)
+    this.payloads = options.config.capturePayloads === false ? undefined : new HostPayloadStore()
     this.guests = new RemoteGuests(
       options.access,
       options.logger,
@@ -161,6 +165,11 @@ export class ClusterNode {
       'info',
       `host ${host} joined deployment ${this.options.deployment} on ${this.options.config.nats}`,
     )
+    if (this.payloads === undefined)
+      logger.log(
+        'info',
+        `host ${host} captures no request or response ([cluster] capture_payloads = false)`,
+      )
   }
 
   /** A log line of this host, for observers (the attached Studio). */
@@ -170,13 +179,13 @@ export class ClusterNode {
 
   /** A call of this host ended: observers (an attached Studio) see the span. */
   onSpan(span: SpanRecord): void {
-    this.payloads.sawSpan(span.traceId, span.spanId)
+    this.payloads?.sawSpan(span.traceId, span.spanId)
     this.telemetry?.span(span)
   }
 
   /** What a callee of this host received and answered, kept until an attached Studio asks. */
   onPayload(record: HostPayloadRecord): void {
-    this.payloads.add(record)
+    this.payloads?.add(record)
   }
 
   /** Every kernel event may change what this host's entries say. */

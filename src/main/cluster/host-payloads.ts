@@ -87,11 +87,15 @@ function sizeOf(p: SpanPayloads): number {
   return (p.request?.bytes.byteLength ?? 0) + (p.response?.bytes.byteLength ?? 0)
 }
 
-/** Answers `subject` (this host's payload subject) from `store`; a bad request is refused. */
+/**
+ * Answers `subject` (this host's payload subject) from `store`, or with `capture-off` for every
+ * span when the host captures nothing (`store` absent: `[cluster] capture_payloads = false`), so
+ * a Studio can say why rather than wait; a bad request is refused either way.
+ */
 export function servePayloads(
   nc: NatsConnection,
   subject: string,
-  store: HostPayloadStore,
+  store: HostPayloadStore | undefined,
   logger: Logger,
 ): Subscription {
   let refusals = 0
@@ -112,7 +116,12 @@ export function servePayloads(
         answer(msg, { status: 'refused', error: request })
         return
       }
-      answer(msg, store.answer(request.traceId, request.spanId))
+      answer(
+        msg,
+        store === undefined
+          ? { status: 'capture-off' }
+          : store.answer(request.traceId, request.spanId),
+      )
     },
   })
 }

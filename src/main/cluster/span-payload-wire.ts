@@ -4,7 +4,9 @@
  * serves it). Request: `{"traceId":"<32 hex>","spanId":"<16 hex>"}`. Answer: `{"status":...}`:
  * `captured` with the payloads (bytes in base64, each at most MAX_PAYLOAD_BYTES, as captured),
  * `not-captured` (the host ran the span but holds nothing for it), `evicted` (it did, but newer
- * calls pushed it out), `unknown` (no such span here), or `refused` with the field at fault.
+ * calls pushed it out), `unknown` (no such span here), `capture-off` (the host's deploy config
+ * says `[cluster] capture_payloads = false`: it captures nothing), or `refused` with the field at
+ * fault.
  * Both sides are untrusted: each is bounded in bytes and checked field by field.
  */
 import { MAX_PAYLOAD_BYTES, MAX_TYPE_URL_CHARS } from '../../shared/trace/payload'
@@ -20,7 +22,7 @@ export const MAX_PAYLOAD_ANSWER_BYTES =
   2 * (Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4 + MAX_TYPE_URL_CHARS * 6 + 256) + 1024
 const MAX_REFUSAL_CHARS = 512
 
-export const MISSING_STATUSES = ['not-captured', 'evicted', 'unknown'] as const
+export const MISSING_STATUSES = ['not-captured', 'evicted', 'unknown', 'capture-off'] as const
 export type MissingStatus = (typeof MISSING_STATUSES)[number]
 
 export interface SpanPayloadRequest {

@@ -3,6 +3,7 @@
 // dependents) is in deployment-modules.ts.
 import { mkdir } from 'node:fs/promises'
 import type { DeployConfig, ServiceConfig } from '../../shared/deploy-config/types'
+import { capturesPayloads } from '../../shared/deploy-config/cluster-config'
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import { levelRank } from '../../shared/log/log-record'
 import type { LogRecord } from '../../shared/log/log-record'
@@ -166,8 +167,9 @@ export class Deployment {
             },
           }
         : {}),
-      // A host of a cluster keeps its calls' payloads for an attached Studio that asks for one.
-      ...(options.onPayload || options.host !== undefined
+      // A host of a cluster keeps its calls' payloads for an attached Studio that asks for one,
+      // unless its config says never (`capture_payloads = false`): then no worker captures.
+      ...(options.onPayload || (options.host !== undefined && capturesPayloads(config))
         ? {
             onPayload: (payload: SpanPayloadRecord) => {
               options.onPayload?.(payload)

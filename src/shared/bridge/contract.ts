@@ -261,6 +261,10 @@ export interface BridgeResults {
     readonly request?: PayloadView
     readonly response?: PayloadView
     readonly reason?: string
+    /** Attached to a cluster: the host that served the call and answered for its payloads. */
+    readonly host?: string
+    /** The deploy config says `[cluster] capture_payloads = false` (for `host`, when given). */
+    readonly captureOff?: boolean
   }
 }
 export type BridgeResult<M extends BridgeMethod> = BridgeResults[M]

@@ -6,7 +6,7 @@
 import type { SchemaIssue } from './schema-validate'
 import type { KeyPath } from './toml-locator'
 import { isTable, type Table } from './toml-table'
-import type { ClusterConfig } from './types'
+import type { ClusterConfig, DeployConfig } from './types'
 
 /** The host of a service that names none. */
 export const DEFAULT_HOST = 'local'
@@ -117,6 +117,7 @@ export function buildCluster(
     ...(password !== undefined ? { password } : {}),
     ...(creds !== undefined ? { creds } : {}),
     requireCredentials: raw['require_credentials'] === true,
+    capturePayloads: raw['capture_payloads'] !== false,
     ...(tls !== undefined ? { tls } : {}),
   }
   return { cluster, files }
@@ -125,4 +126,12 @@ export function buildCluster(
 /** `services.<name>.host`, or the default. */
 export function hostOf(service: Table): string {
   return typeof service['host'] === 'string' ? service['host'] : DEFAULT_HOST
+}
+
+/**
+ * Whether calls' requests and responses are captured for a Studio (`[cluster] capture_payloads`,
+ * default true): on a host of a cluster, and in a Studio running the file in one process.
+ */
+export function capturesPayloads(config: DeployConfig): boolean {
+  return config.cluster?.capturePayloads !== false
 }

@@ -66,6 +66,12 @@ export const clusterSchema: JsonSchema = {
       type: 'boolean',
       default: false,
     },
+    capture_payloads: {
+      description:
+        "Whether this host's guest workers capture each call's request and response (at most 4 KiB of each, the newest 4096 calls) for an attached Studio that asks (docs/cluster.md). `false`: nothing is captured, at no cost, and the host answers such requests that capture is off; for a deployment whose payloads may hold secrets. Also applies to a Studio running this file in one process.",
+      type: 'boolean',
+      default: true,
+    },
     tls: {
       description:
         'TLS options passed to the NATS client; a `tls://` URL or any of these keys turns TLS on.',

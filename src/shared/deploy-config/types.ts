@@ -41,6 +41,11 @@ export interface ClusterConfig {
   /** A NATS credentials file (JWT + NKey seed). */
   readonly creds?: string
   readonly requireCredentials: boolean
+  /**
+   * `capture_payloads` (default true): guest workers capture calls' requests and responses for
+   * a Studio; false captures nothing (docs/cluster.md, "Watching a running deployment").
+   */
+  readonly capturePayloads?: boolean
   readonly tls?: {
     readonly caFile?: string
     readonly certFile?: string

@@ -294,6 +294,12 @@ const schema31 = {
           type: 'boolean',
           default: false,
         },
+        capture_payloads: {
+          description:
+            "Whether this host's guest workers capture each call's request and response (at most 4 KiB of each, the newest 4096 calls) for an attached Studio that asks (docs/cluster.md). `false`: nothing is captured, at no cost, and the host answers such requests that capture is off; for a deployment whose payloads may hold secrets. Also applies to a Studio running this file in one process.",
+          type: 'boolean',
+          default: true,
+        },
         tls: {
           description:
             'TLS options passed to the NATS client; a `tls://` URL or any of these keys turns TLS on.',
@@ -2124,6 +2130,7 @@ function validate20(
             key10 === 'password' ||
             key10 === 'creds' ||
             key10 === 'require_credentials' ||
+            key10 === 'capture_payloads' ||
             key10 === 'tls'
           )) {
             const err89 = {
@@ -2431,53 +2438,55 @@ function validate20(
             errors++
           }
         }
+        if (data30.capture_payloads !== undefined && func0.call(data30, 'capture_payloads')) {
+          if (typeof data30.capture_payloads !== 'boolean') {
+            const err109 = {
+              instancePath: instancePath + '/cluster/capture_payloads',
+              schemaPath: '#/properties/cluster/properties/capture_payloads/type',
+              keyword: 'type',
+              params: { type: 'boolean' },
+            }
+            if (vErrors === null) {
+              vErrors = [err109]
+            } else {
+              vErrors.push(err109)
+            }
+            errors++
+          }
+        }
         if (data30.tls !== undefined && func0.call(data30, 'tls')) {
-          let data37 = data30.tls
-          if (data37 && typeof data37 == 'object' && !Array.isArray(data37)) {
-            for (const key11 of Object.keys(data37)) {
+          let data38 = data30.tls
+          if (data38 && typeof data38 == 'object' && !Array.isArray(data38)) {
+            for (const key11 of Object.keys(data38)) {
               if (!(
                 key11 === 'ca_file' ||
                 key11 === 'cert_file' ||
                 key11 === 'key_file' ||
                 key11 === 'handshake_first'
               )) {
-                const err109 = {
+                const err110 = {
                   instancePath: instancePath + '/cluster/tls',
                   schemaPath: '#/properties/cluster/properties/tls/additionalProperties',
                   keyword: 'additionalProperties',
                   params: { additionalProperty: key11 },
                 }
                 if (vErrors === null) {
-                  vErrors = [err109]
+                  vErrors = [err110]
                 } else {
-                  vErrors.push(err109)
+                  vErrors.push(err110)
                 }
                 errors++
               }
             }
-            if (data37.ca_file !== undefined && func0.call(data37, 'ca_file')) {
-              let data38 = data37.ca_file
-              if (typeof data38 === 'string') {
-                if (data38.length < 1) {
-                  const err110 = {
+            if (data38.ca_file !== undefined && func0.call(data38, 'ca_file')) {
+              let data39 = data38.ca_file
+              if (typeof data39 === 'string') {
+                if (data39.length < 1) {
+                  const err111 = {
                     instancePath: instancePath + '/cluster/tls/ca_file',
                     schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/minLength',
                     keyword: 'minLength',
                     params: { limit: 1 },
-                  }
-                  if (vErrors === null) {
-                    vErrors = [err110]
-                  } else {
-                    vErrors.push(err110)
-                  }
-                  errors++
-                }
-                if (!pattern5.test(data38)) {
-                  const err111 = {
-                    instancePath: instancePath + '/cluster/tls/ca_file',
-                    schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
                     vErrors = [err111]
@@ -2486,45 +2495,45 @@ function validate20(
                   }
                   errors++
                 }
+                if (!pattern5.test(data39)) {
+                  const err112 = {
+                    instancePath: instancePath + '/cluster/tls/ca_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err112]
+                  } else {
+                    vErrors.push(err112)
+                  }
+                  errors++
+                }
               } else {
-                const err112 = {
+                const err113 = {
                   instancePath: instancePath + '/cluster/tls/ca_file',
                   schemaPath: '#/properties/cluster/properties/tls/properties/ca_file/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err112]
+                  vErrors = [err113]
                 } else {
-                  vErrors.push(err112)
+                  vErrors.push(err113)
                 }
                 errors++
               }
             }
-            if (data37.cert_file !== undefined && func0.call(data37, 'cert_file')) {
-              let data39 = data37.cert_file
-              if (typeof data39 === 'string') {
-                if (data39.length < 1) {
-                  const err113 = {
+            if (data38.cert_file !== undefined && func0.call(data38, 'cert_file')) {
+              let data40 = data38.cert_file
+              if (typeof data40 === 'string') {
+                if (data40.length < 1) {
+                  const err114 = {
                     instancePath: instancePath + '/cluster/tls/cert_file',
                     schemaPath:
                       '#/properties/cluster/properties/tls/properties/cert_file/minLength',
                     keyword: 'minLength',
                     params: { limit: 1 },
-                  }
-                  if (vErrors === null) {
-                    vErrors = [err113]
-                  } else {
-                    vErrors.push(err113)
-                  }
-                  errors++
-                }
-                if (!pattern5.test(data39)) {
-                  const err114 = {
-                    instancePath: instancePath + '/cluster/tls/cert_file',
-                    schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
                     vErrors = [err114]
@@ -2533,44 +2542,44 @@ function validate20(
                   }
                   errors++
                 }
+                if (!pattern5.test(data40)) {
+                  const err115 = {
+                    instancePath: instancePath + '/cluster/tls/cert_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err115]
+                  } else {
+                    vErrors.push(err115)
+                  }
+                  errors++
+                }
               } else {
-                const err115 = {
+                const err116 = {
                   instancePath: instancePath + '/cluster/tls/cert_file',
                   schemaPath: '#/properties/cluster/properties/tls/properties/cert_file/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err115]
+                  vErrors = [err116]
                 } else {
-                  vErrors.push(err115)
+                  vErrors.push(err116)
                 }
                 errors++
               }
             }
-            if (data37.key_file !== undefined && func0.call(data37, 'key_file')) {
-              let data40 = data37.key_file
-              if (typeof data40 === 'string') {
-                if (data40.length < 1) {
-                  const err116 = {
+            if (data38.key_file !== undefined && func0.call(data38, 'key_file')) {
+              let data41 = data38.key_file
+              if (typeof data41 === 'string') {
+                if (data41.length < 1) {
+                  const err117 = {
                     instancePath: instancePath + '/cluster/tls/key_file',
                     schemaPath: '#/properties/cluster/properties/tls/properties/key_file/minLength',
                     keyword: 'minLength',
                     params: { limit: 1 },
-                  }
-                  if (vErrors === null) {
-                    vErrors = [err116]
-                  } else {
-                    vErrors.push(err116)
-                  }
-                  errors++
-                }
-                if (!pattern5.test(data40)) {
-                  const err117 = {
-                    instancePath: instancePath + '/cluster/tls/key_file',
-                    schemaPath: '#/properties/cluster/properties/tls/properties/key_file/pattern',
-                    keyword: 'pattern',
-                    params: { pattern: '^[^\\p{Cc}]*$' },
                   }
                   if (vErrors === null) {
                     vErrors = [err117]
@@ -2579,28 +2588,26 @@ function validate20(
                   }
                   errors++
                 }
+                if (!pattern5.test(data41)) {
+                  const err118 = {
+                    instancePath: instancePath + '/cluster/tls/key_file',
+                    schemaPath: '#/properties/cluster/properties/tls/properties/key_file/pattern',
+                    keyword: 'pattern',
+                    params: { pattern: '^[^\\p{Cc}]*$' },
+                  }
+                  if (vErrors === null) {
+                    vErrors = [err118]
+                  } else {
+                    vErrors.push(err118)
+                  }
+                  errors++
+                }
               } else {
-                const err118 = {
+                const err119 = {
                   instancePath: instancePath + '/cluster/tls/key_file',
                   schemaPath: '#/properties/cluster/properties/tls/properties/key_file/type',
                   keyword: 'type',
                   params: { type: 'string' },
-                }
-                if (vErrors === null) {
-                  vErrors = [err118]
-                } else {
-                  vErrors.push(err118)
-                }
-                errors++
-              }
-            }
-            if (data37.handshake_first !== undefined && func0.call(data37, 'handshake_first')) {
-              if (typeof data37.handshake_first !== 'boolean') {
-                const err119 = {
-                  instancePath: instancePath + '/cluster/tls/handshake_first',
-                  schemaPath: '#/properties/cluster/properties/tls/properties/handshake_first/type',
-                  keyword: 'type',
-                  params: { type: 'boolean' },
                 }
                 if (vErrors === null) {
                   vErrors = [err119]
@@ -2610,78 +2617,80 @@ function validate20(
                 errors++
               }
             }
+            if (data38.handshake_first !== undefined && func0.call(data38, 'handshake_first')) {
+              if (typeof data38.handshake_first !== 'boolean') {
+                const err120 = {
+                  instancePath: instancePath + '/cluster/tls/handshake_first',
+                  schemaPath: '#/properties/cluster/properties/tls/properties/handshake_first/type',
+                  keyword: 'type',
+                  params: { type: 'boolean' },
+                }
+                if (vErrors === null) {
+                  vErrors = [err120]
+                } else {
+                  vErrors.push(err120)
+                }
+                errors++
+              }
+            }
           } else {
-            const err120 = {
+            const err121 = {
               instancePath: instancePath + '/cluster/tls',
               schemaPath: '#/properties/cluster/properties/tls/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err120]
+              vErrors = [err121]
             } else {
-              vErrors.push(err120)
+              vErrors.push(err121)
             }
             errors++
           }
         }
       } else {
-        const err121 = {
+        const err122 = {
           instancePath: instancePath + '/cluster',
           schemaPath: '#/properties/cluster/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err121]
+          vErrors = [err122]
         } else {
-          vErrors.push(err121)
+          vErrors.push(err122)
         }
         errors++
       }
     }
     if (data.telemetry !== undefined && func0.call(data, 'telemetry')) {
-      let data42 = data.telemetry
-      if (data42 && typeof data42 == 'object' && !Array.isArray(data42)) {
-        for (const key12 of Object.keys(data42)) {
+      let data43 = data.telemetry
+      if (data43 && typeof data43 == 'object' && !Array.isArray(data43)) {
+        for (const key12 of Object.keys(data43)) {
           if (!(key12 === 'otlp')) {
-            const err122 = {
+            const err123 = {
               instancePath: instancePath + '/telemetry',
               schemaPath: '#/properties/telemetry/additionalProperties',
               keyword: 'additionalProperties',
               params: { additionalProperty: key12 },
             }
             if (vErrors === null) {
-              vErrors = [err122]
+              vErrors = [err123]
             } else {
-              vErrors.push(err122)
+              vErrors.push(err123)
             }
             errors++
           }
         }
-        if (data42.otlp !== undefined && func0.call(data42, 'otlp')) {
-          let data43 = data42.otlp
-          if (typeof data43 === 'string') {
-            if (data43.length > 2048) {
-              const err123 = {
+        if (data43.otlp !== undefined && func0.call(data43, 'otlp')) {
+          let data44 = data43.otlp
+          if (typeof data44 === 'string') {
+            if (data44.length > 2048) {
+              const err124 = {
                 instancePath: instancePath + '/telemetry/otlp',
                 schemaPath: '#/properties/telemetry/properties/otlp/maxLength',
                 keyword: 'maxLength',
                 params: { limit: 2048 },
-              }
-              if (vErrors === null) {
-                vErrors = [err123]
-              } else {
-                vErrors.push(err123)
-              }
-              errors++
-            }
-            if (!pattern25.test(data43)) {
-              const err124 = {
-                instancePath: instancePath + '/telemetry/otlp',
-                schemaPath: '#/properties/telemetry/properties/otlp/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^https?://[^\\s]+$' },
               }
               if (vErrors === null) {
                 vErrors = [err124]
@@ -2690,64 +2699,60 @@ function validate20(
               }
               errors++
             }
+            if (!pattern25.test(data44)) {
+              const err125 = {
+                instancePath: instancePath + '/telemetry/otlp',
+                schemaPath: '#/properties/telemetry/properties/otlp/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^https?://[^\\s]+$' },
+              }
+              if (vErrors === null) {
+                vErrors = [err125]
+              } else {
+                vErrors.push(err125)
+              }
+              errors++
+            }
           } else {
-            const err125 = {
+            const err126 = {
               instancePath: instancePath + '/telemetry/otlp',
               schemaPath: '#/properties/telemetry/properties/otlp/type',
               keyword: 'type',
               params: { type: 'string' },
             }
             if (vErrors === null) {
-              vErrors = [err125]
+              vErrors = [err126]
             } else {
-              vErrors.push(err125)
+              vErrors.push(err126)
             }
             errors++
           }
         }
       } else {
-        const err126 = {
+        const err127 = {
           instancePath: instancePath + '/telemetry',
           schemaPath: '#/properties/telemetry/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err126]
+          vErrors = [err127]
         } else {
-          vErrors.push(err126)
+          vErrors.push(err127)
         }
         errors++
       }
     }
     if (data.plugins !== undefined && func0.call(data, 'plugins')) {
-      let data44 = data.plugins
-      if (data44 && typeof data44 == 'object' && !Array.isArray(data44)) {
-        for (const key13 of Object.keys(data44)) {
+      let data45 = data.plugins
+      if (data45 && typeof data45 == 'object' && !Array.isArray(data45)) {
+        for (const key13 of Object.keys(data45)) {
           if (!(key13 === 'file' || key13 === 'queue')) {
-            const err127 = {
+            const err128 = {
               instancePath: instancePath + '/plugins',
               schemaPath: '#/properties/plugins/additionalProperties',
               keyword: 'additionalProperties',
               params: { additionalProperty: key13 },
-            }
-            if (vErrors === null) {
-              vErrors = [err127]
-            } else {
-              vErrors.push(err127)
-            }
-            errors++
-          }
-        }
-        if (data44.file !== undefined && func0.call(data44, 'file')) {
-          let data45 = data44.file
-          if (data45 && typeof data45 == 'object' && !Array.isArray(data45)) {
-          } else {
-            const err128 = {
-              instancePath: instancePath + '/plugins/file',
-              schemaPath: '#/properties/plugins/properties/file/type',
-              keyword: 'type',
-              params: { type: 'object' },
             }
             if (vErrors === null) {
               vErrors = [err128]
@@ -2757,27 +2762,45 @@ function validate20(
             errors++
           }
         }
-        if (data44.queue !== undefined && func0.call(data44, 'queue')) {
-          let data46 = data44.queue
+        if (data45.file !== undefined && func0.call(data45, 'file')) {
+          let data46 = data45.file
           if (data46 && typeof data46 == 'object' && !Array.isArray(data46)) {
-            if (data46.backend !== undefined && func0.call(data46, 'backend')) {
-              let data47 = data46.backend
-              if (typeof data47 !== 'string') {
-                const err129 = {
+          } else {
+            const err129 = {
+              instancePath: instancePath + '/plugins/file',
+              schemaPath: '#/properties/plugins/properties/file/type',
+              keyword: 'type',
+              params: { type: 'object' },
+            }
+            if (vErrors === null) {
+              vErrors = [err129]
+            } else {
+              vErrors.push(err129)
+            }
+            errors++
+          }
+        }
+        if (data45.queue !== undefined && func0.call(data45, 'queue')) {
+          let data47 = data45.queue
+          if (data47 && typeof data47 == 'object' && !Array.isArray(data47)) {
+            if (data47.backend !== undefined && func0.call(data47, 'backend')) {
+              let data48 = data47.backend
+              if (typeof data48 !== 'string') {
+                const err130 = {
                   instancePath: instancePath + '/plugins/queue/backend',
                   schemaPath: '#/properties/plugins/properties/queue/properties/backend/type',
                   keyword: 'type',
                   params: { type: 'string' },
                 }
                 if (vErrors === null) {
-                  vErrors = [err129]
+                  vErrors = [err130]
                 } else {
-                  vErrors.push(err129)
+                  vErrors.push(err130)
                 }
                 errors++
               }
-              if (!(data47 === 'sqlite' || data47 === 'jetstream')) {
-                const err130 = {
+              if (!(data48 === 'sqlite' || data48 === 'jetstream')) {
+                const err131 = {
                   instancePath: instancePath + '/plugins/queue/backend',
                   schemaPath: '#/properties/plugins/properties/queue/properties/backend/enum',
                   keyword: 'enum',
@@ -2787,54 +2810,54 @@ function validate20(
                   },
                 }
                 if (vErrors === null) {
-                  vErrors = [err130]
+                  vErrors = [err131]
                 } else {
-                  vErrors.push(err130)
+                  vErrors.push(err131)
                 }
                 errors++
               }
             }
           } else {
-            const err131 = {
+            const err132 = {
               instancePath: instancePath + '/plugins/queue',
               schemaPath: '#/properties/plugins/properties/queue/type',
               keyword: 'type',
               params: { type: 'object' },
             }
             if (vErrors === null) {
-              vErrors = [err131]
+              vErrors = [err132]
             } else {
-              vErrors.push(err131)
+              vErrors.push(err132)
             }
             errors++
           }
         }
       } else {
-        const err132 = {
+        const err133 = {
           instancePath: instancePath + '/plugins',
           schemaPath: '#/properties/plugins/type',
           keyword: 'type',
           params: { type: 'object' },
         }
         if (vErrors === null) {
-          vErrors = [err132]
+          vErrors = [err133]
         } else {
-          vErrors.push(err132)
+          vErrors.push(err133)
         }
         errors++
       }
     }
   } else {
-    const err133 = {
+    const err134 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
     }
     if (vErrors === null) {
-      vErrors = [err133]
+      vErrors = [err134]
     } else {
-      vErrors.push(err133)
+      vErrors.push(err134)
     }
     errors++
   }
