@@ -63,7 +63,10 @@ for (let run = 0; run < runs; run++) {
   const totalNs = figure('total_ns')
   console.log(
     `p50 ${(figure('p50_ns') / 1000).toFixed(1)} us, mean ${(totalNs / calls / 1000).toFixed(1)} us, ` +
-      `${Math.round(calls / (totalNs / 1e9))} calls/s; CPU us per call by thread (main = kernel): ` +
+      `${Math.round(calls / (totalNs / 1e9))} calls/s, p99 ${(figure('p99_ns') / 1000).toFixed(1)} us, ` +
+      `max ${(figure('max_ns') / 1e6).toFixed(1)} ms, ${figure('slow_n')} calls over 4x p50 ` +
+      `make ${((100 * figure('slow_ns')) / totalNs).toFixed(0)}% of the time; ` +
+      `CPU us per call by thread (main = kernel): ` +
       perCall
         .map((t) => `${t.tid === String(process.pid) ? 'main' : t.tid}=${t.us.toFixed(2)}`)
         .join(' '),

@@ -1,7 +1,10 @@
 // Benchmark client: after `warmup` calls, makes `n` sequential calls of Echo on the service
 // named by argv[1] (package.service) and prints one line with the round-trip times measured
 // inside the guest (dispatch_ until read_one_ hands back the result), monotonic clock, in ns:
-//   bench n=<n> p50_ns=<..> p99_ns=<..> total_ns=<..>
+//   bench n=<n> p50_ns=<..> p99_ns=<..> total_ns=<..> p90_ns=<..> p999_ns=<..> max_ns=<..>
+//   slow_n=<..> slow_ns=<..>
+// slow_*: the calls over 4x the p50 and their summed time, which says how much of the mean
+// (total/n) the tail makes (on a busy machine: most of it, in a few calls of milliseconds).
 // argv: [1] target service (default test.v1.echo), [2] n (default 10000), [3] warmup (1000).
 
 import {
@@ -88,6 +91,13 @@ const sorted = samples.slice<StaticArray<i64>>(0)
 sorted.sort()
 const p50 = sorted[(n * 50) / 100]
 const p99 = sorted[min((n * 99) / 100, n - 1)]
+let slowCount = 0
+let slowTotal: i64 = 0
+for (let i = 0; i < n; i++) {
+  if (sorted[i] <= p50 * 4) continue
+  slowCount++
+  slowTotal += sorted[i]
+}
 log(
   'bench n=' +
     n.toString() +
@@ -96,6 +106,16 @@ log(
     ' p99_ns=' +
     p99.toString() +
     ' total_ns=' +
-    total.toString(),
+    total.toString() +
+    ' p90_ns=' +
+    sorted[(n * 90) / 100].toString() +
+    ' p999_ns=' +
+    sorted[min((n * 999) / 1000, n - 1)].toString() +
+    ' max_ns=' +
+    sorted[n - 1].toString() +
+    ' slow_n=' +
+    slowCount.toString() +
+    ' slow_ns=' +
+    slowTotal.toString(),
 )
 exitProcess(0)

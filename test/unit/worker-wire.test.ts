@@ -15,6 +15,8 @@ import {
   idKey,
   idKeyOf,
   resolvedPayload,
+  scan,
+  Scanned,
 } from '../../src/main/runner/worker/wire'
 import { callKeyOfWireKey } from '../../src/main/kernel/transport/trace-words'
 import { wireKey, wireKeyWords } from '../../src/main/kernel/transport/wire-key'
@@ -119,5 +121,26 @@ describe('worker wire: the direct path answers', () => {
     expect(callKeyOfWireKey(key)).toBe('call-123456789abcde-0123456789abcdef')
     expect(callKeyOfWireKey(EMPTY_ID_KEY)).toBeUndefined()
     expect(wireKeyWords('1.2.3.4')).toBeUndefined()
+  })
+
+  it('scan into a reused table: the last occurrence wins, and nothing of the previous message stays', () => {
+    // DispatchRequest-shaped: service_id 1, method_id 2, param 3 (twice), call_id 4, host_id 20.
+    const msg = new Uint8Array([
+      0x0a, 1, 7, 0x12, 0, 0x1a, 1, 8, 0x1a, 2, 9, 9, 0x20, 5, 0xa0, 1, 3,
+    ])
+    const table = new Scanned()
+    const got = scan(msg, undefined, table)
+    expect(got).toBe(table)
+    expect(got?.fields.get(1)).toMatchObject({ start: 2, end: 3 })
+    expect(got?.fields.get(3)).toMatchObject({ start: 10, end: 12 })
+    expect(got?.fields.get(4)).toMatchObject({ value: 5 })
+    expect(got?.fields.get(20)).toMatchObject({ value: 3 })
+    const second = scan(new Uint8Array([0x12, 1, 4]), undefined, table)
+    expect(second?.fields.get(2)).toMatchObject({ start: 2, end: 3 })
+    for (const gone of [1, 3, 4, 20]) expect(second?.fields.get(gone)).toBeUndefined()
+    // Repeated fields are collected afresh; a malformed message is refused.
+    expect(scan(new Uint8Array([0x0a, 0, 0x0a, 1, 1]), 1, table)?.list).toHaveLength(2)
+    expect(scan(new Uint8Array([0x0a, 0]), 1, table)?.list).toHaveLength(1)
+    expect(scan(new Uint8Array([0x0a, 5, 1]), undefined, table)).toBeUndefined()
   })
 })

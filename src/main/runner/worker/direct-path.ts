@@ -30,6 +30,7 @@ import {
   readOneFilter,
   resolvedPayload,
   scan,
+  Scanned,
   Writer,
 } from './wire'
 import type { Field } from './wire'
@@ -69,9 +70,10 @@ interface CallTarget {
   readonly routeKey: string
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+/** Whether `a` holds the bytes of `field` in `bytes`. */
+function sameBytes(a: Uint8Array, bytes: Uint8Array, field: Field): boolean {
+  if (a.byteLength !== field.end - field.start) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== bytes[field.start + i]) return false
   return true
 }
 
@@ -110,6 +112,14 @@ export class DirectPath {
   private readonly hostRaw: Uint8Array
   private readonly hostKey: string
   private lastTarget: CallTarget | undefined
+  /**
+   * Each hot syscall's request scanned into its own reused table (no garbage per call). One
+   * per syscall, not one for all: a guest's read_one_ may wait while its worker-mates run, but
+   * this guest makes no other syscall meanwhile, and each table is read before the next scan.
+   */
+  private readonly dispatchScan = new Scanned()
+  private readonly returnScan = new Scanned()
+  private readonly readOneScan = new Scanned()
 
   constructor(
     private readonly config: DirectPathConfig,
@@ -172,15 +182,16 @@ export class DirectPath {
 
   private dispatch(request: Uint8Array): Answer | undefined {
     // DispatchRequest: service_id 1, method_id 2, param 3, call_id 4, host_id 5.
-    const msg = scan(request)
+    const msg = scan(request, undefined, this.dispatchScan)
     if (msg === undefined || !this.isMe(request, msg.fields.get(5))) return undefined
     const service = msg.fields.get(1)
     const method = msg.fields.get(2)
     const callId = msg.fields.get(4)
     if (service === undefined || method === undefined || callId === undefined) return undefined
-    const serviceRaw = request.subarray(service.start, service.end)
-    const methodRaw = request.subarray(method.start, method.end)
-    const target = this.targetOf(request, service, method, serviceRaw, methodRaw)
+    const target = this.targetOf(request, service, method)
+    // The target's copies, equal to the request's bytes: no views into it per call.
+    const serviceRaw = target.service
+    const methodRaw = target.method
     const routeKey = target.routeKey
     const route = this.routes.get(routeKey)
     if (route === undefined) {
@@ -273,23 +284,17 @@ export class DirectPath {
    * The route key of a dispatch_'s (service, method), and copies of their raw ids: kept for the
    * last target, since a guest's calls mostly repeat it (no key text per call then).
    */
-  private targetOf(
-    request: Uint8Array,
-    service: Field,
-    method: Field,
-    serviceRaw: Uint8Array,
-    methodRaw: Uint8Array,
-  ): CallTarget {
+  private targetOf(request: Uint8Array, service: Field, method: Field): CallTarget {
     const last = this.lastTarget
     if (
       last !== undefined &&
-      sameBytes(last.service, serviceRaw) &&
-      sameBytes(last.method, methodRaw)
+      sameBytes(last.service, request, service) &&
+      sameBytes(last.method, request, method)
     )
       return last
     const target = {
-      service: serviceRaw.slice(),
-      method: methodRaw.slice(),
+      service: request.slice(service.start, service.end),
+      method: request.slice(method.start, method.end),
       routeKey: `${idKey(request, service).key}/${idKey(request, method).key}`,
     }
     this.lastTarget = target
@@ -298,7 +303,7 @@ export class DirectPath {
 
   private returnValue(request: Uint8Array): Answer | undefined {
     // ReturnValueRequest: host_id 1, call_id 2, result 3, result_error 4.
-    const msg = scan(request)
+    const msg = scan(request, undefined, this.returnScan)
     if (msg === undefined || !this.isMe(request, msg.fields.get(1))) return undefined
     const callId = msg.fields.get(2)
     if (callId === undefined) return undefined
@@ -349,7 +354,7 @@ export class DirectPath {
 
   private readOne(request: Uint8Array, capacity: number): Answer | undefined {
     // ReadOneRequest: repeated call 1 {service_id 1, method_id 2}, timeout_in_millis 2, host_id 3.
-    const msg = scan(request, 1)
+    const msg = scan(request, 1, this.readOneScan)
     if (msg === undefined || !this.isMe(request, msg.fields.get(3))) return undefined
     const wanted = readOneFilter(request, msg.list)
     const timeout = msg.fields.get(2)?.value ?? 0
