@@ -13,7 +13,7 @@ import type { Benchmark, BenchResult } from './lib/result'
 const CALLS = 10_000
 const WARMUP = 1_000
 const COLD_STARTS = 15
-const ROUNDS = 3
+const ROUNDS = 7
 
 /**
  * call-p50-us / call-p99-us / calls-per-s: a wasm client guest calls a wasm echo server guest,
