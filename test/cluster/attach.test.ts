@@ -11,7 +11,7 @@ import { AttachedSession } from '../../src/main/bridge/attached-session'
 import { BridgeServer } from '../../src/main/bridge/bridge-server'
 import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import type { ServiceGraph } from '../../src/shared/bridge/contract'
-import { compileAssemblyScript } from '../helpers/asc'
+import { writeChainGuests } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
@@ -29,12 +29,7 @@ const hostOf = (graph: ServiceGraph, name: string) => graph.hosts?.find((h) => h
 
 beforeAll(async () => {
   ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-attach-'))])
-  for (const [name, source] of [
-    ['store', 'examples/chain/guest/store.ts'],
-    ['pricer', 'examples/chain/guest/pricer.ts'],
-    ['checkout', 'examples/chain/guest/checkout.ts'],
-  ])
-    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source as string))
+  await writeChainGuests(dir, ['store', 'pricer', 'checkout'])
   const file = join(dir, 'deploy.toml')
   await writeFile(
     file,

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildDescriptorSet } from '../../src/codegen/generate'
 import { AttachedSession } from '../../src/main/bridge/attached-session'
 import { StudioError } from '../../src/main/bridge/errors'
 import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import type { SpanRecord } from '../../src/shared/trace/span'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { chainClusterToml, writeChainDescriptors, writeChainGuests } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
@@ -40,17 +39,8 @@ async function ask(host: string, body: string): Promise<Record<string, unknown>>
 
 beforeAll(async () => {
   ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-xpay-'))])
-  for (const [name, source] of [
-    ['store', 'examples/chain/guest/store.ts'],
-    ['pricer', 'examples/chain/guest/pricer.ts'],
-    ['checkout', 'examples/chain/guest/checkout.ts'],
-    ['shopper', 'examples/chain/guest/main.ts'],
-  ])
-    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source as string))
-  await writeFile(
-    join(dir, 'chain.binpb'),
-    buildDescriptorSet(join(REPO_ROOT, 'examples', 'chain', 'proto')),
-  )
+  await writeChainGuests(dir)
+  await writeChainDescriptors(dir)
   session = await AttachedSession.attach({
     version: 'test',
     roots: await WorkspaceRoots.create([dir]),
@@ -73,11 +63,7 @@ describe('requests and responses across hosts (attached Studio)', () => {
     const file = join(dir, 'deploy.toml')
     await writeFile(
       file,
-      `[deployment]\nname = "xpay"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats.url}"\n\n` +
-        `[services.store]\nwasm = "store.wasm"\nhost = "a"\n\n` +
-        `[services.pricer]\nwasm = "pricer.wasm"\nhost = "b"\n\n` +
-        `[services.checkout]\nwasm = "checkout.wasm"\nhost = "b"\n\n` +
-        `[services.shopper]\nwasm = "shopper.wasm"\nrole = "main"\nhost = "b"\n`,
+      chainClusterToml('xpay', nats.url, { store: 'a', pricer: 'b', checkout: 'b', shopper: 'b' }),
     )
     const a = startHost(file, 'a')
     hosts.push(a)

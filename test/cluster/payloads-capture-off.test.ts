@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildDescriptorSet } from '../../src/codegen/generate'
 import { AttachedSession } from '../../src/main/bridge/attached-session'
 import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import type { SpanRecord } from '../../src/shared/trace/span'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { chainClusterToml, writeChainDescriptors, writeChainGuests } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
@@ -32,25 +31,17 @@ async function ask(host: string, body: string): Promise<Record<string, unknown>>
 }
 
 const config = (capture: string) =>
-  `[deployment]\nname = "xoff"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats.url}"\n${capture}\n` +
-  `[services.store]\nwasm = "store.wasm"\nhost = "a"\n\n` +
-  `[services.pricer]\nwasm = "pricer.wasm"\nhost = "c"\n\n` +
-  `[services.checkout]\nwasm = "checkout.wasm"\nhost = "c"\n\n` +
-  `[services.shopper]\nwasm = "shopper.wasm"\nrole = "main"\nhost = "b"\n`
+  chainClusterToml(
+    'xoff',
+    nats.url,
+    { store: 'a', pricer: 'c', checkout: 'c', shopper: 'b' },
+    capture,
+  )
 
 beforeAll(async () => {
   ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-xoff-'))])
-  for (const [name, source] of [
-    ['store', 'examples/chain/guest/store.ts'],
-    ['pricer', 'examples/chain/guest/pricer.ts'],
-    ['checkout', 'examples/chain/guest/checkout.ts'],
-    ['shopper', 'examples/chain/guest/main.ts'],
-  ])
-    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source as string))
-  await writeFile(
-    join(dir, 'chain.binpb'),
-    buildDescriptorSet(join(REPO_ROOT, 'examples', 'chain', 'proto')),
-  )
+  await writeChainGuests(dir)
+  await writeChainDescriptors(dir)
   session = await AttachedSession.attach({
     version: 'test',
     roots: await WorkspaceRoots.create([dir]),

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttachedSession } from '../../src/main/bridge/attached-session'
 import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
-import { compileAssemblyScript } from '../helpers/asc'
+import { writeChainGuests } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
@@ -33,13 +33,7 @@ const stateOf = (name: string) => session.graph().nodes.find((n) => n.name === n
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parigot-restart-'))
   nats = await startNatsServer()
-  for (const [name, source] of [
-    ['store', 'examples/chain/guest/store.ts'],
-    ['pricer', 'examples/chain/guest/pricer.ts'],
-    ['checkout', 'examples/chain/guest/checkout.ts'],
-    ['shopper', 'examples/chain/guest/main.ts'],
-  ] as const)
-    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source))
+  await writeChainGuests(dir)
   file = join(dir, 'deploy.toml')
   await writeFile(
     file,

@@ -12,7 +12,7 @@ import { AttachedSession } from '../../src/main/bridge/attached-session'
 import { decodeCall, encodeCall } from '../../src/main/cluster/envelope'
 import { formatTraceparent } from '../../src/main/cluster/trace-context'
 import type { SpanRecord } from '../../src/shared/trace/span'
-import { compileAssemblyScript } from '../helpers/asc'
+import { chainClusterToml, writeChainGuests } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
@@ -28,13 +28,7 @@ const until = (what: string, ready: () => boolean, ms = 30_000): Promise<void> =
 
 beforeAll(async () => {
   ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-xtrace-'))])
-  for (const [name, source] of [
-    ['store', 'examples/chain/guest/store.ts'],
-    ['pricer', 'examples/chain/guest/pricer.ts'],
-    ['checkout', 'examples/chain/guest/checkout.ts'],
-    ['shopper', 'examples/chain/guest/main.ts'],
-  ])
-    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source as string))
+  await writeChainGuests(dir)
   session = await AttachedSession.attach({
     version: 'test',
     roots: await import('../../src/main/bridge/workspace-roots').then((m) =>
@@ -56,11 +50,7 @@ describe('traces across hosts (attached Studio)', () => {
     const file = join(dir, 'deploy.toml')
     await writeFile(
       file,
-      `[deployment]\nname = "xshop"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats.url}"\n\n` +
-        `[services.store]\nwasm = "store.wasm"\nhost = "a"\n\n` +
-        `[services.pricer]\nwasm = "pricer.wasm"\nhost = "b"\n\n` +
-        `[services.checkout]\nwasm = "checkout.wasm"\nhost = "c"\n\n` +
-        `[services.shopper]\nwasm = "shopper.wasm"\nrole = "main"\nhost = "c"\n`,
+      chainClusterToml('xshop', nats.url, { store: 'a', pricer: 'b', checkout: 'c', shopper: 'c' }),
     )
     const a = startHost(file, 'a')
     const b = startHost(file, 'b')

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDescriptorSet } from '../../src/codegen/generate'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { REPO_ROOT } from '../helpers/asc'
+import { writeChainGuests } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
 import { startNatsServer, type NatsServer } from '../helpers/nats-server'
 import { launchChromium, screenshot, serveStudio, type ServedStudio } from './harness'
@@ -24,13 +25,7 @@ let deployFile: string
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parigot-e2e-attach-'))
   nats = await startNatsServer()
-  for (const [name, source] of [
-    ['store', 'examples/chain/guest/store.ts'],
-    ['pricer', 'examples/chain/guest/pricer.ts'],
-    ['checkout', 'examples/chain/guest/checkout.ts'],
-    ['shopper', 'examples/chain/guest/main.ts'],
-  ] as const)
-    await writeFile(join(dir, `${name}.wasm`), await compileAssemblyScript(source))
+  await writeChainGuests(dir)
   // The attach names the deploy config: its descriptor set decodes requests and responses.
   await writeFile(
     join(dir, 'chain.binpb'),
