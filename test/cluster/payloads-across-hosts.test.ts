@@ -4,18 +4,16 @@
 // worker captured and answers `parigot.<D>.payload.a` when the Studio opens a span; the Studio
 // decodes it with the deploy config's descriptor set. Bad requests are refused naming the field,
 // a bad answer is refused naming host and subject and counted, a killed host is an 'io' error.
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AttachedSession } from '../../src/main/bridge/attached-session'
+import type { AttachedSession } from '../../src/main/bridge/attached-session'
 import { StudioError } from '../../src/main/bridge/errors'
-import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import type { SpanRecord } from '../../src/shared/trace/span'
-import { chainClusterToml, writeChainDescriptors, writeChainGuests } from '../helpers/chain-example'
+import { attachedChain, chainClusterToml, type AttachedChain } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
-import { startNatsServer, type NatsServer } from '../helpers/nats-server'
+import type { NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
 
 let nats: NatsServer
@@ -23,6 +21,7 @@ let dir: string
 let session: AttachedSession
 let nc: NatsConnection
 const hosts: HostProcess[] = []
+let chain: AttachedChain
 
 const until = (what: string, ready: () => boolean, ms = 30_000): Promise<void> =>
   sessionUntil(session, what, ready, ms)
@@ -38,24 +37,13 @@ async function ask(host: string, body: string): Promise<Record<string, unknown>>
 }
 
 beforeAll(async () => {
-  ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-xpay-'))])
-  await writeChainGuests(dir)
-  await writeChainDescriptors(dir)
-  session = await AttachedSession.attach({
-    version: 'test',
-    roots: await WorkspaceRoots.create([dir]),
-    cluster: { nats: nats.url, requireCredentials: false },
-    deployment: 'xpay',
-    descriptors: [join(dir, 'chain.binpb')],
-  })
-  nc = await connect({ servers: nats.url })
+  chain = await attachedChain('xpay')
+  ;({ nats, dir, session, nc } = chain)
 }, 240_000)
 
 afterAll(async () => {
   await Promise.all(hosts.map(stopHost))
-  await nc?.close()
-  await session?.close()
-  await nats?.stop()
+  await chain?.close()
 })
 
 describe('requests and responses across hosts (attached Studio)', () => {

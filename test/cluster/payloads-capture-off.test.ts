@@ -3,17 +3,15 @@
 // turns capture off, hosts c (pricer, checkout) and b (shopper) from one that leaves it on.
 // Host a captures nothing and answers every payload request `capture-off` (never a hang), and
 // the attached Studio says so naming host a; host c's calls are still captured and named as c's.
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AttachedSession } from '../../src/main/bridge/attached-session'
-import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
+import type { AttachedSession } from '../../src/main/bridge/attached-session'
 import type { SpanRecord } from '../../src/shared/trace/span'
-import { chainClusterToml, writeChainDescriptors, writeChainGuests } from '../helpers/chain-example'
+import { attachedChain, chainClusterToml, type AttachedChain } from '../helpers/chain-example'
 import { startHost, stopHost, type HostProcess } from '../helpers/host-process'
-import { startNatsServer, type NatsServer } from '../helpers/nats-server'
+import type { NatsServer } from '../helpers/nats-server'
 import { sessionUntil } from '../helpers/session-until'
 
 let nats: NatsServer
@@ -21,6 +19,7 @@ let dir: string
 let session: AttachedSession
 let nc: NatsConnection
 const hosts: HostProcess[] = []
+let chain: AttachedChain
 
 const allSpans = (): SpanRecord[] =>
   session.traces.list({}, 100).traces.flatMap((t) => session.traces.get(t.traceId).spans)
@@ -39,24 +38,13 @@ const config = (capture: string) =>
   )
 
 beforeAll(async () => {
-  ;[nats, dir] = await Promise.all([startNatsServer(), mkdtemp(join(tmpdir(), 'parigot-xoff-'))])
-  await writeChainGuests(dir)
-  await writeChainDescriptors(dir)
-  session = await AttachedSession.attach({
-    version: 'test',
-    roots: await WorkspaceRoots.create([dir]),
-    cluster: { nats: nats.url, requireCredentials: false },
-    deployment: 'xoff',
-    descriptors: [join(dir, 'chain.binpb')],
-  })
-  nc = await connect({ servers: nats.url })
+  chain = await attachedChain('xoff')
+  ;({ nats, dir, session, nc } = chain)
 }, 240_000)
 
 afterAll(async () => {
   await Promise.all(hosts.map(stopHost))
-  await nc?.close()
-  await session?.close()
-  await nats?.stop()
+  await chain?.close()
 })
 
 describe('capture_payloads = false on one host', () => {

@@ -1,10 +1,15 @@
 // The chain example (examples/chain: shopper -> checkout -> pricer -> store) as the cluster,
 // Studio and e2e tests run it: its guests built from source into a directory, its descriptor set,
 // and its deploy file with each service on a named host.
-import { writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { buildDescriptorSet } from '../../src/codegen/generate'
+import { AttachedSession } from '../../src/main/bridge/attached-session'
+import { WorkspaceRoots } from '../../src/main/bridge/workspace-roots'
 import { compileAssemblyScript, REPO_ROOT } from './asc'
+import { startNatsServer, type NatsServer } from './nats-server'
 
 export type ChainService = 'store' | 'pricer' | 'checkout' | 'shopper'
 
@@ -51,4 +56,46 @@ export function chainClusterToml(
     `[deployment]\nname = "${name}"\nlaunch_timeout_ms = 60000\n\n[cluster]\nnats = "${nats}"\n${cluster}\n` +
     services.join('\n')
   )
+}
+
+/** A nats-server, the chain's guests and descriptor set, and a Studio attached to deployment. */
+export interface AttachedChain {
+  readonly nats: NatsServer
+  readonly dir: string
+  readonly session: AttachedSession
+  /** A connection of the test's own (to ask a host directly). */
+  readonly nc: NatsConnection
+  close(): Promise<void>
+}
+
+/**
+ * Starts a nats-server, builds the chain into a temporary directory and attaches a Studio to
+ * `deployment` with the chain's descriptor set, as `parigot serve --cluster` would.
+ */
+export async function attachedChain(deployment: string): Promise<AttachedChain> {
+  const [nats, dir] = await Promise.all([
+    startNatsServer(),
+    mkdtemp(join(tmpdir(), `parigot-${deployment}-`)),
+  ])
+  await writeChainGuests(dir)
+  const descriptors = await writeChainDescriptors(dir)
+  const session = await AttachedSession.attach({
+    version: 'test',
+    roots: await WorkspaceRoots.create([dir]),
+    cluster: { nats: nats.url, requireCredentials: false },
+    deployment,
+    descriptors: [descriptors],
+  })
+  const nc = await connect({ servers: nats.url })
+  return {
+    nats,
+    dir,
+    session,
+    nc,
+    close: async () => {
+      await nc.close()
+      await session.close()
+      await nats.stop()
+    },
+  }
 }
