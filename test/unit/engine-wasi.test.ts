@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createEngine, createMemoryLogger } from '../../src/main/engine'
+import { createEngine, createMemoryLogger, wallClockMs } from '../../src/main/engine'
 import type { CompiledGuest, Engine } from '../../src/main/engine'
 import { assembleFixture } from '../helpers/wat'
 
@@ -82,5 +82,28 @@ describe('WASI preview 1', () => {
     const { guest, records } = instantiate()
     expect(guest.call('bad_write')).toEqual({ kind: 'returned', value: 21 })
     expect(records).toEqual([])
+  })
+})
+
+describe('the WASI realtime clock', () => {
+  it('follows the wall clock when the monotonic clock falls behind it (a paused VM, an NTP step)', () => {
+    let wall = 1_000_000.0
+    let mono = 50.25
+    const now = wallClockMs(
+      () => Math.floor(wall),
+      () => mono,
+    )
+    expect(now()).toBe(1_000_000)
+    wall += 0.5
+    mono += 0.5
+    // sub-millisecond steps come from the monotonic clock
+    expect(now()).toBe(1_000_000.5)
+    // the machine was paused for 40 ms: the wall clock moved, the monotonic clock did not
+    wall += 40
+    const resumed = now()
+    expect(resumed).toBe(Math.floor(wall))
+    wall += 0.25
+    mono += 0.25
+    expect(now() - resumed).toBe(0.25)
   })
 })

@@ -7,6 +7,7 @@ import type { LogRecord } from '../../shared/log/log-record'
 import type { SpanRecord } from '../../shared/trace/span'
 import { createLogger } from '../engine/logger'
 import type { Logger, LogSink } from '../engine/logger'
+import { wallClockMs } from '../engine/wall-clock'
 import { bookedCallEvents, Kernel } from '../kernel/kernel'
 import type { BookedDirectCall, HostEnding } from '../kernel/kernel'
 import type { KernelLimits } from '../kernel/limits'
@@ -102,7 +103,7 @@ export class Supervisor {
   readonly traces: TraceCollector | undefined
 
   constructor(private readonly options: SupervisorOptions) {
-    this.now = options.now ?? (() => performance.timeOrigin + performance.now())
+    this.now = options.now ?? wallClockMs()
     this.logger = createLogger('host', options.logSink, this.now)
     // The kernel wakes hosts through the server, which needs the kernel: tie them late.
     const late: { server?: KernelServer } = {}

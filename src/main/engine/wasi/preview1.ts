@@ -11,6 +11,7 @@ import {
 } from './errno'
 import type { Preview1Function } from './errno'
 import { LineBuffer } from './line-buffer'
+import { wallClockMs } from '../wall-clock'
 
 export const WASI_MODULE = 'wasi_snapshot_preview1'
 
@@ -57,7 +58,10 @@ const RANDOM_POOLED_MAX = 256
 const STDIO_RIGHTS = 0x2n | 0x8n | 0x40n | 0x200000n | 0x8000000n
 
 export const systemClock: WasiClock = {
-  realtimeNs: () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)),
+  realtimeNs: (() => {
+    const ms = wallClockMs()
+    return () => BigInt(Math.round(ms() * 1e6))
+  })(),
   monotonicNs: () => BigInt(Math.round(performance.now() * 1e6)),
   sleepNs(ns) {
     if (ns <= 0n) return
