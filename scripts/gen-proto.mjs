@@ -6,6 +6,8 @@
 //   examples/<name>/guest/gen AssemblyScript of examples/<name>/proto (messages, clients, servers)
 //   src/shared/deploy-config/gen  the deploy-config schema compiled by Ajv into standalone code
 //                             (scripts/gen-deploy-validator.ts)
+//   src/shared/wire-fields/gen    the syscall messages' field numbers, for the guest worker's
+//                             hand-written wire code (scripts/gen-wire-fields.ts)
 // The AssemblyScript is formatted with the repository's Prettier settings. Everything runs from
 // node_modules, so this works offline.
 //
@@ -164,6 +166,22 @@ function generateValidator(base) {
   return result.status ?? 1
 }
 
+const wireFieldsDir = 'src/shared/wire-fields/gen'
+
+/** Writes the field-number module under `base` (from the descriptors in src/shared/gen); exit code. */
+function generateWireFields(base) {
+  const out = join(base, wireFieldsDir, 'fields.ts')
+  mkdirSync(dirname(out), { recursive: true })
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'scripts', 'gen-wire-fields.ts'), out],
+    { cwd: root, env, encoding: 'utf8' },
+  )
+  if (result.status !== 0)
+    console.error(`gen-proto: generating ${wireFieldsDir} failed:\n${result.stderr}`)
+  return result.status ?? 1
+}
+
 /** Compares the files under `fresh` and `current`; prints what differs; returns their count. */
 function compareDirs(fresh, current, label) {
   const freshFiles = listFiles(fresh)
@@ -206,6 +224,12 @@ if (!check) {
   const validatorCode = generateValidator(root)
   if (validatorCode !== 0) process.exit(validatorCode)
   console.log(`generated ${listFiles(join(root, validatorDir)).length} files into ${validatorDir}`)
+  // After buf generate: it reads the descriptors just written to src/shared/gen.
+  const wireFieldsCode = generateWireFields(root)
+  if (wireFieldsCode !== 0) process.exit(wireFieldsCode)
+  console.log(
+    `generated ${listFiles(join(root, wireFieldsDir)).length} files into ${wireFieldsDir}`,
+  )
   process.exit(0)
 }
 
@@ -219,6 +243,9 @@ async function checkInto(tmp) {
   if (guestCode !== 0) return guestCode
   const validatorCode = generateValidator(tmp)
   if (validatorCode !== 0) return validatorCode
+  // From the checked-in descriptors: a stale src/shared/gen is reported by its own comparison.
+  const wireFieldsCode = generateWireFields(tmp)
+  if (wireFieldsCode !== 0) return wireFieldsCode
   let differences = compareDirs(join(tmp, genDir), join(root, genDir), genDir)
   let files = listFiles(join(tmp, genDir)).length
   for (const t of guestTargets()) {
@@ -227,6 +254,8 @@ async function checkInto(tmp) {
   }
   differences += compareDirs(join(tmp, validatorDir), join(root, validatorDir), validatorDir)
   files += listFiles(join(tmp, validatorDir)).length
+  differences += compareDirs(join(tmp, wireFieldsDir), join(root, wireFieldsDir), wireFieldsDir)
+  files += listFiles(join(tmp, wireFieldsDir)).length
   if (differences === 0) {
     console.log(`generated code is current (${files} files)`)
     return 0

@@ -1,6 +1,11 @@
 import { Word } from '../../kernel/transport/channel'
 import { wireKeyWords } from '../../kernel/transport/wire-key'
 import { idKey, lastField } from './wire'
+import {
+  DispatchRequestFields,
+  ReadOneResponseFields,
+  ResolvedCallFields,
+} from '../../../shared/wire-fields/gen/fields'
 
 /** Parents remembered for calls still outstanding; beyond this the oldest are forgotten. */
 const MAX_OUTSTANDING = 65536
@@ -23,9 +28,9 @@ export class CallContext {
 
   constructor(private readonly header: Int32Array) {}
 
-  /** Before a dispatch_ goes out (either path). DispatchRequest: call_id 4. */
+  /** Before a dispatch_ goes out (either path). */
   beforeDispatch(request: Uint8Array): void {
-    const callId = lastField(request, 4)
+    const callId = lastField(request, DispatchRequestFields.callId)
     if (callId === undefined) return
     const key = idKey(request, callId).key
     if (this.parents.size >= MAX_OUTSTANDING) {
@@ -43,18 +48,18 @@ export class CallContext {
   }
 
   /**
-   * After read_one_ answered (NoError). ReadOneResponse: call_id 3 (an inbound call), resolved
-   * 5 {call_id 2}; anything else (timeout, exit) leaves the guest outside any call.
+   * After read_one_ answered (NoError): an inbound call's call_id, or the resolved call's;
+   * anything else (timeout, exit) leaves the guest outside any call.
    */
   afterRead(bytes: Uint8Array): void {
-    const callId = lastField(bytes, 3)
+    const callId = lastField(bytes, ReadOneResponseFields.callId)
     if (callId !== undefined) {
       this.current = idKey(bytes, callId).key
       return
     }
-    const resolved = lastField(bytes, 5)
+    const resolved = lastField(bytes, ReadOneResponseFields.resolved)
     if (resolved !== undefined) {
-      const id = lastField(bytes, 2, resolved.start, resolved.end)
+      const id = lastField(bytes, ResolvedCallFields.callId, resolved.start, resolved.end)
       const key = id === undefined ? undefined : idKey(bytes, id).key
       if (key === undefined) {
         this.current = undefined

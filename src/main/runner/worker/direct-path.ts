@@ -34,6 +34,15 @@ import {
   Writer,
 } from './wire'
 import type { Field } from './wire'
+import {
+  BlockUntilCallRequestFields,
+  BlockUntilCallResponseFields,
+  DispatchRequestFields,
+  IdRawFields,
+  ReadOneRequestFields,
+  ReadOneResponseFields,
+  ReturnValueRequestFields,
+} from '../../../shared/wire-fields/gen/fields'
 
 export type { Answer } from './inbox'
 
@@ -78,12 +87,14 @@ function sameBytes(a: Uint8Array, bytes: Uint8Array, field: Field): boolean {
 }
 
 const answerOf = (bytes: Uint8Array): Answer => ({ code: 0, length: bytes.byteLength, bytes })
-/** ReadOneResponse: exit 6. */
-const EXIT = answerOf(new Writer().bool(6, true).finish())
+const EXIT = answerOf(new Writer().bool(ReadOneResponseFields.exit, true).finish())
 const TIMED_OUT = answerOf(TIMEOUT_BYTES)
-/** BlockUntilCallResponse: timed_out 4. */
-const BLOCK_TIMED_OUT = answerOf(new Writer().bool(4, true).finish())
-const BLOCK_WOKEN = answerOf(new Writer().bool(4, false).finish())
+const BLOCK_TIMED_OUT = answerOf(
+  new Writer().bool(BlockUntilCallResponseFields.timedOut, true).finish(),
+)
+const BLOCK_WOKEN = answerOf(
+  new Writer().bool(BlockUntilCallResponseFields.timedOut, false).finish(),
+)
 /** return_value_ served: no response bytes. */
 const NO_ANSWER: Answer = { code: KernelErr.NoError, length: 0, bytes: undefined }
 
@@ -128,8 +139,10 @@ export class DirectPath {
   ) {
     this.mine = config.board.mailboxes[config.slot] as RingView
     this.bell = new DoorbellWaiter(this.mine.header)
-    // IdRaw: high 1, low 2.
-    this.hostRaw = new Writer().uint64(1, config.host.high).uint64(2, config.host.low).finish()
+    this.hostRaw = new Writer()
+      .uint64(IdRawFields.high, config.host.high)
+      .uint64(IdRawFields.low, config.host.low)
+      .finish()
     this.hostKey = idKeyOf(config.host)
   }
 
@@ -181,12 +194,12 @@ export class DirectPath {
   }
 
   private dispatch(request: Uint8Array): Answer | undefined {
-    // DispatchRequest: service_id 1, method_id 2, param 3, call_id 4, host_id 5.
     const msg = scan(request, undefined, this.dispatchScan)
-    if (msg === undefined || !this.isMe(request, msg.fields.get(5))) return undefined
-    const service = msg.fields.get(1)
-    const method = msg.fields.get(2)
-    const callId = msg.fields.get(4)
+    if (msg === undefined || !this.isMe(request, msg.fields.get(DispatchRequestFields.hostId)))
+      return undefined
+    const service = msg.fields.get(DispatchRequestFields.serviceId)
+    const method = msg.fields.get(DispatchRequestFields.methodId)
+    const callId = msg.fields.get(DispatchRequestFields.callId)
     if (service === undefined || method === undefined || callId === undefined) return undefined
     const target = this.targetOf(request, service, method)
     // The target's copies, equal to the request's bytes: no views into it per call.
@@ -207,7 +220,7 @@ export class DirectPath {
     const callRaw = request.subarray(callId.start, callId.end)
     if (Math.max(serviceRaw.length, methodRaw.length, callRaw.length) >= RAW_ID_BYTES)
       return undefined
-    const param = msg.fields.get(3)
+    const param = msg.fields.get(DispatchRequestFields.param)
     const payload = callPayload(
       serviceRaw,
       methodRaw,
@@ -302,18 +315,18 @@ export class DirectPath {
   }
 
   private returnValue(request: Uint8Array): Answer | undefined {
-    // ReturnValueRequest: host_id 1, call_id 2, result 3, result_error 4.
     const msg = scan(request, undefined, this.returnScan)
-    if (msg === undefined || !this.isMe(request, msg.fields.get(1))) return undefined
-    const callId = msg.fields.get(2)
+    if (msg === undefined || !this.isMe(request, msg.fields.get(ReturnValueRequestFields.hostId)))
+      return undefined
+    const callId = msg.fields.get(ReturnValueRequestFields.callId)
     if (callId === undefined) return undefined
     const callKey = idKey(request, callId).key
     const call = this.inbox.serving.get(callKey)
     if (call === undefined) return undefined
     this.inbox.serving.delete(callKey)
     const callRaw = request.subarray(callId.start, callId.end)
-    const result = msg.fields.get(3)
-    const resultError = msg.fields.get(4)?.value ?? 0
+    const result = msg.fields.get(ReturnValueRequestFields.result)
+    const resultError = msg.fields.get(ReturnValueRequestFields.resultError)?.value ?? 0
     const payload = resolvedPayload(
       call.callerHost,
       callRaw,
@@ -354,10 +367,11 @@ export class DirectPath {
 
   private readOne(request: Uint8Array, capacity: number): Answer | undefined {
     // ReadOneRequest: repeated call 1 {service_id 1, method_id 2}, timeout_in_millis 2, host_id 3.
-    const msg = scan(request, 1, this.readOneScan)
-    if (msg === undefined || !this.isMe(request, msg.fields.get(3))) return undefined
+    const msg = scan(request, ReadOneRequestFields.call, this.readOneScan)
+    if (msg === undefined || !this.isMe(request, msg.fields.get(ReadOneRequestFields.hostId)))
+      return undefined
     const wanted = readOneFilter(request, msg.list)
-    const timeout = msg.fields.get(2)?.value ?? 0
+    const timeout = msg.fields.get(ReadOneRequestFields.timeoutInMillis)?.value ?? 0
     const deadline = timeout < 0 ? Infinity : performance.now() + timeout
     return this.waitLoop(
       deadline,
@@ -399,10 +413,9 @@ export class DirectPath {
   }
 
   private blockUntilCall(request: Uint8Array): Answer | undefined {
-    // BlockUntilCallRequest: can_timeout 1.
     const req = scan(request)
     if (req === undefined) return undefined
-    const canTimeout = flag(request, req.fields.get(1))
+    const canTimeout = flag(request, req.fields.get(BlockUntilCallRequestFields.canTimeout))
     const deadline = canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
     return this.waitLoop(
       deadline,

@@ -11,6 +11,7 @@ import { monoNs, Ring, writeRawId } from '../../kernel/transport/switchboard'
 import type { RingView } from '../../kernel/transport/switchboard'
 import { readMailbox } from './mailbox-cells'
 import { flag, idKey, scan } from './wire'
+import { ReadOneResponseFields, ResolvedCallFields } from '../../../shared/wire-fields/gen/fields'
 
 /** An answer for the guest: a code and the response bytes (or the required length). */
 export interface Answer {
@@ -129,20 +130,20 @@ export class Inbox {
       this.calls.length === 0
     )
       return 'deliver'
-    // ReadOneResponse: resolved 5 {call_id 2}, exit 6.
     const resp = scan(bytes)
     if (resp === undefined) return 'deliver'
-    const resolvedField = resp.fields.get(5)
+    const resolvedField = resp.fields.get(ReadOneResponseFields.resolved)
     if (resolvedField !== undefined) {
       const resolved = bytes.subarray(resolvedField.start, resolvedField.end)
-      const callId = scan(resolved)?.fields.get(2)
+      const callId = scan(resolved)?.fields.get(ResolvedCallFields.callId)
       if (callId !== undefined) {
         const k = idKey(resolved, callId).key
         if (this.done.delete(k) || this.doneBefore.delete(k)) return 'drop'
         this.outstanding.delete(k)
       }
     }
-    if (flag(bytes, resp.fields.get(6)) && this.calls.length > 0) return 'exit'
+    if (flag(bytes, resp.fields.get(ReadOneResponseFields.exit)) && this.calls.length > 0)
+      return 'exit'
     return 'deliver'
   }
 }

@@ -2,6 +2,11 @@ import { MAX_PAYLOAD_BYTES, MAX_TYPE_URL_CHARS } from '../../../shared/trace/pay
 import type { CapturedPayload } from '../../../shared/trace/payload'
 import { idKey, scan } from './wire'
 import type { Field } from './wire'
+import {
+  AnyFields,
+  ReadOneResponseFields,
+  ReturnValueRequestFields,
+} from '../../../shared/wire-fields/gen/fields'
 
 /** Requests remembered for calls not yet answered; beyond this the oldest are forgotten. */
 const MAX_OPEN = 1024
@@ -49,10 +54,10 @@ export class PayloadCapture {
     this.deliver(calls)
   }
 
-  /** After read_one_ answered (NoError). ReadOneResponse: call_id 3, param 4 (an inbound call). */
+  /** After read_one_ answered (NoError): an inbound call's id and param. */
   afterRead(bytes: Uint8Array): void {
     const msg = scan(bytes)
-    const callId = msg?.fields.get(3)
+    const callId = msg?.fields.get(ReadOneResponseFields.callId)
     if (msg === undefined || callId === undefined) {
       this.flush()
       return
@@ -61,39 +66,42 @@ export class PayloadCapture {
       const oldest = this.open.keys().next().value
       if (oldest !== undefined) this.open.delete(oldest)
     }
-    this.open.set(idKey(bytes, callId).key, anyOf(bytes, msg.fields.get(4)))
+    this.open.set(
+      idKey(bytes, callId).key,
+      anyOf(bytes, msg.fields.get(ReadOneResponseFields.param)),
+    )
   }
 
-  /** Before return_value_ goes out. ReturnValueRequest: call_id 2, result 3, result_error 4. */
+  /** Before return_value_ goes out: the call's result or error. */
   beforeReturn(request: Uint8Array): void {
     const msg = scan(request)
-    const callId = msg?.fields.get(2)
+    const callId = msg?.fields.get(ReturnValueRequestFields.callId)
     if (msg === undefined || callId === undefined) return
     const call = idKey(request, callId).key
     const captured = this.open.get(call)
     const known = this.open.delete(call)
-    const response = anyOf(request, msg.fields.get(3))
+    const response = anyOf(request, msg.fields.get(ReturnValueRequestFields.result))
     const now = performance.now()
     if (this.batch.length === 0) this.batchSince = now
     this.batch.push({
       call,
       ...(known && captured !== undefined ? { request: captured } : {}),
       ...(response !== undefined ? { response } : {}),
-      resultError: msg.fields.get(4)?.value ?? 0,
+      resultError: msg.fields.get(ReturnValueRequestFields.resultError)?.value ?? 0,
     })
     if (this.batch.length >= BATCH_CALLS || now - this.batchSince >= BATCH_MS) this.flush()
   }
 }
 
-/** An `Any` field (type_url 1, value 2) as a bounded copy, or undefined when absent or bad. */
+/** An `Any` field as a bounded copy, or undefined when absent or bad. */
 function anyOf(bytes: Uint8Array, field: Field | undefined): CapturedPayload | undefined {
   if (field === undefined) return undefined
   const any = bytes.subarray(field.start, field.end)
   const msg = scan(any)
   if (msg === undefined)
     return { typeUrl: '', size: any.byteLength, bytes: any.slice(0, MAX_PAYLOAD_BYTES) }
-  const url = msg.fields.get(1)
-  const value = msg.fields.get(2)
+  const url = msg.fields.get(AnyFields.typeUrl)
+  const value = msg.fields.get(AnyFields.value)
   const typeUrl =
     url === undefined
       ? ''

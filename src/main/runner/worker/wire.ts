@@ -1,4 +1,11 @@
 import { wireKey } from '../../kernel/transport/wire-key'
+import {
+  DispatchResponseFields,
+  IdRawFields,
+  ReadOneResponseFields,
+  ResolvedCallFields,
+  ServiceMethodCallFields,
+} from '../../../shared/wire-fields/gen/fields'
 
 /**
  * Just enough protobuf wire format for the direct path's hot syscalls (dispatch_, read_one_,
@@ -221,7 +228,7 @@ export function idKey(
 const halves = new Uint32Array(4)
 
 /**
- * Reads an IdRaw {high 1, low 2} in bytes[start, end) into `halves`, walking its fields as
+ * Reads an IdRaw {high, low} in bytes[start, end) into `halves`, walking its fields as
  * `scan` does (last occurrence wins, other fields skipped) without building a field table: this
  * runs several times per call. False when the message is malformed.
  */
@@ -268,7 +275,8 @@ function idHalves(bytes: Uint8Array, start: number, end: number): boolean {
     } else {
       return false
     }
-    if (number === 1 || number === 2) varint64Into(bytes, from, pos, number === 1 ? 0 : 2)
+    if (number === IdRawFields.high) varint64Into(bytes, from, pos, 0)
+    else if (number === IdRawFields.low) varint64Into(bytes, from, pos, 2)
   }
   return true
 }
@@ -384,8 +392,8 @@ export function payloadBytes(size: number): Uint8Array {
   return out
 }
 
-/** ReadOneResponse{timeout: 1}: read_one_'s answer when nothing came in time. */
-export const READ_ONE_TIMEOUT = new Writer().bool(1, true).finish()
+/** ReadOneResponse{timeout}: read_one_'s answer when nothing came in time. */
+export const READ_ONE_TIMEOUT = new Writer().bool(ReadOneResponseFields.timeout, true).finish()
 
 /** How many bytes `value` (unsigned, < 2^32) takes as a varint. */
 function varintSize(value: number): number {
@@ -394,7 +402,28 @@ function varintSize(value: number): number {
   return n
 }
 
-/** The size of length-delimited field `number` (< 16) carrying `length` bytes. */
+/**
+ * The builders below write each tag as one byte, which holds field numbers below 16; checked once
+ * here, so a field renumbered in proto/ (and `npm run gen`) fails loudly instead of writing
+ * wrong bytes.
+ */
+for (const number of [
+  ReadOneResponseFields.call,
+  ReadOneResponseFields.callId,
+  ReadOneResponseFields.param,
+  ReadOneResponseFields.resolved,
+  ServiceMethodCallFields.serviceId,
+  ServiceMethodCallFields.methodId,
+  DispatchResponseFields.callId,
+  ResolvedCallFields.hostId,
+  ResolvedCallFields.callId,
+  ResolvedCallFields.result,
+  ResolvedCallFields.resultError,
+]) {
+  if (number >= 16) throw new Error(`wire.ts writes one-byte tags; field ${number} needs two`)
+}
+
+/** The size of a length-delimited field (number < 16) carrying `length` bytes. */
 const fieldSize = (length: number): number => 1 + varintSize(length) + length
 
 /** Writes length-delimited field `number` (< 16) at `pos`; returns where it ends. */
@@ -419,7 +448,8 @@ function putVarint(out: Uint8Array, pos: number, value: number): number {
 }
 
 /**
- * ReadOneResponse as a callee's guest reads an inbound call: call 2 {1, 2}, call_id 3, param 4.
+ * ReadOneResponse as a callee's guest reads an inbound call: call {service_id, method_id},
+ * call_id, param.
  * Sized first and written once (these builders run on every call; wire.test.ts checks them
  * against Writer and protobuf-es).
  */
@@ -435,29 +465,28 @@ export function callPayload(
     fieldSize(callId.byteLength) +
     (param === undefined ? 0 : fieldSize(param.byteLength))
   const out = payloadBytes(size)
-  out[0] = (2 << 3) | 2
+  out[0] = (ReadOneResponseFields.call << 3) | 2
   let pos = putVarint(out, 1, pair)
-  pos = putField(out, pos, 1, service)
-  pos = putField(out, pos, 2, method)
-  pos = putField(out, pos, 3, callId)
-  if (param !== undefined) putField(out, pos, 4, param)
+  pos = putField(out, pos, ServiceMethodCallFields.serviceId, service)
+  pos = putField(out, pos, ServiceMethodCallFields.methodId, method)
+  pos = putField(out, pos, ReadOneResponseFields.callId, callId)
+  if (param !== undefined) putField(out, pos, ReadOneResponseFields.param, param)
   return out
 }
 
-/** DispatchResponse (call_id 1) as a syscall answer. */
+/** DispatchResponse {call_id} as a syscall answer. */
 export function dispatchAnswer(callId: Uint8Array): {
   code: 0
   length: number
   bytes: Uint8Array
 } {
   const bytes = new Uint8Array(fieldSize(callId.byteLength))
-  putField(bytes, 0, 1, callId)
+  putField(bytes, 0, DispatchResponseFields.callId, callId)
   return { code: 0, length: bytes.byteLength, bytes }
 }
 
 /**
- * ReadOneResponse for a caller's guest: resolved 5 {host_id 1, call_id 2, result 3,
- * result_error 4}.
+ * ReadOneResponse for a caller's guest: resolved {host_id, call_id, result, result_error}.
  */
 export function resolvedPayload(
   callerHost: Uint8Array,
@@ -472,16 +501,16 @@ export function resolvedPayload(
     (result === undefined ? 0 : fieldSize(result.byteLength)) +
     errorSize
   const out = payloadBytes(fieldSize(resolved))
-  out[0] = (5 << 3) | 2
+  out[0] = (ReadOneResponseFields.resolved << 3) | 2
   let pos = putVarint(out, 1, resolved)
-  pos = putField(out, pos, 1, callerHost)
-  pos = putField(out, pos, 2, callId)
-  if (result !== undefined) pos = putField(out, pos, 3, result)
+  pos = putField(out, pos, ResolvedCallFields.hostId, callerHost)
+  pos = putField(out, pos, ResolvedCallFields.callId, callId)
+  if (result !== undefined) pos = putField(out, pos, ResolvedCallFields.result, result)
   if (resultError > 0) {
-    out[pos++] = 4 << 3
+    out[pos++] = ResolvedCallFields.resultError << 3
     putVarint(out, pos, resultError)
   } else if (resultError < 0) {
-    out[pos++] = 4 << 3
+    out[pos++] = ResolvedCallFields.resultError << 3
     // Negative int32: ten bytes, sign-extended (as Writer.int32).
     let lo = resultError >>> 0
     for (let i = 0; i < 4; i++) {
@@ -496,8 +525,8 @@ export function resolvedPayload(
 }
 
 /**
- * read_one_'s filter: the service/method keys of a ReadOneRequest's repeated call 1
- * {service_id 1, method_id 2} (`list`, from scan(request, 1)); undefined when it has none.
+ * read_one_'s filter: the service/method keys of a ReadOneRequest's repeated call
+ * {service_id, method_id} (`list`, from scan(request, ReadOneRequestFields.call)); undefined when it has none.
  */
 export function readOneFilter(
   request: Uint8Array,
@@ -507,8 +536,8 @@ export function readOneFilter(
   for (const field of list) {
     const inner = request.subarray(field.start, field.end)
     const pair = scan(inner)
-    const sf = pair?.fields.get(1)
-    const mf = pair?.fields.get(2)
+    const sf = pair?.fields.get(ServiceMethodCallFields.serviceId)
+    const mf = pair?.fields.get(ServiceMethodCallFields.methodId)
     ;(wanted ??= new Set()).add(sf && mf ? `${idKey(inner, sf).key}/${idKey(inner, mf).key}` : '')
   }
   return wanted
