@@ -10,14 +10,22 @@ import {
 } from '../../src/shared/gen/parigot/syscall/v1/syscall_pb'
 import {
   callPayload,
-  dispatchAnswer,
+  callPayloadFrom,
+  DispatchAnswer,
   EMPTY_ID_KEY,
   idKey,
   idKeyOf,
+  isOwnOrEmptyId,
+  keyAt,
+  keyOf,
+  RawIdCopy,
   resolvedPayload,
+  resolvedPayloadFrom,
   scan,
   Scanned,
 } from '../../src/main/runner/worker/wire'
+import { RepeatedRawId } from '../../src/main/runner/worker/mailbox-cells'
+import { writeRawId } from '../../src/main/kernel/transport/switchboard'
 import { callKeyOfWireKey } from '../../src/main/kernel/transport/trace-words'
 import { wireKey, wireKeyWords } from '../../src/main/kernel/transport/wire-key'
 
@@ -76,16 +84,14 @@ describe('worker wire: the direct path answers', () => {
     }
   })
 
-  it('dispatchAnswer is a DispatchResponse with the call id', () => {
+  it('DispatchAnswer is a DispatchResponse with the call id, in one reused buffer', () => {
+    const answer = new DispatchAnswer()
     for (const [high, low] of ids) {
       const call = rawId(high, low)
-      const answer = dispatchAnswer(call)
-      expect(answer.length).toBe(answer.bytes.byteLength)
-      const decoded = fromBinary(DispatchResponseSchema, answer.bytes)
+      const bytes = answer.of(call).bytes.subarray(0, answer.length)
+      const decoded = fromBinary(DispatchResponseSchema, bytes)
       expect(decoded.callId).toEqual(fromBinary(IdRawSchema, call))
-      expect(Array.from(answer.bytes)).toEqual(
-        Array.from(toBinary(DispatchResponseSchema, decoded)),
-      )
+      expect(Array.from(bytes)).toEqual(Array.from(toBinary(DispatchResponseSchema, decoded)))
     }
   })
 
@@ -142,5 +148,79 @@ describe('worker wire: the direct path answers', () => {
     expect(scan(new Uint8Array([0x0a, 0, 0x0a, 1, 1]), 1, table)?.list).toHaveLength(2)
     expect(scan(new Uint8Array([0x0a, 0]), 1, table)?.list).toHaveLength(1)
     expect(scan(new Uint8Array([0x0a, 5, 1]), undefined, table)).toBeUndefined()
+  })
+})
+
+describe('worker wire: the allocation-free forms give the same answers', () => {
+  const framed = (inner: Uint8Array, before = 3, after = 2): Uint8Array => {
+    const out = new Uint8Array(before + inner.length + after).fill(0xee)
+    out.set(inner, before)
+    return out
+  }
+
+  it('callPayloadFrom and resolvedPayloadFrom read the param or result in place', () => {
+    const any = toBinary(
+      AnySchema,
+      create(AnySchema, { typeUrl: 'x/y', value: new Uint8Array(90) }),
+    )
+    const source = framed(any)
+    const field = { start: 3, end: 3 + any.length, value: 0 }
+    const [service, method, call, host] = [
+      rawId(5n, 6n),
+      rawId(7n, 8n),
+      rawId(9n, 10n),
+      rawId(1n, 2n),
+    ]
+    expect(Array.from(callPayloadFrom(service, method, call, source, field))).toEqual(
+      Array.from(callPayload(service, method, call, any)),
+    )
+    for (const resultError of [0, 3, -1]) {
+      expect(Array.from(resolvedPayloadFrom(host, call, source, field, resultError))).toEqual(
+        Array.from(resolvedPayload(host, call, any, resultError)),
+      )
+    }
+  })
+
+  it('keyAt and keyOf give the key idKey gives; isOwnOrEmptyId says what its empty-or-equal said', () => {
+    const own = { high: 0x68_00_00_00_00_00_00_09n, low: 77n }
+    const ownWords = wireKeyWords(idKeyOf(own))!
+    for (const [high, low] of [...ids, [own.high, own.low]] as const) {
+      const raw = framed(rawId(high, low))
+      const field = { start: 3, end: raw.length - 2, value: 0 }
+      const old = idKey(raw, field)
+      expect(keyAt(raw, field.start, field.end)).toBe(old.key)
+      expect(keyOf(raw, field)).toBe(old.key)
+      expect(isOwnOrEmptyId(raw, field.start, field.end, ownWords)).toBe(
+        old.empty || old.key === idKeyOf(own),
+      )
+    }
+    expect(keyOf(new Uint8Array(0), undefined)).toBe(EMPTY_ID_KEY)
+    // A malformed id counts as absent (the caller's own host), as before.
+    expect(isOwnOrEmptyId(new Uint8Array([0x08]), 0, 1, ownWords)).toBe(true)
+  })
+
+  it('RawIdCopy hands out a view of exactly the id, valid until the next copy', () => {
+    const copy = new RawIdCopy()
+    const a = framed(rawId(0x63_00_00_00_00_00_00_01n, 2n))
+    const b = framed(rawId(0x73_ff_ff_ff_ff_ff_ff_ffn, 0xffff_ffff_ffff_ffffn))
+    const first = copy.of(a, { start: 3, end: a.length - 2, value: 0 })
+    expect(Array.from(first)).toEqual(Array.from(a.subarray(3, a.length - 2)))
+    const second = copy.of(b, { start: 3, end: b.length - 2, value: 0 })
+    expect(Array.from(second)).toEqual(Array.from(b.subarray(3, b.length - 2)))
+  })
+
+  it('RepeatedRawId copies an id once while the cell repeats it, and again when it changes', () => {
+    const cells = new Uint8Array(64)
+    const reader = new RepeatedRawId()
+    writeRawId(cells, 0, rawId(5n, 6n))
+    const first = reader.read(cells, 0)
+    expect(Array.from(first)).toEqual(Array.from(rawId(5n, 6n)))
+    expect(reader.read(cells, 0)).toBe(first)
+    writeRawId(cells, 0, rawId(5n, 7n))
+    const changed = reader.read(cells, 0)
+    expect(changed).not.toBe(first)
+    expect(Array.from(changed)).toEqual(Array.from(rawId(5n, 7n)))
+    // What was handed out before is a copy: the cell's new bytes do not reach it.
+    expect(Array.from(first)).toEqual(Array.from(rawId(5n, 6n)))
   })
 })

@@ -51,9 +51,45 @@ export class GuestMemory {
     return this.bytes.subarray(start, start + len)
   }
 
+  /**
+   * `peek`, handing back `last` when it is that very range of the current memory: a syscall's
+   * request usually sits where the previous one did (the SDK encodes into one scratch buffer),
+   * and each new view is an allocation on every call. A view of a buffer that growth detached
+   * has length 0, so it is never handed back for a non-empty range.
+   */
+  peekReusing(last: Uint8Array | undefined, ptr: number, len: number): Uint8Array | undefined {
+    if (
+      last !== undefined &&
+      last.byteLength === len &&
+      last.byteOffset === ptr >>> 0 &&
+      last.buffer === this.buffer
+    )
+      return last
+    return this.peek(ptr, len)
+  }
+
   write(ptr: number, data: Uint8Array): boolean {
     if (!this.contains(ptr, data.byteLength)) return false
     this.bytes.set(data, ptr >>> 0)
+    return true
+  }
+
+  /**
+   * Writes `length` bytes of `data` from offset `from` (which must hold them). A syscall's answer
+   * is usually the front of a larger buffer, a random draw a piece of a pool: this spares the view
+   * `write(ptr, data.subarray(...))` would make on every call, copying short runs byte by byte
+   * (cheaper than `set` there).
+   */
+  writeFrom(ptr: number, data: Uint8Array, from: number, length: number): boolean {
+    if (from < 0 || from + length > data.byteLength || !this.contains(ptr, length)) return false
+    const at = ptr >>> 0
+    const bytes = this.bytes
+    if (length <= 64) for (let i = 0; i < length; i++) bytes[at + i] = data[from + i] as number
+    else
+      bytes.set(
+        from === 0 && length === data.byteLength ? data : data.subarray(from, from + length),
+        at,
+      )
     return true
   }
 

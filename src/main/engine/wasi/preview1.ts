@@ -62,7 +62,8 @@ export const systemClock: WasiClock = {
     const ms = wallClockMs()
     return () => BigInt(Math.round(ms() * 1e6))
   })(),
-  monotonicNs: () => BigInt(Math.round(performance.now() * 1e6)),
+  // hrtime.bigint: one BigInt per read, where performance.now() also made an array (Node 20).
+  monotonicNs: () => process.hrtime.bigint(),
   sleepNs(ns) {
     if (ns <= 0n) return
     const ms = Number(ns / 1_000_000n)
@@ -84,13 +85,14 @@ export function createWasiPreview1(options: WasiOptions, memory: () => GuestMemo
     options.randomFill ?? ((target: Uint8Array) => globalThis.crypto.getRandomValues(target))
   const pool = new Uint8Array(RANDOM_POOL_BYTES)
   let poolUsed = RANDOM_POOL_BYTES
-  const fillSmall = (target: Uint8Array): void => {
-    if (poolUsed + target.byteLength > RANDOM_POOL_BYTES) {
+  /** Copies `len` pooled bytes to `ptr` (in bounds), with no view of either per draw. */
+  const fillSmall = (ptr: number, len: number): void => {
+    if (poolUsed + len > RANDOM_POOL_BYTES) {
       randomFill(pool)
       poolUsed = 0
     }
-    target.set(pool.subarray(poolUsed, poolUsed + target.byteLength))
-    poolUsed += target.byteLength
+    memory().writeFrom(ptr, pool, poolUsed, len)
+    poolUsed += len
   }
   const out = new LineBuffer(options.stdout)
   const err = new LineBuffer(options.stderr)
@@ -215,12 +217,14 @@ export function createWasiPreview1(options: WasiOptions, memory: () => GuestMemo
     proc_raise: () => Errno.NOSYS,
     sched_yield: () => Errno.SUCCESS,
     random_get: (bufPtr, len) => {
-      const target = memory().peek(bufPtr, len >>> 0)
-      if (target === undefined) return Errno.FAULT
-      if (target.byteLength <= RANDOM_POOLED_MAX) {
-        fillSmall(target)
+      const length = len >>> 0
+      if (length <= RANDOM_POOLED_MAX) {
+        if (!memory().contains(bufPtr, length)) return Errno.FAULT
+        fillSmall(bufPtr, length)
         return Errno.SUCCESS
       }
+      const target = memory().peek(bufPtr, length)
+      if (target === undefined) return Errno.FAULT
       for (let offset = 0; offset < target.byteLength; offset += RANDOM_CHUNK) {
         randomFill(target.subarray(offset, Math.min(offset + RANDOM_CHUNK, target.byteLength)))
       }

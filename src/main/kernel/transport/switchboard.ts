@@ -204,8 +204,8 @@ export function ringKernel(board: Switchboard): void {
 
 /** Process-wide monotonic nanoseconds (comparable across worker threads). */
 export function monoNs(): number {
-  const [s, ns] = process.hrtime()
-  return s * 1e9 + ns
+  // hrtime.bigint: one BigInt per read, where hrtime() made an array (a notice or two per call).
+  return Number(process.hrtime.bigint())
 }
 
 /** Room for one id's protobuf bytes (IdRaw: at most 22) and their length. */

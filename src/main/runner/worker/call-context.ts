@@ -1,6 +1,6 @@
 import { Word } from '../../kernel/transport/channel'
 import { wireKeyWords } from '../../kernel/transport/wire-key'
-import { idKey, lastField } from './wire'
+import { keyOf, lastField } from './wire'
 import {
   DispatchRequestFields,
   ReadOneResponseFields,
@@ -32,7 +32,7 @@ export class CallContext {
   beforeDispatch(request: Uint8Array): void {
     const callId = lastField(request, DispatchRequestFields.callId)
     if (callId === undefined) return
-    const key = idKey(request, callId).key
+    const key = keyOf(request, callId)
     if (this.parents.size >= MAX_OUTSTANDING) {
       const oldest = this.parents.keys().next().value
       if (oldest !== undefined) this.parents.delete(oldest)
@@ -54,13 +54,13 @@ export class CallContext {
   afterRead(bytes: Uint8Array): void {
     const callId = lastField(bytes, ReadOneResponseFields.callId)
     if (callId !== undefined) {
-      this.current = idKey(bytes, callId).key
+      this.current = keyOf(bytes, callId)
       return
     }
     const resolved = lastField(bytes, ReadOneResponseFields.resolved)
     if (resolved !== undefined) {
       const id = lastField(bytes, ResolvedCallFields.callId, resolved.start, resolved.end)
-      const key = id === undefined ? undefined : idKey(bytes, id).key
+      const key = id === undefined ? undefined : keyOf(bytes, id)
       if (key === undefined) {
         this.current = undefined
         return

@@ -1,3 +1,4 @@
+import { wireKeyWords } from '../../kernel/transport/wire-key'
 import { WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import type { IdRaw } from '../../../shared/id'
 import { Word } from '../../kernel/transport/channel'
@@ -16,19 +17,21 @@ import {
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
 import { writeNotice } from '../../kernel/transport/notice-cells'
 import { DoorbellWaiter } from './doorbell-waiter'
-import type { StagedNotices } from './staged-notices'
+import type { StagedNotices, StartedCall } from './staged-notices'
 import { Inbox } from './inbox'
 import type { Answer } from './inbox'
 import { fitsCell, freeResultCell, writeCallCell, writeResultCell } from './mailbox-cells'
 import {
-  callPayload,
-  dispatchAnswer,
+  callPayloadFrom,
+  DispatchAnswer,
   flag,
-  idKey,
+  isOwnOrEmptyId,
+  keyOf,
   idKeyOf,
   READ_ONE_TIMEOUT as TIMEOUT_BYTES,
   readOneFilter,
-  resolvedPayload,
+  RawIdCopy,
+  resolvedPayloadFrom,
   scan,
   Scanned,
   Writer,
@@ -77,6 +80,8 @@ interface CallTarget {
   readonly service: Uint8Array
   readonly method: Uint8Array
   readonly routeKey: string
+  /** What a STARTED notice of a call to it says (the same for every call). */
+  readonly started: StartedCall
 }
 
 /** Whether `a` holds the bytes of `field` in `bytes`. */
@@ -95,6 +100,7 @@ const BLOCK_TIMED_OUT = answerOf(
 const BLOCK_WOKEN = answerOf(
   new Writer().bool(BlockUntilCallResponseFields.timedOut, false).finish(),
 )
+const NO_REQUEST = new Uint8Array(0)
 /** return_value_ served: no response bytes. */
 const NO_ANSWER: Answer = { code: KernelErr.NoError, length: 0, bytes: undefined }
 
@@ -121,8 +127,16 @@ export class DirectPath {
   /** Set when this guest shares its worker: calls to its worker-mates stay in the thread. */
   shared: SharedWorker | undefined
   private readonly hostRaw: Uint8Array
-  private readonly hostKey: string
+  /** The host id's key words (wire-key.ts), to recognise it in a request without key text. */
+  private readonly hostWords: readonly [number, number, number, number]
   private lastTarget: CallTarget | undefined
+  private readonly dispatchAnswer = new DispatchAnswer()
+  /** The call id of the dispatch_ or return_value_ being served. */
+  private readonly callIdCopy = new RawIdCopy()
+  /** The read_one_ being served (readStep's arguments). */
+  private readRequest: Uint8Array = NO_REQUEST
+  private readCapacity = 0
+  private readWanted: Set<string> | undefined
   /**
    * Each hot syscall's request scanned into its own reused table (no garbage per call). One
    * per syscall, not one for all: a guest's read_one_ may wait while its worker-mates run, but
@@ -143,7 +157,7 @@ export class DirectPath {
       .uint64(IdRawFields.high, config.host.high)
       .uint64(IdRawFields.low, config.host.low)
       .finish()
-    this.hostKey = idKeyOf(config.host)
+    this.hostWords = wireKeyWords(idKeyOf(config.host)) ?? [0, 0, 0, 0]
   }
 
   /**
@@ -211,29 +225,19 @@ export class DirectPath {
       this.routeToLearn = routeKey
       return undefined
     }
-    const callKey = idKey(request, callId).key
+    const callKey = keyOf(request, callId)
     const inbox = this.inbox
     if (inbox.outstanding.has(callKey)) return undefined
     const board = this.config.board
     const ring = board.mailboxes[route.slot] as RingView
     if (Atomics.load(ring.header, Ring.QUEUED) >= this.config.inboundQueue) return undefined
-    const callRaw = request.subarray(callId.start, callId.end)
-    if (Math.max(serviceRaw.length, methodRaw.length, callRaw.length) >= RAW_ID_BYTES)
+    if (Math.max(serviceRaw.length, methodRaw.length, callId.end - callId.start) >= RAW_ID_BYTES)
       return undefined
+    const callRaw = this.callIdCopy.of(request, callId)
     const param = msg.fields.get(DispatchRequestFields.param)
-    const payload = callPayload(
-      serviceRaw,
-      methodRaw,
-      callRaw,
-      param && request.subarray(param.start, param.end),
-    )
-    const answer = dispatchAnswer(callRaw)
-    const started = {
-      serviceId: serviceRaw,
-      methodId: methodRaw,
-      parentWords: this.channel.header,
-      parentAt: Word.TRACE_PARENT,
-    }
+    const payload = callPayloadFrom(serviceRaw, methodRaw, callRaw, request, param)
+    const answer = this.dispatchAnswer.of(callRaw)
+    const started = target.started
     const shared = this.shared
     const peer = shared?.peer(route.slot)
     if (
@@ -305,10 +309,18 @@ export class DirectPath {
       sameBytes(last.method, request, method)
     )
       return last
+    const serviceRaw = request.slice(service.start, service.end)
+    const methodRaw = request.slice(method.start, method.end)
     const target = {
-      service: request.slice(service.start, service.end),
-      method: request.slice(method.start, method.end),
-      routeKey: `${idKey(request, service).key}/${idKey(request, method).key}`,
+      service: serviceRaw,
+      method: methodRaw,
+      routeKey: `${keyOf(request, service)}/${keyOf(request, method)}`,
+      started: {
+        serviceId: serviceRaw,
+        methodId: methodRaw,
+        parentWords: this.channel.header,
+        parentAt: Word.TRACE_PARENT,
+      },
     }
     this.lastTarget = target
     return target
@@ -320,19 +332,17 @@ export class DirectPath {
       return undefined
     const callId = msg.fields.get(ReturnValueRequestFields.callId)
     if (callId === undefined) return undefined
-    const callKey = idKey(request, callId).key
+    const callKey = keyOf(request, callId)
     const call = this.inbox.serving.get(callKey)
     if (call === undefined) return undefined
     this.inbox.serving.delete(callKey)
-    const callRaw = request.subarray(callId.start, callId.end)
+    const callRaw =
+      callId.end - callId.start < RAW_ID_BYTES
+        ? this.callIdCopy.of(request, callId)
+        : request.subarray(callId.start, callId.end)
     const result = msg.fields.get(ReturnValueRequestFields.result)
     const resultError = msg.fields.get(ReturnValueRequestFields.resultError)?.value ?? 0
-    const payload = resolvedPayload(
-      call.callerHost,
-      callRaw,
-      result && request.subarray(result.start, result.end),
-      resultError,
-    )
+    const payload = resolvedPayloadFrom(call.callerHost, callRaw, request, result, resultError)
     const board = this.config.board
     const shared = this.shared
     const peer = shared?.peer(call.callerSlot)
@@ -366,50 +376,60 @@ export class DirectPath {
   }
 
   private readOne(request: Uint8Array, capacity: number): Answer | undefined {
-    // ReadOneRequest: repeated call 1 {service_id 1, method_id 2}, timeout_in_millis 2, host_id 3.
     const msg = scan(request, ReadOneRequestFields.call, this.readOneScan)
     if (msg === undefined || !this.isMe(request, msg.fields.get(ReadOneRequestFields.hostId)))
       return undefined
-    const wanted = readOneFilter(request, msg.list)
     const timeout = msg.fields.get(ReadOneRequestFields.timeoutInMillis)?.value ?? 0
     const deadline = timeout < 0 ? Infinity : performance.now() + timeout
-    return this.waitLoop(
-      deadline,
-      () => TIMED_OUT,
-      (bell) => {
-        const inbox = this.inbox
-        const first = inbox.results[0]
-        if (first !== undefined && !this.kernelFirst) return inbox.deliverResult(first, capacity)
-        let kernelSaidExit = false
-        if (
-          this.kernelFirst ||
-          (Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0 && bell !== this.emptyPollBell)
-        ) {
-          this.kernelFirst = false
-          const answer = this.poll(request, capacity)
-          if (answer.empty) {
-            this.emptyPollBell = bell
-          } else if (answer.code === KernelErr.DataTooLarge) {
-            this.kernelFirst = true
-            return answer
-          } else if (answer.code !== KernelErr.NoError) {
-            return answer
-          } else {
-            const seen = inbox.screenKernelAnswer(
-              (answer.bytes ?? this.channel.data).subarray(0, answer.length),
-            )
-            if (seen === 'exit') kernelSaidExit = true
-            else if (seen === 'deliver') return answer
-            else return 'again' // a duplicate result, dropped
-          }
-        }
-        const index = wanted === undefined ? 0 : inbox.calls.findIndex((c) => wanted.has(c.pair))
-        if (index >= 0 && index < inbox.calls.length)
-          return inbox.deliverCall(index, capacity, this.channel, this.mine)
-        if (kernelSaidExit) return EXIT
-        return undefined
-      },
-    )
+    this.readWanted = readOneFilter(request, msg.list)
+    this.readRequest = request
+    this.readCapacity = capacity
+    try {
+      return this.waitLoop(deadline, TIMED_OUT, this.readStep)
+    } finally {
+      this.readRequest = NO_REQUEST
+      this.readWanted = undefined
+    }
+  }
+
+  /**
+   * One look of read_one_ (waitLoop's step) for the request in `readRequest`: a method bound
+   * once, with its arguments in fields, so a read makes no closure.
+   */
+  private readonly readStep = (bell: number): Answer | 'again' | undefined => {
+    const inbox = this.inbox
+    const first = inbox.results[0]
+    if (first !== undefined && !this.kernelFirst)
+      return inbox.deliverResult(first, this.readCapacity)
+    let kernelSaidExit = false
+    if (
+      this.kernelFirst ||
+      (Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0 && bell !== this.emptyPollBell)
+    ) {
+      this.kernelFirst = false
+      const answer = this.poll(this.readRequest, this.readCapacity)
+      if (answer.empty) {
+        this.emptyPollBell = bell
+      } else if (answer.code === KernelErr.DataTooLarge) {
+        this.kernelFirst = true
+        return answer
+      } else if (answer.code !== KernelErr.NoError) {
+        return answer
+      } else {
+        const seen = inbox.screenKernelAnswer(
+          (answer.bytes ?? this.channel.data).subarray(0, answer.length),
+        )
+        if (seen === 'exit') kernelSaidExit = true
+        else if (seen === 'deliver') return answer
+        else return 'again' // a duplicate result, dropped
+      }
+    }
+    const wanted = this.readWanted
+    const index = wanted === undefined ? 0 : inbox.calls.findIndex((c) => wanted.has(c.pair))
+    if (index >= 0 && index < inbox.calls.length)
+      return inbox.deliverCall(index, this.readCapacity, this.channel, this.mine)
+    if (kernelSaidExit) return EXIT
+    return undefined
   }
 
   private blockUntilCall(request: Uint8Array): Answer | undefined {
@@ -417,15 +437,12 @@ export class DirectPath {
     if (req === undefined) return undefined
     const canTimeout = flag(request, req.fields.get(BlockUntilCallRequestFields.canTimeout))
     const deadline = canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
-    return this.waitLoop(
-      deadline,
-      () => BLOCK_TIMED_OUT,
-      () =>
-        this.inbox.results.length > 0 ||
-        this.inbox.calls.length > 0 ||
-        Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0
-          ? BLOCK_WOKEN
-          : undefined,
+    return this.waitLoop(deadline, BLOCK_TIMED_OUT, () =>
+      this.inbox.results.length > 0 ||
+      this.inbox.calls.length > 0 ||
+      Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0
+        ? BLOCK_WOKEN
+        : undefined,
     )
   }
 
@@ -436,7 +453,7 @@ export class DirectPath {
    */
   private waitLoop(
     deadline: number,
-    onTimeout: () => Answer,
+    onTimeout: Answer,
     step: (bell: number) => Answer | 'again' | undefined,
   ): Answer {
     for (;;) {
@@ -445,9 +462,9 @@ export class DirectPath {
       const answer = step(bell)
       if (answer === 'again') continue
       if (answer !== undefined) return answer
-      if (performance.now() >= deadline) return onTimeout()
+      if (deadline !== Infinity && performance.now() >= deadline) return onTimeout
       if (this.shared === undefined) this.bell.wait(bell, deadline)
-      else if (!this.shared.wait(this, deadline)) return onTimeout()
+      else if (!this.shared.wait(this, deadline)) return onTimeout
     }
   }
 
@@ -465,7 +482,6 @@ export class DirectPath {
 
   /** An empty host id or this worker's own (anything else goes to the kernel: BadId). */
   private isMe(bytes: Uint8Array, field: Field | undefined): boolean {
-    const id = idKey(bytes, field)
-    return id.empty || id.key === this.hostKey
+    return field === undefined || isOwnOrEmptyId(bytes, field.start, field.end, this.hostWords)
   }
 }

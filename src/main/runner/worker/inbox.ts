@@ -9,8 +9,9 @@ import { ServingBytes, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
 import { monoNs, Ring, writeRawId } from '../../kernel/transport/switchboard'
 import type { RingView } from '../../kernel/transport/switchboard'
-import { readMailbox } from './mailbox-cells'
-import { flag, idKey, scan } from './wire'
+import { CallCellIds, readMailbox } from './mailbox-cells'
+import type { CallCell, CallIdAt } from './mailbox-cells'
+import { flag, keyAt, keyOf, scan } from './wire'
 import { ReadOneResponseFields, ResolvedCallFields } from '../../../shared/wire-fields/gen/fields'
 
 /** An answer for the guest: a code and the response bytes (or the required length). */
@@ -41,8 +42,7 @@ export interface ResultEntry {
 /** How many delivered results are remembered (two generations of this many). */
 const DONE_MEMORY = 4096
 
-export const keyOfRaw = (raw: Uint8Array): string =>
-  idKey(raw, { start: 0, end: raw.byteLength, value: 0 }).key
+export const keyOfRaw = (raw: Uint8Array): string => keyAt(raw, 0, raw.byteLength)
 
 export class Inbox {
   readonly results: ResultEntry[] = []
@@ -55,6 +55,14 @@ export class Inbox {
   private done = new Set<string>()
   /** The generation of `done` before the current one (two bounded Sets: O(1) forgetting). */
   private doneBefore = new Set<string>()
+  /** The mailbox's repeated ids, copied once (mailbox-cells.ts). */
+  private readonly cellIds = new CallCellIds()
+  /** The last (service, method) read and its filter key: the same copies give the same key. */
+  private pairOf: { service: Uint8Array; method: Uint8Array; pair: string } = {
+    service: new Uint8Array(0),
+    method: new Uint8Array(0),
+    pair: '',
+  }
 
   /** A result for one of this guest's calls (one no longer outstanding, it timed out, is dropped). */
   addResult(callKey: string, bytes: Uint8Array): void {
@@ -63,24 +71,40 @@ export class Inbox {
 
   /** Moves everything in the mailbox into the local queues. */
   drain(ring: RingView): void {
-    readMailbox(
-      ring,
-      (call, bytes) =>
-        this.calls.push({
-          callKey: keyOfRaw(call.callId),
-          bytes,
-          callerSlot: call.callerSlot,
-          callerGen: call.callerGen,
-          callerHost: call.callerHost,
-          service: call.service,
-          method: call.method,
-          pair: `${keyOfRaw(call.service)}/${keyOfRaw(call.method)}`,
-        }),
-      // A result for a call that is no longer outstanding (it timed out) is dropped; the
-      // kernel logs it when it reads the callee's notice.
-      (callId, bytes) => this.addResult(keyOfRaw(callId), bytes),
-    )
+    readMailbox(ring, this.cellIds, this.onCallCell, this.onResultCell)
   }
+
+  /** drain's visitors, made once: a drain runs at every look of read_one_. */
+  private readonly onCallCell = (
+    id: CallIdAt,
+    call: Omit<CallCell, 'callId'>,
+    bytes: Uint8Array,
+  ): void => {
+    if (call.service !== this.pairOf.service || call.method !== this.pairOf.method) {
+      this.pairOf = {
+        service: call.service,
+        method: call.method,
+        pair: `${keyOfRaw(call.service)}/${keyOfRaw(call.method)}`,
+      }
+    }
+    this.calls.push({
+      callKey: keyAt(id.cells, id.start, id.end),
+      bytes,
+      callerSlot: call.callerSlot,
+      callerGen: call.callerGen,
+      callerHost: call.callerHost,
+      service: call.service,
+      method: call.method,
+      pair: this.pairOf.pair,
+    })
+  }
+
+  /**
+   * A result for one of this guest's calls; one no longer outstanding (it timed out) is
+   * dropped, and the kernel logs it when it reads the callee's notice.
+   */
+  private readonly onResultCell = (id: CallIdAt, bytes: Uint8Array): void =>
+    this.addResult(keyAt(id.cells, id.start, id.end), bytes)
 
   /** Hands out the oldest result (or DataTooLarge when it does not fit `capacity`). */
   deliverResult(entry: ResultEntry, capacity: number): Answer {
@@ -106,7 +130,9 @@ export class Inbox {
     if (call.bytes.byteLength > capacity) {
       return { code: KernelErr.DataTooLarge, length: call.bytes.byteLength, bytes: undefined }
     }
-    this.calls.splice(index, 1)
+    // shift() when it is the first (nearly always): splice makes an array of what it removed.
+    if (index === 0) this.calls.shift()
+    else this.calls.splice(index, 1)
     Atomics.sub(mine.header, Ring.QUEUED, 1)
     this.serving.set(call.callKey, call)
     const { view, header, bytes } = channel
@@ -137,7 +163,7 @@ export class Inbox {
       const resolved = bytes.subarray(resolvedField.start, resolvedField.end)
       const callId = scan(resolved)?.fields.get(ResolvedCallFields.callId)
       if (callId !== undefined) {
-        const k = idKey(resolved, callId).key
+        const k = keyOf(resolved, callId)
         if (this.done.delete(k) || this.doneBefore.delete(k)) return 'drop'
         this.outstanding.delete(k)
       }

@@ -78,11 +78,57 @@ export function writeResultCell(
   publishCell(ring)
 }
 
-/** Hands every cell of the mailbox to a visitor, oldest first, and consumes it. */
+/**
+ * A copy of the raw ids a mailbox keeps sending (the caller's host, the service and method of a
+ * callee's calls): the last one read is handed out again while the cell holds the same bytes,
+ * so reading a call copies no id that repeats.
+ */
+export class RepeatedRawId {
+  private last: Uint8Array = new Uint8Array(0)
+
+  /** The raw id at `offset` of `cells` (switchboard writeRawId's layout), reused when unchanged. */
+  read(cells: Uint8Array, offset: number): Uint8Array {
+    const length = cells[offset] as number
+    const last = this.last
+    if (last.byteLength === length) {
+      let same = true
+      for (let i = 0; i < length; i++) {
+        if (last[i] !== cells[offset + 1 + i]) {
+          same = false
+          break
+        }
+      }
+      if (same) return last
+    }
+    this.last = readRawId(cells, offset)
+    return this.last
+  }
+}
+
+/** Where a cell's call id is: the visitor reads it in place (valid during its call only). */
+export interface CallIdAt {
+  readonly cells: Uint8Array
+  readonly start: number
+  readonly end: number
+}
+
+/** The repeated ids of one mailbox's CALL cells (one per reader). */
+export class CallCellIds {
+  readonly callerHost = new RepeatedRawId()
+  readonly service = new RepeatedRawId()
+  readonly method = new RepeatedRawId()
+}
+
+/**
+ * Hands every cell of the mailbox to a visitor, oldest first, and consumes it. The call id is
+ * given in place (`id`, reused for every cell) and the repeated ids through `ids`, so a call
+ * read costs no copy but its payload's.
+ */
 export function readMailbox(
   ring: RingView,
-  onCall: (call: CallCell, payload: Uint8Array) => void,
-  onResult: (callId: Uint8Array, payload: Uint8Array) => void,
+  ids: CallCellIds,
+  onCall: (id: CallIdAt, call: Omit<CallCell, 'callId'>, payload: Uint8Array) => void,
+  onResult: (id: CallIdAt, payload: Uint8Array) => void,
 ): void {
   const v = ring.view
   const cells = ring.cells
@@ -90,22 +136,45 @@ export function readMailbox(
     const kind = v.getUint32(cell, true)
     const length = v.getUint32(cell + 4, true)
     const payload = payloadBytes(length)
-    payload.set(cells.subarray(cell + PAYLOAD, cell + PAYLOAD + length))
-    const callId = readRawId(cells, cell + CALL_ID)
+    const from = cell + PAYLOAD
+    // Short payloads byte by byte: set() needs a view of the cell, an allocation per call.
+    if (length <= 128) for (let i = 0; i < length; i++) payload[i] = cells[from + i] as number
+    else payload.set(cells.subarray(from, from + length))
+    idAt.cells = cells
+    idAt.start = cell + CALL_ID + 1
+    idAt.end = idAt.start + (cells[cell + CALL_ID] as number)
     if (kind === Cell.CALL) {
-      const call: CallCell = {
-        callId,
-        callerSlot: v.getInt32(cell + 8, true),
-        callerGen: v.getInt32(cell + 12, true),
-        callerHost: readRawId(cells, cell + CALLER_HOST),
-        service: readRawId(cells, cell + SERVICE),
-        method: readRawId(cells, cell + METHOD),
-      }
+      callAt.callerSlot = v.getInt32(cell + 8, true)
+      callAt.callerGen = v.getInt32(cell + 12, true)
+      callAt.callerHost = ids.callerHost.read(cells, cell + CALLER_HOST)
+      callAt.service = ids.service.read(cells, cell + SERVICE)
+      callAt.method = ids.method.read(cells, cell + METHOD)
+      // Before the cell is consumed: until then no producer can write over the ids read in place.
+      onCall(idAt, callAt, payload)
       consumeCell(ring)
-      onCall(call, payload)
     } else {
+      if (kind === Cell.RESULT) onResult(idAt, payload)
       consumeCell(ring)
-      if (kind === Cell.RESULT) onResult(callId, payload)
     }
   }
+}
+
+/** The visitor's arguments, reused for every cell (nothing per cell but the payload). */
+const idAt: { cells: Uint8Array; start: number; end: number } = {
+  cells: new Uint8Array(0),
+  start: 0,
+  end: 0,
+}
+const callAt: {
+  callerSlot: number
+  callerGen: number
+  callerHost: Uint8Array
+  service: Uint8Array
+  method: Uint8Array
+} = {
+  callerSlot: 0,
+  callerGen: 0,
+  callerHost: new Uint8Array(0),
+  service: new Uint8Array(0),
+  method: new Uint8Array(0),
 }

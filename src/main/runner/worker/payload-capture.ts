@@ -1,6 +1,6 @@
 import { MAX_PAYLOAD_BYTES, MAX_TYPE_URL_CHARS } from '../../../shared/trace/payload'
 import type { CapturedPayload } from '../../../shared/trace/payload'
-import { idKey, scan } from './wire'
+import { keyOf, scan } from './wire'
 import type { Field } from './wire'
 import {
   AnyFields,
@@ -66,10 +66,7 @@ export class PayloadCapture {
       const oldest = this.open.keys().next().value
       if (oldest !== undefined) this.open.delete(oldest)
     }
-    this.open.set(
-      idKey(bytes, callId).key,
-      anyOf(bytes, msg.fields.get(ReadOneResponseFields.param)),
-    )
+    this.open.set(keyOf(bytes, callId), anyOf(bytes, msg.fields.get(ReadOneResponseFields.param)))
   }
 
   /** Before return_value_ goes out: the call's result or error. */
@@ -77,7 +74,7 @@ export class PayloadCapture {
     const msg = scan(request)
     const callId = msg?.fields.get(ReturnValueRequestFields.callId)
     if (msg === undefined || callId === undefined) return
-    const call = idKey(request, callId).key
+    const call = keyOf(request, callId)
     const captured = this.open.get(call)
     const known = this.open.delete(call)
     const response = anyOf(request, msg.fields.get(ReturnValueRequestFields.result))

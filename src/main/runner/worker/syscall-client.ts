@@ -64,13 +64,15 @@ export function syscallForwarders(
     name: entry.name,
     bind: (guest): WasmImport => {
       const qualified = `parigot.${entry.name}`
+      let lastRequest: Uint8Array | undefined
       return (inLenArg: number, inPtrArg: number, outPtrArg: number, errPtrArg: number) => {
         const memory = guest.memory()
         const inLen = inLenArg >>> 0
         const outPtr = outPtrArg >>> 0
         const errPtr = errPtrArg >>> 0
         const capacity = outBufferCapacity(guest, errPtr, qualified)
-        const request = memory.peek(inPtrArg, inLen)
+        const request = memory.peekReusing(lastRequest, inPtrArg, inLen)
+        lastRequest = request
         if (request === undefined || inLen > data.byteLength) {
           guest.logger.log(
             'warn',
@@ -124,7 +126,7 @@ export function syscallForwarders(
           memory.writeI32(errPtr, 0)
           return 0n
         }
-        if (!memory.write(outPtr, (answer.bytes ?? data).subarray(0, length))) {
+        if (!memory.writeFrom(outPtr, answer.bytes ?? data, 0, length)) {
           guest.logger.log(
             'warn',
             `${qualified}: out buffer [${outPtr}, +${length}) is outside guest memory (${memory.size} bytes)`,

@@ -1,3 +1,4 @@
+import { RAW_ID_BYTES } from '../../kernel/transport/switchboard'
 import { wireKey } from '../../kernel/transport/wire-key'
 import {
   DispatchResponseFields,
@@ -97,21 +98,19 @@ export function scan(
   list.length = 0
   let pos = 0
   while (pos < bytes.length) {
-    const tag = varint(bytes, pos)
-    if (tag === undefined) return undefined
-    pos = tag.next
-    const number = tag.value >>> 3
-    const wire = tag.value & 7
+    pos = varint(bytes, pos)
+    if (pos < 0) return undefined
+    const number = varintValue >>> 3
+    const wire = varintValue & 7
     if (wire === 0) {
-      const v = varint(bytes, pos)
-      if (v === undefined) return undefined
-      fields.set(number, pos, v.next, v.value)
-      pos = v.next
+      const next = varint(bytes, pos)
+      if (next < 0) return undefined
+      fields.set(number, pos, next, varintValue)
+      pos = next
     } else if (wire === 2) {
-      const len = varint(bytes, pos)
-      if (len === undefined || len.next + len.value > bytes.length) return undefined
-      const start = len.next
-      const end = start + len.value
+      const start = varint(bytes, pos)
+      const end = start + varintValue
+      if (start < 0 || varintValue < 0 || end > bytes.length) return undefined
       if (number === repeated) list.push({ start, end, value: 0 })
       else fields.set(number, start, end, 0)
       pos = end
@@ -140,21 +139,21 @@ export function lastField(
   let found: Field | undefined
   let pos = start
   while (pos < end) {
-    const tag = varint(bytes, pos)
-    if (tag === undefined || tag.next > end) return undefined
-    pos = tag.next
-    const wire = tag.value & 7
+    pos = varint(bytes, pos)
+    if (pos < 0 || pos > end) return undefined
+    const tag = varintValue
+    const wire = tag & 7
     if (wire === 0) {
-      const v = varint(bytes, pos)
-      if (v === undefined || v.next > end) return undefined
-      if (tag.value >>> 3 === number) found = { start: pos, end: v.next, value: v.value }
-      pos = v.next
+      const next = varint(bytes, pos)
+      if (next < 0 || next > end) return undefined
+      if (tag >>> 3 === number) found = { start: pos, end: next, value: varintValue }
+      pos = next
     } else if (wire === 2) {
-      const len = varint(bytes, pos)
-      if (len === undefined || len.value < 0 || len.next + len.value > end) return undefined
-      if (tag.value >>> 3 === number)
-        found = { start: len.next, end: len.next + len.value, value: 0 }
-      pos = len.next + len.value
+      const from = varint(bytes, pos)
+      const length = varintValue
+      if (from < 0 || length < 0 || from + length > end) return undefined
+      if (tag >>> 3 === number) found = { start: from, end: from + length, value: 0 }
+      pos = from + length
     } else if (wire === 1 || wire === 5) {
       pos += wire === 1 ? 8 : 4
     } else {
@@ -164,16 +163,22 @@ export function lastField(
   return pos === end ? found : undefined
 }
 
-/** A varint's low 32 bits (as int32) and where it ends. */
-function varint(bytes: Uint8Array, pos: number): { value: number; next: number } | undefined {
+/** The value of the last `varint` read (a module variable, so reading one allocates nothing). */
+let varintValue = 0
+
+/** Reads a varint at `pos`: its low 32 bits (as int32) into `varintValue`; where it ends, or -1. */
+function varint(bytes: Uint8Array, pos: number): number {
   let value = 0
   for (let i = 0; i < 10; i++) {
     const b = bytes[pos + i]
-    if (b === undefined) return undefined
+    if (b === undefined) return -1
     if (i < 5) value |= (b & 0x7f) << (7 * i)
-    if ((b & 0x80) === 0) return { value, next: pos + i + 1 }
+    if ((b & 0x80) === 0) {
+      varintValue = value
+      return pos + i + 1
+    }
   }
-  return undefined
+  return -1
 }
 
 /** A varint field read as protobuf reads a bool: true when any bit of its value is set. */
@@ -223,6 +228,44 @@ export function idKey(
     empty: (hh & 0xffff) === 0 && h1 === 0 && l0 === 0 && l1 === 0,
   }
 }
+
+/**
+ * The key of the IdRaw in bytes[start, end), as `idKey(...).key` gives it, without the result
+ * object: the hot paths make several keys per call and need only the text.
+ */
+export function keyAt(bytes: Uint8Array, start: number, end: number): string {
+  if (!idHalves(bytes, start, end)) return EMPTY_ID_KEY
+  return wireKey(
+    (halves[0] as number) & 0xffffff,
+    halves[1] as number,
+    halves[2] as number,
+    halves[3] as number,
+  )
+}
+
+/**
+ * Whether the IdRaw in bytes[start, end) is the empty id or the id whose key words
+ * (wire-key.ts wireKeyWords) are `own` (a syscall's host id: absent or empty means the caller's
+ * own), as `idKey` would say, with no key text or result object.
+ */
+export function isOwnOrEmptyId(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  own: readonly [number, number, number, number],
+): boolean {
+  if (!idHalves(bytes, start, end)) return true
+  const hh = (halves[0] as number) & 0xffffff
+  const h1 = halves[1] as number
+  const l0 = halves[2] as number
+  const l1 = halves[3] as number
+  if ((hh & 0xffff) === 0 && h1 === 0 && l0 === 0 && l1 === 0) return true
+  return hh === own[0] && h1 === own[1] && l0 === own[2] && l1 === own[3]
+}
+
+/** keyAt for a field (the empty id's key when it is absent). */
+export const keyOf = (bytes: Uint8Array, field: Field | undefined): string =>
+  field === undefined ? EMPTY_ID_KEY : keyAt(bytes, field.start, field.end)
 
 /** idHalves' answer: high's upper and lower 32 bits, then low's (reused: no allocation per id). */
 const halves = new Uint32Array(4)
@@ -437,6 +480,23 @@ function putField(out: Uint8Array, pos: number, number: number, payload: Uint8Ar
   return pos + length
 }
 
+/** putField for the payload bytes[start, end), without a view of it. */
+function putFieldRange(
+  out: Uint8Array,
+  pos: number,
+  number: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): number {
+  out[pos++] = (number << 3) | 2
+  const length = end - start
+  pos = putVarint(out, pos, length)
+  if (length <= 64) for (let i = 0; i < length; i++) out[pos + i] = bytes[start + i] as number
+  else out.set(bytes.subarray(start, end), pos)
+  return pos + length
+}
+
 function putVarint(out: Uint8Array, pos: number, value: number): number {
   let v = value >>> 0
   while (v > 0x7f) {
@@ -459,30 +519,72 @@ export function callPayload(
   callId: Uint8Array,
   param: Uint8Array | undefined,
 ): Uint8Array {
+  return callPayloadFrom(service, method, callId, param ?? NO_BYTES, param && whole(param))
+}
+
+/** callPayload with the param given as a field of `source` (the dispatch_ request): no view. */
+export function callPayloadFrom(
+  service: Uint8Array,
+  method: Uint8Array,
+  callId: Uint8Array,
+  source: Uint8Array,
+  param: Field | undefined,
+): Uint8Array {
   const pair = fieldSize(service.byteLength) + fieldSize(method.byteLength)
   const size =
     fieldSize(pair) +
     fieldSize(callId.byteLength) +
-    (param === undefined ? 0 : fieldSize(param.byteLength))
+    (param === undefined ? 0 : fieldSize(param.end - param.start))
   const out = payloadBytes(size)
   out[0] = (ReadOneResponseFields.call << 3) | 2
   let pos = putVarint(out, 1, pair)
   pos = putField(out, pos, ServiceMethodCallFields.serviceId, service)
   pos = putField(out, pos, ServiceMethodCallFields.methodId, method)
   pos = putField(out, pos, ReadOneResponseFields.callId, callId)
-  if (param !== undefined) putField(out, pos, ReadOneResponseFields.param, param)
+  if (param !== undefined)
+    putFieldRange(out, pos, ReadOneResponseFields.param, source, param.start, param.end)
   return out
 }
 
-/** DispatchResponse {call_id} as a syscall answer. */
-export function dispatchAnswer(callId: Uint8Array): {
-  code: 0
-  length: number
-  bytes: Uint8Array
-} {
-  const bytes = new Uint8Array(fieldSize(callId.byteLength))
-  putField(bytes, 0, DispatchResponseFields.callId, callId)
-  return { code: 0, length: bytes.byteLength, bytes }
+const NO_BYTES = new Uint8Array(0)
+const whole = (bytes: Uint8Array): Field => ({ start: 0, end: bytes.byteLength, value: 0 })
+
+/**
+ * A raw id copied into one buffer and handed out as a view of exactly its length, made once per
+ * length: the direct path needs an id's bytes for the span of one syscall (every consumer copies
+ * them), and a view of the request per call was an allocation. Valid until the next `of`.
+ */
+export class RawIdCopy {
+  private readonly buffer = new Uint8Array(RAW_ID_BYTES)
+  private readonly views: Uint8Array[] = []
+
+  constructor() {
+    for (let n = 0; n < RAW_ID_BYTES; n++) this.views.push(this.buffer.subarray(0, n))
+  }
+
+  /** bytes[field] (shorter than RAW_ID_BYTES: check first). */
+  of(bytes: Uint8Array, field: Field): Uint8Array {
+    const length = field.end - field.start
+    const buffer = this.buffer
+    for (let i = 0; i < length; i++) buffer[i] = bytes[field.start + i] as number
+    return this.views[length] as Uint8Array
+  }
+}
+
+/**
+ * DispatchResponse {call_id} as a syscall answer, written into this one buffer each time: the
+ * syscall copies an answer into guest memory before the guest can dispatch again.
+ */
+export class DispatchAnswer {
+  readonly code = 0
+  length = 0
+  /** The direct path takes ids under RAW_ID_BYTES: a tag, one length byte, the id. */
+  readonly bytes = new Uint8Array(2 + RAW_ID_BYTES)
+
+  of(callId: Uint8Array): this {
+    this.length = putField(this.bytes, 0, DispatchResponseFields.callId, callId)
+    return this
+  }
 }
 
 /**
@@ -494,18 +596,36 @@ export function resolvedPayload(
   result: Uint8Array | undefined,
   resultError: number,
 ): Uint8Array {
+  return resolvedPayloadFrom(
+    callerHost,
+    callId,
+    result ?? NO_BYTES,
+    result && whole(result),
+    resultError,
+  )
+}
+
+/** resolvedPayload with the result given as a field of `source` (the return_value_ request). */
+export function resolvedPayloadFrom(
+  callerHost: Uint8Array,
+  callId: Uint8Array,
+  source: Uint8Array,
+  result: Field | undefined,
+  resultError: number,
+): Uint8Array {
   const errorSize = resultError === 0 ? 0 : resultError > 0 ? 1 + varintSize(resultError) : 11
   const resolved =
     fieldSize(callerHost.byteLength) +
     fieldSize(callId.byteLength) +
-    (result === undefined ? 0 : fieldSize(result.byteLength)) +
+    (result === undefined ? 0 : fieldSize(result.end - result.start)) +
     errorSize
   const out = payloadBytes(fieldSize(resolved))
   out[0] = (ReadOneResponseFields.resolved << 3) | 2
   let pos = putVarint(out, 1, resolved)
   pos = putField(out, pos, ResolvedCallFields.hostId, callerHost)
   pos = putField(out, pos, ResolvedCallFields.callId, callId)
-  if (result !== undefined) pos = putField(out, pos, ResolvedCallFields.result, result)
+  if (result !== undefined)
+    pos = putFieldRange(out, pos, ResolvedCallFields.result, source, result.start, result.end)
   if (resultError > 0) {
     out[pos++] = ResolvedCallFields.resultError << 3
     putVarint(out, pos, resultError)
