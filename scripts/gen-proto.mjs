@@ -151,36 +151,35 @@ async function generateGuests(base) {
 }
 
 const validatorDir = 'src/shared/deploy-config/gen'
-
-/** Writes the Ajv standalone validator of the deploy-config schema under `base`; exit code. */
-function generateValidator(base) {
-  const out = join(base, validatorDir, 'validate-deploy-config.ts')
-  mkdirSync(dirname(out), { recursive: true })
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'scripts', 'gen-deploy-validator.ts'), out],
-    { cwd: root, env, encoding: 'utf8' },
-  )
-  if (result.status !== 0)
-    console.error(`gen-proto: generating ${validatorDir} failed:\n${result.stderr}`)
-  return result.status ?? 1
-}
-
 const wireFieldsDir = 'src/shared/wire-fields/gen'
 
-/** Writes the field-number module under `base` (from the descriptors in src/shared/gen); exit code. */
-function generateWireFields(base) {
-  const out = join(base, wireFieldsDir, 'fields.ts')
+/**
+ * Runs a one-file generator script (`node --import tsx scripts/<script> <out file>`), writing
+ * `<base>/<dir>/<file>`; returns an exit code.
+ */
+function runFileGenerator(script, base, dir, file) {
+  const out = join(base, dir, file)
   mkdirSync(dirname(out), { recursive: true })
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', join(root, 'scripts', 'gen-wire-fields.ts'), out],
-    { cwd: root, env, encoding: 'utf8' },
+    ['--import', 'tsx', join(root, 'scripts', script), out],
+    {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    },
   )
-  if (result.status !== 0)
-    console.error(`gen-proto: generating ${wireFieldsDir} failed:\n${result.stderr}`)
+  if (result.status !== 0) console.error(`gen-proto: generating ${dir} failed:\n${result.stderr}`)
   return result.status ?? 1
 }
+
+/** The Ajv standalone validator of the deploy-config schema. */
+const generateValidator = (base) =>
+  runFileGenerator('gen-deploy-validator.ts', base, validatorDir, 'validate-deploy-config.ts')
+
+/** The field-number module (from the descriptors in src/shared/gen). */
+const generateWireFields = (base) =>
+  runFileGenerator('gen-wire-fields.ts', base, wireFieldsDir, 'fields.ts')
 
 /** Compares the files under `fresh` and `current`; prints what differs; returns their count. */
 function compareDirs(fresh, current, label) {
