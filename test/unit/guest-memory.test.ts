@@ -1,7 +1,7 @@
 // GuestMemory's allocation-free accessors (engine/guest-memory.ts) on a real WebAssembly.Memory,
 // including across growth, which detaches the old buffer.
 import { describe, expect, it } from 'vitest'
-import { GuestMemory } from '../../src/main/engine'
+import { GuestMemory, PeekCache } from '../../src/main/engine'
 
 const PAGE = 65536
 
@@ -23,20 +23,30 @@ describe('GuestMemory', () => {
     expect(memory.writeFrom(0, source, -1, 2)).toBe(false)
   })
 
-  it('peekReusing hands back the same view for the same range, and a fresh one after growth', () => {
+  it('peekCached hands back one view per place and length, and fresh ones after growth', () => {
     const wasm = new WebAssembly.Memory({ initial: 1, maximum: 4 })
     const memory = new GuestMemory(wasm)
-    const first = memory.peekReusing(undefined, 64, 16) as Uint8Array
-    expect(memory.peekReusing(first, 64, 16)).toBe(first)
-    expect(memory.peekReusing(first, 64, 17)).not.toBe(first)
-    expect(memory.peekReusing(first, 65, 16)).not.toBe(first)
+    const cache = new PeekCache()
+    const first = memory.peekCached(cache, 64, 16) as Uint8Array
+    const longer = memory.peekCached(cache, 64, 17) as Uint8Array
+    expect(memory.peekCached(cache, 64, 16) === first).toBe(true)
+    expect(memory.peekCached(cache, 64, 17) === longer).toBe(true)
+    expect([longer.byteOffset, longer.byteLength]).toEqual([64, 17])
+    // Another place starts the cache again.
+    const moved = memory.peekCached(cache, 65, 16) as Uint8Array
+    expect(moved === first).toBe(false)
+    expect(moved.byteOffset).toBe(65)
+    expect(memory.peekCached(cache, 64, 16) === first).toBe(false)
+    const again = memory.peekCached(cache, 64, 16) as Uint8Array
     wasm.grow(1)
     // The old view's buffer is detached (length 0): the range is read from the grown memory.
     expect(memory.write(64, new Uint8Array(16).fill(9))).toBe(true)
-    const after = memory.peekReusing(first, 64, 16) as Uint8Array
+    const after = memory.peekCached(cache, 64, 16) as Uint8Array
     // (compared by identity: the matcher cannot print a detached view)
-    expect(after === first).toBe(false)
+    expect(after === again).toBe(false)
     expect(Array.from(after)).toEqual(new Array(16).fill(9))
-    expect(memory.peekReusing(undefined, 2 * PAGE - 8, 16)).toBeUndefined()
+    expect(memory.peekCached(cache, 2 * PAGE - 8, 16)).toBeUndefined()
+    // Longer than the cache keeps: a view each time, still bounds-checked.
+    expect(memory.peekCached(cache, 0, 300)?.byteLength).toBe(300)
   })
 })

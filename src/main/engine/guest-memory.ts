@@ -6,6 +6,18 @@
  * is 0 bytes long), and only an access that does not fit asks the memory for its current buffer
  * (the `buffer` getter costs more than the rest of a small access).
  */
+/** Lengths up to which peekCached keeps a view per length. */
+const PEEK_CACHE_MAX_LEN = 256
+
+/** The views peekCached made of one place of a guest's memory, by length. */
+export class PeekCache {
+  start = -1
+  buffer: ArrayBufferLike | undefined = undefined
+  readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(
+    PEEK_CACHE_MAX_LEN + 1,
+  ).fill(undefined)
+}
+
 export class GuestMemory {
   private buffer: ArrayBuffer | SharedArrayBuffer
   private view: DataView
@@ -52,20 +64,27 @@ export class GuestMemory {
   }
 
   /**
-   * `peek`, handing back `last` when it is that very range of the current memory: a syscall's
-   * request usually sits where the previous one did (the SDK encodes into one scratch buffer),
-   * and each new view is an allocation on every call. A view of a buffer that growth detached
-   * has length 0, so it is never handed back for a non-empty range.
+   * `peek`, handing back the view `cache` already holds for this place and length: a syscall's
+   * request sits where the previous one did (the SDK encodes into one scratch buffer), its length
+   * moves with its ids' varints, and each new view is an allocation on every call. The cache
+   * starts again when the place changes or growth replaced the buffer (a detached view is never
+   * handed back).
    */
-  peekReusing(last: Uint8Array | undefined, ptr: number, len: number): Uint8Array | undefined {
-    if (
-      last !== undefined &&
-      last.byteLength === len &&
-      last.byteOffset === ptr >>> 0 &&
-      last.buffer === this.buffer
-    )
-      return last
-    return this.peek(ptr, len)
+  peekCached(cache: PeekCache, ptr: number, len: number): Uint8Array | undefined {
+    if (!this.contains(ptr, len)) return undefined
+    const start = ptr >>> 0
+    if (len > PEEK_CACHE_MAX_LEN) return this.bytes.subarray(start, start + len)
+    if (cache.start !== start || cache.buffer !== this.buffer) {
+      cache.start = start
+      cache.buffer = this.buffer
+      cache.views.fill(undefined)
+    }
+    let view = cache.views[len]
+    if (view === undefined) {
+      view = this.bytes.subarray(start, start + len)
+      cache.views[len] = view
+    }
+    return view
   }
 
   write(ptr: number, data: Uint8Array): boolean {

@@ -4,7 +4,7 @@ export { compileGuest, describeCompiled, DEFAULT_MAX_MODULE_BYTES } from './comp
 export type { CompiledGuest, EntryKind } from './compile'
 export { EngineError, GuestExit, GuestTrap } from './errors'
 export type { EngineErrorCode } from './errors'
-export { GuestMemory } from './guest-memory'
+export { GuestMemory, PeekCache } from './guest-memory'
 export type { GuestBinding, HostFunctionDef, WasmImport } from './host-function'
 export { manufactureHostContext } from './host-context'
 export type { HostContext } from './host-context'

@@ -19,7 +19,7 @@ import { writeNotice } from '../../kernel/transport/notice-cells'
 import { DoorbellWaiter } from './doorbell-waiter'
 import type { StagedNotices, StartedCall } from './staged-notices'
 import { Inbox } from './inbox'
-import type { Answer } from './inbox'
+import type { Answer, InboundEntry } from './inbox'
 import { fitsCell, freeResultCell, writeCallCell, writeResultCell } from './mailbox-cells'
 import {
   callPayloadFrom,
@@ -145,6 +145,17 @@ export class DirectPath {
   private readonly dispatchScan = new Scanned()
   private readonly returnScan = new Scanned()
   private readonly readOneScan = new Scanned()
+  /** A RETURNED notice's contents (writeNotice), reused. */
+  private readonly returned = { resultError: 0 }
+  /** A CALL cell's ids (writeCallCell), reused. */
+  private readonly outgoing: {
+    callId: Uint8Array
+    callerSlot: number
+    callerGen: number
+    callerHost: Uint8Array
+    service: Uint8Array
+    method: Uint8Array
+  }
 
   constructor(
     private readonly config: DirectPathConfig,
@@ -158,6 +169,14 @@ export class DirectPath {
       .uint64(IdRawFields.low, config.host.low)
       .finish()
     this.hostWords = wireKeyWords(idKeyOf(config.host)) ?? [0, 0, 0, 0]
+    this.outgoing = {
+      callId: NO_REQUEST,
+      callerSlot: config.slot,
+      callerGen: config.gen,
+      callerHost: this.hostRaw,
+      service: NO_REQUEST,
+      method: NO_REQUEST,
+    }
   }
 
   /**
@@ -235,7 +254,6 @@ export class DirectPath {
       return undefined
     const callRaw = this.callIdCopy.of(request, callId)
     const param = msg.fields.get(DispatchRequestFields.param)
-    const payload = callPayloadFrom(serviceRaw, methodRaw, callRaw, request, param)
     const answer = this.dispatchAnswer.of(callRaw)
     const started = target.started
     const shared = this.shared
@@ -252,25 +270,48 @@ export class DirectPath {
         ringKernel(board)
       }
       Atomics.add(ring.header, Ring.QUEUED, 1)
-      peer.inbox.calls.push({
-        callKey,
-        bytes: payload,
-        callerSlot: this.config.slot,
-        callerGen: this.config.gen,
-        callerHost: this.hostRaw,
-        service: target.service,
-        method: target.method,
-        pair: routeKey,
-      })
+      const callee = peer.inbox
+      const entry = callee.entry()
+      entry.callKey = callKey
+      entry.bytes = callPayloadFrom(serviceRaw, methodRaw, callRaw, request, param, callee.payloads)
+      entry.callerSlot = this.config.slot
+      entry.callerGen = this.config.gen
+      entry.callerHost = this.hostRaw
+      entry.service = target.service
+      entry.method = target.method
+      entry.pair = routeKey
+      callee.calls.push(entry)
       inbox.outstanding.add(callKey)
       return answer
     }
+    // Copied into the callee's cell at once: the bytes go back to this guest's store after.
+    const payload = callPayloadFrom(serviceRaw, methodRaw, callRaw, request, param, inbox.payloads)
+    try {
+      return this.sendCall(ring, route.gen, routeKey, callKey, callRaw, target, payload, answer)
+    } finally {
+      inbox.payloads.give(payload)
+    }
+  }
+
+  /** dispatch_ to a guest of another worker: the call into its mailbox, the notice to the kernel. */
+  private sendCall(
+    ring: RingView,
+    gen: number,
+    routeKey: string,
+    callKey: string,
+    callRaw: Uint8Array,
+    target: CallTarget,
+    payload: Uint8Array,
+    answer: Answer,
+  ): Answer | undefined {
+    const board = this.config.board
+    const started = target.started
     if (!fitsCell(ring, payload.byteLength)) return undefined
     lockRing(board, ring, this.config.slot)
     try {
       if (
         Atomics.load(ring.header, Ring.STATE) !== SlotState.OPEN ||
-        Atomics.load(ring.header, Ring.GEN) !== route.gen
+        Atomics.load(ring.header, Ring.GEN) !== gen
       ) {
         this.routes.delete(routeKey)
         this.routeToLearn = routeKey
@@ -278,14 +319,10 @@ export class DirectPath {
       }
       if (freeCell(ring) < 0) return undefined
       if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
-      const call = {
-        callId: callRaw,
-        callerSlot: this.config.slot,
-        callerGen: this.config.gen,
-        callerHost: this.hostRaw,
-        service: serviceRaw,
-        method: methodRaw,
-      }
+      const call = this.outgoing
+      call.callId = callRaw
+      call.service = target.service
+      call.method = target.method
       Atomics.add(ring.header, Ring.QUEUED, 1)
       writeCallCell(ring, call, payload)
     } finally {
@@ -293,7 +330,7 @@ export class DirectPath {
     }
     ringDoorbell(ring)
     ringKernel(board)
-    inbox.outstanding.add(callKey)
+    this.inbox.outstanding.add(callKey)
     return answer
   }
 
@@ -333,28 +370,64 @@ export class DirectPath {
     const callId = msg.fields.get(ReturnValueRequestFields.callId)
     if (callId === undefined) return undefined
     const callKey = keyOf(request, callId)
-    const call = this.inbox.serving.get(callKey)
+    const inbox = this.inbox
+    const call = inbox.serving.get(callKey)
     if (call === undefined) return undefined
-    this.inbox.serving.delete(callKey)
+    inbox.serving.delete(callKey)
     const callRaw =
       callId.end - callId.start < RAW_ID_BYTES
         ? this.callIdCopy.of(request, callId)
         : request.subarray(callId.start, callId.end)
     const result = msg.fields.get(ReturnValueRequestFields.result)
     const resultError = msg.fields.get(ReturnValueRequestFields.resultError)?.value ?? 0
-    const payload = resolvedPayloadFrom(call.callerHost, callRaw, request, result, resultError)
+    const returned = this.returned
+    returned.resultError = resultError
     const board = this.config.board
     const shared = this.shared
     const peer = shared?.peer(call.callerSlot)
     if (shared !== undefined && peer !== undefined && peer.config.gen === call.callerGen) {
       if (!shared.notices.complete(callKey, this.config.slot, resultError)) {
-        if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
+        if (!writeNotice(board, this.config.slot, callRaw, returned)) return undefined
         ringKernel(board)
       }
+      const payload = resolvedPayloadFrom(
+        call.callerHost,
+        callRaw,
+        request,
+        result,
+        resultError,
+        peer.inbox.payloads,
+      )
+      inbox.release(call)
       // A result for a call that is no longer outstanding (it timed out) is dropped.
       peer.inbox.addResult(callKey, payload)
       return NO_ANSWER
     }
+    // Copied into the caller's cell at once: the bytes go back to this guest's store after.
+    const payload = resolvedPayloadFrom(
+      call.callerHost,
+      callRaw,
+      request,
+      result,
+      resultError,
+      inbox.payloads,
+    )
+    try {
+      const answer = this.sendResult(call, callRaw, payload)
+      if (answer !== undefined) inbox.release(call)
+      return answer
+    } finally {
+      inbox.payloads.give(payload)
+    }
+  }
+
+  /** return_value_ to a caller in another worker: the result into its mailbox, the notice to the kernel. */
+  private sendResult(
+    call: InboundEntry,
+    callRaw: Uint8Array,
+    payload: Uint8Array,
+  ): Answer | undefined {
+    const board = this.config.board
     const caller = board.mailboxes[call.callerSlot] as RingView
     // Too large for a cell: the kernel (which knows the call) delivers it.
     if (!fitsCell(caller, payload.byteLength) || callRaw.length >= RAW_ID_BYTES) return undefined
@@ -365,14 +438,14 @@ export class DirectPath {
         Atomics.load(caller.header, Ring.GEN) === call.callerGen
       const cell = open ? freeResultCell(caller) : -1
       if (open && cell < 0) return undefined
-      if (!writeNotice(board, this.config.slot, callRaw, { resultError })) return undefined
+      if (!writeNotice(board, this.config.slot, callRaw, this.returned)) return undefined
       if (open) writeResultCell(caller, cell, callRaw, payload)
     } finally {
       unlockRing(caller)
     }
     ringDoorbell(caller)
     ringKernel(board)
-    return { code: KernelErr.NoError, length: 0, bytes: undefined }
+    return NO_ANSWER
   }
 
   private readOne(request: Uint8Array, capacity: number): Answer | undefined {

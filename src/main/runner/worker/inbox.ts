@@ -12,6 +12,8 @@ import type { RingView } from '../../kernel/transport/switchboard'
 import { CallCellIds, readMailbox } from './mailbox-cells'
 import type { CallCell, CallIdAt } from './mailbox-cells'
 import { flag, keyAt, keyOf, scan } from './wire'
+import { KeyMap, KeySet, RecentKeys } from './key-tables'
+import { PayloadStore } from './payload-store'
 import { ReadOneResponseFields, ResolvedCallFields } from '../../../shared/wire-fields/gen/fields'
 
 /** An answer for the guest: a code and the response bytes (or the required length). */
@@ -21,26 +23,35 @@ export interface Answer {
   readonly bytes: Uint8Array | undefined
 }
 
-export interface InboundEntry {
-  readonly callKey: string
-  readonly bytes: Uint8Array
-  readonly callerSlot: number
-  readonly callerGen: number
+/**
+ * A call waiting for this guest, then being served by it. Entries are reused (Inbox.entry,
+ * Inbox.release): one per call was garbage on every call.
+ */
+export class InboundEntry {
+  callKey = ''
+  bytes: Uint8Array = EMPTY
+  callerSlot = 0
+  callerGen = 0
   /** IdRaw message bytes. */
-  readonly callerHost: Uint8Array
-  readonly service: Uint8Array
-  readonly method: Uint8Array
+  callerHost: Uint8Array = EMPTY
+  service: Uint8Array = EMPTY
+  method: Uint8Array = EMPTY
   /** service/method key, for read_one_'s filter. */
-  readonly pair: string
+  pair = ''
 }
 
-export interface ResultEntry {
-  readonly callKey: string
-  readonly bytes: Uint8Array
+/** A result for one of this guest's calls (reused as InboundEntry is). */
+export class ResultEntry {
+  callKey = ''
+  bytes: Uint8Array = EMPTY
 }
 
-/** How many delivered results are remembered (two generations of this many). */
-const DONE_MEMORY = 4096
+const EMPTY = new Uint8Array(0)
+/** Entries of each kind kept for reuse. */
+const KEPT_ENTRIES = 64
+
+/** How many delivered results are remembered. */
+const DONE_MEMORY = 8192
 
 export const keyOfRaw = (raw: Uint8Array): string => keyAt(raw, 0, raw.byteLength)
 
@@ -48,13 +59,19 @@ export class Inbox {
   readonly results: ResultEntry[] = []
   readonly calls: InboundEntry[] = []
   /** Direct calls this guest made that have no result yet. */
-  readonly outstanding = new Set<string>()
+  readonly outstanding = new KeySet()
   /** Calls taken from the mailbox and not answered yet. */
-  readonly serving = new Map<string, InboundEntry>()
+  readonly serving = new KeyMap<InboundEntry>()
   /** Direct calls whose result this guest got (a kernel timeout for them is a duplicate). */
-  private done = new Set<string>()
-  /** The generation of `done` before the current one (two bounded Sets: O(1) forgetting). */
-  private doneBefore = new Set<string>()
+  private readonly done = new RecentKeys(DONE_MEMORY)
+  /** deliverCall's and deliverResult's answer, reused (read before the next syscall). */
+  private readonly delivered = new Delivered()
+  /** Payload bytes of calls and results for this guest (payload-store.ts). */
+  readonly payloads = new PayloadStore()
+  /** The payload last handed to the guest: its syscall copied it out before the next one. */
+  private handedOut: Uint8Array | undefined
+  private readonly freeEntries: InboundEntry[] = []
+  private readonly freeResults: ResultEntry[] = []
   /** The mailbox's repeated ids, copied once (mailbox-cells.ts). */
   private readonly cellIds = new CallCellIds()
   /** The last (service, method) read and its filter key: the same copies give the same key. */
@@ -66,12 +83,41 @@ export class Inbox {
 
   /** A result for one of this guest's calls (one no longer outstanding, it timed out, is dropped). */
   addResult(callKey: string, bytes: Uint8Array): void {
-    if (this.outstanding.has(callKey)) this.results.push({ callKey, bytes })
+    if (!this.outstanding.has(callKey)) {
+      this.payloads.give(bytes)
+      return
+    }
+    const entry = this.freeResults.pop() ?? new ResultEntry()
+    entry.callKey = callKey
+    entry.bytes = bytes
+    this.results.push(entry)
+  }
+
+  /** An InboundEntry to fill and queue in `calls` (its payload from `payloads`). */
+  entry(): InboundEntry {
+    return this.freeEntries.pop() ?? new InboundEntry()
+  }
+
+  /** A served call's entry, answered: it (and its payload) may be reused. */
+  release(entry: InboundEntry): void {
+    entry.bytes = EMPTY
+    entry.callerHost = EMPTY
+    entry.service = EMPTY
+    entry.method = EMPTY
+    if (this.freeEntries.length < KEPT_ENTRIES) this.freeEntries.push(entry)
   }
 
   /** Moves everything in the mailbox into the local queues. */
   drain(ring: RingView): void {
-    readMailbox(ring, this.cellIds, this.onCallCell, this.onResultCell)
+    this.reclaim()
+    readMailbox(ring, this.cellIds, this.onCallCell, this.onResultCell, this.payloads)
+  }
+
+  /** The payload handed out last was copied into the guest by now: it may be reused. */
+  private reclaim(): void {
+    if (this.handedOut === undefined) return
+    this.payloads.give(this.handedOut)
+    this.handedOut = undefined
   }
 
   /** drain's visitors, made once: a drain runs at every look of read_one_. */
@@ -87,16 +133,16 @@ export class Inbox {
         pair: `${keyOfRaw(call.service)}/${keyOfRaw(call.method)}`,
       }
     }
-    this.calls.push({
-      callKey: keyAt(id.cells, id.start, id.end),
-      bytes,
-      callerSlot: call.callerSlot,
-      callerGen: call.callerGen,
-      callerHost: call.callerHost,
-      service: call.service,
-      method: call.method,
-      pair: this.pairOf.pair,
-    })
+    const entry = this.entry()
+    entry.callKey = keyAt(id.cells, id.start, id.end)
+    entry.bytes = bytes
+    entry.callerSlot = call.callerSlot
+    entry.callerGen = call.callerGen
+    entry.callerHost = call.callerHost
+    entry.service = call.service
+    entry.method = call.method
+    entry.pair = this.pairOf.pair
+    this.calls.push(entry)
   }
 
   /**
@@ -114,11 +160,12 @@ export class Inbox {
     this.results.shift()
     this.outstanding.delete(entry.callKey)
     this.done.add(entry.callKey)
-    if (this.done.size >= DONE_MEMORY) {
-      this.doneBefore = this.done
-      this.done = new Set()
-    }
-    return { code: KernelErr.NoError, length: entry.bytes.byteLength, bytes: entry.bytes }
+    this.reclaim()
+    this.handedOut = entry.bytes
+    const answer = this.delivered.of(entry.bytes)
+    entry.bytes = EMPTY
+    if (this.freeResults.length < KEPT_ENTRIES) this.freeResults.push(entry)
+    return answer
   }
 
   /**
@@ -140,7 +187,12 @@ export class Inbox {
     writeRawId(bytes, ServingBytes.SERVICE, call.service)
     writeRawId(bytes, ServingBytes.METHOD, call.method)
     Atomics.store(header, Word.SERVING, 1)
-    return { code: KernelErr.NoError, length: call.bytes.byteLength, bytes: call.bytes }
+    this.reclaim()
+    this.handedOut = call.bytes
+    const answer = this.delivered.of(call.bytes)
+    // Served now: its payload is the guest's copy's (given back once copied, above).
+    call.bytes = EMPTY
+    return answer
   }
 
   /**
@@ -149,12 +201,7 @@ export class Inbox {
    * waits until the calls already queued have been handed out.
    */
   screenKernelAnswer(bytes: Uint8Array): 'deliver' | 'exit' | 'drop' {
-    if (
-      this.outstanding.size === 0 &&
-      this.done.size === 0 &&
-      this.doneBefore.size === 0 &&
-      this.calls.length === 0
-    )
+    if (this.outstanding.size === 0 && this.done.size === 0 && this.calls.length === 0)
       return 'deliver'
     const resp = scan(bytes)
     if (resp === undefined) return 'deliver'
@@ -164,12 +211,25 @@ export class Inbox {
       const callId = scan(resolved)?.fields.get(ResolvedCallFields.callId)
       if (callId !== undefined) {
         const k = keyOf(resolved, callId)
-        if (this.done.delete(k) || this.doneBefore.delete(k)) return 'drop'
+        if (this.done.take(k)) return 'drop'
         this.outstanding.delete(k)
       }
     }
     if (flag(bytes, resp.fields.get(ReadOneResponseFields.exit)) && this.calls.length > 0)
       return 'exit'
     return 'deliver'
+  }
+}
+
+/** An answer handing the guest `bytes`, one object reused for every delivery. */
+class Delivered implements Answer {
+  readonly code = KernelErr.NoError
+  length = 0
+  bytes: Uint8Array | undefined = undefined
+
+  of(bytes: Uint8Array): Answer {
+    this.length = bytes.byteLength
+    this.bytes = bytes
+    return this
   }
 }

@@ -17,7 +17,7 @@ import {
   writeRawId,
 } from '../../kernel/transport/switchboard'
 import type { RingView } from '../../kernel/transport/switchboard'
-import { payloadBytes } from './wire'
+import type { PayloadSource } from './wire'
 
 const CALL_ID = 16
 const CALLER_HOST = CALL_ID + RAW_ID_BYTES
@@ -129,13 +129,15 @@ export function readMailbox(
   ids: CallCellIds,
   onCall: (id: CallIdAt, call: Omit<CallCell, 'callId'>, payload: Uint8Array) => void,
   onResult: (id: CallIdAt, payload: Uint8Array) => void,
+  /** Where the payloads' copies go (they outlive the cell). */
+  bytes: PayloadSource,
 ): void {
   const v = ring.view
   const cells = ring.cells
   for (let cell = oldestCell(ring); cell >= 0; cell = oldestCell(ring)) {
     const kind = v.getUint32(cell, true)
     const length = v.getUint32(cell + 4, true)
-    const payload = payloadBytes(length)
+    const payload = bytes.take(length)
     const from = cell + PAYLOAD
     // Short payloads byte by byte: set() needs a view of the cell, an allocation per call.
     if (length <= 128) for (let i = 0; i < length; i++) payload[i] = cells[from + i] as number

@@ -1,5 +1,6 @@
 import type { HostFunctionDef, WasmImport } from '../../engine/host-function'
 import { outBufferCapacity } from '../../engine/out-buffer'
+import { PeekCache } from '../../engine/guest-memory'
 import { SYSCALL_ABI, WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import { POLL_FLAG, State, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
@@ -64,15 +65,19 @@ export function syscallForwarders(
     name: entry.name,
     bind: (guest): WasmImport => {
       const qualified = `parigot.${entry.name}`
-      let lastRequest: Uint8Array | undefined
+      const requestViews = new PeekCache()
+      // The last answer's (length, out pointer) and its i64: a guest's answers mostly repeat
+      // both (its out buffer is fixed, a call's answer alike), and each new BigInt is garbage.
+      let packedLength = -1
+      let packedOut = -1
+      let packed = 0n
       return (inLenArg: number, inPtrArg: number, outPtrArg: number, errPtrArg: number) => {
         const memory = guest.memory()
         const inLen = inLenArg >>> 0
         const outPtr = outPtrArg >>> 0
         const errPtr = errPtrArg >>> 0
         const capacity = outBufferCapacity(guest, errPtr, qualified)
-        const request = memory.peekReusing(lastRequest, inPtrArg, inLen)
-        lastRequest = request
+        const request = memory.peekCached(requestViews, inPtrArg, inLen)
         if (request === undefined || inLen > data.byteLength) {
           guest.logger.log(
             'warn',
@@ -135,10 +140,15 @@ export function syscallForwarders(
           return 0n
         }
         memory.writeI32(errPtr, 0)
+        if (length === packedLength && outPtr === packedOut) return packed
         // One BigInt instead of three where the sum is exact in a double (length < 2^21).
-        return length < 0x200000
-          ? BigInt(length * 0x1_0000_0000 + outPtr)
-          : (BigInt(length) << 32n) | BigInt(outPtr)
+        packed =
+          length < 0x200000
+            ? BigInt(length * 0x1_0000_0000 + outPtr)
+            : (BigInt(length) << 32n) | BigInt(outPtr)
+        packedLength = length
+        packedOut = outPtr
+        return packed
       }
     },
   }))

@@ -435,6 +435,14 @@ export function payloadBytes(size: number): Uint8Array {
   return out
 }
 
+/** Where a built payload's bytes come from (payload-store.ts reuses them). */
+export interface PayloadSource {
+  take(size: number): Uint8Array
+}
+
+/** Fresh slab bytes for every payload. */
+export const SLAB: PayloadSource = { take: payloadBytes }
+
 /** ReadOneResponse{timeout}: read_one_'s answer when nothing came in time. */
 export const READ_ONE_TIMEOUT = new Writer().bool(ReadOneResponseFields.timeout, true).finish()
 
@@ -529,13 +537,14 @@ export function callPayloadFrom(
   callId: Uint8Array,
   source: Uint8Array,
   param: Field | undefined,
+  bytes: PayloadSource = SLAB,
 ): Uint8Array {
   const pair = fieldSize(service.byteLength) + fieldSize(method.byteLength)
   const size =
     fieldSize(pair) +
     fieldSize(callId.byteLength) +
     (param === undefined ? 0 : fieldSize(param.end - param.start))
-  const out = payloadBytes(size)
+  const out = bytes.take(size)
   out[0] = (ReadOneResponseFields.call << 3) | 2
   let pos = putVarint(out, 1, pair)
   pos = putField(out, pos, ServiceMethodCallFields.serviceId, service)
@@ -612,6 +621,7 @@ export function resolvedPayloadFrom(
   source: Uint8Array,
   result: Field | undefined,
   resultError: number,
+  bytes: PayloadSource = SLAB,
 ): Uint8Array {
   const errorSize = resultError === 0 ? 0 : resultError > 0 ? 1 + varintSize(resultError) : 11
   const resolved =
@@ -619,7 +629,7 @@ export function resolvedPayloadFrom(
     fieldSize(callId.byteLength) +
     (result === undefined ? 0 : fieldSize(result.end - result.start)) +
     errorSize
-  const out = payloadBytes(fieldSize(resolved))
+  const out = bytes.take(fieldSize(resolved))
   out[0] = (ReadOneResponseFields.resolved << 3) | 2
   let pos = putVarint(out, 1, resolved)
   pos = putField(out, pos, ResolvedCallFields.hostId, callerHost)

@@ -1,0 +1,139 @@
+/**
+ * The call path's tables of call keys (inbox.ts), made so that adding and removing a key
+ * allocates nothing while they stay small. A JS Map or Set gives its hash table back when it
+ * gets a quarter full (V8's ordered hash tables shrink on delete), so a table going 0 -> 1 -> 0
+ * entries, a guest's usual number of calls in flight, made a new table on every call: about a
+ * fifth of a worker's garbage per call (docs/architecture.md).
+ */
+
+/** Entries kept in arrays, searched in order; one more moves the table into a Map for good. */
+const SMALL = 16
+
+/**
+ * A map from call key to value: up to SMALL entries in two fixed arrays (removal moves the last
+ * entry into the hole), past that a Map, so thousands of calls in flight are not searched in
+ * order.
+ */
+export class KeyMap<V> {
+  private readonly keys: string[] = new Array<string>(SMALL).fill('')
+  private readonly values: (V | undefined)[] = new Array<V | undefined>(SMALL).fill(undefined)
+  private count = 0
+  private big: Map<string, V> | undefined
+
+  get size(): number {
+    return this.big === undefined ? this.count : this.big.size
+  }
+
+  get(key: string): V | undefined {
+    if (this.big !== undefined) return this.big.get(key)
+    const i = this.indexOf(key)
+    return i < 0 ? undefined : this.values[i]
+  }
+
+  has(key: string): boolean {
+    return this.big !== undefined ? this.big.has(key) : this.indexOf(key) >= 0
+  }
+
+  set(key: string, value: V): void {
+    if (this.big !== undefined) {
+      this.big.set(key, value)
+      return
+    }
+    const i = this.indexOf(key)
+    if (i >= 0) {
+      this.values[i] = value
+      return
+    }
+    if (this.count === SMALL) {
+      this.big = new Map()
+      for (let j = 0; j < SMALL; j++) this.big.set(this.keys[j] as string, this.values[j] as V)
+      this.keys.fill('')
+      this.values.fill(undefined)
+      this.count = 0
+      this.big.set(key, value)
+      return
+    }
+    this.keys[this.count] = key
+    this.values[this.count] = value
+    this.count++
+  }
+
+  delete(key: string): boolean {
+    if (this.big !== undefined) return this.big.delete(key)
+    const i = this.indexOf(key)
+    if (i < 0) return false
+    const last = --this.count
+    this.keys[i] = this.keys[last] as string
+    this.values[i] = this.values[last]
+    this.keys[last] = ''
+    this.values[last] = undefined
+    return true
+  }
+
+  private indexOf(key: string): number {
+    const keys = this.keys
+    for (let i = 0; i < this.count; i++) if (keys[i] === key) return i
+    return -1
+  }
+}
+
+/** A set of call keys: a KeyMap without values. */
+export class KeySet {
+  private readonly map = new KeyMap<true>()
+
+  get size(): number {
+    return this.map.size
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key)
+  }
+
+  add(key: string): void {
+    this.map.set(key, true)
+  }
+
+  delete(key: string): boolean {
+    return this.map.delete(key)
+  }
+}
+
+/**
+ * The last `capacity` keys added, oldest forgotten first: a fixed ring, so remembering a key
+ * costs a store. Looking one up goes through the whole ring; it is only asked about the rare
+ * answers the kernel hands out itself (a timeout that crossed a result).
+ */
+export class RecentKeys {
+  private readonly keys: string[]
+  private next = 0
+  private count = 0
+
+  constructor(readonly capacity: number) {
+    this.keys = new Array<string>(capacity).fill('')
+  }
+
+  /** Keys remembered (at most `capacity`; forgotten ones no longer count). */
+  get size(): number {
+    return this.count
+  }
+
+  add(key: string): void {
+    if (this.keys[this.next] === '') this.count++
+    this.keys[this.next] = key
+    this.next = (this.next + 1) % this.capacity
+  }
+
+  /** Forgets `key` if it is remembered; true when it was. */
+  take(key: string): boolean {
+    if (key === '' || this.count === 0) return false
+    const keys = this.keys
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === key) {
+        keys[i] = ''
+        this.count--
+        return true
+      }
+    }
+    return false
+  }
+}
