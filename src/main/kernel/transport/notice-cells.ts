@@ -145,18 +145,13 @@ export function fillCompleted(
 }
 
 /** Copies one notice filled by fillStarted/fillCompleted into the ring; false when it is full. */
-export function publishNotice(
-  board: Switchboard,
-  slot: number,
-  bytes: Uint8Array,
-  at: number,
-): boolean {
+export function publishNotice(board: Switchboard, slot: number, notice: Uint8Array): boolean {
   const ring = board.notices
   lockRing(board, ring, slot)
   try {
     const cell = freeCell(ring)
     if (cell < 0) return false
-    ring.cells.set(bytes.subarray(at, at + NOTICE_BYTES), cell)
+    ring.cells.set(notice, cell)
     publishCell(ring)
     return true
   } finally {

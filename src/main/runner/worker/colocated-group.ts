@@ -11,7 +11,7 @@
 import type { HostFunctionDef, WasmImport } from '../../engine/host-function'
 import type { GuestInstance } from '../../engine/instance'
 import { GuestTrap } from '../../engine/errors'
-import { captureOutcome } from '../../engine/outcome'
+import { outcomeOfError } from '../../engine/outcome'
 import type { GuestOutcome } from '../../engine/outcome'
 import { Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
@@ -169,13 +169,25 @@ export class GuestGroup implements SharedWorker {
     this.end(m, outcome.kind === 'returned' ? { kind: 'exited', code: 0 } : outcome)
   }
 
+  /** One event for `m` (enter's work, written out: no closure or outcome object per call). */
   private pump(m: GroupMember): void {
     const fn = m.pumpFn as () => unknown
     if (COUNTING) count('pump')
     if (m.channel.header[Word.IDLE] !== 0) Atomics.store(m.channel.header, Word.IDLE, 0)
-    const outcome = this.enter(m, () => captureOutcome(m.name, fn))
-    if (outcome.kind === 'returned' && outcome.value !== 1) return
-    this.end(m, outcome.kind === 'returned' ? { kind: 'exited', code: 0 } : outcome)
+    m.atBottom = this.depth === 0
+    this.depth++
+    let ending: MemberEnding
+    try {
+      if (fn() !== 1) return
+      ending = { kind: 'exited', code: 0 }
+    } catch (err) {
+      ending = outcomeOfError(m.name, err)
+      m.instance?.flushOutput()
+    } finally {
+      this.depth--
+      m.atBottom = false
+    }
+    this.end(m, ending)
   }
 
   private enter(m: GroupMember, body: () => GuestOutcome<unknown>): GuestOutcome<unknown> {

@@ -70,6 +70,15 @@ export class KeyMap<V> {
     return true
   }
 
+  /** Calls `visit` with every entry, in no promised order (the table must not change meanwhile). */
+  forEach(visit: (value: V, key: string) => void): void {
+    if (this.big !== undefined) {
+      this.big.forEach(visit)
+      return
+    }
+    for (let i = 0; i < this.count; i++) visit(this.values[i] as V, this.keys[i] as string)
+  }
+
   private indexOf(key: string): number {
     const keys = this.keys
     for (let i = 0; i < this.count; i++) if (keys[i] === key) return i

@@ -19,6 +19,7 @@ import {
 } from '../../kernel/transport/notice-cells'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
 import { monoNs, ringKernel } from '../../kernel/transport/switchboard'
+import { KeyMap } from './key-tables'
 import type { Switchboard } from '../../kernel/transport/switchboard'
 
 /** How many notices wait at most (beyond it, a call's STARTED notice is written at once). */
@@ -36,13 +37,18 @@ export class StagedNotices {
   private readonly bytes = new Uint8Array(STAGED_NOTICES * NOTICE_BYTES)
   private readonly view = new DataView(this.bytes.buffer)
   private readonly free: number[] = []
-  /** The staged STARTED notice (its byte offset) of each call, by call key, oldest first. */
-  private readonly started = new Map<string, number>()
+  /** Each staged notice's bytes, by byte offset / NOTICE_BYTES (no view per publish). */
+  private readonly cellViews: Uint8Array[] = []
+  /** The staged STARTED notice (its byte offset) of each call, by call key. */
+  private readonly started = new KeyMap<number>()
   /** COMPLETED notices the full ring could not take yet, oldest first. */
   private readonly waiting: number[] = []
   /** The turn in which each staged notice was staged (by byte offset / NOTICE_BYTES). */
   private readonly stagedIn = new Int32Array(STAGED_NOTICES)
   private turn = 0
+  /** The order in which each staged notice was staged (by byte offset / NOTICE_BYTES). */
+  private readonly stagedSeq = new Float64Array(STAGED_NOTICES)
+  private seq = 0
 
   constructor(
     private readonly board: Switchboard,
@@ -53,6 +59,8 @@ export class StagedNotices {
     private readonly lockSlot: () => number,
   ) {
     for (let i = STAGED_NOTICES - 1; i >= 0; i--) this.free.push(i * NOTICE_BYTES)
+    for (let i = 0; i < STAGED_NOTICES; i++)
+      this.cellViews.push(this.bytes.subarray(i * NOTICE_BYTES, (i + 1) * NOTICE_BYTES))
   }
 
   /** How many notices wait here. */
@@ -70,6 +78,7 @@ export class StagedNotices {
     if (at === undefined) return false
     fillStarted(this.view, this.bytes, at, slot, monoNs(), callId, what)
     this.stagedIn[at / NOTICE_BYTES] = this.turn
+    this.stagedSeq[at / NOTICE_BYTES] = this.seq++
     this.started.set(callKey, at)
     return true
   }
@@ -85,7 +94,10 @@ export class StagedNotices {
     this.started.delete(callKey)
     fillCompleted(this.view, at, calleeSlot, resultError, monoNs())
     // The common case, one cell and nothing waiting, without the list's copies.
-    if (this.waiting.length === 0 && publishNotice(this.board, calleeSlot, this.bytes, at)) {
+    if (
+      this.waiting.length === 0 &&
+      publishNotice(this.board, calleeSlot, this.cellViews[at / NOTICE_BYTES] as Uint8Array)
+    ) {
       this.free.push(at)
       ringKernel(this.board)
       return true
@@ -118,14 +130,16 @@ export class StagedNotices {
   }
 
   private publishStarted(due: (at: number) => boolean): void {
-    const keys: string[] = []
-    const cells: number[] = []
-    for (const [key, at] of this.started) {
-      if (!due(at)) continue
-      keys.push(key)
-      cells.push(at)
-    }
-    if (cells.length === 0) return
+    const going: { key: string; at: number }[] = []
+    this.started.forEach((at, key) => {
+      if (due(at)) going.push({ key, at })
+    })
+    if (going.length === 0) return
+    // Oldest first, as they were staged (the table keeps no order).
+    const seqOf = (at: number) => this.stagedSeq[at / NOTICE_BYTES] as number
+    going.sort((x, y) => seqOf(x.at) - seqOf(y.at))
+    const keys = going.map((d) => d.key)
+    const cells = going.map((d) => d.at)
     const written = publishNotices(this.board, this.lockSlot(), this.bytes, cells)
     if (written < cells.length && COUNTING) count('staged notice waits: ring full')
     for (let i = 0; i < written; i++) {

@@ -662,6 +662,7 @@ export function readOneFilter(
   request: Uint8Array,
   list: readonly Field[],
 ): Set<string> | undefined {
+  if (list.length === 0) return undefined
   let wanted: Set<string> | undefined
   for (const field of list) {
     const inner = request.subarray(field.start, field.end)
