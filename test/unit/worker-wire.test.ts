@@ -199,6 +199,35 @@ describe('worker wire: the allocation-free forms give the same answers', () => {
     expect(isOwnOrEmptyId(new Uint8Array([0x08]), 0, 1, ownWords)).toBe(true)
   })
 
+  it('keyAt hands out its recent keys again, and the right key for ids one word apart', () => {
+    let x = 12345
+    const word = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0)
+    const made: { raw: Uint8Array; key: string }[] = []
+    for (let i = 0; i < 200; i++) {
+      const high = (BigInt(word() & 0xffffff) << 32n) | BigInt(word())
+      const low = (BigInt(word()) << 32n) | BigInt(word())
+      const raw = rawId(high, low)
+      made.push({ raw, key: idKey(raw, { start: 0, end: raw.length, value: 0 }).key })
+      // Each word changed alone: never the key of the id it came from.
+      for (const [h, l] of [
+        [high ^ (1n << 40n), low],
+        [high ^ 1n, low],
+        [high, low ^ (1n << 40n)],
+        [high, low ^ 1n],
+      ] as const) {
+        const other = rawId(h, l)
+        const want = idKey(other, { start: 0, end: other.length, value: 0 }).key
+        expect(keyAt(other, 0, other.length)).toBe(want)
+      }
+      expect(keyAt(raw, 0, raw.length)).toBe(made[i]!.key)
+    }
+    // Asked again, recent or long forgotten: the same text.
+    for (const { raw, key } of made) expect(keyAt(raw, 0, raw.length)).toBe(key)
+    const again = made[199]!
+    const first = keyAt(again.raw, 0, again.raw.length)
+    expect(keyAt(again.raw, 0, again.raw.length) === first).toBe(true)
+  })
+
   it('RawIdCopy hands out a view of exactly the id, valid until the next copy', () => {
     const copy = new RawIdCopy()
     const a = framed(rawId(0x63_00_00_00_00_00_00_01n, 2n))

@@ -204,8 +204,24 @@ export function ringKernel(board: Switchboard): void {
 
 /** Process-wide monotonic nanoseconds (comparable across worker threads). */
 export function monoNs(): number {
-  // hrtime.bigint: one BigInt per read, where hrtime() made an array (a notice or two per call).
+  // hrtime()'s array does not escape, so optimized code makes none; hrtime.bigint() makes a
+  // BigInt on every read, performance.now() a number (a notice or two per call).
+  const t = process.hrtime()
+  return t[0] * 1e9 + t[1]
+}
+
+/**
+ * monoNs through hrtime.bigint(): one BigInt per read, for callers too large for the engine to
+ * inline monoNs into (its array is then made; measured in the co-located turn's notices).
+ */
+export function monoNsBig(): number {
   return Number(process.hrtime.bigint())
+}
+
+/** Monotonic milliseconds, for deadlines and spins (monoNs's clock; see there why not performance.now). */
+export function monoMs(): number {
+  const t = process.hrtime()
+  return t[0] * 1e3 + t[1] / 1e6
 }
 
 /** Room for one id's protobuf bytes (IdRaw: at most 22) and their length. */

@@ -15,7 +15,7 @@ import { outcomeOfError } from '../../engine/outcome'
 import type { GuestOutcome } from '../../engine/outcome'
 import { Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
-import { Ring } from '../../kernel/transport/switchboard'
+import { monoMs, Ring } from '../../kernel/transport/switchboard'
 import type { RingView, Switchboard } from '../../kernel/transport/switchboard'
 import type { DirectPath, SharedWorker } from './direct-path'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
@@ -137,7 +137,7 @@ export class GuestGroup implements SharedWorker {
     }
     this.notices.endTurn()
     if (progressed || except?.direct?.hasWork()) return
-    const remaining = deadline - performance.now()
+    const remaining = deadline - monoMs()
     if (remaining <= 0) return
     // Asleep, the worker would hold the kernel's notices of calls still out for ever.
     this.notices.flush()

@@ -6,6 +6,7 @@ import type { Channel } from '../../kernel/transport/channel'
 import {
   freeCell,
   lockRing,
+  monoMs,
   RAW_ID_BYTES,
   Ring,
   ringCount,
@@ -101,6 +102,8 @@ const BLOCK_WOKEN = answerOf(
   new Writer().bool(BlockUntilCallResponseFields.timedOut, false).finish(),
 )
 const NO_REQUEST = new Uint8Array(0)
+/** read_one_'s deadline for a timeout of 0: look once, no clock read. */
+const NO_WAIT = -Infinity
 /** return_value_ served: no response bytes. */
 const NO_ANSWER: Answer = { code: KernelErr.NoError, length: 0, bytes: undefined }
 
@@ -453,7 +456,7 @@ export class DirectPath {
     if (msg === undefined || !this.isMe(request, msg.fields.get(ReadOneRequestFields.hostId)))
       return undefined
     const timeout = msg.fields.get(ReadOneRequestFields.timeoutInMillis)?.value ?? 0
-    const deadline = timeout < 0 ? Infinity : performance.now() + timeout
+    const deadline = timeout < 0 ? Infinity : timeout === 0 ? NO_WAIT : monoMs() + timeout
     this.readWanted = readOneFilter(request, msg.list)
     this.readRequest = request
     this.readCapacity = capacity
@@ -509,7 +512,7 @@ export class DirectPath {
     const req = scan(request)
     if (req === undefined) return undefined
     const canTimeout = flag(request, req.fields.get(BlockUntilCallRequestFields.canTimeout))
-    const deadline = canTimeout ? performance.now() + this.config.callTimeoutMs : Infinity
+    const deadline = canTimeout ? monoMs() + this.config.callTimeoutMs : Infinity
     return this.waitLoop(deadline, BLOCK_TIMED_OUT, () =>
       this.inbox.results.length > 0 ||
       this.inbox.calls.length > 0 ||
@@ -535,7 +538,7 @@ export class DirectPath {
       const answer = step(bell)
       if (answer === 'again') continue
       if (answer !== undefined) return answer
-      if (deadline !== Infinity && performance.now() >= deadline) return onTimeout
+      if (deadline === NO_WAIT || (deadline !== Infinity && monoMs() >= deadline)) return onTimeout
       if (this.shared === undefined) this.bell.wait(bell, deadline)
       else if (!this.shared.wait(this, deadline)) return onTimeout
     }

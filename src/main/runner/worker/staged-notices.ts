@@ -18,7 +18,7 @@ import {
   publishNotices,
 } from '../../kernel/transport/notice-cells'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
-import { monoNs, ringKernel } from '../../kernel/transport/switchboard'
+import { monoNsBig, ringKernel } from '../../kernel/transport/switchboard'
 import { KeyMap } from './key-tables'
 import type { Switchboard } from '../../kernel/transport/switchboard'
 
@@ -76,7 +76,7 @@ export class StagedNotices {
     if (this.started.has(callKey)) return false
     const at = this.free.pop()
     if (at === undefined) return false
-    fillStarted(this.view, this.bytes, at, slot, monoNs(), callId, what)
+    fillStarted(this.view, this.bytes, at, slot, monoNsBig(), callId, what)
     this.stagedIn[at / NOTICE_BYTES] = this.turn
     this.stagedSeq[at / NOTICE_BYTES] = this.seq++
     this.started.set(callKey, at)
@@ -92,7 +92,7 @@ export class StagedNotices {
     const at = this.started.get(callKey)
     if (at === undefined) return false
     this.started.delete(callKey)
-    fillCompleted(this.view, at, calleeSlot, resultError, monoNs())
+    fillCompleted(this.view, at, calleeSlot, resultError, monoNsBig())
     // The common case, one cell and nothing waiting, without the list's copies.
     if (
       this.waiting.length === 0 &&

@@ -66,11 +66,10 @@ export function syscallForwarders(
     bind: (guest): WasmImport => {
       const qualified = `parigot.${entry.name}`
       const requestViews = new PeekCache()
-      // The last answer's (length, out pointer) and its i64: a guest's answers mostly repeat
-      // both (its out buffer is fixed, a call's answer alike), and each new BigInt is garbage.
-      let packedLength = -1
-      let packedOut = -1
-      let packed = 0n
+      // The last two answers' (length, out pointer) and their i64s: a guest's answers mostly
+      // repeat (its out buffer is fixed; a call's answer alike, or a timeout), and each new
+      // BigInt is garbage.
+      const packed = new PackedAnswers()
       return (inLenArg: number, inPtrArg: number, outPtrArg: number, errPtrArg: number) => {
         const memory = guest.memory()
         const inLen = inLenArg >>> 0
@@ -140,15 +139,7 @@ export function syscallForwarders(
           return 0n
         }
         memory.writeI32(errPtr, 0)
-        if (length === packedLength && outPtr === packedOut) return packed
-        // One BigInt instead of three where the sum is exact in a double (length < 2^21).
-        packed =
-          length < 0x200000
-            ? BigInt(length * 0x1_0000_0000 + outPtr)
-            : (BigInt(length) << 32n) | BigInt(outPtr)
-        packedLength = length
-        packedOut = outPtr
-        return packed
+        return packed.of(length, outPtr)
       }
     },
   }))
@@ -178,5 +169,30 @@ function awaitResponse(header: Int32Array): void {
   while (Atomics.load(header, Word.STATE) !== State.RESPONSE) {
     if (COUNTING) count('kernel-answer-wait')
     Atomics.wait(header, Word.STATE, State.REQUEST)
+  }
+}
+
+/** The i64 a syscall returns for an answer of `length` bytes at `outPtr`, the last two kept. */
+class PackedAnswers {
+  private lengths = [-1, -1]
+  private outs = [-1, -1]
+  private values = [0n, 0n]
+  private older = 0
+
+  of(length: number, outPtr: number): bigint {
+    for (let i = 0; i < 2; i++) {
+      if (this.lengths[i] === length && this.outs[i] === outPtr) return this.values[i] as bigint
+    }
+    // One BigInt instead of three where the sum is exact in a double (length < 2^21).
+    const value =
+      length < 0x200000
+        ? BigInt(length * 0x1_0000_0000 + outPtr)
+        : (BigInt(length) << 32n) | BigInt(outPtr)
+    const i = this.older
+    this.lengths[i] = length
+    this.outs[i] = outPtr
+    this.values[i] = value
+    this.older = 1 - i
+    return value
   }
 }

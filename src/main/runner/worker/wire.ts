@@ -235,13 +235,44 @@ export function idKey(
  */
 export function keyAt(bytes: Uint8Array, start: number, end: number): string {
   if (!idHalves(bytes, start, end)) return EMPTY_ID_KEY
-  return wireKey(
-    (halves[0] as number) & 0xffffff,
-    halves[1] as number,
-    halves[2] as number,
-    halves[3] as number,
-  )
+  const a = (halves[0] as number) & 0xffffff
+  const b = halves[1] as number
+  const c = halves[2] as number
+  const d = halves[3] as number
+  // Newest first: the other end of a call asks within a few keys.
+  for (let n = 1; n <= RECENT_KEYS; n++) {
+    const i = (recentNext - n) & (RECENT_KEYS - 1)
+    const w = i * 4
+    if (
+      recentWords[w + 3] === d &&
+      recentWords[w + 2] === c &&
+      recentWords[w + 1] === b &&
+      recentWords[w] === a
+    ) {
+      const key = recentKeys[i] as string
+      if (key !== '') return key
+    }
+  }
+  const key = wireKey(a, b, c, d)
+  const w = recentNext * 4
+  recentWords[w] = a
+  recentWords[w + 1] = b
+  recentWords[w + 2] = c
+  recentWords[w + 3] = d
+  recentKeys[recentNext] = key
+  recentNext = (recentNext + 1) & (RECENT_KEYS - 1)
+  return key
 }
+
+/**
+ * The keys keyAt made last, with their ids' words: each call's key is asked for twice in a
+ * worker (its dispatch_ and its result; the call cell and its return_value_), and every key
+ * text is garbage once the call is over. A power of two.
+ */
+const RECENT_KEYS = 16
+const recentWords = new Uint32Array(RECENT_KEYS * 4)
+const recentKeys: string[] = new Array<string>(RECENT_KEYS).fill('')
+let recentNext = 0
 
 /**
  * Whether the IdRaw in bytes[start, end) is the empty id or the id whose key words
