@@ -44,6 +44,27 @@ describe('KeyMap and KeySet', () => {
   })
 })
 
+describe('KeyMap.forEach and deleteOldest', () => {
+  it('visit every entry, and forget the first added once the table is a Map', () => {
+    const map = new KeyMap<number>()
+    for (let i = 0; i < 5; i++) map.set(`k${i}`, i)
+    const seen: string[] = []
+    map.forEach((value, key) => seen.push(`${key}=${value}`))
+    expect(seen.sort()).toEqual(['k0=0', 'k1=1', 'k2=2', 'k3=3', 'k4=4'])
+    map.deleteOldest()
+    expect(map.size).toBe(4)
+    for (let i = 5; i < 40; i++) map.set(`k${i}`, i)
+    const first: string[] = []
+    map.forEach((_, key) => first.push(key))
+    map.deleteOldest()
+    expect(map.has(first[0] as string)).toBe(false)
+    expect(map.size).toBe(38)
+    const empty = new KeyMap<number>()
+    empty.deleteOldest()
+    expect(empty.size).toBe(0)
+  })
+})
+
 describe('RecentKeys', () => {
   it('remembers the last `capacity` keys, and each can be taken once', () => {
     const recent = new RecentKeys(4)

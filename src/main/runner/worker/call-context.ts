@@ -1,6 +1,7 @@
 import { Word } from '../../kernel/transport/channel'
 import { wireKeyWords } from '../../kernel/transport/wire-key'
 import { keyOf, lastField } from './wire'
+import { KeyMap } from './key-tables'
 import {
   DispatchRequestFields,
   ReadOneResponseFields,
@@ -22,7 +23,7 @@ const MAX_OUTSTANDING = 65536
 export class CallContext {
   /** The call being handled, as a wire key (kernel/transport/wire-key.ts), or undefined (outside any call). */
   current: string | undefined
-  private readonly parents = new Map<string, string | undefined>()
+  private readonly parents = new KeyMap<string | undefined>()
   private wordsOf: string | undefined
   private readonly words = new Uint32Array(4)
 
@@ -33,10 +34,7 @@ export class CallContext {
     const callId = lastField(request, DispatchRequestFields.callId)
     if (callId === undefined) return
     const key = keyOf(request, callId)
-    if (this.parents.size >= MAX_OUTSTANDING) {
-      const oldest = this.parents.keys().next().value
-      if (oldest !== undefined) this.parents.delete(oldest)
-    }
+    if (this.parents.size >= MAX_OUTSTANDING) this.parents.deleteOldest()
     this.parents.set(key, this.current)
     if (this.wordsOf !== this.current) this.setWords(this.current)
     const h = this.header
@@ -49,15 +47,16 @@ export class CallContext {
 
   /**
    * After read_one_ answered (NoError): an inbound call's call_id, or the resolved call's;
-   * anything else (timeout, exit) leaves the guest outside any call.
+   * anything else (timeout, exit) leaves the guest outside any call. The answer is
+   * bytes[0, length) (no view of it per read).
    */
-  afterRead(bytes: Uint8Array): void {
-    const callId = lastField(bytes, ReadOneResponseFields.callId)
+  afterRead(bytes: Uint8Array, length = bytes.length): void {
+    const callId = lastField(bytes, ReadOneResponseFields.callId, 0, length)
     if (callId !== undefined) {
       this.current = keyOf(bytes, callId)
       return
     }
-    const resolved = lastField(bytes, ReadOneResponseFields.resolved)
+    const resolved = lastField(bytes, ReadOneResponseFields.resolved, 0, length)
     if (resolved !== undefined) {
       const id = lastField(bytes, ResolvedCallFields.callId, resolved.start, resolved.end)
       const key = id === undefined ? undefined : keyOf(bytes, id)

@@ -70,6 +70,19 @@ export class KeyMap<V> {
     return true
   }
 
+  /**
+   * Removes the entry added first while the table is a Map (its order), or some entry while it
+   * is small: for a bounded table that must forget one.
+   */
+  deleteOldest(): void {
+    if (this.big !== undefined) {
+      const oldest = this.big.keys().next()
+      if (oldest.done !== true) this.big.delete(oldest.value)
+      return
+    }
+    if (this.count > 0) this.delete(this.keys[0] as string)
+  }
+
   /** Calls `visit` with every entry, in no promised order (the table must not change meanwhile). */
   forEach(visit: (value: V, key: string) => void): void {
     if (this.big !== undefined) {

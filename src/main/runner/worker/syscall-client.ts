@@ -115,7 +115,7 @@ export function syscallForwarders(
           idle.answered(code === KernelErr.NoError ? (answer.bytes ?? data) : undefined, length)
         }
         if (isRead && context !== undefined && code === KernelErr.NoError) {
-          context.afterRead((answer.bytes ?? data).subarray(0, length))
+          context.afterRead(answer.bytes ?? data, length)
           capture?.afterRead((answer.bytes ?? data).subarray(0, length))
         }
         if (code === KernelErr.DataTooLarge) {
