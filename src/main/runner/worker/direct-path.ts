@@ -456,12 +456,11 @@ export class DirectPath {
     if (msg === undefined || !this.isMe(request, msg.fields.get(ReadOneRequestFields.hostId)))
       return undefined
     const timeout = msg.fields.get(ReadOneRequestFields.timeoutInMillis)?.value ?? 0
-    const deadline = timeout < 0 ? Infinity : timeout === 0 ? NO_WAIT : monoMs() + timeout
     this.readWanted = readOneFilter(request, msg.list)
     this.readRequest = request
     this.readCapacity = capacity
     try {
-      return this.waitLoop(deadline, TIMED_OUT, this.readStep)
+      return this.waitLoop(timeout, TIMED_OUT, this.readStep)
     } finally {
       this.readRequest = NO_REQUEST
       this.readWanted = undefined
@@ -512,8 +511,7 @@ export class DirectPath {
     const req = scan(request)
     if (req === undefined) return undefined
     const canTimeout = flag(request, req.fields.get(BlockUntilCallRequestFields.canTimeout))
-    const deadline = canTimeout ? monoMs() + this.config.callTimeoutMs : Infinity
-    return this.waitLoop(deadline, BLOCK_TIMED_OUT, () =>
+    return this.waitLoop(canTimeout ? this.config.callTimeoutMs : -1, BLOCK_TIMED_OUT, () =>
       this.inbox.results.length > 0 ||
       this.inbox.calls.length > 0 ||
       Atomics.load(this.mine.header, Ring.KERNEL_PENDING) !== 0
@@ -524,22 +522,32 @@ export class DirectPath {
 
   /**
    * The one waiting loop of read_one_ and block_until_call_: drains the mailbox, lets `step`
-   * answer (or ask to look again at once, or to wait), sleeps on the doorbell until `deadline`,
-   * then answers with `onTimeout`.
+   * answer (or ask to look again at once, or to wait), sleeps on the doorbell until `timeoutMs`
+   * (negative: no limit; 0: one look) has passed, then answers with `onTimeout`. The clock is
+   * read only once a wait goes past its spin or a second look finds nothing (a call mostly
+   * completes within one spin): the limit counts from then, at most a spin late.
    */
   private waitLoop(
-    deadline: number,
+    timeoutMs: number,
     onTimeout: Answer,
     step: (bell: number) => Answer | 'again' | undefined,
   ): Answer {
+    let deadline = timeoutMs < 0 ? Infinity : timeoutMs === 0 ? NO_WAIT : NaN
+    let looked = false
     for (;;) {
       const bell = Atomics.load(this.mine.header, Ring.DOORBELL)
       this.inbox.drain(this.mine)
       const answer = step(bell)
       if (answer === 'again') continue
       if (answer !== undefined) return answer
-      if (deadline === NO_WAIT || (deadline !== Infinity && monoMs() >= deadline)) return onTimeout
-      if (this.shared === undefined) this.bell.wait(bell, deadline)
+      if (deadline === NO_WAIT) return onTimeout
+      if (deadline !== deadline) {
+        if (looked || this.shared !== undefined) deadline = monoMs() + timeoutMs
+      } else if (deadline !== Infinity && monoMs() >= deadline) {
+        return onTimeout
+      }
+      looked = true
+      if (this.shared === undefined) deadline = this.bell.wait(bell, deadline, timeoutMs)
       else if (!this.shared.wait(this, deadline)) return onTimeout
     }
   }
