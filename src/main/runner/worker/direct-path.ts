@@ -388,33 +388,31 @@ export class DirectPath {
     const board = this.config.board
     const shared = this.shared
     const peer = shared?.peer(call.callerSlot)
-    if (shared !== undefined && peer !== undefined && peer.config.gen === call.callerGen) {
-      if (!shared.notices.complete(callKey, this.config.slot, resultError)) {
-        if (!writeNotice(board, this.config.slot, callRaw, returned)) return undefined
-        ringKernel(board)
-      }
-      const payload = resolvedPayloadFrom(
-        call.callerHost,
-        callRaw,
-        request,
-        result,
-        resultError,
-        peer.inbox.payloads,
-      )
-      inbox.release(call)
-      // A result for a call that is no longer outstanding (it timed out) is dropped.
-      peer.inbox.addResult(callKey, payload)
-      return NO_ANSWER
-    }
-    // Copied into the caller's cell at once: the bytes go back to this guest's store after.
+    // A worker-mate's result waits in its inbox (bytes from its store); one for another worker
+    // is copied into its mailbox at once (bytes from this guest's, given back after).
+    const mate = peer !== undefined && peer.config.gen === call.callerGen ? peer : undefined
+    const store = (mate ?? this).inbox.payloads
     const payload = resolvedPayloadFrom(
       call.callerHost,
       callRaw,
       request,
       result,
       resultError,
-      inbox.payloads,
+      store,
     )
+    if (shared !== undefined && mate !== undefined) {
+      if (!shared.notices.complete(callKey, this.config.slot, resultError)) {
+        if (!writeNotice(board, this.config.slot, callRaw, returned)) {
+          store.give(payload)
+          return undefined
+        }
+        ringKernel(board)
+      }
+      inbox.release(call)
+      // A result for a call that is no longer outstanding (it timed out) is dropped.
+      mate.inbox.addResult(callKey, payload)
+      return NO_ANSWER
+    }
     try {
       const answer = this.sendResult(call, callRaw, payload)
       if (answer !== undefined) inbox.release(call)
