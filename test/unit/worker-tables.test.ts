@@ -83,6 +83,38 @@ describe('RecentKeys', () => {
   })
 })
 
+describe('RecentKeys against a model', () => {
+  it('answers as a list of the last `capacity` keys does, over random adds and takes', () => {
+    for (const [capacity, spread] of [
+      [8, 12],
+      [64, 100],
+      [500, 3000],
+    ] as const) {
+      const next = draws(capacity)
+      const recent = new RecentKeys(capacity)
+      // The model: the ring's slots, '' where a key was taken.
+      const model: string[] = new Array<string>(capacity).fill('')
+      let slot = 0
+      let added = 0
+      for (let i = 0; i < 30_000; i++) {
+        // Each key added once (call ids are unique); a take asks for one of the last `spread`.
+        if (next() % 2 === 0) {
+          const key = `k${added++}`
+          recent.add(key)
+          model[slot] = key
+          slot = (slot + 1) % capacity
+        } else {
+          const key = `k${added - 1 - (next() % spread)}`
+          const at = model.indexOf(key)
+          if (at >= 0) model[at] = ''
+          expect(recent.take(key)).toBe(at >= 0)
+        }
+        expect(recent.size).toBe(model.filter((k) => k !== '').length)
+      }
+    }
+  })
+})
+
 describe('PayloadStore', () => {
   it('hands back given bytes of the same length, and never the same bytes twice at once', () => {
     const store = new PayloadStore()

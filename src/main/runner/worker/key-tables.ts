@@ -121,17 +121,26 @@ export class KeySet {
 }
 
 /**
- * The last `capacity` keys added, oldest forgotten first: a fixed ring, so remembering a key
- * costs a store. Looking one up goes through the whole ring; it is only asked about the rare
- * answers the kernel hands out itself (a timeout that crossed a result).
+ * The last `capacity` keys added, oldest forgotten first: a fixed ring, with an open-addressing
+ * index (linear probing, entries shifted back on removal, so no tombstones) to find a key in
+ * constant time. Remembering a key costs a few stores and no allocation.
  */
 export class RecentKeys {
   private readonly keys: string[]
+  /** Ring slot + 1 of the key hashed there, or 0. */
+  private readonly index: Int32Array
+  private readonly mask: number
+  /** Random per table: keys come from guests' call ids. */
+  private readonly seed = (Math.random() * 0x1_0000_0000) >>> 0
   private next = 0
   private count = 0
 
   constructor(readonly capacity: number) {
     this.keys = new Array<string>(capacity).fill('')
+    let size = 2
+    while (size < capacity * 2) size *= 2
+    this.index = new Int32Array(size)
+    this.mask = size - 1
   }
 
   /** Keys remembered (at most `capacity`; forgotten ones no longer count). */
@@ -140,22 +149,60 @@ export class RecentKeys {
   }
 
   add(key: string): void {
-    if (this.keys[this.next] === '') this.count++
-    this.keys[this.next] = key
-    this.next = (this.next + 1) % this.capacity
+    const slot = this.next
+    if (this.keys[slot] === '') this.count++
+    else this.unindex(slot)
+    this.keys[slot] = key
+    let at = this.home(key)
+    while (this.index[at] !== 0) at = (at + 1) & this.mask
+    this.index[at] = slot + 1
+    this.next = (slot + 1) % this.capacity
   }
 
   /** Forgets `key` if it is remembered; true when it was. */
   take(key: string): boolean {
     if (key === '' || this.count === 0) return false
-    const keys = this.keys
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === key) {
-        keys[i] = ''
+    for (let at = this.home(key); ; at = (at + 1) & this.mask) {
+      const entry = this.index[at] as number
+      if (entry === 0) return false
+      if (this.keys[entry - 1] === key) {
+        this.removeAt(at)
+        this.keys[entry - 1] = ''
         this.count--
         return true
       }
     }
-    return false
+  }
+
+  /** Removes ring slot `slot`'s index entry (its key still in place). */
+  private unindex(slot: number): void {
+    for (let at = this.home(this.keys[slot] as string); ; at = (at + 1) & this.mask) {
+      const entry = this.index[at] as number
+      if (entry === 0) return
+      if (entry === slot + 1) return this.removeAt(at)
+    }
+  }
+
+  /** Empties index position `hole`, moving back later entries of the run that may fill it. */
+  private removeAt(hole: number): void {
+    const mask = this.mask
+    this.index[hole] = 0
+    for (let at = (hole + 1) & mask; ; at = (at + 1) & mask) {
+      const entry = this.index[at] as number
+      if (entry === 0) return
+      const home = this.home(this.keys[entry - 1] as string)
+      // The entry may move back to the hole unless its home lies after the hole, up to it.
+      if (((at - home) & mask) >= ((at - hole) & mask)) {
+        this.index[hole] = entry
+        this.index[at] = 0
+        hole = at
+      }
+    }
+  }
+
+  private home(key: string): number {
+    let h = this.seed ^ 0x811c9dc5
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+    return (h ^ (h >>> 15)) & this.mask
   }
 }
