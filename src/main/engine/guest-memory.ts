@@ -6,18 +6,6 @@
  * is 0 bytes long), and only an access that does not fit asks the memory for its current buffer
  * (the `buffer` getter costs more than the rest of a small access).
  */
-/** Lengths up to which peekCached keeps a view per length. */
-const PEEK_CACHE_MAX_LEN = 256
-
-/** The views peekCached made of one place of a guest's memory, by length. */
-export class PeekCache {
-  start = -1
-  buffer: ArrayBufferLike | undefined = undefined
-  readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(
-    PEEK_CACHE_MAX_LEN + 1,
-  ).fill(undefined)
-}
-
 export class GuestMemory {
   private buffer: ArrayBuffer | SharedArrayBuffer
   private view: DataView
@@ -152,4 +140,16 @@ export class GuestMemory {
       this.bytes = new Uint8Array(this.buffer)
     }
   }
+}
+
+/** Lengths up to which peekCached keeps a view per length. */
+const PEEK_CACHE_MAX_LEN = 256
+
+/** The views peekCached made of one place of a guest's memory, by length. */
+export class PeekCache {
+  start = -1
+  buffer: ArrayBufferLike | undefined = undefined
+  readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(
+    PEEK_CACHE_MAX_LEN + 1,
+  ).fill(undefined)
 }

@@ -174,9 +174,9 @@ function awaitResponse(header: Int32Array): void {
 
 /** The i64 a syscall returns for an answer of `length` bytes at `outPtr`, the last two kept. */
 class PackedAnswers {
-  private lengths = [-1, -1]
-  private outs = [-1, -1]
-  private values = [0n, 0n]
+  private readonly lengths = [-1, -1]
+  private readonly outs = [-1, -1]
+  private readonly values = [0n, 0n]
   private older = 0
 
   of(length: number, outPtr: number): bigint {
