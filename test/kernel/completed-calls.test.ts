@@ -12,7 +12,12 @@ import { newCallId } from '../../src/shared/id'
 import { KernelHarness, raw } from './kernel-driver'
 import { bookedCallEvents } from '../../src/main/kernel/kernel'
 import type { BookedDirectCall } from '../../src/main/kernel/kernel'
-import { callKeyOfIdText, fastRawId, latin1Bytes } from '../../src/main/kernel/raw-id-bytes'
+import {
+  callKeyOfIdText,
+  callWordsOfIdText,
+  fastRawId,
+  latin1Bytes,
+} from '../../src/main/kernel/raw-id-bytes'
 import { callKeyOfWords } from '../../src/main/kernel/transport/trace-words'
 import { formatId, fromRaw } from '../../src/shared/id'
 
@@ -137,7 +142,12 @@ describe('kernel: a direct call booked whole for a traced deployment (onCallComp
     const parentKey = 'call-00000000000001-0000000000000002'
     const shared = whole.call()
     evented.harness.events.length = 0
-    expect(whole.harness.kernel.directCallCompleted({ ...shared, parentKey })).toBe(true)
+    // As the traced drain gives it: the call's words read from its bytes, the parent's from the notice.
+    const callWords = callWordsOfIdText(shared.callId)
+    expect(callWords).toBeDefined()
+    expect(
+      whole.harness.kernel.directCallCompleted({ ...shared, callWords, parentWords: [0, 1, 0, 2] }),
+    ).toBe(true)
     expect(
       evented.harness.kernel.directCallCompleted(evented.call({ callId: shared.callId })),
     ).toBe(true)
@@ -145,6 +155,7 @@ describe('kernel: a direct call booked whole for a traced deployment (onCallComp
     expect(records).toHaveLength(1)
     const record = records[0]!
     expect(record).toMatchObject({ parent: parentKey, method: 'Add', latencyMs: 3, startMs: 1_000 })
+    expect(record.callWords).toEqual(callWords)
     expect(record.call).toBe(formatId(fromRaw('call', fastRawId(latin1Bytes(shared.callId)))))
     // Same names as the evented kernel's (service keys differ between two kernels: compare shape).
     const made = bookedCallEvents(record).map((e) => ({ ...e, caller: '', target: '' }))
@@ -164,6 +175,8 @@ describe("a call's key from its IdRaw bytes, on the kernel thread's traced path"
       const low = raw(id).low
       const words = [high >> 32n, high & 0xffff_ffffn, low >> 32n, low & 0xffff_ffffn].map(Number)
       expect(callKeyOfWords(words[0]!, words[1]!, words[2]!, words[3]!)).toBe(key)
+      // The collector's key for the call's context: the same words, unsigned.
+      expect(callWordsOfIdText(text)).toEqual(words)
     }
     const small = idText({ $typeName: 'protosupport.v1.IdRaw', high: 0x63n << 56n, low: 1n })
     expect(callKeyOfIdText(small)).toBe('call-00000000000000-0000000000000001')

@@ -5,8 +5,8 @@ import {
   CallContexts,
   CONTEXT_GENERATION,
   ContextTable,
-  keyWords,
 } from '../../src/main/runner/trace/call-contexts'
+import { keyWords } from '../../src/main/kernel/call-key'
 import { callKeyOfWords } from '../../src/main/kernel/transport/trace-words'
 import { formatId, newCallId } from '../../src/shared/id'
 

@@ -68,6 +68,31 @@ describe('trace collector: direct calls booked whole', () => {
     })
   })
 
+  it('keys contexts by the words the kernel read, the same as by the call keys', () => {
+    const collector = new TraceCollector(names)
+    const spans: SpanRecord[] = []
+    collector.subscribe((s) => spans.push(s))
+    const words = (n: number) => [0, 0, 0, n] as const
+    // As the traced drain books them: words only, the keys never made.
+    const byWords = (n: number, parent: number) => ({
+      ...booked('', undefined),
+      call: 'not read',
+      callWords: words(n),
+      parentWords: words(parent),
+    })
+    collector.completed(byWords(0xa, 0))
+    collector.completed(byWords(0xb, 0xa))
+    // A record with keys finds a context kept by words, and the reverse.
+    collector.completed(booked(C, B))
+    collector.completed(byWords(0x90e, 0xc))
+    const [root, child, grandchild, last] = spans
+    expect(root).not.toHaveProperty('parentSpanId')
+    expect(child).toMatchObject({ traceId: root!.traceId, parentSpanId: root!.spanId })
+    expect(grandchild).toMatchObject({ traceId: root!.traceId, parentSpanId: child!.spanId })
+    expect(last).toMatchObject({ traceId: root!.traceId, parentSpanId: grandchild!.spanId })
+    expect(collector.contextOf(GONE)).toEqual({ traceId: root!.traceId, spanId: last!.spanId })
+  })
+
   it('takes a remote parent noted for the call (a call that came from another host)', () => {
     const collector = new TraceCollector(names)
     const spans: SpanRecord[] = []

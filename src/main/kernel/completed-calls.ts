@@ -1,7 +1,9 @@
 import type { KernelEvent } from '../../shared/events/kernel-events'
 import { formatId, fromRawChecked } from '../../shared/id'
 import type { HostId } from '../../shared/id'
+import { callKeyText } from './call-key'
 import { fastRawId, latin1Bytes, rawId } from './raw-id-bytes'
+import type { CallWords } from './raw-id-bytes'
 import { KernelPart } from './kernel-part'
 import type { KernelBooks } from './kernel-part'
 import type { HostRecord, ServiceRecord } from './records'
@@ -24,10 +26,14 @@ export interface CompletedDirectCall {
   readonly startedMs: number
   readonly finishedMs: number
   readonly resultError: number
-  /** The call's key (formatted id), when the drain already made it (tracing); else made here. */
-  readonly callKey?: string
-  /** The key of the call its caller was handling (tracing), given with `callKey`. */
-  readonly parentKey?: string
+  /**
+   * Tracing: the call id's words, read by the drain (else the key is made here from `callId`),
+   * and the words of the call its caller was handling (all 0: none).
+   */
+  readonly callWords?: CallWords | undefined
+  readonly parentWords?: CallWords | undefined
+  /** When the kernel read the notices (the events' timeMs); else the kernel's now. */
+  readonly readMs?: number
 }
 
 /**
@@ -39,6 +45,12 @@ export interface CompletedDirectCall {
 export interface BookedDirectCall {
   readonly call: string
   readonly parent: string | undefined
+  /**
+   * The call's and its parent's ids as words (parent all 0: none), when the kernel had them: a
+   * trace collector keys its contexts by these, so tracing makes no key text per call.
+   */
+  readonly callWords?: CallWords | undefined
+  readonly parentWords?: CallWords | undefined
   readonly caller: string
   readonly target: string
   readonly method: string
@@ -47,6 +59,34 @@ export interface BookedDirectCall {
   readonly resultError: number
   /** When the kernel booked it (the events' timeMs). */
   readonly timeMs: number
+}
+
+/**
+ * A booked direct call whose keys are made only when asked for: a trace collector reads the
+ * words instead, and the call and parent keys were two strings per traced call.
+ */
+class BookedCall implements BookedDirectCall {
+  constructor(
+    readonly callWords: CallWords | undefined,
+    private key: string | undefined,
+    readonly parentWords: CallWords | undefined,
+    readonly caller: string,
+    readonly target: string,
+    readonly method: string,
+    readonly startMs: number,
+    readonly latencyMs: number,
+    readonly resultError: number,
+    readonly timeMs: number,
+  ) {}
+
+  get call(): string {
+    return (this.key ??= callKeyText(...(this.callWords as CallWords)))
+  }
+
+  get parent(): string | undefined {
+    const p = this.parentWords
+    return p === undefined || (p[0] | p[1] | p[2] | p[3]) === 0 ? undefined : callKeyText(...p)
+  }
 }
 
 /** The call-started and call-finished events of a booked direct call. */
@@ -112,25 +152,30 @@ export class CompletedCalls extends KernelPart {
     if (methodName === undefined) return false
     if (call.callId.length === 0) return false
     if (!this.listened) return true
-    let key = call.callKey
-    if (key === undefined) {
+    const words = call.callWords
+    let key: string | undefined
+    if (words === undefined) {
       const id = fromRawChecked('call', fastRawId(latin1Bytes(call.callId)))
       if (!id.ok) return false
       key = formatId(id.id)
     }
     // The two-step path refuses a call id that is still pending: so does this one.
-    if (this.pending.has(key)) return false
-    const booked: BookedDirectCall = {
-      call: key,
-      parent: call.parentKey,
-      caller: this.callerName(caller),
-      target: target.key,
-      method: methodName,
-      startMs: call.startedMs,
-      latencyMs: call.finishedMs - call.startedMs,
-      resultError: call.resultError,
-      timeMs: this.now(),
+    if (this.pending.size > 0) {
+      key ??= callKeyText(...(words as CallWords))
+      if (this.pending.has(key)) return false
     }
+    const booked = new BookedCall(
+      words,
+      key,
+      call.parentWords,
+      this.callerName(caller),
+      target.key,
+      methodName,
+      call.startedMs,
+      call.finishedMs - call.startedMs,
+      call.resultError,
+      call.readMs ?? this.now(),
+    )
     if (this.onCallCompleted !== undefined) {
       this.onCallCompleted(booked)
     } else {

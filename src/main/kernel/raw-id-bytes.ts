@@ -61,14 +61,26 @@ export function latin1Bytes(text: string): Uint8Array {
   return bytes
 }
 
+/** A call id's 120 data bits as four words (trace-words.ts: high's 24/32, low's 32/32). */
+export type CallWords = readonly [number, number, number, number]
+
 /**
  * The kernel's key of a call (formatId of a call id: `call-` and its 120 data bits in hex) from
- * IdRaw bytes kept as latin1 text, as the workers write them (high 1, low 2, both varints).
- * Made for every traced call on the kernel thread, so it reads the text in place with no BigInt
- * and no IdRaw; undefined for the empty id or for bytes of any other shape (the caller then
- * takes the generic decoder, which names the fault).
+ * IdRaw bytes kept as latin1 text, as the workers write them (high 1, low 2, both varints);
+ * undefined for the empty id or for bytes of any other shape (the caller then takes the generic
+ * decoder, which names the fault).
  */
 export function callKeyOfIdText(text: string): string | undefined {
+  const words = callWordsOfIdText(text)
+  return words === undefined ? undefined : callKeyText(...words)
+}
+
+/**
+ * A call id's data bits as words (unsigned) from its IdRaw bytes as latin1 text, as
+ * `callKeyOfIdText` reads them. Read for every traced call on the kernel thread, where the words
+ * are the trace collector's keys, so it reads the text in place: no BigInt, no IdRaw, no key text.
+ */
+export function callWordsOfIdText(text: string): CallWords | undefined {
   let hiHi = 0
   let hiLo = 0
   let loHi = 0
@@ -105,6 +117,8 @@ export function callKeyOfIdText(text: string): string | undefined {
       loLo = lo
     }
   }
+  // High's top byte is the id's kind ('c' for a call), not data.
+  hiHi &= 0x00ff_ffff
   if ((hiHi | hiLo | loHi | loLo) === 0) return undefined
-  return callKeyText(hiHi, hiLo, loHi, loLo)
+  return [hiHi, hiLo >>> 0, loHi >>> 0, loLo >>> 0]
 }

@@ -20,7 +20,9 @@ import type { Notice } from './notice-cells'
 import { Cell, monoNs, NOTICE_CELLS, Ring, ringCount } from './switchboard'
 import type { Switchboard } from './switchboard'
 import { callKeyOfWords } from './trace-words'
-import { callKeyOfIdText, fastRawId, latin1Bytes, rawId } from '../raw-id-bytes'
+import { callWordsOfIdText, fastRawId, latin1Bytes, rawId } from '../raw-id-bytes'
+import type { CallWords } from '../raw-id-bytes'
+import { callKeyText, keyWords } from '../call-key'
 
 export { fastRawId, rawId } from '../raw-id-bytes'
 
@@ -115,15 +117,13 @@ export class NoticeDrain {
       if (host === undefined) continue
       const atMs = nowMs - (nowNs - notice.atNs) / 1e6
       if (notice.kind === Cell.STARTED) {
-        let callKey: string | undefined
-        let parentKey: string | undefined
+        // Tracing: the call's words are the collector's key for its context (no key text).
+        let callWords: CallWords | undefined
         const parentOf = this.onCallParent
         if (parentOf !== undefined && notice.parent !== undefined) {
-          callKey = callKeyOf(notice.callId)
-          if (callKey !== undefined) {
-            parentKey = callKeyOfWords(...notice.parent)
-            if (!this.kernel.completedCallsCarryParent) parentOf(callKey, parentKey)
-          }
+          callWords = callWordsOf(notice.callId)
+          if (callWords !== undefined && !this.kernel.completedCallsCarryParent)
+            parentOf(callKeyText(...callWords), callKeyOfWords(...notice.parent))
         }
         const returned = paired >= 0 ? (batch[paired] as ReturnedNotice) : undefined
         const callee = returned === undefined ? undefined : this.hostOfSlot(returned.slot)
@@ -137,7 +137,9 @@ export class NoticeDrain {
             startedMs: atMs,
             finishedMs: nowMs - (nowNs - returned.atNs) / 1e6,
             resultError: returned.resultError,
-            ...(callKey === undefined ? {} : { callKey, parentKey }),
+            callWords,
+            parentWords: callWords === undefined ? undefined : notice.parent,
+            readMs: nowMs,
           })
           if (booked) {
             answer[paired] = BOOKED
@@ -146,11 +148,12 @@ export class NoticeDrain {
         }
         // Booked in two steps: the parent goes ahead as a hint, as for a call through the kernel.
         if (
-          callKey !== undefined &&
+          callWords !== undefined &&
+          notice.parent !== undefined &&
           parentOf !== undefined &&
           this.kernel.completedCallsCarryParent
         )
-          parentOf(callKey, parentKey)
+          parentOf(callKeyText(...callWords), callKeyOfWords(...notice.parent))
         const req = create(DispatchRequestSchema, {
           callId: fastRawId(latin1Bytes(notice.callId)),
           serviceId: this.cachedId(notice.serviceId),
@@ -224,17 +227,23 @@ export function tellParent(
   listener(call, callKeyOfWords(...parent))
 }
 
-/** The key (formatted id) of the call whose IdRaw bytes are `text`; undefined if not a call id. */
-function callKeyOf(text: string): string | undefined {
-  const key = callKeyOfIdText(text)
-  if (key !== undefined) return key
+/** The words of the call whose IdRaw bytes are `text`; undefined if not a call id or all 0. */
+function callWordsOf(text: string): CallWords | undefined {
+  const words = callWordsOfIdText(text)
+  if (words !== undefined) return words
+  // Another encoding of an id (not what workers write): the generic decoder, then its key's words.
   const raw = fastRawId(latin1Bytes(text))
   if (isEmpty(raw)) return undefined
+  let key: string
   try {
-    return formatId(fromRaw('call', raw))
+    key = formatId(fromRaw('call', raw))
   } catch {
     return undefined
   }
+  const out = new Uint32Array(4)
+  return keyWords(key, out)
+    ? [out[0] as number, out[1] as number, out[2] as number, out[3] as number]
+    : undefined
 }
 
 type ReturnedNotice = Extract<Notice, { kind: typeof Cell.RETURNED }>

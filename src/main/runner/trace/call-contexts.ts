@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { keyWords } from '../../kernel/call-key'
+import type { CallWords } from '../../kernel/raw-id-bytes'
 
 /** Contexts per generation; two are kept, so between this many and twice as many (see `remember`). */
 export const CONTEXT_GENERATION = 16_384
@@ -6,6 +8,10 @@ export const CONTEXT_GENERATION = 16_384
 const SLOTS = 65_536
 /** A key whose probe runs past this many slots is not kept (only colliding ids can get there). */
 const MAX_PROBE = 64
+/** Words per slot: the key's four, the trace's counter, the span's counter, and two unused. */
+const STRIDE = 8
+const TRACE = 4
+const SPAN = 5
 
 /** Where a call's context was found: a generation's table and a slot in it. */
 export interface ContextSlot {
@@ -18,8 +24,8 @@ export interface ContextSlot {
  * so late children, log lines and captured payloads still find them. A traced deployment keeps
  * one per call, up to 32,768 calls: in maps of strings and objects they all survived the young
  * generation and took about 3 µs of the kernel thread's garbage collection per call. Here they
- * are words in typed arrays (the key's 120 data bits, the trace's counter, the span's counter),
- * in open-addressing tables hashed with a random seed (call ids come from guests; a probe is
+ * are words in one typed array (the key's 120 data bits, the trace's counter, the span's counter:
+ * one slot's words share a cache line), in open-addressing tables hashed with a random seed (call ids come from guests; a probe is
  * bounded, and a key that would need more is counted in `unkept`, not kept). Not a library's map:
  * a general one keeps a key string and an entry per call, the garbage this avoids.
  */
@@ -41,42 +47,78 @@ export class CallContexts {
    * once, instead of forgetting one entry per call.
    */
   remember(call: string, trace: number | string, spanCounter: number): void {
-    if (!keyWords(call, this.words)) return
+    const w = this.words
+    if (!keyWords(call, w)) return
+    this.rememberWords(
+      w[0] as number,
+      w[1] as number,
+      w[2] as number,
+      w[3] as number,
+      trace,
+      spanCounter,
+    )
+  }
+
+  /** `remember` for a call id given as its words (not all 0), as the kernel read them. */
+  rememberWords(
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    trace: number | string,
+    spanCounter: number,
+  ): void {
     if (this.current.size >= CONTEXT_GENERATION) {
       const cleared = this.older
       cleared.clear()
       this.older = this.current
       this.current = cleared
     }
-    if (!this.current.put(this.words, trace, spanCounter)) this.unkept++
+    if (!this.current.put(a, b, c, d, trace, spanCounter)) this.unkept++
   }
 
   find(call: string): ContextSlot | undefined {
-    if (!keyWords(call, this.words)) return undefined
-    let slot = this.current.find(this.words)
+    const w = this.words
+    if (!keyWords(call, w)) return undefined
+    return this.findWords(w as unknown as CallWords)
+  }
+
+  /** `find` for a call id given as its words. */
+  findWords(words: CallWords): ContextSlot | undefined {
+    const [a, b, c, d] = words
+    let slot = this.current.find(a, b, c, d)
     if (slot >= 0) return { table: this.current, slot }
-    slot = this.older.find(this.words)
+    slot = this.older.find(a, b, c, d)
     return slot >= 0 ? { table: this.older, slot } : undefined
   }
 }
 
 export class ContextTable {
   size = 0
-  private readonly keys = new Uint32Array(SLOTS * 4)
-  private readonly traces = new Uint32Array(SLOTS)
-  private readonly spans = new Uint32Array(SLOTS)
-  /** Another host's trace id, where `traces` holds 0. */
+  /** STRIDE words per slot; a slot whose key words are all 0 is empty. */
+  private readonly slots = new Uint32Array(SLOTS * STRIDE)
+  /** Another host's trace id, where the trace word holds 0. */
   private foreign: (string | undefined)[] = []
   /** `seed`: for tests that need ids to collide; otherwise random, so guests cannot aim. */
   constructor(private readonly seed: Uint32Array = randomSeed()) {}
 
-  /** False when the probe ran out (the context is not kept). */
-  put(words: Uint32Array, trace: number | string, spanCounter: number): boolean {
-    const [a, b, c, d] = words as unknown as [number, number, number, number]
+  /** False when the probe ran out (the context is not kept). Words are taken as unsigned. */
+  put(
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    trace: number | string,
+    spanCounter: number,
+  ): boolean {
+    a >>>= 0
+    b >>>= 0
+    c >>>= 0
+    d >>>= 0
+    const k = this.slots
     let slot = this.home(a, b, c, d)
     for (let probe = 0; probe < MAX_PROBE; probe++, slot = (slot + 1) & (SLOTS - 1)) {
-      const at = slot * 4
-      const k = this.keys
+      const at = slot * STRIDE
       const empty =
         ((k[at] as number) |
           (k[at + 1] as number) |
@@ -91,24 +133,27 @@ export class ContextTable {
         k[at + 3] = d
         this.size++
       }
-      if (typeof trace === 'number') this.traces[slot] = trace
+      if (typeof trace === 'number') k[at + TRACE] = trace
       else {
-        this.traces[slot] = 0
+        k[at + TRACE] = 0
         this.foreign[slot] = trace
       }
-      this.spans[slot] = spanCounter
+      k[at + SPAN] = spanCounter
       return true
     }
     return false
   }
 
   /** The slot of the key, or -1. */
-  find(words: Uint32Array): number {
-    const [a, b, c, d] = words as unknown as [number, number, number, number]
+  find(a: number, b: number, c: number, d: number): number {
+    a >>>= 0
+    b >>>= 0
+    c >>>= 0
+    d >>>= 0
+    const k = this.slots
     let slot = this.home(a, b, c, d)
     for (let probe = 0; probe < MAX_PROBE; probe++, slot = (slot + 1) & (SLOTS - 1)) {
-      const at = slot * 4
-      const k = this.keys
+      const at = slot * STRIDE
       if (k[at] === a && k[at + 1] === b && k[at + 2] === c && k[at + 3] === d) return slot
       if (
         ((k[at] as number) |
@@ -124,16 +169,16 @@ export class ContextTable {
 
   /** A local trace's counter, or another host's trace id. */
   traceAt(slot: number): number | string {
-    const trace = this.traces[slot] as number
+    const trace = this.slots[slot * STRIDE + TRACE] as number
     return trace !== 0 ? trace : (this.foreign[slot] ?? '')
   }
 
   spanAt(slot: number): number {
-    return this.spans[slot] as number
+    return this.slots[slot * STRIDE + SPAN] as number
   }
 
   clear(): void {
-    this.keys.fill(0)
+    this.slots.fill(0)
     this.foreign = []
     this.size = 0
   }
@@ -161,34 +206,4 @@ function randomSeed(): Uint32Array {
     bytes.readUInt32LE(8),
     bytes.readUInt32LE(12),
   )
-}
-
-/**
- * The four data words of a call key (`call-` + 14 hex + `-` + 16 hex, trace-words.ts) into
- * `out`, read in place; false for any other text or for the all-zero id.
- */
-export function keyWords(key: string, out: Uint32Array): boolean {
-  if (key.length !== 36 || !key.startsWith('call-') || key.charCodeAt(19) !== 0x2d) return false
-  const a = hexAt(key, 5, 6)
-  const b = hexAt(key, 11, 8)
-  const c = hexAt(key, 20, 8)
-  const d = hexAt(key, 28, 8)
-  if (a < 0 || b < 0 || c < 0 || d < 0 || (a | b | c | d) === 0) return false
-  out[0] = a
-  out[1] = b
-  out[2] = c
-  out[3] = d
-  return true
-}
-
-/** `n` lowercase hex digits at `at` as an unsigned number, or -1. */
-function hexAt(text: string, at: number, n: number): number {
-  let value = 0
-  for (let i = at; i < at + n; i++) {
-    const ch = text.charCodeAt(i)
-    const digit = ch >= 0x30 && ch <= 0x39 ? ch - 0x30 : ch >= 0x61 && ch <= 0x66 ? ch - 0x57 : -1
-    if (digit < 0) return -1
-    value = value * 16 + digit
-  }
-  return value
 }

@@ -3,6 +3,7 @@ import type { KernelEvent } from '../../../shared/events/kernel-events'
 import type { BookedDirectCall } from '../../kernel/kernel'
 import type { SpanRecord } from '../../../shared/trace/span'
 import { CallContexts } from './call-contexts'
+import { wordHex } from '../../kernel/call-key'
 
 /** Parent hints for calls the kernel never booked (refused dispatches) are forgotten beyond this. */
 const HINT_MEMORY = 4096
@@ -48,7 +49,7 @@ export class TraceCollector {
   /** Names by caller key, then target key: looked up once per pair, not once per call. */
   private readonly nameCache = new Map<string, Map<string, ReturnType<CallNames>>>()
   /** Every span id starts with this, every trace id with `tracePrefix` (ids made per call). */
-  private readonly spanPrefix = hex8(randomBytes(4).readUInt32BE(0) | 1)
+  private readonly spanPrefix = wordHex(randomBytes(4).readUInt32BE(0) | 1)
   private readonly tracePrefix = randomBytes(8).toString('hex') + this.spanPrefix
   private counter = 0
 
@@ -132,8 +133,16 @@ export class TraceCollector {
   completed(call: BookedDirectCall): void {
     let trace: number | string | undefined
     let parentSpan: string | undefined
-    if (call.parent !== undefined) {
-      const found = this.contexts.find(call.parent)
+    const parentWords = call.parentWords
+    const hasParent =
+      parentWords === undefined
+        ? call.parent !== undefined
+        : (parentWords[0] | parentWords[1] | parentWords[2] | parentWords[3]) !== 0
+    if (hasParent) {
+      const found =
+        parentWords === undefined
+          ? this.contexts.find(call.parent as string)
+          : this.contexts.findWords(parentWords)
       if (found !== undefined) {
         trace = found.table.traceAt(found.slot)
         parentSpan = this.spanIdOf(found.table.spanAt(found.slot))
@@ -182,7 +191,9 @@ export class TraceCollector {
             resultError,
             kernelError: 0,
           }
-    this.contexts.remember(call.call, trace, spanCounter)
+    const w = call.callWords
+    if (w === undefined) this.contexts.remember(call.call, trace, spanCounter)
+    else this.contexts.rememberWords(w[0], w[1], w[2], w[3], trace, spanCounter)
     this.push(span)
   }
 
@@ -232,14 +243,10 @@ export class TraceCollector {
 
   /** A local trace's id from its counter; another host's trace id as it is. */
   private traceIdOf(trace: number | string): string {
-    return typeof trace === 'string' ? trace : this.tracePrefix + hex8(trace)
+    return typeof trace === 'string' ? trace : this.tracePrefix + wordHex(trace)
   }
 
   private spanIdOf(counter: number): string {
-    return this.spanPrefix + hex8(counter)
+    return this.spanPrefix + wordHex(counter)
   }
-}
-
-function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0')
 }
