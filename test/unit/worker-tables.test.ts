@@ -1,7 +1,7 @@
 // The guest worker's reusable tables (key-tables.ts, payload-store.ts): the same answers as a
 // Map, a Set and fresh bytes, across the switch from arrays to a Map and across reuse.
 import { describe, expect, it } from 'vitest'
-import { KeyMap, KeySet, RecentKeys } from '../../src/main/runner/worker/key-tables'
+import { IdMap, IdSet, RecentIds } from '../../src/main/runner/worker/key-tables'
 import { PayloadStore } from '../../src/main/runner/worker/payload-store'
 
 /** A seeded stream of small integers (the same operations on every run). */
@@ -13,103 +13,136 @@ function draws(seed: number): () => number {
   }
 }
 
-describe('KeyMap and KeySet', () => {
+/**
+ * Call id number `n` as its four words: ids that differ in one word only, and words past 2^31
+ * (the tables take them unsigned). A fresh array each time: tables must not keep the caller's.
+ */
+function id(n: number): Uint32Array {
+  return Uint32Array.of(n % 5, (n * 2654435761) >>> 0, 0x8000_0000 | (n >>> 3), n & 7)
+}
+
+describe('IdMap and IdSet', () => {
   it('answer as a Map and a Set do over random adds and deletes, small and past 16 entries', () => {
     for (const spread of [3, 12, 40, 500]) {
       const next = draws(spread)
-      const map = new KeyMap<number>()
-      const set = new KeySet()
-      const refMap = new Map<string, number>()
-      const refSet = new Set<string>()
+      const map = new IdMap<number>()
+      const set = new IdSet()
+      const refMap = new Map<number, number>()
+      const refSet = new Set<number>()
       for (let i = 0; i < 20_000; i++) {
-        const key = `k${next() % spread}`
+        const n = next() % spread
         const op = next() % 3
         if (op === 0) {
-          map.set(key, i)
-          refMap.set(key, i)
-          set.add(key)
-          refSet.add(key)
+          map.set(id(n), i)
+          refMap.set(n, i)
+          set.add(id(n))
+          refSet.add(n)
         } else if (op === 1) {
-          expect(map.delete(key)).toBe(refMap.delete(key))
-          expect(set.delete(key)).toBe(refSet.delete(key))
+          expect(map.delete(id(n))).toBe(refMap.delete(n))
+          expect(set.delete(id(n))).toBe(refSet.delete(n))
         } else {
-          expect(map.get(key)).toBe(refMap.get(key))
-          expect(map.has(key)).toBe(refMap.has(key))
-          expect(set.has(key)).toBe(refSet.has(key))
+          expect(map.get(id(n))).toBe(refMap.get(n))
+          expect(map.has(id(n))).toBe(refMap.has(n))
+          expect(set.has(id(n))).toBe(refSet.has(n))
         }
         expect(map.size).toBe(refMap.size)
         expect(set.size).toBe(refSet.size)
       }
     }
   })
+
+  it('tells ids apart by every word, and takes words given as signed numbers unsigned', () => {
+    const map = new IdMap<string>()
+    const base = [1, 2, 3, 4]
+    map.set(Uint32Array.from(base), 'base')
+    for (let w = 0; w < 4; w++) {
+      const other = Uint32Array.from(base)
+      other[w] = (other[w] as number) + 1
+      expect(map.has(other)).toBe(false)
+    }
+    map.set(Uint32Array.of(-1, 0, 0, 1), 'high')
+    expect(map.get(Uint32Array.of(0xffff_ffff, 0, 0, 1))).toBe('high')
+  })
 })
 
-describe('KeyMap.forEach and deleteOldest', () => {
+describe('IdMap.forEach and deleteOldest', () => {
+  const name = (w: Uint32Array) => [...w].join('.')
   it('visit every entry, and forget the first added once the table is a Map', () => {
-    const map = new KeyMap<number>()
-    for (let i = 0; i < 5; i++) map.set(`k${i}`, i)
+    const map = new IdMap<number>()
+    for (let i = 0; i < 5; i++) map.set(id(i), i)
     const seen: string[] = []
-    map.forEach((value, key) => seen.push(`${key}=${value}`))
-    expect(seen.sort()).toEqual(['k0=0', 'k1=1', 'k2=2', 'k3=3', 'k4=4'])
+    map.forEach((value, w) => seen.push(`${name(w)}=${value}`))
+    expect(seen.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${name(id(i))}=${i}`).sort())
     map.deleteOldest()
     expect(map.size).toBe(4)
-    for (let i = 5; i < 40; i++) map.set(`k${i}`, i)
-    const first: string[] = []
-    map.forEach((_, key) => first.push(key))
+    for (let i = 5; i < 40; i++) map.set(id(i), i)
+    const first: Uint32Array[] = []
+    map.forEach((_, w) => first.push(Uint32Array.from(w)))
+    // Past 16 entries the ids went into a Map and come back the same.
+    expect(first.map(name).sort()).toEqual(
+      Array.from({ length: 40 }, (_, i) => i)
+        .filter((i) => map.has(id(i)))
+        .map((i) => name(id(i)))
+        .sort(),
+    )
     map.deleteOldest()
-    expect(map.has(first[0] as string)).toBe(false)
+    expect(map.has(first[0] as Uint32Array)).toBe(false)
     expect(map.size).toBe(38)
-    const empty = new KeyMap<number>()
+    const empty = new IdMap<number>()
     empty.deleteOldest()
     expect(empty.size).toBe(0)
   })
 })
 
-describe('RecentKeys', () => {
-  it('remembers the last `capacity` keys, and each can be taken once', () => {
-    const recent = new RecentKeys(4)
-    for (const k of ['a', 'b', 'c', 'd', 'e']) recent.add(k)
+describe('RecentIds', () => {
+  it('remembers the last `capacity` ids, and each can be taken once', () => {
+    const recent = new RecentIds(4)
+    const [a, b, c, d, e, f] = [1, 2, 3, 4, 5, 6].map(id) as Uint32Array[]
+    for (const k of [a, b, c, d, e]) recent.add(k as Uint32Array)
     expect(recent.size).toBe(4)
-    expect(recent.take('a')).toBe(false) // forgotten: the oldest went when 'e' came
-    expect(recent.take('c')).toBe(true)
-    expect(recent.take('c')).toBe(false)
+    expect(recent.take(a as Uint32Array)).toBe(false) // forgotten: the oldest went when e came
+    expect(recent.take(c as Uint32Array)).toBe(true)
+    expect(recent.take(c as Uint32Array)).toBe(false)
     expect(recent.size).toBe(3)
-    recent.add('f') // takes b's place; c's emptied slot still counts as empty
+    recent.add(f as Uint32Array) // takes b's place; c's emptied slot still counts as empty
     expect(recent.size).toBe(3)
-    expect(recent.take('b')).toBe(false)
-    for (const k of ['d', 'e', 'f']) expect(recent.take(k)).toBe(true)
+    expect(recent.take(b as Uint32Array)).toBe(false)
+    for (const k of [d, e, f]) expect(recent.take(k as Uint32Array)).toBe(true)
     expect(recent.size).toBe(0)
-    expect(recent.take('')).toBe(false)
+    // The empty id is never remembered.
+    recent.add(new Uint32Array(4))
+    expect(recent.size).toBe(0)
+    expect(recent.take(new Uint32Array(4))).toBe(false)
   })
 })
 
-describe('RecentKeys against a model', () => {
-  it('answers as a list of the last `capacity` keys does, over random adds and takes', () => {
+describe('RecentIds against a model', () => {
+  it('answers as a list of the last `capacity` ids does, over random adds and takes', () => {
     for (const [capacity, spread] of [
       [8, 12],
       [64, 100],
       [500, 3000],
     ] as const) {
       const next = draws(capacity)
-      const recent = new RecentKeys(capacity)
-      // The model: the ring's slots, '' where a key was taken.
-      const model: string[] = new Array<string>(capacity).fill('')
+      const recent = new RecentIds(capacity)
+      // The model: the ring's slots, -1 where an id was taken.
+      const model: number[] = new Array<number>(capacity).fill(-1)
       let slot = 0
-      let added = 0
+      let added = 1
       for (let i = 0; i < 30_000; i++) {
-        // Each key added once (call ids are unique); a take asks for one of the last `spread`.
+        // Each id added once (call ids are unique); a take asks for one of the last `spread`.
         if (next() % 2 === 0) {
-          const key = `k${added++}`
-          recent.add(key)
-          model[slot] = key
+          const n = added++
+          recent.add(id(n))
+          model[slot] = n
           slot = (slot + 1) % capacity
         } else {
-          const key = `k${added - 1 - (next() % spread)}`
-          const at = model.indexOf(key)
-          if (at >= 0) model[at] = ''
-          expect(recent.take(key)).toBe(at >= 0)
+          const n = added - 1 - (next() % spread)
+          const at = n > 0 ? model.indexOf(n) : -1
+          if (at >= 0) model[at] = -1
+          expect(recent.take(id(n))).toBe(at >= 0)
         }
-        expect(recent.size).toBe(model.filter((k) => k !== '').length)
+        expect(recent.size).toBe(model.filter((k) => k !== -1).length)
       }
     }
   })

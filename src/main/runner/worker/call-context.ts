@@ -1,7 +1,7 @@
 import { Word } from '../../kernel/transport/channel'
-import { wireKeyWords } from '../../kernel/transport/wire-key'
-import { keyOf, lastField } from './wire'
-import { KeyMap } from './key-tables'
+import { wireKey } from '../../kernel/transport/wire-key'
+import { idWordsOf, lastField } from './wire'
+import { IdMap } from './key-tables'
 import {
   DispatchRequestFields,
   ReadOneResponseFields,
@@ -10,6 +10,8 @@ import {
 
 /** Parents remembered for calls still outstanding; beyond this the oldest are forgotten. */
 const MAX_OUTSTANDING = 65536
+/** Parents' word arrays kept for reuse. */
+const KEPT_PARENTS = 64
 
 /**
  * Which call a guest is handling, derived on the host side from its event loop (guest code is
@@ -18,27 +20,42 @@ const MAX_OUTSTANDING = 65536
  * continues the work of whoever made the resolved call, so what it dispatches is a child of the
  * resolved call's parent (none: a new trace). Before every dispatch_ the parent goes into the
  * channel's TRACE_PARENT words, where the kernel (dispatch_ through it) and the direct path
- * (its STARTED notice) pick it up. Log lines carry `current` too.
+ * (its STARTED notice) pick it up. Log lines carry `current` too. Calls are kept as their ids'
+ * words (wire.ts idWordsOf), so a traced call makes no key text in the worker.
  */
 export class CallContext {
-  /** The call being handled, as a wire key (kernel/transport/wire-key.ts), or undefined (outside any call). */
-  current: string | undefined
-  private readonly parents = new KeyMap<string | undefined>()
-  private wordsOf: string | undefined
-  private readonly words = new Uint32Array(4)
+  /** The call being handled, as its id's words; all 0: outside any call. */
+  private readonly currentWords = new Uint32Array(4)
+  /** The parent (words, all 0: none) of each outstanding call this guest made. */
+  private readonly parents = new IdMap<Uint32Array>()
+  private readonly freeParents: Uint32Array[] = []
+  private readonly idWords = new Uint32Array(4)
 
   constructor(private readonly header: Int32Array) {}
+
+  /**
+   * The call being handled, as a wire key (kernel/transport/wire-key.ts), or undefined (outside
+   * any call): made when asked, for a log line.
+   */
+  get current(): string | undefined {
+    const w = this.currentWords
+    const [a, b, c, d] = [w[0] as number, w[1] as number, w[2] as number, w[3] as number]
+    return (a | b | c | d) === 0 ? undefined : wireKey(a, b, c, d)
+  }
 
   /** Before a dispatch_ goes out (either path). */
   beforeDispatch(request: Uint8Array): void {
     const callId = lastField(request, DispatchRequestFields.callId)
     if (callId === undefined) return
-    const key = keyOf(request, callId)
+    idWordsOf(request, callId, this.idWords)
     if (this.parents.size >= MAX_OUTSTANDING) this.parents.deleteOldest()
-    this.parents.set(key, this.current)
-    if (this.wordsOf !== this.current) this.setWords(this.current)
+    const parent = this.freeParents.pop() ?? new Uint32Array(4)
+    parent.set(this.currentWords)
+    const replaced = this.parents.get(this.idWords)
+    this.parents.set(this.idWords, parent)
+    if (replaced !== undefined) this.release(replaced)
     const h = this.header
-    const w = this.words
+    const w = this.currentWords
     h[Word.TRACE_PARENT] = w[0] as number
     h[Word.TRACE_PARENT + 1] = w[1] as number
     h[Word.TRACE_PARENT + 2] = w[2] as number
@@ -53,30 +70,31 @@ export class CallContext {
   afterRead(bytes: Uint8Array, length = bytes.length): void {
     const callId = lastField(bytes, ReadOneResponseFields.callId, 0, length)
     if (callId !== undefined) {
-      this.current = keyOf(bytes, callId)
+      idWordsOf(bytes, callId, this.currentWords)
       return
     }
     const resolved = lastField(bytes, ReadOneResponseFields.resolved, 0, length)
     if (resolved !== undefined) {
       const id = lastField(bytes, ResolvedCallFields.callId, resolved.start, resolved.end)
-      const key = id === undefined ? undefined : keyOf(bytes, id)
-      if (key === undefined) {
-        this.current = undefined
+      if (id === undefined) {
+        this.currentWords.fill(0)
         return
       }
-      this.current = this.parents.get(key)
-      this.parents.delete(key)
+      idWordsOf(bytes, id, this.idWords)
+      const parent = this.parents.get(this.idWords)
+      if (parent === undefined) {
+        this.currentWords.fill(0)
+        return
+      }
+      this.currentWords.set(parent)
+      this.parents.delete(this.idWords)
+      this.release(parent)
       return
     }
-    this.current = undefined
+    this.currentWords.fill(0)
   }
 
-  private setWords(key: string | undefined): void {
-    this.wordsOf = key
-    const w = this.words
-    w.fill(0)
-    if (key === undefined) return
-    const words = wireKeyWords(key)
-    if (words !== undefined) w.set(words)
+  private release(parent: Uint32Array): void {
+    if (this.freeParents.length < KEPT_PARENTS) this.freeParents.push(parent)
   }
 }

@@ -27,6 +27,7 @@ import {
   DispatchAnswer,
   flag,
   isOwnOrEmptyId,
+  idWordsOf,
   keyOf,
   idKeyOf,
   READ_ONE_TIMEOUT as TIMEOUT_BYTES,
@@ -136,6 +137,8 @@ export class DirectPath {
   private readonly dispatchAnswer = new DispatchAnswer()
   /** The call id of the dispatch_ or return_value_ being served. */
   private readonly callIdCopy = new RawIdCopy()
+  /** The words of the call id of the dispatch_ or return_value_ being served (wire.ts idWordsOf). */
+  private readonly callWords = new Uint32Array(4)
   /** The read_one_ being served (readStep's arguments). */
   private readRequest: Uint8Array = NO_REQUEST
   private readCapacity = 0
@@ -247,9 +250,10 @@ export class DirectPath {
       this.routeToLearn = routeKey
       return undefined
     }
-    const callKey = keyOf(request, callId)
+    const callWords = this.callWords
+    idWordsOf(request, callId, callWords)
     const inbox = this.inbox
-    if (inbox.outstanding.has(callKey)) return undefined
+    if (inbox.outstanding.has(callWords)) return undefined
     const board = this.config.board
     const ring = board.mailboxes[route.slot] as RingView
     if (Atomics.load(ring.header, Ring.QUEUED) >= this.config.inboundQueue) return undefined
@@ -268,14 +272,14 @@ export class DirectPath {
       Atomics.load(ring.header, Ring.GEN) === route.gen
     ) {
       // Most such calls are answered within the turn: one COMPLETED notice then (staged-notices.ts).
-      if (!shared.notices.stage(callKey, this.config.slot, callRaw, started)) {
+      if (!shared.notices.stage(callWords, this.config.slot, callRaw, started)) {
         if (!writeNotice(board, this.config.slot, callRaw, started)) return undefined
         ringKernel(board)
       }
       Atomics.add(ring.header, Ring.QUEUED, 1)
       const callee = peer.inbox
       const entry = callee.entry()
-      entry.callKey = callKey
+      entry.callId.set(callWords)
       entry.bytes = callPayloadFrom(serviceRaw, methodRaw, callRaw, request, param, callee.payloads)
       entry.callerSlot = this.config.slot
       entry.callerGen = this.config.gen
@@ -284,13 +288,13 @@ export class DirectPath {
       entry.method = target.method
       entry.pair = routeKey
       callee.calls.push(entry)
-      inbox.outstanding.add(callKey)
+      inbox.outstanding.add(callWords)
       return answer
     }
     // Copied into the callee's cell at once: the bytes go back to this guest's store after.
     const payload = callPayloadFrom(serviceRaw, methodRaw, callRaw, request, param, inbox.payloads)
     try {
-      return this.sendCall(ring, route.gen, routeKey, callKey, callRaw, target, payload, answer)
+      return this.sendCall(ring, route.gen, routeKey, callWords, callRaw, target, payload, answer)
     } finally {
       inbox.payloads.give(payload)
     }
@@ -301,7 +305,7 @@ export class DirectPath {
     ring: RingView,
     gen: number,
     routeKey: string,
-    callKey: string,
+    callWords: Uint32Array,
     callRaw: Uint8Array,
     target: CallTarget,
     payload: Uint8Array,
@@ -333,7 +337,7 @@ export class DirectPath {
     }
     ringDoorbell(ring)
     ringKernel(board)
-    this.inbox.outstanding.add(callKey)
+    this.inbox.outstanding.add(callWords)
     return answer
   }
 
@@ -372,11 +376,12 @@ export class DirectPath {
       return undefined
     const callId = msg.fields.get(ReturnValueRequestFields.callId)
     if (callId === undefined) return undefined
-    const callKey = keyOf(request, callId)
+    const callWords = this.callWords
+    idWordsOf(request, callId, callWords)
     const inbox = this.inbox
-    const call = inbox.serving.get(callKey)
+    const call = inbox.serving.get(callWords)
     if (call === undefined) return undefined
-    inbox.serving.delete(callKey)
+    inbox.serving.delete(callWords)
     const callRaw =
       callId.end - callId.start < RAW_ID_BYTES
         ? this.callIdCopy.of(request, callId)
@@ -401,7 +406,7 @@ export class DirectPath {
       store,
     )
     if (shared !== undefined && mate !== undefined) {
-      if (!shared.notices.complete(callKey, this.config.slot, resultError)) {
+      if (!shared.notices.complete(callWords, this.config.slot, resultError)) {
         if (!writeNotice(board, this.config.slot, callRaw, returned)) {
           store.give(payload)
           return undefined
@@ -410,7 +415,7 @@ export class DirectPath {
       }
       inbox.release(call)
       // A result for a call that is no longer outstanding (it timed out) is dropped.
-      mate.inbox.addResult(callKey, payload)
+      mate.inbox.addResult(callWords, payload)
       return NO_ANSWER
     }
     try {

@@ -11,8 +11,8 @@ import { monoNs, Ring, writeRawId } from '../../kernel/transport/switchboard'
 import type { RingView } from '../../kernel/transport/switchboard'
 import { CallCellIds, readMailbox } from './mailbox-cells'
 import type { CallCell, CallIdAt } from './mailbox-cells'
-import { flag, keyAt, keyOf, scan } from './wire'
-import { KeyMap, KeySet, RecentKeys } from './key-tables'
+import { flag, idWordsAt, idWordsOf, keyAt, scan } from './wire'
+import { IdMap, IdSet, RecentIds } from './key-tables'
 import { PayloadStore } from './payload-store'
 import { ReadOneResponseFields, ResolvedCallFields } from '../../../shared/wire-fields/gen/fields'
 
@@ -28,7 +28,8 @@ export interface Answer {
  * Inbox.release): one per call was garbage on every call.
  */
 export class InboundEntry {
-  callKey = ''
+  /** The call id's words (wire.ts idWordsAt). */
+  readonly callId = new Uint32Array(4)
   bytes: Uint8Array = EMPTY
   callerSlot = 0
   callerGen = 0
@@ -42,7 +43,7 @@ export class InboundEntry {
 
 /** A result for one of this guest's calls (reused as InboundEntry is). */
 export class ResultEntry {
-  callKey = ''
+  readonly callId = new Uint32Array(4)
   bytes: Uint8Array = EMPTY
 }
 
@@ -59,11 +60,13 @@ export class Inbox {
   readonly results: ResultEntry[] = []
   readonly calls: InboundEntry[] = []
   /** Direct calls this guest made that have no result yet. */
-  readonly outstanding = new KeySet()
+  readonly outstanding = new IdSet()
   /** Calls taken from the mailbox and not answered yet. */
-  readonly serving = new KeyMap<InboundEntry>()
+  readonly serving = new IdMap<InboundEntry>()
   /** Direct calls whose result this guest got (a kernel timeout for them is a duplicate). */
-  private readonly done = new RecentKeys(DONE_MEMORY)
+  private readonly done = new RecentIds(DONE_MEMORY)
+  /** A call id's words, read by the mailbox visitors and screenKernelAnswer. */
+  private readonly idWords = new Uint32Array(4)
   /** deliverCall's and deliverResult's answer, reused (read before the next syscall). */
   private readonly delivered = new Delivered()
   /** Payload bytes of calls and results for this guest (payload-store.ts). */
@@ -81,14 +84,17 @@ export class Inbox {
     pair: '',
   }
 
-  /** A result for one of this guest's calls (one no longer outstanding, it timed out, is dropped). */
-  addResult(callKey: string, bytes: Uint8Array): void {
-    if (!this.outstanding.has(callKey)) {
+  /**
+   * A result for one of this guest's calls, `id` its words (one no longer outstanding, it timed
+   * out, is dropped).
+   */
+  addResult(id: Uint32Array, bytes: Uint8Array): void {
+    if (!this.outstanding.has(id)) {
       this.payloads.give(bytes)
       return
     }
     const entry = this.freeResults.pop() ?? new ResultEntry()
-    entry.callKey = callKey
+    entry.callId.set(id)
     entry.bytes = bytes
     this.results.push(entry)
   }
@@ -134,7 +140,7 @@ export class Inbox {
       }
     }
     const entry = this.entry()
-    entry.callKey = keyAt(id.cells, id.start, id.end)
+    idWordsAt(id.cells, id.start, id.end, entry.callId)
     entry.bytes = bytes
     entry.callerSlot = call.callerSlot
     entry.callerGen = call.callerGen
@@ -149,8 +155,10 @@ export class Inbox {
    * A result for one of this guest's calls; one no longer outstanding (it timed out) is
    * dropped, and the kernel logs it when it reads the callee's notice.
    */
-  private readonly onResultCell = (id: CallIdAt, bytes: Uint8Array): void =>
-    this.addResult(keyAt(id.cells, id.start, id.end), bytes)
+  private readonly onResultCell = (id: CallIdAt, bytes: Uint8Array): void => {
+    idWordsAt(id.cells, id.start, id.end, this.idWords)
+    this.addResult(this.idWords, bytes)
+  }
 
   /** Hands out the oldest result (or DataTooLarge when it does not fit `capacity`). */
   deliverResult(entry: ResultEntry, capacity: number): Answer {
@@ -158,8 +166,8 @@ export class Inbox {
       return { code: KernelErr.DataTooLarge, length: entry.bytes.byteLength, bytes: undefined }
     }
     this.results.shift()
-    this.outstanding.delete(entry.callKey)
-    this.done.add(entry.callKey)
+    this.outstanding.delete(entry.callId)
+    this.done.add(entry.callId)
     this.reclaim()
     this.handedOut = entry.bytes
     const answer = this.delivered.of(entry.bytes)
@@ -181,7 +189,7 @@ export class Inbox {
     if (index === 0) this.calls.shift()
     else this.calls.splice(index, 1)
     Atomics.sub(mine.header, Ring.QUEUED, 1)
-    this.serving.set(call.callKey, call)
+    this.serving.set(call.callId, call)
     const { view, header, bytes } = channel
     view.setFloat64(ServingBytes.SINCE_NS, monoNs(), true)
     writeRawId(bytes, ServingBytes.SERVICE, call.service)
@@ -210,9 +218,9 @@ export class Inbox {
       const resolved = bytes.subarray(resolvedField.start, resolvedField.end)
       const callId = scan(resolved)?.fields.get(ResolvedCallFields.callId)
       if (callId !== undefined) {
-        const k = keyOf(resolved, callId)
-        if (this.done.take(k)) return 'drop'
-        this.outstanding.delete(k)
+        idWordsOf(resolved, callId, this.idWords)
+        if (this.done.take(this.idWords)) return 'drop'
+        this.outstanding.delete(this.idWords)
       }
     }
     if (flag(bytes, resp.fields.get(ReadOneResponseFields.exit)) && this.calls.length > 0)

@@ -1,21 +1,28 @@
 /**
- * The call path's tables of call keys (inbox.ts), made so that adding and removing a key
- * allocates nothing while they stay small. A JS Map or Set gives its hash table back when it
- * gets a quarter full (V8's ordered hash tables shrink on delete), so a table going 0 -> 1 -> 0
- * entries, a guest's usual number of calls in flight, made a new table on every call: about a
- * fifth of a worker's garbage per call (docs/architecture.md).
+ * The call path's tables of call ids (inbox.ts, staged-notices.ts, call-context.ts), keyed by an
+ * id's four words (wire.ts `idWordsAt`: the 120 data bits) and made so that adding, finding and
+ * removing an id allocates nothing while they stay small:
+ *
+ * - a key text per call (eight UTF-16 units) was the last garbage of a call in a worker;
+ * - a JS Map or Set gives its hash table back when it gets a quarter full (V8's ordered hash
+ *   tables shrink on delete), so a table going 0 -> 1 -> 0 entries, a guest's usual number of
+ *   calls in flight, made a new table on every call (docs/architecture.md).
+ *
+ * An id is given as a Uint32Array of exactly its four words (read, never kept); all four 0 is the empty
+ * id.
  */
+import { wireKey } from '../../kernel/transport/wire-key'
 
 /** Entries kept in arrays, searched in order; one more moves the table into a Map for good. */
 const SMALL = 16
 
 /**
- * A map from call key to value: up to SMALL entries in two fixed arrays (removal moves the last
- * entry into the hole), past that a Map, so thousands of calls in flight are not searched in
- * order.
+ * A map from call id to value: up to SMALL entries in fixed arrays (removal moves the last entry
+ * into the hole), past that a Map keyed by the id's wire key (wire-key.ts), so thousands of
+ * calls in flight are not searched in order.
  */
-export class KeyMap<V> {
-  private readonly keys: string[] = new Array<string>(SMALL).fill('')
+export class IdMap<V> {
+  private readonly words = new Uint32Array(SMALL * 4)
   private readonly values: (V | undefined)[] = new Array<V | undefined>(SMALL).fill(undefined)
   private count = 0
   private big: Map<string, V> | undefined
@@ -24,49 +31,45 @@ export class KeyMap<V> {
     return this.big === undefined ? this.count : this.big.size
   }
 
-  get(key: string): V | undefined {
-    if (this.big !== undefined) return this.big.get(key)
-    const i = this.indexOf(key)
+  get(id: Uint32Array): V | undefined {
+    if (this.big !== undefined) return this.big.get(keyOfWords(id))
+    const i = this.indexOf(id)
     return i < 0 ? undefined : this.values[i]
   }
 
-  has(key: string): boolean {
-    return this.big !== undefined ? this.big.has(key) : this.indexOf(key) >= 0
+  has(id: Uint32Array): boolean {
+    return this.big !== undefined ? this.big.has(keyOfWords(id)) : this.indexOf(id) >= 0
   }
 
-  set(key: string, value: V): void {
+  set(id: Uint32Array, value: V): void {
     if (this.big !== undefined) {
-      this.big.set(key, value)
+      this.big.set(keyOfWords(id), value)
       return
     }
-    const i = this.indexOf(key)
+    const i = this.indexOf(id)
     if (i >= 0) {
       this.values[i] = value
       return
     }
     if (this.count === SMALL) {
-      this.big = new Map()
-      for (let j = 0; j < SMALL; j++) this.big.set(this.keys[j] as string, this.values[j] as V)
-      this.keys.fill('')
+      const big = new Map<string, V>()
+      this.forEach((v, id) => big.set(keyOfWords(id), v))
       this.values.fill(undefined)
       this.count = 0
-      this.big.set(key, value)
+      this.big = big
+      big.set(keyOfWords(id), value)
       return
     }
-    this.keys[this.count] = key
+    this.words.set(id, this.count * 4)
     this.values[this.count] = value
     this.count++
   }
 
-  delete(key: string): boolean {
-    if (this.big !== undefined) return this.big.delete(key)
-    const i = this.indexOf(key)
+  delete(id: Uint32Array): boolean {
+    if (this.big !== undefined) return this.big.delete(keyOfWords(id))
+    const i = this.indexOf(id)
     if (i < 0) return false
-    const last = --this.count
-    this.keys[i] = this.keys[last] as string
-    this.values[i] = this.values[last]
-    this.keys[last] = ''
-    this.values[last] = undefined
+    this.removeAt(i)
     return true
   }
 
@@ -80,106 +83,154 @@ export class KeyMap<V> {
       if (oldest.done !== true) this.big.delete(oldest.value)
       return
     }
-    if (this.count > 0) this.delete(this.keys[0] as string)
+    if (this.count > 0) this.removeAt(0)
   }
 
-  /** Calls `visit` with every entry, in no promised order (the table must not change meanwhile). */
-  forEach(visit: (value: V, key: string) => void): void {
+  /**
+   * Calls `visit` with every entry, in no promised order (the table must not change meanwhile);
+   * `id` is a scratch array, valid during the visit only.
+   */
+  forEach(visit: (value: V, id: Uint32Array) => void): void {
+    const id = new Uint32Array(4)
     if (this.big !== undefined) {
-      this.big.forEach(visit)
+      for (const [key, value] of this.big) {
+        for (let i = 0; i < 4; i++)
+          id[i] = ((key.charCodeAt(2 * i) << 16) | key.charCodeAt(2 * i + 1)) >>> 0
+        visit(value, id)
+      }
       return
     }
-    for (let i = 0; i < this.count; i++) visit(this.values[i] as V, this.keys[i] as string)
+    for (let i = 0; i < this.count; i++) {
+      id.set(this.words.subarray(i * 4, i * 4 + 4))
+      visit(this.values[i] as V, id)
+    }
   }
 
-  private indexOf(key: string): number {
-    const keys = this.keys
-    for (let i = 0; i < this.count; i++) if (keys[i] === key) return i
+  private removeAt(i: number): void {
+    const last = --this.count
+    this.words.copyWithin(i * 4, last * 4, last * 4 + 4)
+    this.values[i] = this.values[last]
+    this.values[last] = undefined
+  }
+
+  private indexOf(id: Uint32Array): number {
+    const w = this.words
+    const a = id[0] as number
+    const b = id[1] as number
+    const c = id[2] as number
+    const d = id[3] as number
+    for (let i = 0, at = 0; i < this.count; i++, at += 4) {
+      if (w[at + 3] === d && w[at + 2] === c && w[at + 1] === b && w[at] === a) return i
+    }
     return -1
   }
 }
 
-/** A set of call keys: a KeyMap without values. */
-export class KeySet {
-  private readonly map = new KeyMap<true>()
+/** A set of call ids: an IdMap without values. */
+export class IdSet {
+  private readonly map = new IdMap<true>()
 
   get size(): number {
     return this.map.size
   }
 
-  has(key: string): boolean {
-    return this.map.has(key)
+  has(id: Uint32Array): boolean {
+    return this.map.has(id)
   }
 
-  add(key: string): void {
-    this.map.set(key, true)
+  add(id: Uint32Array): void {
+    this.map.set(id, true)
   }
 
-  delete(key: string): boolean {
-    return this.map.delete(key)
+  delete(id: Uint32Array): boolean {
+    return this.map.delete(id)
   }
 }
 
 /**
- * The last `capacity` keys added, oldest forgotten first: a fixed ring, with an open-addressing
- * index (linear probing, entries shifted back on removal, so no tombstones) to find a key in
- * constant time. Remembering a key costs a few stores and no allocation.
+ * The last `capacity` ids added, oldest forgotten first: a fixed ring of words, with an
+ * open-addressing index (linear probing, entries shifted back on removal, so no tombstones) to
+ * find an id in constant time. Remembering an id costs a few stores and no allocation.
  */
-export class RecentKeys {
-  private readonly keys: string[]
-  /** Ring slot + 1 of the key hashed there, or 0. */
+export class RecentIds {
+  /** Four words per ring slot; all 0: the slot is empty. */
+  private readonly words: Uint32Array
+  /** Ring slot + 1 of the id hashed there, or 0. */
   private readonly index: Int32Array
   private readonly mask: number
-  /** Random per table: keys come from guests' call ids. */
+  /** Random per table: ids come from guests. */
   private readonly seed = (Math.random() * 0x1_0000_0000) >>> 0
   private next = 0
   private count = 0
 
   constructor(readonly capacity: number) {
-    this.keys = new Array<string>(capacity).fill('')
+    this.words = new Uint32Array(capacity * 4)
     let size = 2
     while (size < capacity * 2) size *= 2
     this.index = new Int32Array(size)
     this.mask = size - 1
   }
 
-  /** Keys remembered (at most `capacity`; forgotten ones no longer count). */
+  /** Ids remembered (at most `capacity`; forgotten ones no longer count). */
   get size(): number {
     return this.count
   }
 
-  add(key: string): void {
+  /** Remembers an id (the empty id is not remembered). */
+  add(id: Uint32Array): void {
+    if (((id[0] as number) | (id[1] as number) | (id[2] as number) | (id[3] as number)) === 0)
+      return
     const slot = this.next
-    if (this.keys[slot] === '') this.count++
+    const w = this.words
+    const at = slot * 4
+    if (
+      ((w[at] as number) |
+        (w[at + 1] as number) |
+        (w[at + 2] as number) |
+        (w[at + 3] as number)) ===
+      0
+    )
+      this.count++
     else this.unindex(slot)
-    this.keys[slot] = key
-    let at = this.home(key)
-    while (this.index[at] !== 0) at = (at + 1) & this.mask
-    this.index[at] = slot + 1
+    w.set(id, at)
+    let i = this.home(
+      w[at] as number,
+      w[at + 1] as number,
+      w[at + 2] as number,
+      w[at + 3] as number,
+    )
+    while (this.index[i] !== 0) i = (i + 1) & this.mask
+    this.index[i] = slot + 1
     this.next = (slot + 1) % this.capacity
   }
 
-  /** Forgets `key` if it is remembered; true when it was. */
-  take(key: string): boolean {
-    if (key === '' || this.count === 0) return false
-    for (let at = this.home(key); ; at = (at + 1) & this.mask) {
-      const entry = this.index[at] as number
+  /** Forgets the id if it is remembered; true when it was. */
+  take(id: Uint32Array): boolean {
+    const a = id[0] as number
+    const b = id[1] as number
+    const c = id[2] as number
+    const d = id[3] as number
+    if ((a | b | c | d) === 0 || this.count === 0) return false
+    const w = this.words
+    for (let i = this.home(a, b, c, d); ; i = (i + 1) & this.mask) {
+      const entry = this.index[i] as number
       if (entry === 0) return false
-      if (this.keys[entry - 1] === key) {
-        this.removeAt(at)
-        this.keys[entry - 1] = ''
+      const at = (entry - 1) * 4
+      if (w[at] === a && w[at + 1] === b && w[at + 2] === c && w[at + 3] === d) {
+        this.removeAt(i)
+        w.fill(0, at, at + 4)
         this.count--
         return true
       }
     }
   }
 
-  /** Removes ring slot `slot`'s index entry (its key still in place). */
+  /** Removes ring slot `slot`'s index entry (its id still in place). */
   private unindex(slot: number): void {
-    for (let at = this.home(this.keys[slot] as string); ; at = (at + 1) & this.mask) {
-      const entry = this.index[at] as number
+    for (let i = this.homeOfSlot(slot); ; i = (i + 1) & this.mask) {
+      const entry = this.index[i] as number
       if (entry === 0) return
-      if (entry === slot + 1) return this.removeAt(at)
+      if (entry === slot + 1) return this.removeAt(i)
     }
   }
 
@@ -187,22 +238,40 @@ export class RecentKeys {
   private removeAt(hole: number): void {
     const mask = this.mask
     this.index[hole] = 0
-    for (let at = (hole + 1) & mask; ; at = (at + 1) & mask) {
-      const entry = this.index[at] as number
+    for (let i = (hole + 1) & mask; ; i = (i + 1) & mask) {
+      const entry = this.index[i] as number
       if (entry === 0) return
-      const home = this.home(this.keys[entry - 1] as string)
+      const home = this.homeOfSlot(entry - 1)
       // The entry may move back to the hole unless its home lies after the hole, up to it.
-      if (((at - home) & mask) >= ((at - hole) & mask)) {
+      if (((i - home) & mask) >= ((i - hole) & mask)) {
         this.index[hole] = entry
-        this.index[at] = 0
-        hole = at
+        this.index[i] = 0
+        hole = i
       }
     }
   }
 
-  private home(key: string): number {
-    let h = this.seed ^ 0x811c9dc5
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
-    return (h ^ (h >>> 15)) & this.mask
+  private homeOfSlot(slot: number): number {
+    const w = this.words
+    const at = slot * 4
+    return this.home(w[at] as number, w[at + 1] as number, w[at + 2] as number, w[at + 3] as number)
   }
+
+  private home(a: number, b: number, c: number, d: number): number {
+    const s = this.seed
+    let h =
+      Math.imul(a ^ s, 0x85ebca6b) ^
+      Math.imul(b, 0xc2b2ae35) ^
+      Math.imul(c ^ (s >>> 7), 0x27d4eb2f) ^
+      Math.imul(d, 0x165667b1)
+    h ^= h >>> 15
+    h = Math.imul(h, 0x2c1b3c6d)
+    h ^= h >>> 12
+    return h & this.mask
+  }
+}
+
+/** The Map key of an id in a table past SMALL entries. */
+function keyOfWords(id: Uint32Array): string {
+  return wireKey(id[0] as number, id[1] as number, id[2] as number, id[3] as number)
 }

@@ -19,7 +19,7 @@ import {
 } from '../../kernel/transport/notice-cells'
 import { count, COUNTING } from '../../kernel/transport/call-counters'
 import { monoNsBig, ringKernel } from '../../kernel/transport/switchboard'
-import { KeyMap } from './key-tables'
+import { IdMap } from './key-tables'
 import type { Switchboard } from '../../kernel/transport/switchboard'
 
 /** How many notices wait at most (beyond it, a call's STARTED notice is written at once). */
@@ -39,8 +39,10 @@ export class StagedNotices {
   private readonly free: number[] = []
   /** Each staged notice's bytes, by byte offset / NOTICE_BYTES (no view per publish). */
   private readonly cellViews: Uint8Array[] = []
-  /** The staged STARTED notice (its byte offset) of each call, by call key. */
-  private readonly started = new KeyMap<number>()
+  /** The staged STARTED notice (its byte offset) of each call, by call id's words. */
+  private readonly started = new IdMap<number>()
+  /** Each staged notice's call id words (by byte offset / NOTICE_BYTES), as views made once. */
+  private readonly stagedIds: Uint32Array[] = []
   /** COMPLETED notices the full ring could not take yet, oldest first. */
   private readonly waiting: number[] = []
   /** The turn in which each staged notice was staged (by byte offset / NOTICE_BYTES). */
@@ -59,8 +61,11 @@ export class StagedNotices {
     private readonly lockSlot: () => number,
   ) {
     for (let i = STAGED_NOTICES - 1; i >= 0; i--) this.free.push(i * NOTICE_BYTES)
-    for (let i = 0; i < STAGED_NOTICES; i++)
+    const ids = new Uint32Array(STAGED_NOTICES * 4)
+    for (let i = 0; i < STAGED_NOTICES; i++) {
       this.cellViews.push(this.bytes.subarray(i * NOTICE_BYTES, (i + 1) * NOTICE_BYTES))
+      this.stagedIds.push(ids.subarray(i * 4, i * 4 + 4))
+    }
   }
 
   /** How many notices wait here. */
@@ -69,29 +74,30 @@ export class StagedNotices {
   }
 
   /**
-   * Holds the STARTED notice of call `callKey` (`callId` its raw id) from mailbox `slot`; false
-   * when the stage is full (the caller writes the notice at once instead).
+   * Holds the STARTED notice of call `id` (its words; `callId` its raw id) from mailbox `slot`;
+   * false when the stage is full (the caller writes the notice at once instead).
    */
-  stage(callKey: string, slot: number, callId: Uint8Array, what: StartedCall): boolean {
-    if (this.started.has(callKey)) return false
+  stage(id: Uint32Array, slot: number, callId: Uint8Array, what: StartedCall): boolean {
+    if (this.started.has(id)) return false
     const at = this.free.pop()
     if (at === undefined) return false
     fillStarted(this.view, this.bytes, at, slot, monoNsBig(), callId, what)
     this.stagedIn[at / NOTICE_BYTES] = this.turn
     this.stagedSeq[at / NOTICE_BYTES] = this.seq++
-    this.started.set(callKey, at)
+    ;(this.stagedIds[at / NOTICE_BYTES] as Uint32Array).set(id)
+    this.started.set(id, at)
     return true
   }
 
   /**
-   * Call `callKey` was answered by the guest of mailbox `calleeSlot`: when its STARTED notice is
+   * Call `id` was answered by the guest of mailbox `calleeSlot`: when its STARTED notice is
    * still here, the kernel gets one COMPLETED notice; false when it was already written (the
    * callee then writes a RETURNED notice as for any call).
    */
-  complete(callKey: string, calleeSlot: number, resultError: number): boolean {
-    const at = this.started.get(callKey)
+  complete(id: Uint32Array, calleeSlot: number, resultError: number): boolean {
+    const at = this.started.get(id)
     if (at === undefined) return false
-    this.started.delete(callKey)
+    this.started.delete(id)
     fillCompleted(this.view, at, calleeSlot, resultError, monoNsBig())
     // The common case, one cell and nothing waiting, without the list's copies.
     if (
@@ -130,21 +136,20 @@ export class StagedNotices {
   }
 
   private publishStarted(due: (at: number) => boolean): void {
-    const going: { key: string; at: number }[] = []
-    this.started.forEach((at, key) => {
-      if (due(at)) going.push({ key, at })
+    const cells: number[] = []
+    this.started.forEach((at) => {
+      if (due(at)) cells.push(at)
     })
-    if (going.length === 0) return
+    if (cells.length === 0) return
     // Oldest first, as they were staged (the table keeps no order).
     const seqOf = (at: number) => this.stagedSeq[at / NOTICE_BYTES] as number
-    going.sort((x, y) => seqOf(x.at) - seqOf(y.at))
-    const keys = going.map((d) => d.key)
-    const cells = going.map((d) => d.at)
+    cells.sort((x, y) => seqOf(x) - seqOf(y))
     const written = publishNotices(this.board, this.lockSlot(), this.bytes, cells)
     if (written < cells.length && COUNTING) count('staged notice waits: ring full')
     for (let i = 0; i < written; i++) {
-      this.started.delete(keys[i] as string)
-      this.free.push(cells[i] as number)
+      const at = cells[i] as number
+      this.started.delete(this.stagedIds[at / NOTICE_BYTES] as Uint32Array)
+      this.free.push(at)
     }
     if (written > 0) ringKernel(this.board)
   }

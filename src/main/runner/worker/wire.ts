@@ -265,6 +265,28 @@ export function keyAt(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
+ * The words of the IdRaw in bytes[start, end) into out[0..3], as `keyAt`'s key holds them (the
+ * type letter ignored; all 0 for a malformed id): the call path's tables key calls by these
+ * (key-tables.ts), with no key text.
+ */
+export function idWordsAt(bytes: Uint8Array, start: number, end: number, out: Uint32Array): void {
+  if (!idHalves(bytes, start, end)) {
+    out.fill(0)
+    return
+  }
+  out[0] = (halves[0] as number) & 0xffffff
+  out[1] = halves[1] as number
+  out[2] = halves[2] as number
+  out[3] = halves[3] as number
+}
+
+/** idWordsAt for a field (all 0 when it is absent). */
+export function idWordsOf(bytes: Uint8Array, field: Field | undefined, out: Uint32Array): void {
+  if (field === undefined) out.fill(0)
+  else idWordsAt(bytes, field.start, field.end, out)
+}
+
+/**
  * The keys keyAt made last, with their ids' words: each call's key is asked for twice in a
  * worker (its dispatch_ and its result; the call cell and its return_value_), and every key
  * text is garbage once the call is over. A power of two.
