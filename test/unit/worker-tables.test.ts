@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { IdMap, IdSet, RecentIds } from '../../src/main/runner/worker/key-tables'
 import { PayloadStore } from '../../src/main/runner/worker/payload-store'
+import { FixedStack } from '../../src/main/runner/worker/fixed-stack'
+import { RingQueue } from '../../src/main/runner/worker/ring-queue'
 
 /** A seeded stream of small integers (the same operations on every run). */
 function draws(seed: number): () => number {
@@ -145,6 +147,70 @@ describe('RecentIds against a model', () => {
         expect(recent.size).toBe(model.filter((k) => k !== -1).length)
       }
     }
+  })
+})
+
+describe('RecentIds indexed on demand', () => {
+  it('answers as the model does when many adds, past the whole ring, come between takes', () => {
+    const capacity = 64
+    const next = draws(7)
+    const recent = new RecentIds(capacity)
+    const model: number[] = new Array<number>(capacity).fill(-1)
+    let slot = 0
+    let added = 1
+    for (let burst = 0; burst < 400; burst++) {
+      // 0 to 199 adds in a row: the ring wraps up to three times before the next take.
+      for (let n = next() % 200; n > 0; n--) {
+        recent.add(id(added))
+        model[slot] = added++
+        slot = (slot + 1) % capacity
+      }
+      for (let t = next() % 4; t > 0; t--) {
+        const n = added - 1 - (next() % (2 * capacity))
+        const at = n > 0 ? model.indexOf(n) : -1
+        if (at >= 0) model[at] = -1
+        expect(recent.take(id(n))).toBe(at >= 0)
+      }
+      expect(recent.size).toBe(model.filter((k) => k !== -1).length)
+    }
+  })
+})
+
+describe('RingQueue and FixedStack', () => {
+  it('answer as an array does over random pushes, shifts, removals and lookups', () => {
+    const next = draws(11)
+    const queue = new RingQueue<number>()
+    const model: number[] = []
+    for (let i = 0; i < 30_000; i++) {
+      const op = next() % 5
+      if (op <= 1) {
+        queue.push(i)
+        model.push(i)
+      } else if (op === 2) {
+        expect(queue.shift()).toBe(model.shift())
+      } else if (op === 3) {
+        // Removal from anywhere, the ring wrapped or not (the inbox's filtered read_one_).
+        const at = model.length === 0 ? 0 : next() % model.length
+        queue.removeAt(at)
+        model.splice(at, 1)
+      } else {
+        const at = next() % (model.length + 2)
+        expect(queue.at(at)).toBe(model[at])
+        const wanted = model[at]
+        expect(queue.findIndex((v) => v === wanted)).toBe(model.indexOf(wanted as number))
+      }
+      expect(queue.length).toBe(model.length)
+    }
+  })
+
+  it('a stack keeps at most its capacity and gives items back last first', () => {
+    const stack = new FixedStack<string>(2)
+    expect(stack.pop()).toBeUndefined()
+    expect(stack.push('a')).toBe(true)
+    expect(stack.push('b')).toBe(true)
+    expect(stack.push('c')).toBe(false)
+    expect(stack.size).toBe(2)
+    expect([stack.pop(), stack.pop(), stack.pop()]).toEqual(['b', 'a', undefined])
   })
 })
 

@@ -2,6 +2,7 @@ import { Word } from '../../kernel/transport/channel'
 import { wireKey } from '../../kernel/transport/wire-key'
 import { idWordsOf, lastField } from './wire'
 import { IdMap } from './key-tables'
+import { FixedStack } from './fixed-stack'
 import {
   DispatchRequestFields,
   ReadOneResponseFields,
@@ -28,7 +29,7 @@ export class CallContext {
   private readonly currentWords = new Uint32Array(4)
   /** The parent (words, all 0: none) of each outstanding call this guest made. */
   private readonly parents = new IdMap<Uint32Array>()
-  private readonly freeParents: Uint32Array[] = []
+  private readonly freeParents = new FixedStack<Uint32Array>(KEPT_PARENTS)
   private readonly idWords = new Uint32Array(4)
 
   constructor(private readonly header: Int32Array) {}
@@ -95,6 +96,6 @@ export class CallContext {
   }
 
   private release(parent: Uint32Array): void {
-    if (this.freeParents.length < KEPT_PARENTS) this.freeParents.push(parent)
+    this.freeParents.push(parent)
   }
 }

@@ -476,7 +476,7 @@ export class DirectPath {
    */
   private readonly readStep = (bell: number): Answer | 'again' | undefined => {
     const inbox = this.inbox
-    const first = inbox.results[0]
+    const first = inbox.results.at(0)
     if (first !== undefined && !this.kernelFirst)
       return inbox.deliverResult(first, this.readCapacity)
     let kernelSaidExit = false

@@ -14,6 +14,8 @@ import type { CallCell, CallIdAt } from './mailbox-cells'
 import { flag, idWordsAt, idWordsOf, keyAt, scan } from './wire'
 import { IdMap, IdSet, RecentIds } from './key-tables'
 import { PayloadStore } from './payload-store'
+import { FixedStack } from './fixed-stack'
+import { RingQueue } from './ring-queue'
 import { ReadOneResponseFields, ResolvedCallFields } from '../../../shared/wire-fields/gen/fields'
 
 /** An answer for the guest: a code and the response bytes (or the required length). */
@@ -57,8 +59,8 @@ const DONE_MEMORY = 8192
 export const keyOfRaw = (raw: Uint8Array): string => keyAt(raw, 0, raw.byteLength)
 
 export class Inbox {
-  readonly results: ResultEntry[] = []
-  readonly calls: InboundEntry[] = []
+  readonly results = new RingQueue<ResultEntry>()
+  readonly calls = new RingQueue<InboundEntry>()
   /** Direct calls this guest made that have no result yet. */
   readonly outstanding = new IdSet()
   /** Calls taken from the mailbox and not answered yet. */
@@ -73,8 +75,8 @@ export class Inbox {
   readonly payloads = new PayloadStore()
   /** The payload last handed to the guest: its syscall copied it out before the next one. */
   private handedOut: Uint8Array | undefined
-  private readonly freeEntries: InboundEntry[] = []
-  private readonly freeResults: ResultEntry[] = []
+  private readonly freeEntries = new FixedStack<InboundEntry>(KEPT_ENTRIES)
+  private readonly freeResults = new FixedStack<ResultEntry>(KEPT_ENTRIES)
   /** The mailbox's repeated ids, copied once (mailbox-cells.ts). */
   private readonly cellIds = new CallCellIds()
   /** The last (service, method) read and its filter key: the same copies give the same key. */
@@ -110,7 +112,7 @@ export class Inbox {
     entry.callerHost = EMPTY
     entry.service = EMPTY
     entry.method = EMPTY
-    if (this.freeEntries.length < KEPT_ENTRIES) this.freeEntries.push(entry)
+    this.freeEntries.push(entry)
   }
 
   /** Moves everything in the mailbox into the local queues. */
@@ -172,7 +174,7 @@ export class Inbox {
     this.handedOut = entry.bytes
     const answer = this.delivered.of(entry.bytes)
     entry.bytes = EMPTY
-    if (this.freeResults.length < KEPT_ENTRIES) this.freeResults.push(entry)
+    this.freeResults.push(entry)
     return answer
   }
 
@@ -181,13 +183,11 @@ export class Inbox {
    * says since when and which call, for the watchdog; `mine` counts it off its mailbox's QUEUED.
    */
   deliverCall(index: number, capacity: number, channel: Channel, mine: RingView): Answer {
-    const call = this.calls[index] as InboundEntry
+    const call = this.calls.at(index) as InboundEntry
     if (call.bytes.byteLength > capacity) {
       return { code: KernelErr.DataTooLarge, length: call.bytes.byteLength, bytes: undefined }
     }
-    // shift() when it is the first (nearly always): splice makes an array of what it removed.
-    if (index === 0) this.calls.shift()
-    else this.calls.splice(index, 1)
+    this.calls.removeAt(index)
     Atomics.sub(mine.header, Ring.QUEUED, 1)
     this.serving.set(call.callId, call)
     const { view, header, bytes } = channel

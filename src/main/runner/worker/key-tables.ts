@@ -60,7 +60,12 @@ export class IdMap<V> {
       big.set(keyOfWords(id), value)
       return
     }
-    this.words.set(id, this.count * 4)
+    const w = this.words
+    const at = this.count * 4
+    w[at] = id[0] as number
+    w[at + 1] = id[1] as number
+    w[at + 2] = id[2] as number
+    w[at + 3] = id[3] as number
     this.values[this.count] = value
     this.count++
   }
@@ -150,21 +155,29 @@ export class IdSet {
 /**
  * The last `capacity` ids added, oldest forgotten first: a fixed ring of words, with an
  * open-addressing index (linear probing, entries shifted back on removal, so no tombstones) to
- * find an id in constant time. Remembering an id costs a few stores and no allocation.
+ * find an id in constant time. The index is brought up to date by `take`, not by `add`: a guest
+ * remembers every result it gets, but asks only when the kernel answers it, and most guests
+ * are never answered by the kernel while they have results remembered. Remembering an id is four
+ * stores; no operation allocates.
  */
 export class RecentIds {
   /** Four words per ring slot; all 0: the slot is empty. */
   private readonly words: Uint32Array
   /** Ring slot + 1 of the id hashed there, or 0. */
   private readonly index: Int32Array
+  /** Each ring slot's home in `index`, or -1 while the slot is not in the index. */
+  private readonly homes: Int32Array
   private readonly mask: number
   /** Random per table: ids come from guests. */
   private readonly seed = (Math.random() * 0x1_0000_0000) >>> 0
   private next = 0
   private count = 0
+  /** How many of the last slots before `next` were added since the index was brought up to date. */
+  private unindexed = 0
 
   constructor(readonly capacity: number) {
     this.words = new Uint32Array(capacity * 4)
+    this.homes = new Int32Array(capacity).fill(-1)
     let size = 2
     while (size < capacity * 2) size *= 2
     this.index = new Int32Array(size)
@@ -191,17 +204,13 @@ export class RecentIds {
       0
     )
       this.count++
-    else this.unindex(slot)
-    w.set(id, at)
-    let i = this.home(
-      w[at] as number,
-      w[at + 1] as number,
-      w[at + 2] as number,
-      w[at + 3] as number,
-    )
-    while (this.index[i] !== 0) i = (i + 1) & this.mask
-    this.index[i] = slot + 1
-    this.next = (slot + 1) % this.capacity
+    else if ((this.homes[slot] as number) >= 0) this.unindex(slot)
+    w[at] = id[0] as number
+    w[at + 1] = id[1] as number
+    w[at + 2] = id[2] as number
+    w[at + 3] = id[3] as number
+    this.next = slot + 1 === this.capacity ? 0 : slot + 1
+    if (this.unindexed < this.capacity) this.unindexed++
   }
 
   /** Forgets the id if it is remembered; true when it was. */
@@ -211,6 +220,7 @@ export class RecentIds {
     const c = id[2] as number
     const d = id[3] as number
     if ((a | b | c | d) === 0 || this.count === 0) return false
+    if (this.unindexed > 0) this.catchUp()
     const w = this.words
     for (let i = this.home(a, b, c, d); ; i = (i + 1) & this.mask) {
       const entry = this.index[i] as number
@@ -218,6 +228,7 @@ export class RecentIds {
       const at = (entry - 1) * 4
       if (w[at] === a && w[at + 1] === b && w[at + 2] === c && w[at + 3] === d) {
         this.removeAt(i)
+        this.homes[entry - 1] = -1
         w.fill(0, at, at + 4)
         this.count--
         return true
@@ -225,12 +236,35 @@ export class RecentIds {
     }
   }
 
+  /** Puts the slots added since the last `take` into the index, oldest first. */
+  private catchUp(): void {
+    const w = this.words
+    for (let k = this.unindexed; k > 0; k--) {
+      const slot = (this.next - k + this.capacity) % this.capacity
+      const at = slot * 4
+      const a = w[at] as number
+      const b = w[at + 1] as number
+      const c = w[at + 2] as number
+      const d = w[at + 3] as number
+      if ((a | b | c | d) === 0 || (this.homes[slot] as number) >= 0) continue
+      let i = this.home(a, b, c, d)
+      this.homes[slot] = i
+      while (this.index[i] !== 0) i = (i + 1) & this.mask
+      this.index[i] = slot + 1
+    }
+    this.unindexed = 0
+  }
+
   /** Removes ring slot `slot`'s index entry (its id still in place). */
   private unindex(slot: number): void {
-    for (let i = this.homeOfSlot(slot); ; i = (i + 1) & this.mask) {
+    for (let i = this.homes[slot] as number; ; i = (i + 1) & this.mask) {
       const entry = this.index[i] as number
       if (entry === 0) return
-      if (entry === slot + 1) return this.removeAt(i)
+      if (entry === slot + 1) {
+        this.removeAt(i)
+        this.homes[slot] = -1
+        return
+      }
     }
   }
 
@@ -241,7 +275,7 @@ export class RecentIds {
     for (let i = (hole + 1) & mask; ; i = (i + 1) & mask) {
       const entry = this.index[i] as number
       if (entry === 0) return
-      const home = this.homeOfSlot(entry - 1)
+      const home = this.homes[entry - 1] as number
       // The entry may move back to the hole unless its home lies after the hole, up to it.
       if (((i - home) & mask) >= ((i - hole) & mask)) {
         this.index[hole] = entry
@@ -249,12 +283,6 @@ export class RecentIds {
         hole = i
       }
     }
-  }
-
-  private homeOfSlot(slot: number): number {
-    const w = this.words
-    const at = slot * 4
-    return this.home(w[at] as number, w[at + 1] as number, w[at + 2] as number, w[at + 3] as number)
   }
 
   private home(a: number, b: number, c: number, d: number): number {

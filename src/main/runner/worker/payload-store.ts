@@ -6,6 +6,7 @@
  */
 import { payloadBytes } from './wire'
 import type { PayloadSource } from './wire'
+import { FixedStack } from './fixed-stack'
 
 /** Longest payload kept for reuse (a mailbox cell's payload is shorter). */
 const MAX_REUSED_BYTES = 1024
@@ -13,7 +14,7 @@ const MAX_REUSED_BYTES = 1024
 const KEPT_PER_LENGTH = 32
 
 export class PayloadStore implements PayloadSource {
-  private readonly free: (Uint8Array[] | undefined)[] = []
+  private readonly free: (FixedStack<Uint8Array> | undefined)[] = []
 
   /** Bytes for a payload of `size` (contents undefined); give them back when no longer read. */
   take(size: number): Uint8Array {
@@ -30,9 +31,9 @@ export class PayloadStore implements PayloadSource {
     if (size > MAX_REUSED_BYTES) return
     let list = this.free[size]
     if (list === undefined) {
-      list = []
+      list = new FixedStack(KEPT_PER_LENGTH)
       this.free[size] = list
     }
-    if (list.length < KEPT_PER_LENGTH) list.push(bytes)
+    list.push(bytes)
   }
 }

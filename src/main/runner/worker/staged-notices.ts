@@ -20,6 +20,7 @@ import {
 import { count, COUNTING } from '../../kernel/transport/call-counters'
 import { monoNsBig, ringKernel } from '../../kernel/transport/switchboard'
 import { IdMap } from './key-tables'
+import { FixedStack } from './fixed-stack'
 import type { Switchboard } from '../../kernel/transport/switchboard'
 
 /** How many notices wait at most (beyond it, a call's STARTED notice is written at once). */
@@ -36,7 +37,7 @@ export interface StartedCall {
 export class StagedNotices {
   private readonly bytes = new Uint8Array(STAGED_NOTICES * NOTICE_BYTES)
   private readonly view = new DataView(this.bytes.buffer)
-  private readonly free: number[] = []
+  private readonly free = new FixedStack<number>(STAGED_NOTICES)
   /** Each staged notice's bytes, by byte offset / NOTICE_BYTES (no view per publish). */
   private readonly cellViews: Uint8Array[] = []
   /** The staged STARTED notice (its byte offset) of each call, by call id's words. */
