@@ -89,12 +89,22 @@ export class GuestGroup implements SharedWorker {
   }
 
   peer(slot: number): DirectPath | undefined {
-    for (const m of this.members) if (m.slot === slot && m.state !== 'ended') return m.direct
+    // Indexed loops on the per-call paths: an array iterator where the engine does not remove it
+    // is an object per call.
+    const members = this.members
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i] as GroupMember
+      if (m.slot === slot && m.state !== 'ended') return m.direct
+    }
     return undefined
   }
 
   wait(self: DirectPath, deadline: number): boolean {
-    const me = this.members.find((m) => m.direct === self)
+    let me: GroupMember | undefined
+    const members = this.members
+    for (let i = 0; i < members.length && me === undefined; i++) {
+      if (members[i]?.direct === self) me = members[i]
+    }
     if (me === undefined) return false
     // Only a guest alone at the bottom of the stack may let the others run.
     if (me.atBottom && this.depth === 1) {
@@ -125,7 +135,9 @@ export class GuestGroup implements SharedWorker {
     const h = this.bell.header
     const bell = Atomics.load(h, Ring.DOORBELL)
     let progressed = false
-    for (const m of this.members) {
+    const members = this.members
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i] as GroupMember
       if (m === except) continue
       if (m.state === 'new') {
         this.start(m)
