@@ -24,6 +24,11 @@ export interface Attached {
   lastSyscallMs: number
   /** Set when read_one_ handed this host a call; cleared by its next syscall. */
   serving: { readonly sinceMs: number; readonly call: string } | undefined
+  /**
+   * The last call seen served from the mailbox (its count in the channel's SERVED word), and
+   * when the watchdog first saw it.
+   */
+  mailboxServing?: { readonly served: number; readonly sinceMs: number; readonly call: string }
   closed: boolean
   /** This host's mailbox in the switchboard, if it got one. */
   slot: number | undefined

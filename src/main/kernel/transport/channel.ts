@@ -39,6 +39,12 @@ export const Word = {
    * all zero for a call made outside any call (a new trace). Words 12..15.
    */
   TRACE_PARENT: 12,
+  /**
+   * Worker: how many calls its guest took from its mailbox (wrapping), written before SERVING.
+   * The watchdog times a served call from the first time it sees its count: no clock read per
+   * call in the worker.
+   */
+  SERVED: 16,
 } as const
 
 /** Set in FUNCTION: answer now, never park (the worker waits on its mailbox meanwhile). */
@@ -46,8 +52,6 @@ export const POLL_FLAG = 0x10000
 
 /** Byte offsets in the header (worker-written, for the watchdog). */
 export const ServingBytes = {
-  /** Float64: monoNs() when the guest took the call. */
-  SINCE_NS: 64,
   /** The call's service id and method id (IdRaw bytes, see switchboard writeRawId). */
   SERVICE: 72,
   METHOD: 96,

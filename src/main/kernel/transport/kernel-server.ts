@@ -16,7 +16,7 @@ import { BusyPoll } from './busy-poll'
 import { count, COUNTING } from './call-counters'
 import { POLL_FLAG, State, Word } from './channel'
 import type { Channel } from './channel'
-import { Mailboxes, mailboxCallServing, monoToMs } from './mailboxes'
+import { Mailboxes, mailboxCallServing } from './mailboxes'
 import type { SlotGrant } from './mailboxes'
 import { NoticeDrain, parentWordsAt, tellParent } from './notice-drain'
 import type { CallParentListener } from './notice-drain'
@@ -180,10 +180,15 @@ export class KernelServer {
     if (record.serving !== undefined) return record.serving
     const taken = mailboxCallServing(record.channel)
     if (taken === undefined) return undefined
-    return {
-      sinceMs: monoToMs(taken.sinceNs, this.now()),
+    // Timed from the first look that saw this call (the watchdog looks every 100 ms).
+    const seen = record.mailboxServing
+    if (seen !== undefined && seen.served === taken.served) return seen
+    record.mailboxServing = {
+      served: taken.served,
+      sinceMs: this.now(),
       call: this.kernel.describeCall(taken.call),
     }
+    return record.mailboxServing
   }
 
   /** Cancels timers; call when the deployment is torn down. */

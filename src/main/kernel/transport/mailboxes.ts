@@ -15,7 +15,7 @@ import type { Kernel } from '../kernel'
 import { ServingBytes, Word } from './channel'
 import type { Channel } from './channel'
 import { rawId } from './notice-drain'
-import { MAX_SLOTS, monoNs, readRawId, Ring, ringDoorbell, SlotState } from './switchboard'
+import { MAX_SLOTS, readRawId, Ring, ringDoorbell, SlotState } from './switchboard'
 import type { RingView, Switchboard } from './switchboard'
 
 /** Where a worker's direct path plugs in: its mailbox slot and that slot's generation. */
@@ -165,24 +165,21 @@ export class Mailboxes<R extends { readonly key: string; slot: number | undefine
 }
 
 /**
- * The call a worker took from its mailbox and has not made a syscall since (it wrote when, and
- * which, into its channel), or undefined; `sinceNs` is monoNs time.
+ * The call a worker took from its mailbox and has not made a syscall since (it wrote its count
+ * and which call into its channel), or undefined; `served` tells one such call from the next.
  */
 export function mailboxCallServing(
   channel: Channel,
-): { readonly sinceNs: number; readonly call: ServiceMethodCall } | undefined {
-  const { header, view, bytes } = channel
+): { readonly served: number; readonly call: ServiceMethodCall } | undefined {
+  const { header, bytes } = channel
   if (Atomics.load(header, Word.SERVING) !== 1) return undefined
-  const sinceNs = view.getFloat64(ServingBytes.SINCE_NS, true)
+  const served = Atomics.load(header, Word.SERVED)
   const call = create(ServiceMethodCallSchema, {
     serviceId: rawId(readRawId(bytes, ServingBytes.SERVICE)),
     methodId: rawId(readRawId(bytes, ServingBytes.METHOD)),
   })
   // Read again: the worker may have moved on while we read.
-  return Atomics.load(header, Word.SERVING) === 1 ? { sinceNs, call } : undefined
-}
-
-/** Milliseconds on the kernel's clock (`nowMs`) of monoNs time `ns`. */
-export function monoToMs(ns: number, nowMs: number): number {
-  return nowMs - (monoNs() - ns) / 1e6
+  return Atomics.load(header, Word.SERVING) === 1 && Atomics.load(header, Word.SERVED) === served
+    ? { served, call }
+    : undefined
 }

@@ -7,7 +7,7 @@
 import { WORKER_KERNEL_ERR as KernelErr } from '../../kernel/syscall-abi'
 import { ServingBytes, Word } from '../../kernel/transport/channel'
 import type { Channel } from '../../kernel/transport/channel'
-import { monoNs, Ring, writeRawId } from '../../kernel/transport/switchboard'
+import { Ring, writeRawId } from '../../kernel/transport/switchboard'
 import type { RingView } from '../../kernel/transport/switchboard'
 import { CallCellIds, readMailbox } from './mailbox-cells'
 import type { CallCell, CallIdAt } from './mailbox-cells'
@@ -190,8 +190,8 @@ export class Inbox {
     this.calls.removeAt(index)
     Atomics.sub(mine.header, Ring.QUEUED, 1)
     this.serving.set(call.callId, call)
-    const { view, header, bytes } = channel
-    view.setFloat64(ServingBytes.SINCE_NS, monoNs(), true)
+    const { header, bytes } = channel
+    header[Word.SERVED] = ((header[Word.SERVED] as number) + 1) | 0
     writeRawId(bytes, ServingBytes.SERVICE, call.service)
     writeRawId(bytes, ServingBytes.METHOD, call.method)
     Atomics.store(header, Word.SERVING, 1)
