@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { keyWords } from '../../kernel/call-key'
-import type { CallWords } from '../../kernel/raw-id-bytes'
 
 /** Contexts per generation; two are kept, so between this many and twice as many (see `remember`). */
 export const CONTEXT_GENERATION = 16_384
@@ -47,45 +46,41 @@ export class CallContexts {
    * once, instead of forgetting one entry per call.
    */
   remember(call: string, trace: number | string, spanCounter: number): void {
-    const w = this.words
-    if (!keyWords(call, w)) return
-    this.rememberWords(
-      w[0] as number,
-      w[1] as number,
-      w[2] as number,
-      w[3] as number,
-      trace,
-      spanCounter,
-    )
+    if (keyWords(call, this.words)) this.rememberWords(this.words, trace, spanCounter)
   }
 
-  /** `remember` for a call id given as its words (not all 0), as the kernel read them. */
-  rememberWords(
-    a: number,
-    b: number,
-    c: number,
-    d: number,
-    trace: number | string,
-    spanCounter: number,
-  ): void {
+  /** `remember` for a call id given as its four words (not all 0), as the kernel read them. */
+  rememberWords(words: ArrayLike<number>, trace: number | string, spanCounter: number): void {
     if (this.current.size >= CONTEXT_GENERATION) {
       const cleared = this.older
       cleared.clear()
       this.older = this.current
       this.current = cleared
     }
-    if (!this.current.put(a, b, c, d, trace, spanCounter)) this.unkept++
+    const table = this.current
+    if (
+      !table.put(
+        words[0] as number,
+        words[1] as number,
+        words[2] as number,
+        words[3] as number,
+        trace,
+        spanCounter,
+      )
+    )
+      this.unkept++
   }
 
   find(call: string): ContextSlot | undefined {
-    const w = this.words
-    if (!keyWords(call, w)) return undefined
-    return this.findWords(w as unknown as CallWords)
+    return keyWords(call, this.words) ? this.findWords(this.words) : undefined
   }
 
-  /** `find` for a call id given as its words. */
-  findWords(words: CallWords): ContextSlot | undefined {
-    const [a, b, c, d] = words
+  /** `find` for a call id given as its four words. */
+  findWords(words: ArrayLike<number>): ContextSlot | undefined {
+    const a = words[0] as number
+    const b = words[1] as number
+    const c = words[2] as number
+    const d = words[3] as number
     let slot = this.current.find(a, b, c, d)
     if (slot >= 0) return { table: this.current, slot }
     slot = this.older.find(a, b, c, d)

@@ -193,7 +193,7 @@ export class TraceCollector {
           }
     const w = call.callWords
     if (w === undefined) this.contexts.remember(call.call, trace, spanCounter)
-    else this.contexts.rememberWords(w[0], w[1], w[2], w[3], trace, spanCounter)
+    else this.contexts.rememberWords(w, trace, spanCounter)
     this.push(span)
   }
 
