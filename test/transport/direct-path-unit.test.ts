@@ -247,6 +247,27 @@ describe('DirectPath: calls between two workers without the kernel thread', () =
     expect(w.events.filter((e) => e.type === 'call-started')).toHaveLength(2)
   })
 
+  it('the watchdog times a mailbox call from the first look that saw it, and a new call anew', () => {
+    const { w, callee, caller, service, method } = World.pair()
+    caller.dispatch(service, method, 'learn')
+    callee.returnValue(callee.next().callId, 'x')
+    caller.dispatch(service, method, 'first')
+    const first = callee.next()
+    expect(w.server.servingSince(callee.guest.host)).toMatchObject({
+      sinceMs: 1_000,
+      call: expect.stringContaining('Call') as string,
+    })
+    // Later looks at the same call keep the time of the first (the worker reads no clock).
+    w.nowMs += 250
+    expect(w.server.servingSince(callee.guest.host)?.sinceMs).toBe(1_000)
+    callee.returnValue(first.callId, 'done')
+    expect(w.server.servingSince(callee.guest.host)).toBeUndefined()
+    caller.dispatch(service, method, 'second')
+    callee.next()
+    w.nowMs += 100
+    expect(w.server.servingSince(callee.guest.host)?.sinceMs).toBe(1_350)
+  })
+
   it("read_one_'s filter leaves calls of other methods in the mailbox; nothing to read answers timeout", () => {
     const { callee, caller, service, method, other } = World.pair()
     caller.dispatch(service, method, 'learn')
