@@ -40,7 +40,10 @@ export class CallContext {
    */
   get current(): string | undefined {
     const w = this.currentWords
-    const [a, b, c, d] = [w[0] as number, w[1] as number, w[2] as number, w[3] as number]
+    const a = w[0] as number
+    const b = w[1] as number
+    const c = w[2] as number
+    const d = w[3] as number
     return (a | b | c | d) === 0 ? undefined : wireKey(a, b, c, d)
   }
 
