@@ -287,9 +287,10 @@ export function idWordsOf(bytes: Uint8Array, field: Field | undefined, out: Uint
 }
 
 /**
- * The keys keyAt made last, with their ids' words: each call's key is asked for twice in a
- * worker (its dispatch_ and its result; the call cell and its return_value_), and every key
- * text is garbage once the call is over. A power of two.
+ * The keys keyAt made last, with their ids' words. The call path keys calls by words
+ * (idWordsAt); keys are still made per call where payloads are captured (payload-capture.ts asks
+ * for a call's key at its read_one_ and again at its return_value_), and each key text is
+ * garbage once the call is over. A power of two.
  */
 const RECENT_KEYS = 16
 const recentWords = new Uint32Array(RECENT_KEYS * 4)
