@@ -24,6 +24,7 @@ import type { LogRecord } from '../src/shared/log/log-record'
 import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
 import { startNatsServer } from '../test/helpers/nats-server'
 import { ensureBuilt } from '../scripts/ensure-built.mjs'
+import { timeCallingHandOff } from './fixtures/worker-hand-off.mjs'
 import { median, percentile } from './lib/stats'
 import type { Benchmark, BenchResult } from './lib/result'
 
@@ -186,14 +187,10 @@ async function natsRound(url: string): Promise<number> {
   }
 }
 
-/**
- * The same, with the responder in its own process, as the serving host of a remote call is: the
- * request and the reply each wake another process, where in natsRound one event loop serves both
- * ends.
- */
-async function natsCrossProcessRound(url: string): Promise<number> {
-  const { request, reply } = echoEnvelopes()
-  const child = spawn(process.execPath, [RESPONDER, url, Buffer.from(reply).toString('base64')], {
+/** The echo responder in its own process, until the returned function stops it. */
+async function startResponder(url: string, reply: Uint8Array, viaWorker: boolean) {
+  const args = [RESPONDER, url, Buffer.from(reply).toString('base64')]
+  const child = spawn(process.execPath, viaWorker ? [...args, '--via-worker'] : args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -211,10 +208,54 @@ async function natsCrossProcessRound(url: string): Promise<number> {
         ),
       )
     })
-    return await timeRequests(url, request)
-  } finally {
+  } catch (error) {
+    child.kill('SIGTERM')
+    throw error
+  }
+  return async () => {
     child.kill('SIGTERM')
     await exited
+  }
+}
+
+/**
+ * The same, with the responder in its own process, as the serving host of a remote call is: the
+ * request and the reply each wake another process, where in natsRound one event loop serves both
+ * ends.
+ */
+async function natsCrossProcessRound(url: string): Promise<number> {
+  const { request, reply } = echoEnvelopes()
+  const stop = await startResponder(url, reply, false)
+  try {
+    return await timeRequests(url, request)
+  } finally {
+    await stop()
+  }
+}
+
+/**
+ * The same again, with each end's bytes handed between a worker thread and its process's main
+ * thread (bench/fixtures/worker-hand-off.mjs), as a guest's are: the request is timed in the
+ * calling worker, the answer made in a worker of the responder's process. These are the four
+ * socket hops and four thread wake-ups any design pays whose guests run in workers behind the
+ * thread that holds the NATS connection, with none of parigot's work.
+ */
+async function natsViaWorkersRound(url: string): Promise<number> {
+  const { request, reply } = echoEnvelopes()
+  const stop = await startResponder(url, reply, true)
+  const requester = await connect({ servers: url })
+  try {
+    const samples: number[] = await timeCallingHandOff(
+      async (bytes: Uint8Array) =>
+        (await requester.request('floor.echo', bytes, { timeout: 3000 })).data,
+      request,
+      WARMUP + CALLS,
+      WARMUP,
+    )
+    return percentile(samples, 50)
+  } finally {
+    await requester.close()
+    await stop()
   }
 }
 
@@ -234,9 +275,11 @@ async function remoteCalls(): Promise<BenchResult[]> {
     const remote: number[] = []
     const floor: number[] = []
     const crossProcess: number[] = []
+    const viaWorkers: number[] = []
     for (let round = 0; round < ROUNDS; round++) {
       floor.push(await natsRound(nats.url))
       crossProcess.push(await natsCrossProcessRound(nats.url))
+      viaWorkers.push(await natsViaWorkersRound(nats.url))
       const serving = IN_PROCESS
         ? await startServerInProcess(nats.url, server)
         : await startServerProcess(nats.url, dir, serverWasm)
@@ -263,13 +306,22 @@ async function remoteCalls(): Promise<BenchResult[]> {
         baseline: 'floor-nats-request-us',
       },
       {
+        id: 'floor-nats-request-via-workers-us',
+        value: median(viaWorkers),
+        unit: 'us',
+        better: 'lower',
+        setting: `the same as floor-nats-request-cross-process-us with each end behind a worker thread, as a guest is (bench/fixtures/worker-hand-off.mjs): the request made and timed in a worker blocked in Atomics.wait, handed to its main thread (Atomics.waitAsync) which sends it; the answer made in a worker of the responder's process; alternating with the remote rounds`,
+        baseline: 'floor-nats-request-us',
+        alsoAgainst: ['floor-nats-request-cross-process-us'],
+      },
+      {
         id: 'call-remote-p50-us',
         value: median(remote),
         unit: 'us',
         better: 'lower',
         setting,
         baseline: 'floor-nats-request-us',
-        alsoAgainst: ['floor-nats-request-cross-process-us'],
+        alsoAgainst: ['floor-nats-request-cross-process-us', 'floor-nats-request-via-workers-us'],
         targets: [{ kind: 'max-ratio', of: 'floor-nats-request-us', ratio: 1.5 }],
       },
     ]
@@ -283,7 +335,12 @@ export const clusterBenchmark: Benchmark = {
   name: 'calls between hosts (NATS)',
   measurements: [
     {
-      ids: ['floor-nats-request-us', 'floor-nats-request-cross-process-us', 'call-remote-p50-us'],
+      ids: [
+        'floor-nats-request-us',
+        'floor-nats-request-cross-process-us',
+        'floor-nats-request-via-workers-us',
+        'call-remote-p50-us',
+      ],
       run: remoteCalls,
     },
   ],
