@@ -25,6 +25,7 @@ import { compileAssemblyScript, compileGuestFixture } from '../test/helpers/asc'
 import { startNatsServer } from '../test/helpers/nats-server'
 import { ensureBuilt } from '../scripts/ensure-built.mjs'
 import { timeCallingHandOff } from './fixtures/worker-hand-off.mjs'
+import { startEchoResponder } from './lib/echo-responder'
 import { median, percentile } from './lib/stats'
 import type { Benchmark, BenchResult } from './lib/result'
 
@@ -33,7 +34,6 @@ const WARMUP = 300
 const ROUNDS = 3
 const CLI = join(import.meta.dirname, '..', 'out', 'main', 'cli.js')
 const IN_PROCESS = process.env.BENCH_SERVER_IN_PROCESS === '1'
-const RESPONDER = join(import.meta.dirname, 'fixtures', 'nats-echo-responder.mjs')
 
 /** One host: a supervisor joined to the cluster as `host`. */
 async function startHost(url: string, host: string, logs: LogRecord[]) {
@@ -187,37 +187,6 @@ async function natsRound(url: string): Promise<number> {
   }
 }
 
-/** The echo responder in its own process, until the returned function stops it. */
-async function startResponder(url: string, reply: Uint8Array, viaWorker: boolean) {
-  const args = [RESPONDER, url, Buffer.from(reply).toString('base64')]
-  const child = spawn(process.execPath, viaWorker ? [...args, '--via-worker'] : args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        output += d.toString()
-        if (output.includes('ready')) resolve()
-      })
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-      void exited.then((code) =>
-        reject(
-          new Error(`the NATS echo responder exited (${code}) before it was ready: ${output}`),
-        ),
-      )
-    })
-  } catch (error) {
-    child.kill('SIGTERM')
-    throw error
-  }
-  return async () => {
-    child.kill('SIGTERM')
-    await exited
-  }
-}
-
 /**
  * The same, with the responder in its own process, as the serving host of a remote call is: the
  * request and the reply each wake another process, where in natsRound one event loop serves both
@@ -225,7 +194,7 @@ async function startResponder(url: string, reply: Uint8Array, viaWorker: boolean
  */
 async function natsCrossProcessRound(url: string): Promise<number> {
   const { request, reply } = echoEnvelopes()
-  const stop = await startResponder(url, reply, false)
+  const stop = await startEchoResponder(url, reply, false)
   try {
     return await timeRequests(url, request)
   } finally {
@@ -242,10 +211,10 @@ async function natsCrossProcessRound(url: string): Promise<number> {
  */
 async function natsViaWorkersRound(url: string): Promise<number> {
   const { request, reply } = echoEnvelopes()
-  const stop = await startResponder(url, reply, true)
+  const stop = await startEchoResponder(url, reply, true)
   const requester = await connect({ servers: url })
   try {
-    const samples: number[] = await timeCallingHandOff(
+    const { samples } = await timeCallingHandOff(
       async (bytes: Uint8Array) =>
         (await requester.request('floor.echo', bytes, { timeout: 3000 })).data,
       request,
