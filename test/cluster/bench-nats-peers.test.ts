@@ -2,7 +2,8 @@
 // the echo responder in its own process answers with the bytes it was given, and through the
 // worker hand-off (floor-nats-request-via-workers-us) the request a calling worker hands its
 // main thread is the one sent, and the answer the responder's worker made is the one the
-// calling worker reads, once per request.
+// calling worker reads, once per request; a worker that fails makes the measurement fail with
+// its reason instead of waiting for it.
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { timeCallingHandOff } from '../../bench/fixtures/worker-hand-off.mjs'
@@ -56,5 +57,12 @@ describe('the NATS peers of call-remote-p50-us', () => {
     } finally {
       await stop()
     }
+  }, 30_000)
+
+  it('a calling worker that fails is named, not waited for', async () => {
+    const tooLong = new Uint8Array(65 * 1024)
+    await expect(timeCallingHandOff(() => Promise.resolve(reply), tooLong, 3, 0)).rejects.toThrow(
+      /the calling worker failed: hand-off: 66560 bytes > 65536/,
+    )
   }, 30_000)
 })
