@@ -240,12 +240,18 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
       await expect.poll(() => badge(page), POLL).toBe('degraded')
       expect(await page.getByTestId('deployment-state').textContent()).toContain('1 failed')
 
-      // The guest's logError line is an error, as the guest set it.
+      // The guest's logError line is an error, as the guest set it. The log is a virtualised
+      // list following its end, so the line is found as a user finds it, through the text
+      // filter: on a loaded machine more than a screenful of lines can follow it.
+      const filter = page.getByRole('searchbox', { name: 'Log text filter' })
+      await filter.fill('giving up on purpose')
       const errorRow = page.locator('[data-testid=log-row][data-source=s29]', {
         hasText: 'giving up on purpose',
       })
       await errorRow.waitFor(POLL)
       expect(await errorRow.getAttribute('data-level')).toBe('error')
+      await filter.fill('')
+      await expect.poll(() => page.getByTestId('filter-chip').count(), POLL).toBe(0)
 
       // 32 services and the placeholder for the name nobody exports.
       await expect.poll(async () => (await nodeBoxes(page)).length, POLL).toBe(33)
