@@ -1,52 +1,17 @@
 // End-to-end harness: the real renderer (built by electron-vite), served by a real
 // `parigot serve` child process running real wasm guests, driven in headless Debian Chromium.
 import { spawn, type ChildProcess } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
-import { buildDescriptorSet, withDescriptors } from '../../scripts/wasm-descriptors.mjs'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { REPO_ROOT } from '../helpers/asc'
+
+export { buildExample } from '../helpers/examples'
 
 export const CHROMIUM = process.env['PARIGOT_CHROMIUM'] ?? '/usr/bin/chromium'
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots')
-/**
- * Compiles every guest of examples/<name>/guest into examples/<name>/build, as build:examples
- * does: with the example's descriptor set (build/descriptors.binpb) embedded in each .wasm as
- * its parigot.descriptors section. Files are written whole (temp + rename), because test files
- * running in parallel may build and run the same example.
- */
-export async function buildExample(name: string): Promise<string> {
-  const dir = join(REPO_ROOT, 'examples', name)
-  await mkdir(join(dir, 'build'), { recursive: true })
-  const protoDir = join(dir, 'proto')
-  const descriptors = join(dir, 'build', 'descriptors.binpb')
-  if (existsSync(protoDir)) {
-    const temp = `${descriptors}.${process.pid}.tmp`
-    const error = buildDescriptorSet(protoDir, temp)
-    if (error !== '') throw new Error(`examples/${name}/proto: ${error}`)
-    renameSync(temp, descriptors)
-  }
-  for (const file of readdirSync(join(dir, 'guest')).filter((f) => f.endsWith('.ts'))) {
-    let wasm = await compileAssemblyScript(join(dir, 'guest', file))
-    if (existsSync(protoDir)) wasm = withDescriptors(wasm, descriptors)
-    const out = join(dir, 'build', file.replace(/\.ts$/, '.wasm'))
-    await writeFile(`${out}.${process.pid}.tmp`, wasm)
-    renameSync(`${out}.${process.pid}.tmp`, out)
-  }
-  return join(dir, 'deploy.toml')
-}
-
 export interface ServedStudio {
   readonly url: string
   readonly origin: string

@@ -12,10 +12,21 @@ async function openGraphMenu(page: Page, name: string): Promise<void> {
   const canvas = page.getByTestId('graph-canvas')
   const origin = await canvas.boundingBox()
   if (origin === null) throw new Error('no canvas')
-  const all = await canvas.evaluate((el) =>
-    (el as unknown as { nodeCenters(): { id: string; x: number; y: number }[] }).nodeCenters(),
-  )
-  const found = all.find((n) => n.id === `svc:${name}`)
+  // The graph library loads after the page (a dynamic import): on a loaded machine the service
+  // list can show the guest running before the canvas has drawn a node.
+  let found: { x: number; y: number } | undefined
+  await expect
+    .poll(async () => {
+      const all = await canvas.evaluate((el) => {
+        const drawn = el as unknown as {
+          nodeCenters?: () => { id: string; x: number; y: number }[]
+        }
+        return drawn.nodeCenters?.() ?? []
+      })
+      found = all.find((n) => n.id === `svc:${name}`)
+      return found !== undefined
+    }, POLL)
+    .toBe(true)
   if (found === undefined) throw new Error(`no node ${name}`)
   await page.mouse.click(origin.x + found.x, origin.y + found.y, { button: 'right' })
 }

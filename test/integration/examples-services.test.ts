@@ -2,21 +2,13 @@
 // guests are compiled from source here, with the checked-in generated stubs, and run through the
 // real `parigot run`. Success and error paths are told apart by logged lines and exit codes.
 
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { compileAssemblyScript, REPO_ROOT } from '../helpers/asc'
+import { REPO_ROOT } from '../helpers/asc'
+import { buildExample } from '../helpers/examples'
 import { runParigot } from '../helpers/parigot-cli'
-
-/** Builds an example's guests from source, as `npm run build:examples` does. */
-async function buildExample(example: string, guests: readonly string[]): Promise<void> {
-  await mkdir(join(REPO_ROOT, 'examples', example, 'build'), { recursive: true })
-  for (const guest of guests) {
-    const wasm = await compileAssemblyScript(join('examples', example, 'guest', `${guest}.ts`))
-    await writeFile(join(REPO_ROOT, 'examples', example, 'build', `${guest}.wasm`), wasm)
-  }
-}
 
 const parigot = (args: string[]) => runParigot(args)
 
@@ -51,7 +43,7 @@ async function helloworldWith(language: string): Promise<string> {
 
 describe('examples built on generated services', () => {
   it('helloworld: the main locates the greeting service, calls it and logs the answer, exit 0', async () => {
-    await buildExample('helloworld', ['greeting', 'main'])
+    await buildExample('helloworld')
     const run = await parigot(['run', 'examples/helloworld/deploy.toml'])
     expect(run.stderr).toBe('')
     // The server's ready hook ran before the call reached it.
@@ -65,7 +57,7 @@ describe('examples built on generated services', () => {
   }, 90_000)
 
   it('helloworld: each language reaches the server as sent; an unknown one fails with its error code', async () => {
-    await buildExample('helloworld', ['greeting', 'main'])
+    await buildExample('helloworld')
     const german = await parigot(['run', await helloworldWith('german')])
     expect(linesOf(german.stdout, 'helloworld')).toContain('guten tag, world')
     expect(german.code).toBe(0)
@@ -80,7 +72,7 @@ describe('examples built on generated services', () => {
   }, 90_000)
 
   it('chain: a call waits on two more services; an unknown item comes back as an error the caller handles', async () => {
-    await buildExample('chain', ['store', 'pricer', 'checkout', 'main'])
+    await buildExample('chain')
     const run = await parigot(['run', 'examples/chain/deploy.toml'])
     expect(run.stderr).toBe('')
     // Each server's ready hook located what it requires (the kernel launches them in dependency

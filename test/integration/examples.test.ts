@@ -1,31 +1,17 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildDescriptorSet } from '../../src/codegen/generate'
-import { compileAssemblyScript, compileGuestFixture, REPO_ROOT } from '../helpers/asc'
+import { compileGuestFixture, REPO_ROOT } from '../helpers/asc'
+import { buildExample } from '../helpers/examples'
 import { runParigot } from '../helpers/parigot-cli'
-
-/** Builds an example's guest from source, as `npm run build:examples` does. */
-async function buildExample(example: string, guest: string): Promise<void> {
-  const wasm = await compileAssemblyScript(join('examples', example, 'guest', `${guest}.ts`))
-  await mkdir(join(REPO_ROOT, 'examples', example, 'build'), { recursive: true })
-  await writeFile(join(REPO_ROOT, 'examples', example, 'build', `${guest}.wasm`), wasm)
-}
-
-/** Writes an example's descriptor set from its .proto with buf, as `npm run build:examples` does. */
-async function buildDescriptors(example: string): Promise<void> {
-  const set = buildDescriptorSet(join(REPO_ROOT, 'examples', example, 'proto'))
-  await mkdir(join(REPO_ROOT, 'examples', example, 'build'), { recursive: true })
-  await writeFile(join(REPO_ROOT, 'examples', example, 'build', 'descriptors.binpb'), set)
-}
 
 const parigot = (args: string[]) => runParigot(args)
 
 describe('examples', () => {
   it('files: a guest writes, reads back, inspects and deletes files on real disk, exit 0', async () => {
-    await buildExample('files', 'main')
+    await buildExample('files')
     const run = await parigot(['run', 'examples/files/deploy.toml'])
     expect(run.stderr).toBe('')
     expect(run.stdout).toContain('[files] files example: all 16 steps passed')
@@ -39,10 +25,8 @@ describe('examples', () => {
   }, 60_000)
 
   it('queue: a producer fills a durable queue with orders.v1.Order messages, the consumer decodes 75 of them exactly once and leaves 25 ready', async () => {
-    await buildExample('queue', 'producer')
-    await buildExample('queue', 'consumer')
-    // deploy.toml names build/descriptors.binpb: `parigot run` checks that it exists.
-    await buildDescriptors('queue')
+    // With build/descriptors.binpb, which deploy.toml names: `parigot run` checks that it exists.
+    await buildExample('queue')
     for (let run = 0; run < 2; run++) {
       const result = await parigot(['run', 'examples/queue/deploy.toml'])
       expect(result.stderr).toBe('')
