@@ -68,6 +68,9 @@ describe('Studio layout and truthful state (browser, real engine)', () => {
   let browser: Browser
   let chain: ServedStudio
   beforeAll(async () => {
+    // The chain test switches to helloworld: on a fresh clone nothing else may have built it
+    // yet, and a deployment whose wasm is missing opens as invalid, named by its path.
+    await buildExample('helloworld')
     chain = await serveStudio(await buildExample('chain'))
     browser = await launchChromium()
   }, 120_000)
